@@ -1,0 +1,137 @@
+//! The site registry: plants, mines, convoys' roads... attacked more than once.
+
+use crate::gazetteer;
+use crate::report::Coordinates;
+use crate::validate::{Problems, limits};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    #[serde(default = "Uuid::now_v7")]
+    pub id: Uuid,
+    pub name: String,
+    pub kind: SiteKind,
+    /// Owner or operator ("Ibrahima Diawara").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    pub admin1: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<Coordinates>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    Plant,
+    Mine,
+    Quarry,
+    Convoy,
+    Road,
+    Market,
+    FuelDepot,
+    PowerStation,
+    Other,
+}
+
+impl SiteKind {
+    pub const ALL: &'static [SiteKind] = &[
+        SiteKind::Plant,
+        SiteKind::Mine,
+        SiteKind::Quarry,
+        SiteKind::Convoy,
+        SiteKind::Road,
+        SiteKind::Market,
+        SiteKind::FuelDepot,
+        SiteKind::PowerStation,
+        SiteKind::Other,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SiteKind::Plant => "plant",
+            SiteKind::Mine => "mine",
+            SiteKind::Quarry => "quarry",
+            SiteKind::Convoy => "convoy",
+            SiteKind::Road => "road",
+            SiteKind::Market => "market",
+            SiteKind::FuelDepot => "fuel_depot",
+            SiteKind::PowerStation => "power_station",
+            SiteKind::Other => "other",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<SiteKind> {
+        let key = gazetteer::fold(key).replace(' ', "_");
+        SiteKind::ALL.iter().copied().find(|k| k.key() == key)
+    }
+}
+
+impl Site {
+    /// Tidies names to the gazetteer's spelling and checks every field.
+    pub fn check(mut self) -> Result<Site, Problems> {
+        let mut problems = Vec::new();
+        let mut fail = |field: &str, message: String| {
+            problems.push(crate::validate::Problem {
+                field: field.into(),
+                message,
+            })
+        };
+        self.name = self.name.trim().to_string();
+        if self.name.is_empty() {
+            fail("name", "is required".into());
+        } else if self.name.chars().count() > limits::SHORT_TEXT_CHARS {
+            fail(
+                "name",
+                format!("is longer than {} characters", limits::SHORT_TEXT_CHARS),
+            );
+        }
+        match gazetteer::region(&self.admin1) {
+            Some(region) => {
+                self.admin1 = region.name.to_string();
+                if let Some(name) = &self.admin2 {
+                    match region.cercle(name) {
+                        Some(c) => self.admin2 = Some(c.name.to_string()),
+                        None => fail(
+                            "admin2",
+                            format!("\"{name}\" is not a cercle of {}", region.name),
+                        ),
+                    }
+                }
+            }
+            None => fail(
+                "admin1",
+                format!("\"{}\" is not a region of Mali", self.admin1),
+            ),
+        }
+        for (field, text) in [("operator", &self.operator), ("place", &self.place)] {
+            if text
+                .as_ref()
+                .is_some_and(|t| t.chars().count() > limits::SHORT_TEXT_CHARS)
+            {
+                fail(
+                    field,
+                    format!("is longer than {} characters", limits::SHORT_TEXT_CHARS),
+                );
+            }
+        }
+        if let Some(c) = self.coordinates
+            && (!(-90.0..=90.0).contains(&c.latitude) || !(-180.0..=180.0).contains(&c.longitude))
+        {
+            fail(
+                "coordinates",
+                format!("{}, {} is not a point on Earth", c.latitude, c.longitude),
+            );
+        }
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(Problems(problems))
+        }
+    }
+}
