@@ -25,7 +25,7 @@ pub use report::{
     Actor, Attachment, Attribution, Coordinates, DatePrecision, GeoPrecision, Location,
     Reliability, Report, SCHEMA_VERSION, SiteRef, Source, SourceKind, Status, What, When, new_id,
 };
-pub use revision::{Revision, canonical_json, canonical_report_json, content_hash};
+pub use revision::{Revision, canonical_json, canonical_report_json, content_hash, sha256_hex};
 pub use site::{Site, SiteKind};
 pub use taxonomy::{EventType, LocalCategory, SubEventType};
-pub use validate::{Problem, Problems, ValidReport, check, limits, parse_json};
+pub use validate::{Problem, Problems, ValidReport, check, check_transition, limits, parse_json};

@@ -96,6 +96,10 @@ pub fn canonical_report_json(report: &Report) -> String {
 
 /// Hex sha256 of the report's canonical JSON.
 pub fn content_hash(report: &Report) -> String {
-    let digest = Sha256::digest(canonical_report_json(report).as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(canonical_report_json(report).as_bytes())
+}
+
+/// Lower-case hex sha256, the form hashes take everywhere in Terrain.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -580,3 +580,14 @@ impl Checker {
         }
     }
 }
+
+/// A final report has been queued for others to see; it cannot quietly become a draft again.
+pub fn check_transition(previous: Option<Status>, next: Status) -> Result<(), Problems> {
+    match (previous, next) {
+        (Some(Status::Final), Status::Draft) => Err(Problems::one(
+            "status",
+            "a final report cannot go back to draft; save your changes as final",
+        )),
+        _ => Ok(()),
+    }
+}

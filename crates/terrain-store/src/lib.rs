@@ -1,1 +1,110 @@
-//! placeholder
+//! The durable local store of a Terrain device: one SQLite file per user profile.
+//!
+//! Every save is one transaction that appends an immutable revision, moves the report's head,
+//! updates the list and search rows and, for a final report, queues an outbox row; the commit
+//! is fsynced (WAL, `synchronous=FULL`) before `save` returns. One writer connection behind a
+//! mutex, a pool of read-only connections for lists and searches.
+//!
+//! The store takes only [`terrain_domain::ValidReport`]s: the rules live in the domain crate.
+//! It knows nothing of the network, the UI or the file formats of exports.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = terrain_store::Store::open(std::path::Path::new("/tmp/terrain"))?;
+//! let page = store.list(&terrain_store::Filter::default(), terrain_store::Page::first(20))?;
+//! # Ok(()) }
+//! ```
+
+mod attachments;
+mod connection;
+mod error;
+mod filter;
+mod read;
+pub mod schema;
+mod sites;
+mod write;
+
+pub use error::{Result, StoreError};
+pub use filter::{Filter, Page};
+pub use read::{Listed, OutboxEntry};
+pub use write::Saved;
+
+use connection::Role;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The database file's name inside a data directory.
+pub const DB_FILE: &str = "terrain.db";
+
+pub struct Store {
+    dir: PathBuf,
+    db_path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    device_id: String,
+}
+
+impl Store {
+    /// Opens (creating if need be) the store in `dir`, migrating it to the latest schema.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.into(), source })?;
+        let db_path = dir.join(DB_FILE);
+        let sql = |source| StoreError::Sqlite { path: db_path.clone(), source };
+        let mut writer = connection::open(&db_path, Role::Writer).map_err(sql)?;
+        let found = schema::version(&writer).map_err(sql)?;
+        if found > schema::LATEST {
+            return Err(StoreError::SchemaTooNew { path: db_path, found, known: schema::LATEST });
+        }
+        schema::migrate(&mut writer, schema::LATEST).map_err(sql)?;
+        let device_id = device_id(&writer).map_err(sql)?;
+        let manager = SqliteConnectionManager::file(&db_path)
+            .with_init(|c| connection::configure(c, Role::Reader));
+        let readers = r2d2::Pool::builder()
+            .max_size(4)
+            .min_idle(Some(0))
+            .build(manager)
+            .map_err(|source| StoreError::Pool { path: db_path.clone(), source })?;
+        Ok(Store { dir: dir.into(), db_path, writer: Mutex::new(writer), readers, device_id })
+    }
+
+    /// This device's id, made when the store was created.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sqlite { path: self.db_path.clone(), source }
+    }
+
+    fn reader(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>> {
+        self.readers.get().map_err(|source| StoreError::Pool { path: self.db_path.clone(), source })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half transaction (it rolls back on drop), so
+        // the connection is still sound.
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `PRAGMA integrity_check`: "ok" or what is wrong.
+    pub fn integrity_check(&self) -> Result<String> {
+        let conn = self.reader()?;
+        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(self.sql())
+    }
+}
+
+fn device_id(conn: &Connection) -> rusqlite::Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?1)", [&id])?;
+    conn.query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| r.get(0))
+}

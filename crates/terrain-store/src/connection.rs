@@ -1,0 +1,42 @@
+//! The one place that opens SQLite connections and sets their pragmas.
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+/// What a connection is for. Readers cannot write, so a bug in a read path cannot change data.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Writer,
+    Reader,
+}
+
+pub(crate) fn configure(conn: &Connection, role: Role) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    if role == Role::Writer {
+        // WAL: readers never block the writer; FULL: every commit is fsynced before it returns,
+        // so a report the UI calls saved survives a power cut.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("journal_mode is {mode}, not WAL")),
+            ));
+        }
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    if role == Role::Reader {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn open(path: &Path, role: Role) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn, role)?;
+    Ok(conn)
+}

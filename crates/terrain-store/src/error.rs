@@ -1,0 +1,28 @@
+use std::path::PathBuf;
+use terrain_domain::Problems;
+
+/// What can go wrong in the store, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The report (or site) breaks a rule; each problem names its field.
+    #[error("{0}")]
+    Invalid(#[from] Problems),
+    #[error("no report matches \"{0}\"")]
+    ReportNotFound(String),
+    #[error("\"{given}\" matches {count} reports; give more of the id")]
+    AmbiguousId { given: String, count: usize },
+    #[error("no site matches \"{0}\"")]
+    SiteNotFound(String),
+    #[error("the database {path} was written by a newer Terrain (schema {found}; this one knows {known}): update Terrain")]
+    SchemaTooNew { path: PathBuf, found: usize, known: usize },
+    #[error("database {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("database {path}: no connection could be opened: {source}")]
+    Pool { path: PathBuf, source: r2d2::Error },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("revision {0} in the database is damaged: {1}")]
+    Corrupt(String, String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

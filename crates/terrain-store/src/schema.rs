@@ -1,0 +1,30 @@
+//! Numbered migrations, embedded and applied in order, each in its own transaction.
+//! `PRAGMA user_version` holds how many have been applied.
+
+use rusqlite::Connection;
+
+/// Every migration, in order. Never edit one that has shipped: add the next.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("001_reports", include_str!("migrations/001_reports.sql")),
+    ("002_sites", include_str!("migrations/002_sites.sql")),
+    ("003_search", include_str!("migrations/003_search.sql")),
+];
+
+/// The schema version this build writes.
+pub const LATEST: usize = MIGRATIONS.len();
+
+pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map(|v| v as usize)
+}
+
+/// Applies the migrations after the database's version, up to `target`.
+pub fn migrate(conn: &mut Connection, target: usize) -> rusqlite::Result<()> {
+    let current = version(conn)?;
+    for (number, (_name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (number + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
