@@ -1,1 +1,107 @@
-fn main() {}
+//! `terrain`: everything Terrain does, from a terminal, with no network needed.
+//!
+//! Each subcommand parses its arguments, calls one function of the core crates and prints the
+//! result. Rules live in `terrain-domain`, storage in `terrain-store`; nothing here decides.
+
+mod input;
+mod output;
+mod prompt;
+mod report;
+mod site;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use terrain_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "terrain",
+    version,
+    about = "Record field incidents offline, sync them, export them."
+)]
+struct Cli {
+    /// Folder holding the database and attachments [default: the platform's data folder]
+    #[arg(long, global = true, env = "TERRAIN_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Name recorded as the author of what you save [default: your login name]
+    #[arg(long, global = true, env = "TERRAIN_AUTHOR", value_name = "NAME")]
+    author: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create, import, edit, list, search and show incident reports
+    #[command(subcommand)]
+    Report(report::Command),
+    /// The registry of sites (plants, mines, roads...) that incidents touch
+    #[command(subcommand)]
+    Site(site::Command),
+    /// Revisions queued for sync
+    Outbox {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Regions, cercles and communes of Mali matching what you type (accents optional)
+    Places {
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What every command gets: the open store and who is working.
+pub struct Context {
+    pub store: Store,
+    pub author: String,
+}
+
+impl Cli {
+    fn data_dir(&self) -> Result<PathBuf> {
+        if let Some(dir) = &self.data {
+            return Ok(dir.clone());
+        }
+        directories::ProjectDirs::from("org", "Terrain", "terrain")
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or_else(|| anyhow::anyhow!("no home folder found; give one with --data DIR"))
+    }
+
+    fn author(&self) -> String {
+        self.author
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    if let Command::Places { text, json } = &cli.command {
+        return output::places(text, *json);
+    }
+    let store = Store::open(&cli.data_dir()?)?;
+    let ctx = Context {
+        store,
+        author: cli.author(),
+    };
+    match cli.command {
+        Command::Report(cmd) => report::run(&ctx, cmd),
+        Command::Site(cmd) => site::run(&ctx, cmd),
+        Command::Outbox { json } => output::outbox(&ctx.store.outbox()?, json),
+        Command::Places { .. } => unreachable!("handled before the store opens"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", output::error_text(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

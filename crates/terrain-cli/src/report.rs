@@ -1,0 +1,261 @@
+//! `terrain report ...`
+
+use crate::input::{FileProblems, report_from};
+use crate::{Context, output, prompt};
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use terrain_domain::{EventType, Status, gazetteer};
+use terrain_store::{Filter, Page};
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Write a new report: prompts on a terminal, else reads JSON from --json FILE or stdin
+    New {
+        /// Report file in Terrain's JSON form ("-" for standard input)
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+    /// Import report files; if any file is wrong, nothing is imported
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Save a new revision of a report from a JSON file (get one with `report show ID --json`)
+    Edit {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        json: PathBuf,
+    },
+    /// List reports, newest incident first
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// Find reports by words in title, narrative, places or sources (accents optional)
+    Search {
+        text: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one report (ID or its first characters)
+    Show {
+        id: String,
+        /// Print the report's JSON form, ready to edit and save with `report edit`
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every saved revision of a report, oldest first
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Which reports: shared by list, search and export.
+#[derive(Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Words to search for
+    #[arg(long, short = 'q')]
+    pub query: Option<String>,
+    /// Region or cercle (accents optional)
+    #[arg(long)]
+    pub region: Option<String>,
+    /// ACLED event type, e.g. "Violence against civilians"
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// draft or final
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Incidents on or after this date (YYYY-MM-DD)
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Incidents on or before this date (YYYY-MM-DD)
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// Reports touching this site (id or name)
+    #[arg(long)]
+    pub site: Option<String>,
+}
+
+impl FilterArgs {
+    pub fn to_filter(&self, ctx: &Context) -> Result<Filter> {
+        let mut filter = Filter {
+            query: self.query.clone(),
+            from: self.from,
+            to: self.to,
+            ..Filter::default()
+        };
+        if let Some(name) = &self.region {
+            if let Some(region) = gazetteer::region(name) {
+                filter.admin1 = Some(region.name.to_string());
+            } else if let Some((region, cercle)) = gazetteer::regions()
+                .iter()
+                .find_map(|r| r.cercle(name).map(|c| (r, c)))
+            {
+                filter.admin1 = Some(region.name.to_string());
+                filter.admin2 = Some(cercle.name.to_string());
+            } else {
+                bail!(
+                    "--region: \"{name}\" is neither a region nor a cercle of Mali (try `terrain places {name}`)"
+                );
+            }
+        }
+        if let Some(t) = &self.event_type {
+            let Some(e) = EventType::from_label(t) else {
+                let all: Vec<_> = EventType::ALL.iter().map(|e| e.label()).collect();
+                bail!(
+                    "--type: \"{t}\" is not an ACLED event type; one of: {}",
+                    all.join(", ")
+                );
+            };
+            filter.event_type = Some(e);
+        }
+        if let Some(s) = &self.status {
+            filter.status = Some(match s.as_str() {
+                "draft" => Status::Draft,
+                "final" => Status::Final,
+                _ => bail!("--status: \"{s}\" is not a status; draft or final"),
+            });
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            bail!("--from {from} is after --to {to}");
+        }
+        if let Some(site) = &self.site {
+            filter.site = Some(ctx.store.find_site(site)?.id);
+        }
+        Ok(filter)
+    }
+}
+
+pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
+    match cmd {
+        Command::New { json } => {
+            let report = match json {
+                Some(path) => report_from(&path, None)?,
+                None if std::io::stdin().is_terminal() => prompt::new_report(ctx)?,
+                None => report_from(&PathBuf::from("-"), None)?,
+            };
+            let saved = ctx.store.save(report, &ctx.author)?;
+            println!(
+                "Saved report {} ({}{}).",
+                saved.revision.report_id,
+                saved.revision.content.status.as_str(),
+                if saved.queued {
+                    ", queued for sync"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Command::Import { files } => import(ctx, &files),
+        Command::Edit { id, json } => {
+            let id = ctx.store.resolve_id(&id)?;
+            let saved = ctx.store.save(report_from(&json, Some(id))?, &ctx.author)?;
+            if saved.unchanged {
+                println!("No change: report {id} already holds this content.");
+            } else {
+                println!("Saved revision {} of report {id}.", saved.revision.id);
+            }
+            Ok(())
+        }
+        Command::List {
+            filter,
+            json,
+            limit,
+            offset,
+        } => {
+            let filter = filter.to_filter(ctx)?;
+            let items = ctx.store.list(&filter, Page { limit, offset })?;
+            let total = if json { 0 } else { ctx.store.count(&filter)? };
+            output::list(&items, total, json)
+        }
+        Command::Search {
+            text,
+            mut filter,
+            json,
+            limit,
+        } => {
+            filter.query = Some(text);
+            let filter = filter.to_filter(ctx)?;
+            let items = ctx.store.list(&filter, Page::first(limit))?;
+            let total = if json { 0 } else { ctx.store.count(&filter)? };
+            output::list(&items, total, json)
+        }
+        Command::Show { id, json } => {
+            let listed = ctx.store.get(ctx.store.resolve_id(&id)?)?;
+            if json {
+                return output::print_json(&listed.report);
+            }
+            output::show(&listed, &ctx.store.sites()?);
+            Ok(())
+        }
+        Command::History { id, json } => {
+            let id = ctx.store.resolve_id(&id)?;
+            output::history(&ctx.store.history(id)?, json)
+        }
+    }
+}
+
+fn import(ctx: &Context, files: &[PathBuf]) -> Result<()> {
+    let mut reports = Vec::new();
+    let mut failed = Vec::new();
+    for file in files {
+        match report_from(file, None) {
+            Ok(r) => reports.push(r),
+            Err(e) => failed.push(output::error_text(&e)),
+        }
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (file, r) in files.iter().zip(&reports) {
+        if !ids.insert(r.id) {
+            failed.push(format!(
+                "{}: id: report {} is in another file too",
+                file.display(),
+                r.id
+            ));
+        }
+    }
+    if !failed.is_empty() {
+        bail!("nothing imported:\n{}", failed.join("\n"));
+    }
+    let saved = ctx
+        .store
+        .save_all(reports, &ctx.author)
+        .map_err(|e| match e {
+            terrain_store::StoreError::Invalid(problems) => anyhow::Error::new(FileProblems {
+                file: "(import)".into(),
+                problems,
+            })
+            .context("nothing imported"),
+            other => other.into(),
+        })?;
+    for s in &saved {
+        let what = if s.unchanged { "unchanged" } else { "saved" };
+        println!(
+            "{what:<9} {}  {}",
+            s.revision.report_id, s.revision.content.title
+        );
+    }
+    println!(
+        "{} report(s) imported.",
+        saved.iter().filter(|s| !s.unchanged).count()
+    );
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! `terrain site ...`
+
+use crate::input::read_text;
+use crate::{Context, output};
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use std::path::PathBuf;
+use terrain_domain::{Coordinates, Site, SiteKind};
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Every site in the registry
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a site, from flags or a JSON file
+    Add {
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "kind", "region"])]
+        json: Option<PathBuf>,
+        #[arg(long, required_unless_present = "json")]
+        name: Option<String>,
+        /// plant, mine, quarry, convoy, road, market, fuel_depot, power_station, other
+        #[arg(long, required_unless_present = "json")]
+        kind: Option<String>,
+        /// Region
+        #[arg(long, required_unless_present = "json")]
+        region: Option<String>,
+        /// Cercle
+        #[arg(long)]
+        cercle: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        /// Owner or operator
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long, requires = "lon", allow_hyphen_values = true)]
+        lat: Option<f64>,
+        #[arg(long, requires = "lat", allow_hyphen_values = true)]
+        lon: Option<f64>,
+    },
+    /// A site and the reports that touch it
+    Show { site: String },
+}
+
+pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
+    match cmd {
+        Command::List { json } => {
+            let sites = ctx.store.sites()?;
+            if json {
+                return output::print_json(&sites);
+            }
+            if sites.is_empty() {
+                println!("No sites yet: add one with `terrain site add`.");
+            }
+            for s in sites {
+                let place = [s.place.as_deref(), s.admin2.as_deref(), Some(&s.admin1)]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                println!(
+                    "{}  {:<13} {}  ({place})",
+                    &s.id.simple().to_string()[..12],
+                    s.kind.key(),
+                    s.name
+                );
+            }
+            Ok(())
+        }
+        Command::Add {
+            json,
+            name,
+            kind,
+            region,
+            cercle,
+            place,
+            operator,
+            lat,
+            lon,
+        } => {
+            let site = match json {
+                Some(path) => {
+                    let text = read_text(&path)?;
+                    serde_json::from_str::<Site>(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                }
+                None => {
+                    let kind = kind.unwrap_or_default();
+                    let Some(kind) = SiteKind::from_key(&kind) else {
+                        let all: Vec<_> = SiteKind::ALL.iter().map(|k| k.key()).collect();
+                        bail!(
+                            "--kind: \"{kind}\" is not a kind of site; one of: {}",
+                            all.join(", ")
+                        );
+                    };
+                    Site {
+                        id: uuid::Uuid::now_v7(),
+                        name: name.unwrap_or_default(),
+                        kind,
+                        operator,
+                        admin1: region.unwrap_or_default(),
+                        admin2: cercle,
+                        place,
+                        coordinates: lat.zip(lon).map(|(latitude, longitude)| Coordinates {
+                            latitude,
+                            longitude,
+                        }),
+                    }
+                }
+            };
+            let site = ctx.store.save_site(site)?;
+            println!("Saved site {}  {}", site.id, site.name);
+            Ok(())
+        }
+        Command::Show { site } => {
+            let site = ctx.store.find_site(&site)?;
+            println!("{}  ({}, {})", site.name, site.kind.key(), site.admin1);
+            println!("id {}", site.id);
+            if let Some(op) = &site.operator {
+                println!("Operator: {op}");
+            }
+            let reports = ctx.store.reports_at_site(site.id)?;
+            println!("{} report(s) at this site:", reports.len());
+            for id in reports {
+                let l = ctx.store.get(id)?;
+                println!(
+                    "  {}  {}  {}",
+                    l.report.when.date,
+                    &id.simple().to_string()[..12],
+                    l.report.title
+                );
+            }
+            Ok(())
+        }
+    }
+}
