@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What a figure counts.
+// Read through a string so that error paths can name the figure (`figures.abducted[1]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum FigureKind {
     Killed,
     Injured,
@@ -58,6 +59,24 @@ impl FigureKind {
             .next()
             .map(|c| c.to_uppercase().chain(chars).collect())
             .unwrap_or_default()
+    }
+}
+
+impl TryFrom<String> for FigureKind {
+    type Error = String;
+
+    fn try_from(key: String) -> Result<Self, String> {
+        FigureKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.key() == key)
+            .ok_or_else(|| {
+                let keys: Vec<_> = FigureKind::ALL.iter().map(|k| k.key()).collect();
+                format!(
+                    "unknown figure `{key}`, expected one of {}",
+                    keys.join(", ")
+                )
+            })
     }
 }
 

@@ -101,5 +101,8 @@ pub fn content_hash(report: &Report) -> String {
 
 /// Lower-case hex sha256, the form hashes take everywhere in Terrain.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
