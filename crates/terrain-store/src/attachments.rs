@@ -32,9 +32,13 @@ impl Store {
         }
         let temp = dir.join(format!(".{hash}.{}.part", std::process::id()));
         let mut file = std::fs::File::create(&temp).map_err(io(&temp))?;
-        file.write_all(bytes).and_then(|_| file.sync_all()).map_err(io(&temp))?;
+        file.write_all(bytes)
+            .and_then(|_| file.sync_all())
+            .map_err(io(&temp))?;
         std::fs::rename(&temp, &target).map_err(io(&target))?;
-        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io(&dir))?;
+        std::fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(&dir))?;
         Ok(hash)
     }
 }

@@ -13,14 +13,26 @@ pub enum StoreError {
     AmbiguousId { given: String, count: usize },
     #[error("no site matches \"{0}\"")]
     SiteNotFound(String),
-    #[error("the database {path} was written by a newer Terrain (schema {found}; this one knows {known}): update Terrain")]
-    SchemaTooNew { path: PathBuf, found: usize, known: usize },
+    #[error(
+        "the database {path} was written by a newer Terrain (schema {found}; this one knows {known}): update Terrain"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
     #[error("database {path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database {path}: no connection could be opened: {source}")]
     Pool { path: PathBuf, source: r2d2::Error },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("revision {0} in the database is damaged: {1}")]
     Corrupt(String, String),
 }

@@ -35,7 +35,10 @@ impl Page {
 
     /// Everything, for exports.
     pub fn all() -> Page {
-        Page { limit: u32::MAX, offset: 0 }
+        Page {
+            limit: u32::MAX,
+            offset: 0,
+        }
     }
 }
 
@@ -61,7 +64,10 @@ impl Filter {
             values.push(Value::Text(value));
         };
         if let Some(q) = self.query.as_deref().and_then(fts_query) {
-            add("r.n IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)", q);
+            add(
+                "r.n IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)",
+                q,
+            );
         }
         if let Some(a) = &self.admin1 {
             add("r.admin1 = ?", a.clone());
@@ -82,7 +88,10 @@ impl Filter {
             add("r.event_date <= ?", d.to_string());
         }
         if let Some(s) = self.site {
-            add("r.id IN (SELECT report_id FROM report_sites WHERE site_id = ?)", s.to_string());
+            add(
+                "r.id IN (SELECT report_id FROM report_sites WHERE site_id = ?)",
+                s.to_string(),
+            );
         }
         let sql = if clauses.is_empty() {
             String::new()
@@ -100,7 +109,10 @@ mod tests {
     #[test]
     fn user_text_cannot_inject_fts_syntax() {
         assert_eq!(fts_query("Bafoulabé"), Some("\"Bafoulabé\"*".into()));
-        assert_eq!(fts_query("NEAR(a b) OR \"x"), Some("\"NEAR\"* \"a\"* \"b\"* \"OR\"* \"x\"*".into()));
+        assert_eq!(
+            fts_query("NEAR(a b) OR \"x"),
+            Some("\"NEAR\"* \"a\"* \"b\"* \"OR\"* \"x\"*".into())
+        );
         assert_eq!(fts_query("  ,, "), None);
     }
 }

@@ -49,13 +49,23 @@ pub struct Store {
 impl Store {
     /// Opens (creating if need be) the store in `dir`, migrating it to the latest schema.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.into(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.into(),
+            source,
+        })?;
         let db_path = dir.join(DB_FILE);
-        let sql = |source| StoreError::Sqlite { path: db_path.clone(), source };
+        let sql = |source| StoreError::Sqlite {
+            path: db_path.clone(),
+            source,
+        };
         let mut writer = connection::open(&db_path, Role::Writer).map_err(sql)?;
         let found = schema::version(&writer).map_err(sql)?;
         if found > schema::LATEST {
-            return Err(StoreError::SchemaTooNew { path: db_path, found, known: schema::LATEST });
+            return Err(StoreError::SchemaTooNew {
+                path: db_path,
+                found,
+                known: schema::LATEST,
+            });
         }
         schema::migrate(&mut writer, schema::LATEST).map_err(sql)?;
         let device_id = device_id(&writer).map_err(sql)?;
@@ -65,8 +75,17 @@ impl Store {
             .max_size(4)
             .min_idle(Some(0))
             .build(manager)
-            .map_err(|source| StoreError::Pool { path: db_path.clone(), source })?;
-        Ok(Store { dir: dir.into(), db_path, writer: Mutex::new(writer), readers, device_id })
+            .map_err(|source| StoreError::Pool {
+                path: db_path.clone(),
+                source,
+            })?;
+        Ok(Store {
+            dir: dir.into(),
+            db_path,
+            writer: Mutex::new(writer),
+            readers,
+            device_id,
+        })
     }
 
     /// This device's id, made when the store was created.
@@ -83,28 +102,42 @@ impl Store {
     }
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Sqlite { path: self.db_path.clone(), source }
+        |source| StoreError::Sqlite {
+            path: self.db_path.clone(),
+            source,
+        }
     }
 
     fn reader(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>> {
-        self.readers.get().map_err(|source| StoreError::Pool { path: self.db_path.clone(), source })
+        self.readers.get().map_err(|source| StoreError::Pool {
+            path: self.db_path.clone(),
+            source,
+        })
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no half transaction (it rolls back on drop), so
         // the connection is still sound.
-        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// `PRAGMA integrity_check`: "ok" or what is wrong.
     pub fn integrity_check(&self) -> Result<String> {
         let conn = self.reader()?;
-        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(self.sql())
+        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(self.sql())
     }
 }
 
 fn device_id(conn: &Connection) -> rusqlite::Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?1)", [&id])?;
-    conn.query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| r.get(0))
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?1)",
+        [&id],
+    )?;
+    conn.query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+        r.get(0)
+    })
 }

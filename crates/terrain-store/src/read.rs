@@ -8,8 +8,7 @@ use serde::Serialize;
 use terrain_domain::{Report, Revision};
 use uuid::Uuid;
 
-pub(crate) const REVISION_SELECT: &str =
-    "SELECT id, report_id, parents, author, device, created_at, content_hash, content FROM revisions";
+pub(crate) const REVISION_SELECT: &str = "SELECT id, report_id, parents, author, device, created_at, content_hash, content FROM revisions";
 
 /// Reads a revision row; the outer error is SQLite's, the inner one damaged content.
 pub(crate) fn revision_row(row: &Row) -> rusqlite::Result<Result<Revision>> {
@@ -30,14 +29,18 @@ pub(crate) fn revision_row(row: &Row) -> rusqlite::Result<Result<Revision>> {
         Ok(Revision {
             id: parse_uuid(&id)?,
             report_id: parse_uuid(&report_id)?,
-            parents: parents.iter().map(|p| parse_uuid(p)).collect::<Result<_>>()?,
+            parents: parents
+                .iter()
+                .map(|p| parse_uuid(p))
+                .collect::<Result<_>>()?,
             author,
             device,
             created_at: DateTime::parse_from_rfc3339(&created_at)
                 .map_err(|e| corrupt("created_at", &e))?
                 .with_timezone(&Utc),
             content_hash,
-            content: serde_json::from_str::<Report>(&content).map_err(|e| corrupt("content", &e))?,
+            content: serde_json::from_str::<Report>(&content)
+                .map_err(|e| corrupt("content", &e))?,
         })
     })())
 }
@@ -106,9 +109,11 @@ impl Store {
         let conn = self.reader()?;
         let (where_sql, values) = filter.to_sql();
         let sql = format!("SELECT count(*) FROM reports r {where_sql}");
-        conn.query_row(&sql, rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(self.sql())
+        conn.query_row(&sql, rusqlite::params_from_iter(values), |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n as u64)
+        .map_err(self.sql())
     }
 
     /// Streams the head revision of every report the filter selects, oldest incident first,
@@ -137,7 +142,11 @@ impl Store {
     pub fn resolve_id(&self, prefix: &str) -> Result<Uuid> {
         let prefix = prefix.trim().to_ascii_lowercase();
         if let Ok(id) = Uuid::parse_str(&prefix) {
-            return if self.exists(id)? { Ok(id) } else { Err(StoreError::ReportNotFound(prefix)) };
+            return if self.exists(id)? {
+                Ok(id)
+            } else {
+                Err(StoreError::ReportNotFound(prefix))
+            };
         }
         if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
             return Err(StoreError::ReportNotFound(prefix));
@@ -157,11 +166,16 @@ impl Store {
             _ => {
                 let count = self
                     .reader()?
-                    .query_row("SELECT count(*) FROM reports WHERE id >= ?1 AND id < ?1 || 'g'", [&prefix], |r| {
-                        r.get::<_, i64>(0)
-                    })
+                    .query_row(
+                        "SELECT count(*) FROM reports WHERE id >= ?1 AND id < ?1 || 'g'",
+                        [&prefix],
+                        |r| r.get::<_, i64>(0),
+                    )
                     .map_err(self.sql())?;
-                Err(StoreError::AmbiguousId { given: prefix, count: count as usize })
+                Err(StoreError::AmbiguousId {
+                    given: prefix,
+                    count: count as usize,
+                })
             }
         }
     }
@@ -176,17 +190,23 @@ impl Store {
     /// The report as lists show it.
     pub fn get(&self, id: Uuid) -> Result<Listed> {
         let conn = self.reader()?;
-        conn.query_row(&format!("{LISTED_SELECT} WHERE r.id = ?1"), [id.to_string()], listed_row)
-            .optional()
-            .map_err(self.sql())?
-            .ok_or_else(|| StoreError::ReportNotFound(id.to_string()))?
+        conn.query_row(
+            &format!("{LISTED_SELECT} WHERE r.id = ?1"),
+            [id.to_string()],
+            listed_row,
+        )
+        .optional()
+        .map_err(self.sql())?
+        .ok_or_else(|| StoreError::ReportNotFound(id.to_string()))?
     }
 
     /// Every revision of the report, oldest first.
     pub fn history(&self, id: Uuid) -> Result<Vec<Revision>> {
         let conn = self.reader()?;
         let mut stmt = conn
-            .prepare_cached(&format!("{REVISION_SELECT} WHERE report_id = ?1 ORDER BY seq"))
+            .prepare_cached(&format!(
+                "{REVISION_SELECT} WHERE report_id = ?1 ORDER BY seq"
+            ))
             .map_err(self.sql())?;
         let revisions: Vec<Revision> = stmt
             .query_map([id.to_string()], revision_row)
@@ -202,10 +222,14 @@ impl Store {
     /// One revision by its id.
     pub fn revision(&self, id: Uuid) -> Result<Option<Revision>> {
         let conn = self.reader()?;
-        conn.query_row(&format!("{REVISION_SELECT} WHERE id = ?1"), [id.to_string()], revision_row)
-            .optional()
-            .map_err(self.sql())?
-            .transpose()
+        conn.query_row(
+            &format!("{REVISION_SELECT} WHERE id = ?1"),
+            [id.to_string()],
+            revision_row,
+        )
+        .optional()
+        .map_err(self.sql())?
+        .transpose()
     }
 
     /// What waits to be sent, oldest first.
@@ -219,7 +243,13 @@ impl Store {
             .map_err(self.sql())?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
             })
             .map_err(self.sql())?;
         rows.map(|row| {

@@ -14,7 +14,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
 pub const LATEST: usize = MIGRATIONS.len();
 
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map(|v| v as usize)
+    conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map(|v| v as usize)
 }
 
 /// Applies the migrations after the database's version, up to `target`.

@@ -33,8 +33,9 @@ impl Store {
     /// Every site, by name.
     pub fn sites(&self) -> Result<Vec<Site>> {
         let conn = self.reader()?;
-        let mut stmt =
-            conn.prepare_cached("SELECT id, content FROM sites ORDER BY name, id").map_err(self.sql())?;
+        let mut stmt = conn
+            .prepare_cached("SELECT id, content FROM sites ORDER BY name, id")
+            .map_err(self.sql())?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(self.sql())?;
@@ -48,11 +49,18 @@ impl Store {
     pub fn site(&self, id: Uuid) -> Result<Option<Site>> {
         let conn = self.reader()?;
         let content: Option<String> = conn
-            .query_row("SELECT content FROM sites WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT content FROM sites WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(self.sql())?;
         content
-            .map(|c| serde_json::from_str(&c).map_err(|e| StoreError::Corrupt(id.to_string(), e.to_string())))
+            .map(|c| {
+                serde_json::from_str(&c)
+                    .map_err(|e| StoreError::Corrupt(id.to_string(), e.to_string()))
+            })
             .transpose()
     }
 
@@ -60,7 +68,10 @@ impl Store {
     pub fn find_site(&self, typed: &str) -> Result<Site> {
         let sites = self.sites()?;
         let key = fold(typed);
-        let by_id: Vec<&Site> = sites.iter().filter(|s| s.id.to_string().starts_with(typed)).collect();
+        let by_id: Vec<&Site> = sites
+            .iter()
+            .filter(|s| s.id.to_string().starts_with(typed))
+            .collect();
         let by_name: Vec<&Site> = sites.iter().filter(|s| fold(&s.name) == key).collect();
         match (by_id.as_slice(), by_name.as_slice()) {
             ([one], _) | ([], [one]) => Ok((*one).clone()),
@@ -77,7 +88,9 @@ impl Store {
                   WHERE s.site_id = ?1 ORDER BY r.event_date DESC",
             )
             .map_err(self.sql())?;
-        let rows = stmt.query_map([site.to_string()], |r| r.get::<_, String>(0)).map_err(self.sql())?;
+        let rows = stmt
+            .query_map([site.to_string()], |r| r.get::<_, String>(0))
+            .map_err(self.sql())?;
         rows.map(|r| parse_uuid(&r.map_err(self.sql())?)).collect()
     }
 }

@@ -68,17 +68,24 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached("SELECT rev_id FROM heads WHERE report_id = ?1 ORDER BY rev_id")
                 .map_err(&sql)?;
-            let rows = stmt.query_map([&id], |r| r.get::<_, String>(0)).map_err(&sql)?;
+            let rows = stmt
+                .query_map([&id], |r| r.get::<_, String>(0))
+                .map_err(&sql)?;
             rows.map(|r| r.map_err(&sql).and_then(|s| parse_uuid(&s)))
                 .collect::<Result<_>>()?
         };
         let revision = Revision::new(report, heads.clone(), author, &self.device_id, now);
         if heads.len() == 1 && previous.is_some_and(|(_, hash)| hash == revision.content_hash) {
             let head = self.revision_in(tx, &heads[0])?;
-            return Ok(Saved { revision: head, unchanged: true, queued: false });
+            return Ok(Saved {
+                revision: head,
+                unchanged: true,
+                queued: false,
+            });
         }
         insert_revision(tx, &revision).map_err(&sql)?;
-        tx.execute("DELETE FROM heads WHERE report_id = ?1", [&id]).map_err(&sql)?;
+        tx.execute("DELETE FROM heads WHERE report_id = ?1", [&id])
+            .map_err(&sql)?;
         tx.execute(
             "INSERT INTO heads (report_id, rev_id) VALUES (?1, ?2)",
             params![id, revision.id.to_string()],
@@ -93,13 +100,18 @@ impl Store {
             )
             .map_err(&sql)?;
         }
-        Ok(Saved { revision, unchanged: false, queued })
+        Ok(Saved {
+            revision,
+            unchanged: false,
+            queued,
+        })
     }
 
     fn check_sites(&self, tx: &Transaction, report: &Report) -> Result<()> {
         let mut problems = Vec::new();
-        let mut stmt =
-            tx.prepare_cached("SELECT 1 FROM sites WHERE id = ?1").map_err(self.sql())?;
+        let mut stmt = tx
+            .prepare_cached("SELECT 1 FROM sites WHERE id = ?1")
+            .map_err(self.sql())?;
         for (i, s) in report.sites.iter().enumerate() {
             if !stmt.exists([s.site_id.to_string()]).map_err(self.sql())? {
                 problems.push(Problem {
@@ -108,7 +120,11 @@ impl Store {
                 });
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(Problems(problems).into()) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Problems(problems).into())
+        }
     }
 
     fn revision_in(&self, tx: &Transaction, id: &Uuid) -> Result<Revision> {
@@ -172,14 +188,17 @@ fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
             ],
             |row| row.get(0),
         )?;
-    tx.prepare_cached("DELETE FROM reports_fts WHERE rowid = ?1")?.execute([n])?;
+    tx.prepare_cached("DELETE FROM reports_fts WHERE rowid = ?1")?
+        .execute([n])?;
     let [title, narrative, places, sources] = search_text(r);
     tx.prepare_cached(
         "INSERT INTO reports_fts (rowid, title, narrative, places, sources) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![n, title, narrative, places, sources])?;
-    tx.prepare_cached("DELETE FROM report_sites WHERE report_id = ?1")?.execute([&id])?;
-    let mut link = tx.prepare_cached("INSERT INTO report_sites (report_id, site_id) VALUES (?1, ?2)")?;
+    tx.prepare_cached("DELETE FROM report_sites WHERE report_id = ?1")?
+        .execute([&id])?;
+    let mut link =
+        tx.prepare_cached("INSERT INTO report_sites (report_id, site_id) VALUES (?1, ?2)")?;
     for s in &r.sites {
         link.execute(params![id, s.site_id.to_string()])?;
     }
@@ -189,11 +208,27 @@ fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
 /// The four searchable columns. Migration 003 builds the same from SQL for older rows.
 fn search_text(r: &Report) -> [String; 4] {
     let l = &r.location;
-    let join = |parts: &[Option<&str>]| parts.iter().flatten().copied().collect::<Vec<_>>().join(" ");
+    let join = |parts: &[Option<&str>]| {
+        parts
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     [
         r.title.clone(),
         join(&[Some(&r.narrative), r.damage.as_deref()]),
-        join(&[l.place.as_deref(), l.admin3.as_deref(), l.admin2.as_deref(), Some(&l.admin1)]),
-        r.sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" "),
+        join(&[
+            l.place.as_deref(),
+            l.admin3.as_deref(),
+            l.admin2.as_deref(),
+            Some(&l.admin1),
+        ]),
+        r.sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
     ]
 }
