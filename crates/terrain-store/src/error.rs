@@ -9,8 +9,12 @@ pub enum StoreError {
     Invalid(#[from] Problems),
     #[error("no report matches \"{0}\"")]
     ReportNotFound(String),
-    #[error("\"{given}\" matches {count} reports; give more of the id")]
-    AmbiguousId { given: String, count: usize },
+    #[error("\"{given}\" matches {count} {what}; give more of the id")]
+    AmbiguousId {
+        given: String,
+        count: usize,
+        what: &'static str,
+    },
     #[error("no site matches \"{0}\"")]
     SiteNotFound(String),
     #[error(

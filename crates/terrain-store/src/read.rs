@@ -175,6 +175,7 @@ impl Store {
                 Err(StoreError::AmbiguousId {
                     given: prefix,
                     count: count as usize,
+                    what: "reports",
                 })
             }
         }

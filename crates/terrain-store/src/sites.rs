@@ -75,7 +75,12 @@ impl Store {
         let by_name: Vec<&Site> = sites.iter().filter(|s| fold(&s.name) == key).collect();
         match (by_id.as_slice(), by_name.as_slice()) {
             ([one], _) | ([], [one]) => Ok((*one).clone()),
-            _ => Err(StoreError::SiteNotFound(typed.to_string())),
+            ([], []) => Err(StoreError::SiteNotFound(typed.to_string())),
+            (many, []) | ([], many) | (many, _) => Err(StoreError::AmbiguousId {
+                given: typed.to_string(),
+                count: many.len(),
+                what: "sites",
+            }),
         }
     }
 

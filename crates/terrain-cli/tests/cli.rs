@@ -1,0 +1,420 @@
+//! The real `terrain` binary, run on a fresh data folder per test, as a user would.
+
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../docs/examples/bafoulabe-plants-attack.json"
+);
+const SITE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../docs/examples/site-diawara-plant.json"
+);
+
+struct Terrain {
+    dir: tempfile::TempDir,
+}
+
+impl Terrain {
+    fn new() -> Terrain {
+        Terrain {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_terrain"));
+        cmd.arg("--data")
+            .arg(self.dir.path().join("data"))
+            .args(args);
+        cmd.env("TERRAIN_AUTHOR", "Awa Traoré")
+            .env_remove("TERRAIN_DATA");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    /// Runs and expects success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "terrain {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and expects failure; returns stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "terrain {args:?} should have failed");
+        assert!(out.stdout.is_empty() || !String::from_utf8_lossy(&out.stdout).contains("Saved"));
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    fn file(&self, name: &str, content: &Value) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(content).unwrap()).unwrap();
+        path
+    }
+
+    fn count(&self) -> usize {
+        self.json(&["report", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len()
+    }
+}
+
+fn seed() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(SEED).unwrap()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn import_list_search_show_edit_and_history_of_the_seed_incident() {
+    let t = Terrain::new();
+    let out = t.ok(&["report", "import", SEED]);
+    assert!(
+        out.contains("saved     019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a"),
+        "{out}"
+    );
+    assert!(out.contains("1 report(s) imported."));
+
+    let list = t.ok(&["report", "list"]);
+    assert!(
+        list.contains("Three industrial plants attacked and burned near Bafoulabé"),
+        "{list}"
+    );
+    assert!(
+        list.contains("abducted: 3\u{2013}4, sources disagree"),
+        "{list}"
+    );
+    assert!(list.contains("queued"), "{list}");
+
+    for query in ["Bafoulabé", "bafoulabe", "BAFOULABE"] {
+        let found = t.json(&["report", "search", query, "--json"]);
+        assert_eq!(found.as_array().unwrap().len(), 1, "search {query}");
+        assert_eq!(found[0]["id"], "019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a");
+    }
+    assert!(
+        t.ok(&["report", "search", "Kidal"])
+            .contains("No reports match.")
+    );
+
+    let show = t.ok(&["report", "show", "019a8f3c"]);
+    for expected in [
+        "Abducted: 3\u{2013}4, sources disagree",
+        "Wamaps, collective of West African journalists",
+        "An elected official of the Kayes region",
+        "Where:  Industrial zone near Bafoulabé town, Bafoulabé, Kayes",
+        "What:   Violence against civilians / Abduction/forced disappearance",
+        "JNIM (Group to Support Islam and Muslims) (suspected)",
+        "reliability: usually reliable",
+    ] {
+        assert!(show.contains(expected), "show lacks {expected:?}:\n{show}");
+    }
+
+    // The JSON form round-trips: show it, change it, save it as an edit.
+    let mut report = t.json(&["report", "show", "019a8f3c", "--json"]);
+    assert_eq!(report["figures"]["abducted"], seed()["figures"]["abducted"]);
+    report["narrative"] = json!("Four civilians abducted according to the prefecture.");
+    report["figures"]["abducted"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"amount": 4, "source": "security"}));
+    let edited = t.file("edited.json", &report);
+    let out = t.ok(&["report", "edit", "019a8f3c", "--json", s(&edited)]);
+    assert!(out.starts_with("Saved revision "), "{out}");
+    assert!(
+        t.ok(&["report", "edit", "019a8f3c", "--json", s(&edited)])
+            .starts_with("No change")
+    );
+
+    let history = t.json(&["report", "history", "019a8f3c", "--json"]);
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["parents"], json!([]));
+    assert_eq!(history[1]["parents"], json!([history[0]["revision"]]));
+    assert_eq!(history[1]["author"], "Awa Traoré");
+    assert!(history.iter().all(|h| h["hash_verified"] == true));
+    assert!(
+        t.ok(&["report", "show", "019a"])
+            .contains("Four civilians abducted")
+    );
+    assert_eq!(t.json(&["outbox", "--json"]).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_bad_file_names_the_field_and_imports_nothing() {
+    let t = Terrain::new();
+    let mut bad = seed();
+    bad["id"] = json!(uuid::Uuid::now_v7());
+    bad["where"]["admin1"] = json!("Kaye");
+    bad["figures"]["abducted"][1]["source"] = json!("nobody");
+    let bad = t.file("bad.json", &bad);
+    let err = t.fails(&["report", "import", SEED, s(&bad)]);
+    assert!(err.contains("nothing imported"), "{err}");
+    assert!(
+        err.contains("where.admin1: \"Kaye\" is not a region of Mali; did you mean \"Kayes\"?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("figures.abducted[1].source: no source with key \"nobody\""),
+        "{err}"
+    );
+    assert_eq!(t.count(), 0, "the good file was not imported either");
+
+    let broken = t.dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"title\": \"x\", \"when\": {\"date\": \"yesterday\"}}",
+    )
+    .unwrap();
+    let err = t.fails(&["report", "import", s(&broken)]);
+    assert!(err.contains("when.date"), "{err}");
+    let err = t.fails(&["report", "import", "/nonexistent/report.json"]);
+    assert!(
+        err.contains("/nonexistent/report.json: cannot open"),
+        "{err}"
+    );
+    assert_eq!(t.count(), 0);
+}
+
+#[test]
+fn a_bad_edit_changes_nothing() {
+    let t = Terrain::new();
+    t.ok(&["report", "import", SEED]);
+    let mut report = seed();
+    report["status"] = json!("draft");
+    let err = t.fails(&[
+        "report",
+        "edit",
+        "019a8f3c",
+        "--json",
+        s(&t.file("draft.json", &report)),
+    ]);
+    assert!(
+        err.contains("status: a final report cannot go back to draft"),
+        "{err}"
+    );
+    let mut other = seed();
+    other["id"] = json!(uuid::Uuid::now_v7());
+    let err = t.fails(&[
+        "report",
+        "edit",
+        "019a8f3c",
+        "--json",
+        s(&t.file("other.json", &other)),
+    ]);
+    assert!(err.contains("id: the file is report"), "{err}");
+    assert_eq!(
+        t.json(&["report", "history", "019a8f3c", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let err = t.fails(&["report", "show", "abcdef12"]);
+    assert!(err.contains("no report matches \"abcdef12\""), "{err}");
+}
+
+#[test]
+fn a_report_without_an_id_gets_one_and_reads_from_stdin() {
+    let t = Terrain::new();
+    let mut report = seed();
+    report.as_object_mut().unwrap().remove("id");
+    report["status"] = json!("draft");
+    let mut child = t
+        .cmd(&["report", "new"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(report.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(draft)"));
+    let list = t.json(&["report", "list", "--json"]);
+    assert_eq!(list[0]["status"], "draft");
+    assert_eq!(list[0]["queued"], 0);
+    assert_ne!(list[0]["id"], seed()["id"]);
+    assert!(t.ok(&["outbox"]).contains("Nothing waits to be sent."));
+}
+
+#[test]
+fn list_filters_by_region_type_status_and_dates() {
+    let t = Terrain::new();
+    let mut convoy = seed();
+    convoy["id"] = json!(uuid::Uuid::now_v7());
+    convoy["title"] = json!("Fuel convoy ambushed near Kati");
+    convoy["when"]["date"] = json!("2026-09-14");
+    convoy["where"] = json!({"admin1": "Koulikoro", "admin2": "Kati"});
+    convoy["what"] = json!({"event_type": "Strategic developments", "sub_event_type": "Looting/property destruction", "categories": ["fuel_convoy_attack"]});
+    t.ok(&["report", "import", SEED, s(&t.file("convoy.json", &convoy))]);
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["report", "list", "--json"];
+        all.extend_from_slice(args);
+        t.json(&all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap()[..10].to_string())
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["Three indu", "Fuel convo"]);
+    assert_eq!(ids(&["--region", "kayes"]), ["Three indu"]);
+    assert_eq!(
+        ids(&["--region", "kati"]),
+        ["Fuel convo"],
+        "a cercle works too"
+    );
+    assert_eq!(ids(&["--type", "strategic developments"]), ["Fuel convo"]);
+    assert_eq!(ids(&["--from", "2026-10-01"]), ["Three indu"]);
+    assert_eq!(ids(&["--to", "2026-10-01"]), ["Fuel convo"]);
+    assert_eq!(ids(&["--status", "draft"]), Vec::<String>::new());
+    assert_eq!(ids(&["--limit", "1", "--offset", "1"]), ["Fuel convo"]);
+    assert!(
+        t.fails(&["report", "list", "--region", "Atlantis"])
+            .contains("--region: \"Atlantis\" is neither a region nor a cercle")
+    );
+    assert!(
+        t.fails(&["report", "list", "--type", "war"])
+            .contains("--type: \"war\" is not an ACLED event type")
+    );
+    assert!(
+        t.fails(&[
+            "report",
+            "list",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-01-01"
+        ])
+        .contains("is after --to")
+    );
+}
+
+#[test]
+fn list_json_has_the_documented_fields() {
+    let t = Terrain::new();
+    t.ok(&["report", "import", SEED]);
+    let item = &t.json(&["report", "list", "--json"])[0];
+    let mut keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "admin1",
+            "admin2",
+            "content_hash",
+            "event_date",
+            "event_type",
+            "figures",
+            "head_revision",
+            "heads",
+            "id",
+            "place",
+            "queued",
+            "status",
+            "sub_event_type",
+            "title",
+            "updated_at"
+        ]
+    );
+    assert_eq!(
+        item["figures"]["abducted"],
+        json!({"conservative": 3, "min": 3, "max": 4, "claims": 2, "disputed": true, "text": "3\u{2013}4, sources disagree"})
+    );
+}
+
+#[test]
+fn sites_are_registered_and_repeat_attacks_show_together() {
+    let t = Terrain::new();
+    let out = t.ok(&["site", "add", "--json", SITE]);
+    let site_id = out.split_whitespace().nth(2).unwrap().to_string();
+    t.ok(&[
+        "site",
+        "add",
+        "--name",
+        "Sadiola gold mine",
+        "--kind",
+        "mine",
+        "--region",
+        "kayes",
+        "--cercle",
+        "kayes",
+        "--lat",
+        "13.89",
+        "--lon",
+        "-11.69",
+    ]);
+    let sites = t.json(&["site", "list", "--json"]);
+    assert_eq!(sites.as_array().unwrap().len(), 2);
+    assert_eq!(sites[1]["admin1"], "Kayes");
+    let err = t.fails(&[
+        "site", "add", "--name", "X", "--kind", "castle", "--region", "Kayes",
+    ]);
+    assert!(
+        err.contains("--kind: \"castle\" is not a kind of site"),
+        "{err}"
+    );
+
+    let mut first = seed();
+    first["sites"] = json!([{"site_id": site_id, "damage": "kilns burned"}]);
+    let mut again = first.clone();
+    again["id"] = json!(uuid::Uuid::now_v7());
+    again["when"]["date"] = json!("2026-07-02");
+    t.ok(&[
+        "report",
+        "import",
+        s(&t.file("a.json", &first)),
+        s(&t.file("b.json", &again)),
+    ]);
+    let err = t.fails(&["site", "show", "zzzz"]);
+    assert!(err.contains("no site matches \"zzzz\""), "{err}");
+    let shown = t.ok(&["site", "show", &site_id]);
+    assert!(shown.contains("2 report(s) at this site"), "{shown}");
+    assert!(
+        t.ok(&["report", "show", "019a8f3c"])
+            .contains("Site:   Calcium carbonate, lime and plaster plant: kilns burned")
+    );
+    let at_site = t.json(&["report", "list", "--json", "--site", &site_id]);
+    assert_eq!(at_site.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn places_suggest_gazetteer_names_without_accents() {
+    let t = Terrain::new();
+    let out = t.ok(&["places", "bafoulabe"]);
+    assert!(out.starts_with("cercle   Bafoulabé, Kayes"), "{out}");
+    let found = t.json(&["places", "nioro", "--json"]);
+    assert_eq!(found[0]["admin2"], "Nioro du Sahel");
+}
