@@ -1,1 +1,196 @@
-fn main() {}
+//! Store figures: `cargo bench -p terrain-store` (set TERRAIN_BENCH_REPORTS to change 100,000).
+//!
+//! Prints save latency for a final report next to a bare rusqlite insert+commit with the same
+//! settings (WAL, synchronous=FULL), and list/search latency over a large store.
+
+use rusqlite::params;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use terrain_domain::{ValidReport, check, gazetteer, parse_json};
+use terrain_store::{Filter, Page, Store};
+
+const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+const WORDS: &[&str] = &[
+    "convoy",
+    "plant",
+    "mine",
+    "quarry",
+    "market",
+    "road",
+    "fuel",
+    "tanker",
+    "generator",
+    "school",
+    "clinic",
+    "bridge",
+    "checkpoint",
+    "village",
+    "warehouse",
+    "trucks",
+    "workers",
+    "guards",
+];
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// A final report varied by `i`: different places, dates, words, so searches select a part.
+fn report(i: usize) -> ValidReport {
+    let mut v: Value = serde_json::from_str(SEED).unwrap();
+    let regions = gazetteer::regions();
+    let region = &regions[i % regions.len()];
+    let cercle = &region.cercles[(i / regions.len()) % region.cercles.len()];
+    let (a, b) = (WORDS[i % WORDS.len()], WORDS[(i / 7) % WORDS.len()]);
+    v["id"] = json!(uuid::Uuid::now_v7());
+    v["title"] = json!(format!("Attack on {a} and {b} near {} #{i}", cercle.name));
+    v["when"]["date"] = json!((today() - chrono::Days::new((i % 3000) as u64)).to_string());
+    v["where"] = json!({"admin1": region.name, "admin2": cercle.name});
+    v["narrative"] = json!(format!(
+        "Armed men attacked the {a} and burned the {b}. Report {i}."
+    ));
+    check(parse_json(&v.to_string()).unwrap(), today()).unwrap()
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn bench_save(dir: &std::path::Path, n: usize) -> (Duration, Duration) {
+    let store = Store::open(&dir.join("save")).unwrap();
+    let reports: Vec<ValidReport> = (0..n).map(report).collect();
+    let samples = reports
+        .into_iter()
+        .map(|r| {
+            let t = Instant::now();
+            store.save(r, "bench").unwrap();
+            t.elapsed()
+        })
+        .collect();
+    percentiles(samples)
+}
+
+/// The floor: one INSERT of the same JSON and a COMMIT, same pragmas, nothing else.
+fn bench_bare(dir: &std::path::Path, n: usize) -> (Duration, Duration) {
+    let conn = rusqlite::Connection::open(dir.join("bare.db")).unwrap();
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL);",
+    )
+    .unwrap();
+    let body = terrain_domain::canonical_report_json(&report(0));
+    let samples = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            conn.execute(
+                "INSERT INTO t (id, body) VALUES (?1, ?2)",
+                params![uuid::Uuid::now_v7().to_string(), body],
+            )
+            .unwrap();
+            t.elapsed()
+        })
+        .collect();
+    percentiles(samples)
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    f();
+    percentiles(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists targets; nothing to list here
+    }
+    let total: usize = std::env::var("TERRAIN_BENCH_REPORTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let n = 500;
+    let (save50, save99) = bench_save(dir.path(), n);
+    let (bare50, bare99) = bench_bare(dir.path(), n);
+    println!("save of a final report ({n} saves, WAL, synchronous=FULL):");
+    println!(
+        "  terrain-store save      p50 {}  p99 {}",
+        ms(save50),
+        ms(save99)
+    );
+    println!(
+        "  bare insert + commit    p50 {}  p99 {}",
+        ms(bare50),
+        ms(bare99)
+    );
+    println!(
+        "  ratio                   p50 {:.2}x  p99 {:.2}x",
+        save50.as_secs_f64() / bare50.as_secs_f64(),
+        save99.as_secs_f64() / bare99.as_secs_f64()
+    );
+
+    let store = Store::open(&dir.path().join("large")).unwrap();
+    let t = Instant::now();
+    for chunk in (0..total).collect::<Vec<_>>().chunks(5_000) {
+        store
+            .save_all(chunk.iter().map(|i| report(*i)).collect(), "bench")
+            .unwrap();
+    }
+    println!(
+        "\nloaded {total} reports in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let cases: [(&str, Filter); 5] = [
+        ("list, first page of 50", Filter::default()),
+        (
+            "list, region Kayes",
+            Filter {
+                admin1: Some("Kayes".into()),
+                ..Filter::default()
+            },
+        ),
+        (
+            "search \"bafoulabe\"",
+            Filter {
+                query: Some("bafoulabe".into()),
+                ..Filter::default()
+            },
+        ),
+        (
+            "search \"convoy tanker\"",
+            Filter {
+                query: Some("convoy tanker".into()),
+                ..Filter::default()
+            },
+        ),
+        (
+            "search \"wamaps\" (every report)",
+            Filter {
+                query: Some("wamaps".into()),
+                ..Filter::default()
+            },
+        ),
+    ];
+    for (name, filter) in cases {
+        let (p50, p99) = time(50, || store.list(&filter, Page::first(50)).unwrap().len());
+        let found = store.count(&filter).unwrap();
+        println!(
+            "  {name:<34} p50 {}  p99 {}  ({found} match)",
+            ms(p50),
+            ms(p99)
+        );
+    }
+}
