@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, calls one function of the core crates and prints the
 //! result. Rules live in `terrain-domain`, storage in `terrain-store`; nothing here decides.
 
+mod conflict;
 mod input;
 mod output;
 mod prompt;
@@ -44,6 +45,20 @@ enum Command {
     Outbox {
         #[arg(long)]
         json: bool,
+    },
+    /// Reports whose versions from different devices conflict
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep one version of a conflicting report, or a version you wrote
+    Resolve {
+        id: String,
+        #[arg(long, value_enum, conflicts_with = "json")]
+        take: Option<conflict::Take>,
+        /// The resolved report in JSON form
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Regions, cercles and communes of Mali matching what you type (accents optional)
     Places {
@@ -91,6 +106,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Site(cmd) => site::run(&ctx, cmd),
         Command::Outbox { json } => output::outbox(&ctx.store.outbox()?, json),
+        Command::Conflicts { json } => conflict::list(&ctx, json),
+        Command::Resolve { id, take, json } => conflict::resolve(&ctx, &id, take, json),
         Command::Places { .. } => unreachable!("handled before the store opens"),
     }
 }

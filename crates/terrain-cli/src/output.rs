@@ -70,6 +70,7 @@ pub struct ListItem<'a> {
     pub updated_at: String,
     pub heads: usize,
     pub queued: usize,
+    pub synced: bool,
 }
 
 impl<'a> From<&'a Listed> for ListItem<'a> {
@@ -91,6 +92,7 @@ impl<'a> From<&'a Listed> for ListItem<'a> {
             updated_at: l.updated_at.to_rfc3339(),
             heads: l.heads,
             queued: l.queued,
+            synced: l.synced,
         }
     }
 }
@@ -112,6 +114,7 @@ fn state(l: &Listed) -> &'static str {
         (true, _, _) => "conflict",
         (_, true, _) => "queued",
         (_, _, terrain_domain::Status::Draft) => "draft",
+        _ if l.synced => "synced",
         _ => "final",
     }
 }

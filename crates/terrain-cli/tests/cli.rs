@@ -345,6 +345,7 @@ fn list_json_has_the_documented_fields() {
             "queued",
             "status",
             "sub_event_type",
+            "synced",
             "title",
             "updated_at"
         ]

@@ -8,6 +8,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// Namespace of merge revision ids (a fixed random UUID).
+const MERGE_NAMESPACE: Uuid = Uuid::from_u128(0x6d1f_3c2a_9b4e_4f07_8a15_c2d3_e4f5_a6b7);
+
 /// One saved state of a report. Never changed once written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
@@ -43,6 +46,28 @@ impl Revision {
             content_hash: content_hash(&content),
             content,
         }
+    }
+
+    /// The revision that joins `parents` (conflicting heads) into one. Its id depends only on
+    /// the parents, so two devices merging the same heads make the same revision, and the
+    /// server keeps it once.
+    pub fn merge(
+        report: ValidReport,
+        parents: &[Uuid],
+        author: &str,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> Revision {
+        let mut parents = parents.to_vec();
+        parents.sort();
+        let joined: String = parents
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut rev = Revision::new(report, parents, author, device, now);
+        rev.id = Uuid::new_v5(&MERGE_NAMESPACE, joined.as_bytes());
+        rev
     }
 
     /// True when the stored hash matches the content: the revision is unaltered.

@@ -15,6 +15,8 @@ pub enum StoreError {
         count: usize,
         what: &'static str,
     },
+    #[error("report {0} has conflicting versions: resolve them first (`terrain conflicts`)")]
+    Conflicted(uuid::Uuid),
     #[error("no site matches \"{0}\"")]
     SiteNotFound(String),
     #[error(

@@ -22,11 +22,13 @@ mod filter;
 mod read;
 pub mod schema;
 mod sites;
+mod sync;
 mod write;
 
 pub use error::{Result, StoreError};
 pub use filter::{Filter, Page};
 pub use read::{Listed, OutboxEntry};
+pub use sync::{Applied, Conflict, Pending};
 pub use write::Saved;
 
 use connection::Role;

@@ -56,6 +56,8 @@ pub struct Listed {
     pub heads: usize,
     /// Revisions of this report wait in the outbox.
     pub queued: usize,
+    /// The server holds the current version.
+    pub synced: bool,
 }
 
 /// A revision waiting to be sent.
@@ -71,13 +73,16 @@ pub struct OutboxEntry {
 const LISTED_SELECT: &str = "
     SELECT v.id, v.report_id, v.parents, v.author, v.device, v.created_at, v.content_hash, v.content,
            (SELECT count(*) FROM heads h WHERE h.report_id = r.id),
-           (SELECT count(*) FROM outbox o JOIN revisions q ON q.id = o.rev_id WHERE q.report_id = r.id)
+           (SELECT count(*) FROM outbox o JOIN revisions q ON q.id = o.rev_id WHERE q.report_id = r.id),
+           EXISTS (SELECT 1 FROM acked a WHERE a.rev_id = r.head)
       FROM reports r JOIN revisions v ON v.id = r.head";
 
 fn listed_row(row: &Row) -> rusqlite::Result<Result<Listed>> {
     let heads: i64 = row.get(8)?;
     let queued: i64 = row.get(9)?;
+    let synced: bool = row.get(10)?;
     Ok(revision_row(row)?.map(|rev| Listed {
+        synced,
         head: rev.id,
         content_hash: rev.content_hash,
         updated_at: rev.created_at,

@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("001_reports", include_str!("migrations/001_reports.sql")),
     ("002_sites", include_str!("migrations/002_sites.sql")),
     ("003_search", include_str!("migrations/003_search.sql")),
+    ("004_sync", include_str!("migrations/004_sync.sql")),
 ];
 
 /// The schema version this build writes.

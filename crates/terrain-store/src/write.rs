@@ -21,8 +21,22 @@ pub struct Saved {
 
 impl Store {
     /// Saves a report as a new revision following its current head.
+    /// Refused while the report has conflicting versions: resolve them with [`Store::resolve`].
     pub fn save(&self, report: ValidReport, author: &str) -> Result<Saved> {
         self.save_all(vec![report], author).map(|mut v| v.remove(0))
+    }
+
+    /// Saves the content a person chose for a report with conflicting versions: a revision
+    /// following every head, which ends the conflict.
+    pub fn resolve(&self, report: ValidReport, author: &str) -> Result<Saved> {
+        let now = Utc::now();
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(self.sql())?;
+        let saved = self.save_in(&tx, report, author, now, true)?;
+        tx.commit().map_err(self.sql())?;
+        Ok(saved)
     }
 
     /// Saves several reports in one transaction: all are saved, or none.
@@ -34,7 +48,7 @@ impl Store {
             .map_err(self.sql())?;
         let mut saved = Vec::with_capacity(reports.len());
         for report in reports {
-            saved.push(self.save_in(&tx, report, author, now)?);
+            saved.push(self.save_in(&tx, report, author, now, false)?);
         }
         tx.commit().map_err(self.sql())?;
         Ok(saved)
@@ -46,6 +60,7 @@ impl Store {
         report: ValidReport,
         author: &str,
         now: DateTime<Utc>,
+        resolving: bool,
     ) -> Result<Saved> {
         let sql = self.sql();
         let id = report.id.to_string();
@@ -74,6 +89,9 @@ impl Store {
             rows.map(|r| r.map_err(&sql).and_then(|s| parse_uuid(&s)))
                 .collect::<Result<_>>()?
         };
+        if heads.len() > 1 && !resolving {
+            return Err(StoreError::Conflicted(report.id));
+        }
         let revision = Revision::new(report, heads.clone(), author, &self.device_id, now);
         if heads.len() == 1 && previous.is_some_and(|(_, hash)| hash == revision.content_hash) {
             let head = self.revision_in(tx, &heads[0])?;
@@ -137,11 +155,36 @@ impl Store {
     }
 }
 
+/// Writes a revision made on this device: it becomes the report's only head, and a final one
+/// is queued. Returns whether it was queued.
+pub(crate) fn append(
+    tx: &Transaction,
+    revision: &Revision,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    insert_revision(tx, revision)?;
+    let id = revision.report_id.to_string();
+    tx.execute("DELETE FROM heads WHERE report_id = ?1", [&id])?;
+    tx.execute(
+        "INSERT INTO heads (report_id, rev_id) VALUES (?1, ?2)",
+        params![id, revision.id.to_string()],
+    )?;
+    index_head(tx, revision)?;
+    let queued = revision.content.status == Status::Final;
+    if queued {
+        tx.execute(
+            "INSERT OR IGNORE INTO outbox (rev_id, queued_at) VALUES (?1, ?2)",
+            params![revision.id.to_string(), now.to_rfc3339()],
+        )?;
+    }
+    Ok(queued)
+}
+
 pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(s.to_string(), e.to_string()))
 }
 
-fn insert_revision(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
+pub(crate) fn insert_revision(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
     let parents: Vec<String> = rev.parents.iter().map(Uuid::to_string).collect();
     tx.prepare_cached(
         "INSERT INTO revisions (id, report_id, parents, author, device, created_at, content_hash, content)
@@ -161,7 +204,7 @@ fn insert_revision(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
 }
 
 /// Points the report's list row, search row and site links at this revision.
-fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
+pub(crate) fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<()> {
     let r = &rev.content;
     let id = r.id.to_string();
     let n: i64 = tx

@@ -1,0 +1,265 @@
+//! The store's side of sync, between two real device stores; the "server" here is a list of
+//! revisions in feed order, as the real one serves them.
+
+use serde_json::{Value, json};
+use terrain_domain::{Revision, ValidReport, check, parse_json};
+use terrain_store::{Store, StoreError};
+use uuid::Uuid;
+
+const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+
+fn report(edit: impl FnOnce(&mut Value)) -> ValidReport {
+    let mut v: Value = serde_json::from_str(SEED).unwrap();
+    edit(&mut v);
+    check(
+        parse_json(&v.to_string()).unwrap(),
+        chrono::Local::now().date_naive(),
+    )
+    .unwrap()
+}
+
+struct Device {
+    _dir: tempfile::TempDir,
+    store: Store,
+}
+
+fn device() -> Device {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    Device { _dir: dir, store }
+}
+
+/// A stand-in feed: revisions in the order the server stored them.
+#[derive(Default)]
+struct Feed(Vec<Revision>);
+
+impl Feed {
+    /// Pushes everything pending on `d`, acks it, as the sync client does.
+    fn push(&mut self, d: &Device) {
+        let pending = d.store.pending(100).unwrap();
+        let mut acks = Vec::new();
+        for p in pending {
+            if !self.0.iter().any(|r| r.id == p.revision.id) {
+                self.0.push(p.revision.clone());
+            }
+            let seq = self.0.iter().position(|r| r.id == p.revision.id).unwrap() as i64 + 1;
+            acks.push((p.revision.id, Some(seq)));
+        }
+        d.store.acknowledge(&acks).unwrap();
+    }
+
+    fn pull(&self, d: &Device) -> terrain_store::Applied {
+        let since = d.store.pull_cursor().unwrap() as usize;
+        let batch: Vec<(i64, Revision)> = self
+            .0
+            .iter()
+            .enumerate()
+            .skip(since)
+            .map(|(i, r)| (i as i64 + 1, r.clone()))
+            .collect();
+        d.store
+            .apply_pulled(batch, self.0.len() as i64, "sync")
+            .unwrap()
+    }
+}
+
+#[test]
+fn pending_revisions_leave_the_outbox_only_when_acknowledged() {
+    let a = device();
+    let id = a
+        .store
+        .save(report(|_| {}), "awa")
+        .unwrap()
+        .revision
+        .report_id;
+    let pending = a.store.pending(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(!a.store.get(id).unwrap().synced);
+    a.store
+        .acknowledge(&[(pending[0].revision.id, Some(1))])
+        .unwrap();
+    assert!(a.store.pending(10).unwrap().is_empty());
+    let listed = a.store.get(id).unwrap();
+    assert!(listed.synced && listed.queued == 0);
+}
+
+#[test]
+fn a_report_from_another_device_arrives_once() {
+    let (a, b) = (device(), device());
+    let mut feed = Feed::default();
+    let id = a
+        .store
+        .save(report(|_| {}), "awa")
+        .unwrap()
+        .revision
+        .report_id;
+    feed.push(&a);
+    let applied = feed.pull(&b);
+    assert_eq!((applied.received, applied.already_had), (1, 0));
+    let listed = b.store.get(id).unwrap();
+    assert!(listed.synced);
+    assert_eq!(
+        listed.queued, 0,
+        "what came from the server is not sent back"
+    );
+    assert_eq!(b.store.pull_cursor().unwrap(), 1);
+    // The same batch again (a retry after a lost answer) changes nothing.
+    let again = b
+        .store
+        .apply_pulled(vec![(1, feed.0[0].clone())], 1, "sync")
+        .unwrap();
+    assert_eq!((again.received, again.already_had), (0, 1));
+    assert_eq!(b.store.history(id).unwrap().len(), 1);
+    // The sender pulling its own revision back just confirms it.
+    let echo = feed.pull(&a);
+    assert_eq!(echo.already_had, 1);
+}
+
+#[test]
+fn an_ack_lost_in_transit_is_recovered_by_the_pull() {
+    let a = device();
+    let mut feed = Feed::default();
+    a.store.save(report(|_| {}), "awa").unwrap();
+    feed.0.push(a.store.pending(1).unwrap()[0].revision.clone()); // the server stored it...
+    assert_eq!(a.store.pending(10).unwrap().len(), 1); // ...but the answer never arrived
+    feed.pull(&a);
+    assert!(
+        a.store.pending(10).unwrap().is_empty(),
+        "the echoed revision clears the outbox"
+    );
+}
+
+#[test]
+fn disjoint_offline_edits_merge_the_same_way_on_both_devices() {
+    let (a, b) = (device(), device());
+    let mut feed = Feed::default();
+    let id = a
+        .store
+        .save(report(|_| {}), "awa")
+        .unwrap()
+        .revision
+        .report_id;
+    feed.push(&a);
+    feed.pull(&b);
+    a.store
+        .save(
+            report(|v| v["narrative"] = json!("Edited on laptop A.")),
+            "awa",
+        )
+        .unwrap();
+    b.store
+        .save(
+            report(|v| v["where"]["place"] = json!("Kilometre 12, Mahina road")),
+            "moussa",
+        )
+        .unwrap();
+    feed.push(&a);
+    feed.push(&b);
+    let on_a = feed.pull(&a);
+    let on_b = feed.pull(&b);
+    assert_eq!(
+        (on_a.merged.as_slice(), on_b.merged.as_slice()),
+        ([id].as_slice(), [id].as_slice())
+    );
+    for d in [&a, &b] {
+        let listed = d.store.get(id).unwrap();
+        assert_eq!(listed.heads, 1);
+        assert_eq!(listed.report.narrative, "Edited on laptop A.");
+        assert_eq!(
+            listed.report.location.place.as_deref(),
+            Some("Kilometre 12, Mahina road")
+        );
+        assert_eq!(
+            listed.head.get_version_num(),
+            5,
+            "merge ids depend only on their parents"
+        );
+    }
+    assert_eq!(a.store.get(id).unwrap().head, b.store.get(id).unwrap().head);
+    let merge = a
+        .store
+        .revision(a.store.get(id).unwrap().head)
+        .unwrap()
+        .unwrap();
+    assert_eq!(merge.parents.len(), 2);
+    feed.push(&a);
+    feed.push(&b);
+    assert_eq!(
+        feed.0.iter().filter(|r| r.id == merge.id).count(),
+        1,
+        "the server keeps the merge once"
+    );
+}
+
+#[test]
+fn clashing_edits_stay_as_a_conflict_until_a_person_resolves_it() {
+    let (a, b) = (device(), device());
+    let mut feed = Feed::default();
+    let id = a
+        .store
+        .save(report(|_| {}), "awa")
+        .unwrap()
+        .revision
+        .report_id;
+    feed.push(&a);
+    feed.pull(&b);
+    a.store
+        .save(report(|v| v["where"]["place"] = json!("North gate")), "awa")
+        .unwrap();
+    b.store
+        .save(
+            report(|v| v["where"]["place"] = json!("South gate")),
+            "moussa",
+        )
+        .unwrap();
+    feed.push(&a);
+    feed.push(&b);
+    let applied = feed.pull(&a);
+    assert_eq!(applied.conflicts, [id]);
+    let conflicts = a.store.conflicts().unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].fields, ["where.place"]);
+    assert_eq!(conflicts[0].heads.len(), 2);
+    assert!(conflicts[0].base.is_some());
+    assert_eq!(a.store.get(id).unwrap().heads, 2);
+
+    let err = a
+        .store
+        .save(report(|v| v["where"]["place"] = json!("East gate")), "awa")
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflicted(r) if r == id), "{err}");
+
+    let saved = a
+        .store
+        .resolve(report(|v| v["where"]["place"] = json!("South gate")), "awa")
+        .unwrap();
+    assert_eq!(saved.revision.parents.len(), 2);
+    assert!(saved.queued);
+    assert!(a.store.conflicts().unwrap().is_empty());
+    feed.push(&a);
+    feed.pull(&b);
+    let on_b = b.store.get(id).unwrap();
+    assert_eq!(
+        (on_b.heads, on_b.report.location.place.as_deref()),
+        (1, Some("South gate"))
+    );
+}
+
+#[test]
+fn a_revision_whose_content_does_not_match_its_hash_is_refused() {
+    let (a, b) = (device(), device());
+    a.store.save(report(|_| {}), "awa").unwrap();
+    let mut rev = a.store.pending(1).unwrap()[0].revision.clone();
+    rev.content.title = "Altered in transit".into();
+    let applied = b
+        .store
+        .apply_pulled(vec![(1, rev.clone())], 1, "sync")
+        .unwrap();
+    assert_eq!(applied.rejected.len(), 1);
+    assert_eq!(applied.received, 0);
+    assert!(matches!(
+        b.store.get(rev.report_id),
+        Err(StoreError::ReportNotFound(_))
+    ));
+    let _ = Uuid::nil();
+}
