@@ -180,12 +180,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             json,
             limit,
             offset,
-        } => {
-            let filter = filter.to_filter(ctx)?;
-            let items = ctx.store.list(&filter, Page { limit, offset })?;
-            let total = if json { 0 } else { ctx.store.count(&filter)? };
-            output::list(&items, total, json)
-        }
+        } => list(ctx, &filter, Page { limit, offset }, json),
         Command::Search {
             text,
             mut filter,
@@ -193,10 +188,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             limit,
         } => {
             filter.query = Some(text);
-            let filter = filter.to_filter(ctx)?;
-            let items = ctx.store.list(&filter, Page::first(limit))?;
-            let total = if json { 0 } else { ctx.store.count(&filter)? };
-            output::list(&items, total, json)
+            list(ctx, &filter, Page::first(limit), json)
         }
         Command::Show { id, json } => {
             let listed = ctx.store.get(ctx.store.resolve_id(&id)?)?;
@@ -211,6 +203,13 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             output::history(&ctx.store.history(id)?, json)
         }
     }
+}
+
+fn list(ctx: &Context, filter: &FilterArgs, page: Page, json: bool) -> Result<()> {
+    let filter = filter.to_filter(ctx)?;
+    let items = ctx.store.list(&filter, page)?;
+    let total = if json { 0 } else { ctx.store.count(&filter)? };
+    output::list(&items, total, json)
 }
 
 fn import(ctx: &Context, files: &[PathBuf]) -> Result<()> {

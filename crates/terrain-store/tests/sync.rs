@@ -63,6 +63,21 @@ impl Feed {
     }
 }
 
+/// Device A wrote the seed report, sent it, and device B received it.
+fn two_devices_sharing_a_report() -> (Device, Device, Feed, Uuid) {
+    let (a, b) = (device(), device());
+    let mut feed = Feed::default();
+    let id = a
+        .store
+        .save(report(|_| {}), "awa")
+        .unwrap()
+        .revision
+        .report_id;
+    feed.push(&a);
+    feed.pull(&b);
+    (a, b, feed, id)
+}
+
 #[test]
 fn pending_revisions_leave_the_outbox_only_when_acknowledged() {
     let a = device();
@@ -131,16 +146,7 @@ fn an_ack_lost_in_transit_is_recovered_by_the_pull() {
 
 #[test]
 fn disjoint_offline_edits_merge_the_same_way_on_both_devices() {
-    let (a, b) = (device(), device());
-    let mut feed = Feed::default();
-    let id = a
-        .store
-        .save(report(|_| {}), "awa")
-        .unwrap()
-        .revision
-        .report_id;
-    feed.push(&a);
-    feed.pull(&b);
+    let (a, b, mut feed, id) = two_devices_sharing_a_report();
     a.store
         .save(
             report(|v| v["narrative"] = json!("Edited on laptop A.")),
@@ -193,16 +199,7 @@ fn disjoint_offline_edits_merge_the_same_way_on_both_devices() {
 
 #[test]
 fn clashing_edits_stay_as_a_conflict_until_a_person_resolves_it() {
-    let (a, b) = (device(), device());
-    let mut feed = Feed::default();
-    let id = a
-        .store
-        .save(report(|_| {}), "awa")
-        .unwrap()
-        .revision
-        .report_id;
-    feed.push(&a);
-    feed.pull(&b);
+    let (a, b, mut feed, id) = two_devices_sharing_a_report();
     a.store
         .save(report(|v| v["where"]["place"] = json!("North gate")), "awa")
         .unwrap();
@@ -261,5 +258,4 @@ fn a_revision_whose_content_does_not_match_its_hash_is_refused() {
         b.store.get(rev.report_id),
         Err(StoreError::ReportNotFound(_))
     ));
-    let _ = Uuid::nil();
 }
