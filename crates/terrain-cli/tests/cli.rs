@@ -11,7 +11,7 @@ const SEED: &str = concat!(
 );
 const SITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../docs/examples/site-diawara-plant.json"
+    "/../../docs/examples/sites/diawara-plant.json"
 );
 
 struct Terrain {
@@ -418,4 +418,25 @@ fn places_suggest_gazetteer_names_without_accents() {
     assert!(out.starts_with("cercle   Bafoulabé, Kayes"), "{out}");
     let found = t.json(&["places", "nioro", "--json"]);
     assert_eq!(found[0]["admin2"], "Nioro du Sahel");
+}
+
+#[test]
+fn every_example_report_imports() {
+    let t = Terrain::new();
+    let dir = Path::new(SEED).parent().unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut args = vec!["report", "import"];
+    args.extend(files.iter().map(|f| s(f)));
+    let out = t.ok(&args);
+    assert!(
+        out.contains(&format!("{} report(s) imported.", files.len())),
+        "{out}"
+    );
+    assert!(files.len() >= 3);
+    assert_eq!(t.count(), files.len());
 }

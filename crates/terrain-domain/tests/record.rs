@@ -489,7 +489,7 @@ fn a_final_report_cannot_return_to_draft() {
 #[test]
 fn sites_are_checked_and_spelled_canonically() {
     let site: Site = serde_json::from_str(include_str!(
-        "../../../docs/examples/site-diawara-plant.json"
+        "../../../docs/examples/sites/diawara-plant.json"
     ))
     .unwrap();
     let site = site.check().unwrap();

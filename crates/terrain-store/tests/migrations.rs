@@ -111,7 +111,7 @@ fn every_earlier_schema_upgrades_to_the_latest_and_keeps_its_reports() {
         let site = store
             .save_site(
                 serde_json::from_str(include_str!(
-                    "../../../docs/examples/site-diawara-plant.json"
+                    "../../../docs/examples/sites/diawara-plant.json"
                 ))
                 .unwrap(),
             )

@@ -7,7 +7,7 @@ use terrain_store::{Filter, Page, Store, StoreError};
 use uuid::Uuid;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
-const SITE: &str = include_str!("../../../docs/examples/site-diawara-plant.json");
+const SITE: &str = include_str!("../../../docs/examples/sites/diawara-plant.json");
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
