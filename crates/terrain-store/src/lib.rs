@@ -28,7 +28,7 @@ mod write;
 pub use error::{Result, StoreError};
 pub use filter::{Filter, Page};
 pub use read::{Listed, OutboxEntry};
-pub use sync::{Applied, Conflict, Pending};
+pub use sync::{Account, Applied, Conflict, Pending, Token};
 pub use write::Saved;
 
 use connection::Role;

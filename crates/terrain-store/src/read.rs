@@ -64,6 +64,8 @@ pub struct Listed {
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxEntry {
     pub seq: i64,
+    /// Why the server refused it, if it did.
+    pub refused: Option<String>,
     pub revision: Uuid,
     pub report: Uuid,
     pub title: String,
@@ -243,7 +245,7 @@ impl Store {
         let conn = self.reader()?;
         let mut stmt = conn
             .prepare_cached(
-                "SELECT o.seq, v.id, v.report_id, json_extract(v.content, '$.title'), o.queued_at
+                "SELECT o.seq, v.id, v.report_id, json_extract(v.content, '$.title'), o.queued_at, o.refused
                    FROM outbox o JOIN revisions v ON v.id = o.rev_id ORDER BY o.seq",
             )
             .map_err(self.sql())?;
@@ -255,13 +257,15 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .map_err(self.sql())?;
         rows.map(|row| {
-            let (seq, rev, report, title, at) = row.map_err(self.sql())?;
+            let (seq, rev, report, title, at, refused) = row.map_err(self.sql())?;
             Ok(OutboxEntry {
                 seq,
+                refused,
                 revision: parse_uuid(&rev)?,
                 report: parse_uuid(&report)?,
                 title,

@@ -9,6 +9,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("002_sites", include_str!("migrations/002_sites.sql")),
     ("003_search", include_str!("migrations/003_search.sql")),
     ("004_sync", include_str!("migrations/004_sync.sql")),
+    (
+        "005_outbox_errors",
+        include_str!("migrations/005_outbox_errors.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

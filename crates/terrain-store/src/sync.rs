@@ -50,12 +50,31 @@ pub struct Conflict {
 
 const PULL_CURSOR: &str = "pull_cursor";
 
+/// A device token. Its Debug form never shows it, so it cannot leak into logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The server account this device syncs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub server: String,
+    pub user: String,
+    pub token: Token,
+}
+
 impl Store {
     /// The oldest `limit` revisions waiting to be sent.
     pub fn pending(&self, limit: usize) -> Result<Vec<Pending>> {
         let conn = self.reader()?;
         let sql = "SELECT v.id, v.report_id, v.parents, v.author, v.device, v.created_at, v.content_hash, v.content, o.seq
-                     FROM outbox o JOIN revisions v ON v.id = o.rev_id ORDER BY o.seq LIMIT ?1";
+                     FROM outbox o JOIN revisions v ON v.id = o.rev_id
+                    WHERE o.refused IS NULL ORDER BY o.seq LIMIT ?1";
         let mut stmt = conn.prepare_cached(sql).map_err(self.sql())?;
         let rows = stmt
             .query_map([limit as i64], |row| {
@@ -79,6 +98,59 @@ impl Store {
             mark_acked(&tx, *rev, *seq, &now).map_err(self.sql())?;
             tx.execute("DELETE FROM outbox WHERE rev_id = ?1", [rev.to_string()])
                 .map_err(self.sql())?;
+        }
+        tx.commit().map_err(self.sql())
+    }
+
+    /// Keeps a revision the server refused in the outbox with the server's reason, out of the
+    /// queue until the report is edited again.
+    pub fn refuse(&self, rev: Uuid, reason: &str) -> Result<()> {
+        self.writer()
+            .execute(
+                "UPDATE outbox SET refused = ?2 WHERE rev_id = ?1",
+                params![rev.to_string(), reason],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// The server this device syncs with, if it signed in.
+    pub fn account(&self) -> Result<Option<Account>> {
+        let conn = self.reader()?;
+        let get = |key: &str| -> Result<Option<String>> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(self.sql())
+        };
+        match (get("sync.server")?, get("sync.user")?, get("sync.token")?) {
+            (Some(server), Some(user), Some(token)) => Ok(Some(Account {
+                server,
+                user,
+                token: Token(token),
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Remembers (or, with None, forgets) the server account. The token is a secret: it is kept
+    /// in the device's database (encrypted at rest once the store is), never logged.
+    pub fn set_account(&self, account: Option<&Account>) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(self.sql())?;
+        tx.execute("DELETE FROM meta WHERE key LIKE 'sync.%'", [])
+            .map_err(self.sql())?;
+        if let Some(a) = account {
+            for (key, value) in [
+                ("sync.server", &a.server),
+                ("sync.user", &a.user),
+                ("sync.token", &a.token.0),
+            ] {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![key, value],
+                )
+                .map_err(self.sql())?;
+            }
         }
         tx.commit().map_err(self.sql())
     }

@@ -259,3 +259,40 @@ fn a_revision_whose_content_does_not_match_its_hash_is_refused() {
         Err(StoreError::ReportNotFound(_))
     ));
 }
+
+#[test]
+fn a_refused_revision_stays_visible_but_no_longer_blocks_the_queue() {
+    let a = device();
+    a.store.save(report(|_| {}), "awa").unwrap();
+    let other = report(|v| v["id"] = json!(Uuid::now_v7()));
+    a.store.save(other, "awa").unwrap();
+    let first = a.store.pending(10).unwrap()[0].revision.id;
+    a.store
+        .refuse(first, "region_forbidden: you may not report in Kayes")
+        .unwrap();
+    let pending = a.store.pending(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_ne!(pending[0].revision.id, first);
+    let outbox = a.store.outbox().unwrap();
+    assert_eq!(outbox.len(), 2);
+    assert_eq!(
+        outbox[0].refused.as_deref(),
+        Some("region_forbidden: you may not report in Kayes")
+    );
+}
+
+#[test]
+fn the_account_is_remembered_and_its_token_never_printed() {
+    let a = device();
+    assert_eq!(a.store.account().unwrap(), None);
+    let account = terrain_store::Account {
+        server: "http://127.0.0.1:8080".into(),
+        user: "awa".into(),
+        token: terrain_store::Token("s3cret-token".into()),
+    };
+    a.store.set_account(Some(&account)).unwrap();
+    assert_eq!(a.store.account().unwrap(), Some(account.clone()));
+    assert!(!format!("{account:?}").contains("s3cret"));
+    a.store.set_account(None).unwrap();
+    assert_eq!(a.store.account().unwrap(), None);
+}
