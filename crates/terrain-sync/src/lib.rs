@@ -1,0 +1,46 @@
+//! The device's sync client: drains the store's outbox to the server and brings other
+//! devices' reports for the same regions back.
+//!
+//! Every step that changes the device is one store transaction (acks with outbox removal,
+//! pulled revisions with the cursor), so the process can be killed at any instant and resume
+//! without losing or duplicating anything. The store is synchronous; this crate reaches it
+//! through `spawn_blocking`, so sync never blocks the runtime the UI shares.
+//!
+//! It owns no rules: merges and conflicts are the store's and the domain's.
+
+mod client;
+mod error;
+mod run;
+pub mod wire;
+
+pub use client::Client;
+pub use error::SyncError;
+pub use run::{Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
+
+use terrain_store::{Account, Store, Token};
+
+/// Signs in to `server` and remembers the account (with this device's token) in the store.
+pub async fn login(
+    store: &Store,
+    server: &str,
+    user: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<Account, SyncError> {
+    let session = Client::new(server, None)?
+        .sign_in(user, password, device_name)
+        .await?;
+    let account = Account {
+        server: server.trim_end_matches('/').to_string(),
+        user: session.user,
+        token: Token(session.token),
+    };
+    store.set_account(Some(&account))?;
+    Ok(account)
+}
+
+/// A client for the account this device signed in with.
+pub fn client_for(store: &Store) -> Result<Client, SyncError> {
+    let account = store.account()?.ok_or(SyncError::NotSignedIn)?;
+    Client::new(&account.server, Some(account.token))
+}
