@@ -9,6 +9,7 @@ mod output;
 mod prompt;
 mod report;
 mod site;
+mod sync;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -43,6 +44,26 @@ enum Command {
     Site(site::Command),
     /// Revisions queued for sync
     Outbox {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in to a Terrain server once; this device then syncs with it
+    Login {
+        /// The server's address, e.g. https://terrain.example.org
+        #[arg(long, env = "TERRAIN_SERVER")]
+        server: String,
+        #[arg(long)]
+        user: String,
+        /// Read the password from standard input instead of asking
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Send queued reports and receive other devices' reports
+    Sync {
+        /// Keep syncing every 30 s, retrying with backoff when the link drops (Ctrl-C stops)
+        #[arg(long)]
+        watch: bool,
+        /// Progress as JSON lines
         #[arg(long)]
         json: bool,
     },
@@ -107,6 +128,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Site(cmd) => site::run(&ctx, cmd),
         Command::Outbox { json } => output::outbox(&ctx.store.outbox()?, json),
         Command::Conflicts { json } => conflict::list(&ctx, json),
+        Command::Login {
+            server,
+            user,
+            password_stdin,
+        } => sync::login(&ctx, &server, &user, password_stdin),
+        Command::Sync { watch, json } => sync::sync(ctx, watch, json),
         Command::Resolve { id, take, json } => conflict::resolve(&ctx, &id, take, json),
         Command::Places { .. } => unreachable!("handled before the store opens"),
     }

@@ -1,0 +1,100 @@
+//! `terrain login` and `terrain sync`.
+
+use crate::Context;
+use anyhow::{Context as _, Result};
+use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
+use std::time::Duration;
+use terrain_sync::Event;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the sync runtime")
+}
+
+pub fn login(ctx: &Context, server: &str, user: &str, password_stdin: bool) -> Result<()> {
+    let password = if password_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        dialoguer::Password::new()
+            .with_prompt(format!("Password for {user}"))
+            .interact()?
+    };
+    let device = std::env::var("HOSTNAME")
+        .unwrap_or_else(|_| format!("device {}", &ctx.store.device_id()[..8]));
+    let account = runtime()?.block_on(terrain_sync::login(
+        &ctx.store, server, user, &password, &device,
+    ))?;
+    println!(
+        "Signed in to {} as {}. This device will sync with it.",
+        account.server, account.user
+    );
+    Ok(())
+}
+
+fn describe(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::Queued { count } => format!("{count} revision(s) to send"),
+        Event::Sent { count } => format!("sent {count}"),
+        Event::Acked { count } => format!("server holds {count} more"),
+        Event::Refused { revision, reason } => format!("refused {revision}: {reason}"),
+        Event::Pulled {
+            received,
+            merged,
+            conflicts,
+        } => {
+            format!("received {received}, merged {merged}, conflicts {conflicts}")
+        }
+        Event::Failed {
+            reason,
+            retry_in_ms: Some(ms),
+        } => format!("failed: {reason}; next try in {} s", ms / 1000),
+        Event::Failed {
+            reason,
+            retry_in_ms: None,
+        } => format!("failed: {reason}"),
+        Event::UpToDate => "up to date".to_string(),
+    })
+}
+
+pub fn sync(ctx: Context, watch: bool, json: bool) -> Result<()> {
+    let client = terrain_sync::client_for(&ctx.store)?;
+    let author = ctx.author.clone();
+    let store = Arc::new(ctx.store);
+    let mut on = move |e: Event| {
+        if json {
+            println!("{}", serde_json::to_string(&e).expect("events serialise"));
+        } else if let Some(line) = describe(&e) {
+            println!("{line}");
+        }
+    };
+    let rt = runtime()?;
+    if watch {
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        rt.spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = stop_tx.send(true);
+        });
+        rt.block_on(terrain_sync::watch(
+            &store,
+            &client,
+            &author,
+            Duration::from_secs(30),
+            &mut on,
+            stop,
+        ))?;
+    } else {
+        let summary = rt.block_on(terrain_sync::sync_once(&store, &client, &author, &mut on))?;
+        if !json {
+            println!(
+                "Sync done: {} sent, {} received, {} merged, {} conflict(s), {} refused.",
+                summary.acked, summary.received, summary.merged, summary.conflicts, summary.refused
+            );
+        }
+    }
+    Ok(())
+}
