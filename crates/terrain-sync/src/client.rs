@@ -1,12 +1,15 @@
 //! HTTP to the server: one function per endpoint, errors mapped to [`SyncError`].
 
 use crate::SyncError;
-use crate::wire::*;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::path::Path;
 use std::time::Duration;
 use terrain_domain::Revision;
+use terrain_protocol::{
+    ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullPage, Push, PushAnswer, PushResult, Session,
+    SignIn, UPLOAD_LENGTH, UPLOAD_OFFSET,
+};
 use terrain_store::Token;
 
 /// Bodies above this are zstd-compressed: JSON reports shrink about fivefold.
@@ -109,9 +112,9 @@ impl Client {
             .send(Self::json_body(
                 req,
                 &SignIn {
-                    user,
-                    password,
-                    device_name,
+                    user: user.into(),
+                    password: password.into(),
+                    device_name: device_name.into(),
                 },
             ))
             .await?;
@@ -120,7 +123,14 @@ impl Client {
 
     pub async fn push(&self, revisions: &[Revision]) -> Result<Vec<PushResult>, SyncError> {
         let req = self.request(reqwest::Method::POST, "/v1/push");
-        let resp = self.send(Self::json_body(req, &Push { revisions })).await?;
+        let resp = self
+            .send(Self::json_body(
+                req,
+                &Push {
+                    revisions: revisions.to_vec(),
+                },
+            ))
+            .await?;
         let answer: PushAnswer = Self::json(resp).await?;
         if answer.results.len() != revisions.len() {
             return Err(SyncError::BadAnswer(format!(
@@ -154,7 +164,7 @@ impl Client {
             StatusCode::NOT_FOUND => 0,
             _ => head
                 .headers()
-                .get("Upload-Offset")
+                .get(UPLOAD_OFFSET)
                 .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
                 .unwrap_or(0),
         };
@@ -162,14 +172,14 @@ impl Client {
             let end = (offset + BLOB_CHUNK).min(bytes.len());
             let req = self
                 .request(reqwest::Method::PUT, &url)
-                .header("Upload-Offset", offset.to_string())
-                .header("Upload-Length", bytes.len().to_string())
+                .header(UPLOAD_OFFSET, offset.to_string())
+                .header(UPLOAD_LENGTH, bytes.len().to_string())
                 .header(CONTENT_TYPE, "application/octet-stream")
                 .body(bytes[offset..end].to_vec());
             let resp = self.send(req).await?;
             offset = resp
                 .headers()
-                .get("Upload-Offset")
+                .get(UPLOAD_OFFSET)
                 .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
                 .unwrap_or(end);
         }

@@ -11,7 +11,6 @@
 mod client;
 mod error;
 mod run;
-pub mod wire;
 
 pub use client::Client;
 pub use error::SyncError;

@@ -2,11 +2,11 @@
 
 use crate::SyncError;
 use crate::client::Client;
-use crate::wire::PushStatus;
 use rand::Rng;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
+use terrain_protocol::PushStatus;
 use terrain_store::Store;
 use uuid::Uuid;
 

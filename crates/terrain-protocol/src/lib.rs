@@ -1,0 +1,198 @@
+//! The /v1 sync protocol between devices and the server: message types, error codes, limits.
+//! Documented with examples in `docs/sync-protocol.md`.
+//!
+//! Types only: no I/O, no HTTP library. The client (`terrain-sync`) and the server
+//! (`terrain-server`) both serialise exactly these, so the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+use terrain_domain::Revision;
+use uuid::Uuid;
+
+/// The protocol version spoken, sent in every request's [`PROTOCOL_HEADER`].
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "Terrain-Protocol";
+/// Blob uploads: where the upload stands (answer) or starts (request).
+pub const UPLOAD_OFFSET: &str = "Upload-Offset";
+/// Blob uploads: the whole file's size.
+pub const UPLOAD_LENGTH: &str = "Upload-Length";
+
+/// Bounds the server enforces; the client stays within them.
+pub mod limits {
+    /// Revisions in one push.
+    pub const PUSH_REVISIONS: usize = 1_000;
+    /// A request body after decompression.
+    pub const BODY_BYTES: usize = 16 * 1024 * 1024;
+    /// One piece of a blob upload.
+    pub const BLOB_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+    /// A whole blob.
+    pub const BLOB_BYTES: u64 = 200 * 1024 * 1024;
+    /// Revisions in one pull page.
+    pub const PULL_PAGE: usize = 1_000;
+}
+
+/// POST /v1/sessions
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignIn {
+    pub user: String,
+    pub password: String,
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sends and receives reports of their regions.
+    Reporter,
+    /// And marks reports verified.
+    Reviewer,
+    /// And everything, in every region.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reporter => "reporter",
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Reporter, Role::Reviewer, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// The answer to a sign-in: this device's token, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub user: String,
+    pub role: Role,
+    /// Regions (admin1) the user may send and receive; empty for an admin: all.
+    pub regions: Vec<String>,
+}
+
+/// POST /v1/push
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Push {
+    pub revisions: Vec<Revision>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Stored now, durably.
+    Stored,
+    /// Stored earlier (a retry).
+    AlreadyHave,
+    /// Stored, and the report now has more than one head: both versions are kept.
+    Conflict,
+    /// Not stored; `message` says why. Sending it again will not help.
+    Rejected,
+}
+
+/// One revision's fate, in the order they were sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub rev_id: Uuid,
+    pub status: PushStatus,
+    /// Feed position, when stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushAnswer {
+    pub results: Vec<PushResult>,
+}
+
+/// One revision of the feed, at its position.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pulled {
+    pub seq: i64,
+    pub revision: Revision,
+}
+
+/// GET /v1/pull?since=N&limit=M
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullPage {
+    pub revisions: Vec<Pulled>,
+    /// The cursor for the next pull.
+    pub next: i64,
+    /// More revisions wait past `next`.
+    pub more: bool,
+}
+
+/// POST /v1/reports/{id}/verify
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verified {
+    pub report_id: Uuid,
+    pub verified_by: String,
+    pub verified_at: String,
+}
+
+/// Every error answer's body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, for programs: see [`codes`].
+    pub code: String,
+    /// Plain words, for people.
+    pub message: String,
+}
+
+/// The machine codes of errors.
+pub mod codes {
+    pub const PROTOCOL_VERSION: &str = "protocol_version";
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    pub const TOKEN_REVOKED: &str = "token_revoked";
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    pub const FORBIDDEN: &str = "forbidden";
+    pub const REGION_FORBIDDEN: &str = "region_forbidden";
+    pub const MALFORMED_JSON: &str = "malformed_json";
+    pub const BODY_TOO_LARGE: &str = "body_too_large";
+    pub const TOO_MANY_REVISIONS: &str = "too_many_revisions";
+    pub const INVALID_REPORT: &str = "invalid_report";
+    pub const HASH_MISMATCH: &str = "hash_mismatch";
+    pub const BLOB_HASH_MISMATCH: &str = "blob_hash_mismatch";
+    pub const OFFSET_MISMATCH: &str = "offset_mismatch";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const UNAVAILABLE: &str = "unavailable";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_results_omit_what_they_do_not_have() {
+        let r = PushResult {
+            rev_id: Uuid::nil(),
+            status: PushStatus::AlreadyHave,
+            seq: Some(7),
+            code: None,
+            message: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"rev_id":"00000000-0000-0000-0000-000000000000","status":"already_have","seq":7}"#
+        );
+    }
+
+    #[test]
+    fn roles_read_from_their_names() {
+        assert_eq!(Role::parse("reviewer"), Some(Role::Reviewer));
+        assert_eq!(Role::parse("king"), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! The server's embedded default storage: one SQLite file (WAL, `synchronous=FULL`), one writer
+//! connection reached through `spawn_blocking` so the async server never blocks on disk.
+//! Implements `terrain_server_store::ServerStore`; knows nothing of HTTP or permissions.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use terrain_domain::Revision;
+use terrain_protocol::Role;
+use terrain_server_store::*;
+use uuid::Uuid;
+
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(backend)?;
+        }
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(backend)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(backend)?;
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(backend)?;
+        conn.execute_batch(include_str!("schema.sql"))
+            .map_err(backend)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(backend)?
+    }
+}
+
+fn user_row(name: String, role: String, regions: String) -> Result<User> {
+    Ok(User {
+        name,
+        role: Role::parse(&role).ok_or_else(|| backend(format!("unknown role {role}")))?,
+        regions: serde_json::from_str(&regions).map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl ServerStore for SqliteStore {
+    async fn health(&self) -> Result<()> {
+        self.call(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(backend))
+            .await
+    }
+
+    async fn put_user(&self, user: &User, password_hash: &str) -> Result<()> {
+        let (user, hash) = (user.clone(), password_hash.to_string());
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO users (name, role, regions, password_hash) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET role = excluded.role, regions = excluded.regions,
+                     password_hash = excluded.password_hash",
+                params![
+                    user.name,
+                    user.role.as_str(),
+                    serde_json::to_string(&user.regions).unwrap(),
+                    hash
+                ],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<(User, String)>> {
+        let name = name.to_string();
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT name, role, regions, password_hash FROM users WHERE name = ?1",
+                    [name],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(n, role, regions, hash)| Ok((user_row(n, role, regions)?, hash)))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn add_device(
+        &self,
+        user: &str,
+        device_name: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (user, name, hash) = (
+            user.to_string(),
+            device_name.to_string(),
+            token_hash.to_string(),
+        );
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO devices (token_hash, user_name, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![hash, user, name, at.to_rfc3339()],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn device(&self, token_hash: &str) -> Result<Option<Device>> {
+        let hash = token_hash.to_string();
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL
+                       FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = ?1",
+                    [hash],
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, bool>(4)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(u, role, regions, name, revoked)| {
+                Ok(Device {
+                    user: user_row(u, role, regions)?,
+                    name,
+                    revoked,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn revoke(
+        &self,
+        user: &str,
+        device_name: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        let (user, name) = (user.to_string(), device_name.map(str::to_string));
+        self.call(move |c| {
+            c.execute(
+                "UPDATE devices SET revoked_at = ?3
+                  WHERE user_name = ?1 AND (?2 IS NULL OR name = ?2) AND revoked_at IS NULL",
+                params![user, name, at.to_rfc3339()],
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>> {
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+            let now = Utc::now().to_rfc3339();
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for Incoming { revision: rev, region } in batch {
+                let id = rev.id.to_string();
+                let report = rev.report_id.to_string();
+                if let Some(seq) = tx
+                    .prepare_cached("SELECT seq FROM revisions WHERE id = ?1")
+                    .and_then(|mut s| s.query_row([&id], |r| r.get(0)).optional())
+                    .map_err(backend)?
+                {
+                    outcomes.push(Outcome::AlreadyHave { seq });
+                    continue;
+                }
+                tx.prepare_cached(
+                    "INSERT INTO revisions (id, report_id, region, revision, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut s| s.execute(params![id, report, region, serde_json::to_string(&rev).unwrap(), now]))
+                .map_err(backend)?;
+                let seq = tx.last_insert_rowid();
+                for p in &rev.parents {
+                    tx.prepare_cached("DELETE FROM heads WHERE report_id = ?1 AND rev_id = ?2")
+                        .and_then(|mut s| s.execute(params![report, p.to_string()]))
+                        .map_err(backend)?;
+                }
+                tx.prepare_cached("INSERT INTO heads (report_id, rev_id) VALUES (?1, ?2)")
+                    .and_then(|mut s| s.execute(params![report, id]))
+                    .map_err(backend)?;
+                let heads: i64 = tx
+                    .prepare_cached("SELECT count(*) FROM heads WHERE report_id = ?1")
+                    .and_then(|mut s| s.query_row([&report], |r| r.get(0)))
+                    .map_err(backend)?;
+                outcomes.push(if heads > 1 { Outcome::Conflict { seq } } else { Outcome::Stored { seq } });
+            }
+            tx.commit().map_err(backend)?;
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page> {
+        self.call(move |c| {
+            let tx = c.transaction().map_err(backend)?;
+            let top: i64 = tx
+                .query_row("SELECT coalesce(max(seq), 0) FROM revisions", [], |r| {
+                    r.get(0)
+                })
+                .map_err(backend)?;
+            let regions_json = regions.map(|r| serde_json::to_string(&r).unwrap());
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT seq, revision FROM revisions
+                      WHERE seq > ?1 AND (?2 IS NULL OR region IN (SELECT value FROM json_each(?2)))
+                      ORDER BY seq LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows: Vec<(i64, String)> = stmt
+                .query_map(params![since, regions_json, limit as i64 + 1], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .and_then(|rows| rows.collect())
+                .map_err(backend)?;
+            let more = rows.len() > limit;
+            let items = rows
+                .into_iter()
+                .take(limit)
+                .map(|(seq, json)| {
+                    Ok((
+                        seq,
+                        serde_json::from_str::<Revision>(&json).map_err(backend)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let next = if more {
+                items.last().map_or(since, |i| i.0)
+            } else {
+                top.max(since)
+            };
+            Ok(Page { items, next, more })
+        })
+        .await
+    }
+
+    async fn report_region(&self, report: Uuid) -> Result<Option<String>> {
+        self.call(move |c| {
+            c.query_row(
+                "SELECT region FROM revisions WHERE report_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [report.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()> {
+        let by = by.to_string();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO verifications (report_id, by_user, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
+                params![report.to_string(), by, at.to_rfc3339()],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>> {
+        self.call(move |c| {
+            let row: Option<(String, String)> = c
+                .query_row(
+                    "SELECT by_user, at FROM verifications WHERE report_id = ?1",
+                    [report.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(by, at)| {
+                Ok((
+                    by,
+                    DateTime::parse_from_rfc3339(&at)
+                        .map_err(backend)?
+                        .with_timezone(&Utc),
+                ))
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn heads(&self, report: Uuid) -> Result<usize> {
+        self.call(move |c| {
+            c.query_row(
+                "SELECT count(*) FROM heads WHERE report_id = ?1",
+                [report.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn blob_state(&self, sha256: &str) -> Result<BlobState> {
+        let sha = sha256.to_string();
+        self.call(move |c| {
+            let row: Option<(i64, bool)> = c
+                .query_row(
+                    "SELECT length(data), complete FROM blobs WHERE sha256 = ?1",
+                    [sha],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(match row {
+                None => BlobState::Absent,
+                Some((size, true)) => BlobState::Complete { size: size as u64 },
+                Some((size, false)) => BlobState::Partial {
+                    received: size as u64,
+                },
+            })
+        })
+        .await
+    }
+
+    async fn blob_append(&self, sha256: &str, offset: u64, bytes: Vec<u8>) -> Result<u64> {
+        let sha = sha256.to_string();
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let have: u64 = tx
+                .query_row(
+                    "SELECT length(data) FROM blobs WHERE sha256 = ?1",
+                    [&sha],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()
+                .map_err(backend)?
+                .unwrap_or(0) as u64;
+            if have != offset {
+                return Err(StoreError::OffsetMismatch { actual: have });
+            }
+            tx.execute(
+                "INSERT INTO blobs (sha256, data) VALUES (?1, ?2)
+                 ON CONFLICT (sha256) DO UPDATE SET data = CAST(blobs.data || excluded.data AS BLOB)",
+                params![sha, bytes],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(have + bytes.len() as u64)
+        })
+        .await
+    }
+
+    async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let sha = sha256.to_string();
+        self.call(move |c| {
+            c.query_row("SELECT data FROM blobs WHERE sha256 = ?1", [sha], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()> {
+        let sha = sha256.to_string();
+        self.call(move |c| {
+            let sql = if keep {
+                "UPDATE blobs SET complete = 1 WHERE sha256 = ?1"
+            } else {
+                "DELETE FROM blobs WHERE sha256 = ?1"
+            };
+            c.execute(sql, [sha]).map(|_| ()).map_err(backend)
+        })
+        .await
+    }
+}

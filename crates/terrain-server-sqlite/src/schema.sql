@@ -1,0 +1,38 @@
+CREATE TABLE IF NOT EXISTS users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    regions       TEXT NOT NULL,   -- JSON array
+    password_hash TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS devices (
+    token_hash TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL REFERENCES users (name),
+    name       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS revisions (
+    seq         INTEGER PRIMARY KEY,  -- the feed position; one writer, so commits come in order
+    id          TEXT NOT NULL UNIQUE,
+    report_id   TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    revision    TEXT NOT NULL,        -- JSON of the whole revision
+    received_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS revisions_by_region ON revisions (region, seq);
+CREATE INDEX IF NOT EXISTS revisions_by_report ON revisions (report_id);
+CREATE TABLE IF NOT EXISTS heads (
+    report_id TEXT NOT NULL,
+    rev_id    TEXT NOT NULL,
+    PRIMARY KEY (report_id, rev_id)
+) STRICT;
+CREATE TABLE IF NOT EXISTS verifications (
+    report_id TEXT PRIMARY KEY,
+    by_user   TEXT NOT NULL,
+    at        TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256   TEXT PRIMARY KEY,
+    data     BLOB NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 0
+) STRICT;

@@ -1,0 +1,282 @@
+//! The behaviour every engine must show, run by each engine's own tests:
+//! `terrain_server_store::conformance::run(store).await`.
+
+use crate::*;
+use chrono::Utc;
+use std::sync::Arc;
+use terrain_domain::{Revision, check, parse_json};
+
+const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+
+/// A final report in `region` (admin1), as a first revision or following `parents`.
+pub fn revision(report: Uuid, region: &str, title: &str, parents: Vec<Uuid>) -> Revision {
+    let mut v: serde_json::Value = serde_json::from_str(SEED).expect("seed is JSON");
+    v["id"] = serde_json::json!(report);
+    v["title"] = serde_json::json!(title);
+    v["where"] = serde_json::json!({ "admin1": region });
+    let report = check(
+        parse_json(&v.to_string()).expect("parses"),
+        Utc::now().date_naive(),
+    )
+    .expect("valid");
+    Revision::new(report, parents, "tester", "device-1", Utc::now())
+}
+
+fn incoming(r: &Revision) -> Incoming {
+    Incoming {
+        revision: r.clone(),
+        region: r.content.location.admin1.clone(),
+    }
+}
+
+/// Runs every check against an empty store.
+pub async fn run(store: Arc<dyn ServerStore>) {
+    store.health().await.expect("healthy");
+    users_and_devices(&*store).await;
+    pushes_are_idempotent_and_never_overwrite(&*store).await;
+    pull_pages_in_feed_order_by_region(&*store).await;
+    blobs_resume_from_their_offset(&*store).await;
+    verification_is_recorded(&*store).await;
+    concurrent_pushes_never_let_the_feed_skip(store).await;
+}
+
+async fn users_and_devices(store: &dyn ServerStore) {
+    let awa = User {
+        name: "awa".into(),
+        role: Role::Reporter,
+        regions: vec!["Kayes".into()],
+    };
+    store.put_user(&awa, "hash-1").await.unwrap();
+    assert_eq!(
+        store.user("awa").await.unwrap(),
+        Some((awa.clone(), "hash-1".into()))
+    );
+    assert_eq!(store.user("nobody").await.unwrap(), None);
+    let promoted = User {
+        role: Role::Reviewer,
+        ..awa.clone()
+    };
+    store.put_user(&promoted, "hash-2").await.unwrap();
+    assert_eq!(
+        store.user("awa").await.unwrap().unwrap().0.role,
+        Role::Reviewer
+    );
+
+    let now = Utc::now();
+    store
+        .add_device("awa", "laptop-1", "token-hash-1", now)
+        .await
+        .unwrap();
+    store
+        .add_device("awa", "laptop-2", "token-hash-2", now)
+        .await
+        .unwrap();
+    let d = store.device("token-hash-1").await.unwrap().unwrap();
+    assert_eq!(
+        (d.user.name.as_str(), d.name.as_str(), d.revoked),
+        ("awa", "laptop-1", false)
+    );
+    assert_eq!(store.revoke("awa", Some("laptop-1"), now).await.unwrap(), 1);
+    assert!(store.device("token-hash-1").await.unwrap().unwrap().revoked);
+    assert!(!store.device("token-hash-2").await.unwrap().unwrap().revoked);
+    assert_eq!(store.device("unknown").await.unwrap(), None);
+}
+
+async fn pushes_are_idempotent_and_never_overwrite(store: &dyn ServerStore) {
+    let report = Uuid::now_v7();
+    let first = revision(report, "Kayes", "first", vec![]);
+    let out = store.push(vec![incoming(&first)]).await.unwrap();
+    let Outcome::Stored { seq } = out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        store.push(vec![incoming(&first)]).await.unwrap(),
+        [Outcome::AlreadyHave { seq }]
+    );
+    assert_eq!(store.heads(report).await.unwrap(), 1);
+
+    // Two devices edit the same first revision: both are kept, as two heads.
+    let a = revision(report, "Kayes", "edit on A", vec![first.id]);
+    let b = revision(report, "Kayes", "edit on B", vec![first.id]);
+    let out = store.push(vec![incoming(&a), incoming(&b)]).await.unwrap();
+    assert!(matches!(out[0], Outcome::Stored { .. }), "{out:?}");
+    assert!(matches!(out[1], Outcome::Conflict { .. }), "{out:?}");
+    assert_eq!(store.heads(report).await.unwrap(), 2);
+    let merge = revision(report, "Kayes", "resolved", vec![a.id, b.id]);
+    assert!(matches!(
+        store.push(vec![incoming(&merge)]).await.unwrap()[0],
+        Outcome::Stored { .. }
+    ));
+    assert_eq!(store.heads(report).await.unwrap(), 1);
+    assert_eq!(
+        store.report_region(report).await.unwrap().as_deref(),
+        Some("Kayes")
+    );
+    assert_eq!(store.report_region(Uuid::now_v7()).await.unwrap(), None);
+}
+
+async fn pull_pages_in_feed_order_by_region(store: &dyn ServerStore) {
+    let start = store.pull(0, 10_000, None).await.unwrap().next;
+    let mut pushed = Vec::new();
+    for i in 0..7 {
+        let region = if i % 2 == 0 { "Mopti" } else { "Gao" };
+        let r = revision(Uuid::now_v7(), region, &format!("r{i}"), vec![]);
+        store.push(vec![incoming(&r)]).await.unwrap();
+        pushed.push(r);
+    }
+    let mopti: Vec<Uuid> = pushed
+        .iter()
+        .filter(|r| r.content.location.admin1 == "Mopti")
+        .map(|r| r.id)
+        .collect();
+    let mut got = Vec::new();
+    let mut since = start;
+    loop {
+        let page = store
+            .pull(since, 2, Some(vec!["Mopti".into()]))
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2);
+        assert!(page.items.windows(2).all(|w| w[0].0 < w[1].0), "feed order");
+        got.extend(page.items.iter().map(|(_, r)| r.id));
+        assert!(page.next >= since);
+        since = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(
+        got, mopti,
+        "every Mopti revision, in order, and nothing else"
+    );
+    let idle = store
+        .pull(since, 10, Some(vec!["Mopti".into()]))
+        .await
+        .unwrap();
+    assert!(idle.items.is_empty() && !idle.more && idle.next == since);
+    let all = store.pull(start, 100, None).await.unwrap();
+    assert_eq!(all.items.len(), 7);
+    assert_eq!(all.items[0].1, pushed[0], "revisions come back whole");
+}
+
+async fn blobs_resume_from_their_offset(store: &dyn ServerStore) {
+    let sha = "ab".repeat(32);
+    assert_eq!(store.blob_state(&sha).await.unwrap(), BlobState::Absent);
+    assert_eq!(
+        store
+            .blob_append(&sha, 0, b"hello ".to_vec())
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        store.blob_state(&sha).await.unwrap(),
+        BlobState::Partial { received: 6 }
+    );
+    match store.blob_append(&sha, 3, b"again".to_vec()).await {
+        Err(StoreError::OffsetMismatch { actual }) => assert_eq!(actual, 6),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.blob_append(&sha, 6, b"world".to_vec()).await.unwrap(),
+        11
+    );
+    assert_eq!(
+        store.blob_bytes(&sha).await.unwrap().unwrap(),
+        b"hello world"
+    );
+    store.blob_finish(&sha, true).await.unwrap();
+    assert_eq!(
+        store.blob_state(&sha).await.unwrap(),
+        BlobState::Complete { size: 11 }
+    );
+    let bad = "cd".repeat(32);
+    store.blob_append(&bad, 0, b"junk".to_vec()).await.unwrap();
+    store.blob_finish(&bad, false).await.unwrap();
+    assert_eq!(store.blob_state(&bad).await.unwrap(), BlobState::Absent);
+}
+
+async fn verification_is_recorded(store: &dyn ServerStore) {
+    let report = Uuid::now_v7();
+    store
+        .push(vec![incoming(&revision(
+            report,
+            "Kayes",
+            "to verify",
+            vec![],
+        ))])
+        .await
+        .unwrap();
+    assert_eq!(store.verification(report).await.unwrap(), None);
+    let at = Utc::now();
+    store.verify(report, "reviewer-1", at).await.unwrap();
+    let (by, when) = store.verification(report).await.unwrap().unwrap();
+    assert_eq!(by, "reviewer-1");
+    assert!((when - at).num_seconds().abs() <= 1);
+}
+
+/// Many pushers at once while a reader pulls in a loop: the reader ends with every revision.
+async fn concurrent_pushes_never_let_the_feed_skip(store: Arc<dyn ServerStore>) {
+    let start = store.pull(0, 100_000, None).await.unwrap().next;
+    let pushers: Vec<_> = (0..8)
+        .map(|p| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..15 {
+                    let batch: Vec<Revision> = (0..3)
+                        .map(|j| {
+                            revision(
+                                Uuid::now_v7(),
+                                "Sikasso",
+                                &format!("p{p} b{i} r{j}"),
+                                vec![],
+                            )
+                        })
+                        .collect();
+                    ids.extend(batch.iter().map(|r| r.id));
+                    store
+                        .push(batch.iter().map(incoming).collect())
+                        .await
+                        .unwrap();
+                }
+                ids
+            })
+        })
+        .collect();
+    let reader = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut since = start;
+            for _ in 0..100_000 {
+                let page = store
+                    .pull(since, 7, Some(vec!["Sikasso".into()]))
+                    .await
+                    .unwrap();
+                seen.extend(page.items.iter().map(|(_, r)| r.id));
+                since = page.next;
+                if seen.len() == 8 * 15 * 3 {
+                    break;
+                }
+                if page.items.is_empty() {
+                    tokio::task::yield_now().await;
+                }
+            }
+            seen
+        })
+    };
+    let mut pushed = Vec::new();
+    for p in pushers {
+        pushed.extend(p.await.unwrap());
+    }
+    let mut seen = reader.await.unwrap();
+    assert_eq!(
+        seen.len(),
+        pushed.len(),
+        "the reader got every revision exactly once"
+    );
+    seen.sort();
+    pushed.sort();
+    assert_eq!(seen, pushed);
+}

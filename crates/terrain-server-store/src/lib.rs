@@ -1,0 +1,124 @@
+//! What the sync server needs from storage, as one trait every engine implements
+//! (`terrain-server-sqlite`, `terrain-server-postgres`), and the conformance suite
+//! ([`conformance`]) that each engine's tests run.
+//!
+//! Invariants every engine keeps: a revision is stored once (by id) and never changed; a push
+//! batch is durable before `push` returns; feed positions (`seq`) become visible in increasing
+//! order, so a reader that has seen position N has seen every position below N (the pull feed
+//! never skips a revision that commits late). No HTTP and no rules here: the server checks
+//! content and permissions before calling in.
+
+pub mod conformance;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use terrain_domain::Revision;
+use terrain_protocol::Role;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage: {0}")]
+    Backend(String),
+    #[error("the upload stands at byte {actual}")]
+    OffsetMismatch { actual: u64 },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    /// Regions (admin1) the user works in; an admin sees all.
+    pub regions: Vec<String>,
+}
+
+/// A signed-in device, found by its token's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub user: User,
+    pub name: String,
+    pub revoked: bool,
+}
+
+/// A revision to store, with the region it belongs to (its content's admin1).
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub revision: Revision,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Stored {
+        seq: i64,
+    },
+    AlreadyHave {
+        seq: i64,
+    },
+    /// Stored; the report now has several heads.
+    Conflict {
+        seq: i64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<(i64, Revision)>,
+    pub next: i64,
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobState {
+    Absent,
+    Partial { received: u64 },
+    Complete { size: u64 },
+}
+
+#[async_trait]
+pub trait ServerStore: Send + Sync + 'static {
+    /// Ok when the storage answers.
+    async fn health(&self) -> Result<()>;
+
+    /// Creates or replaces a user.
+    async fn put_user(&self, user: &User, password_hash: &str) -> Result<()>;
+    /// The user and their password hash.
+    async fn user(&self, name: &str) -> Result<Option<(User, String)>>;
+
+    async fn add_device(
+        &self,
+        user: &str,
+        device_name: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn device(&self, token_hash: &str) -> Result<Option<Device>>;
+    /// Revokes the user's devices (one by name, or all); returns how many.
+    async fn revoke(
+        &self,
+        user: &str,
+        device_name: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize>;
+
+    /// Stores a batch in one transaction, in order; each revision's outcome in the same order.
+    async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>>;
+    /// Revisions after `since`, in feed order, of the given regions (None: all).
+    async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page>;
+    /// The region of a report, if the server has it.
+    async fn report_region(&self, report: Uuid) -> Result<Option<String>>;
+    async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Who verified a report, and when.
+    async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>>;
+    /// How many heads the report has (0: unknown report).
+    async fn heads(&self, report: Uuid) -> Result<usize>;
+
+    async fn blob_state(&self, sha256: &str) -> Result<BlobState>;
+    /// Appends bytes at `offset` (which must be what was received so far); returns the new size.
+    async fn blob_append(&self, sha256: &str, offset: u64, bytes: Vec<u8>) -> Result<u64>;
+    async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// Marks a blob whole (its hash checked), or forgets it.
+    async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()>;
+}
