@@ -1,0 +1,429 @@
+//! The server's PostgreSQL storage engine: stateless server processes share one database.
+//! Implements `terrain_server_store::ServerStore` with bound parameters only.
+//!
+//! The pull feed never skips: a push locks the single `feed_counter` row for its whole
+//! transaction, so feed positions commit in order; a pull reads the counter and the rows in one
+//! repeatable-read snapshot.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::str::FromStr;
+use terrain_domain::Revision;
+use terrain_protocol::Role;
+use terrain_server_store::*;
+use tokio_postgres::{IsolationLevel, NoTls};
+use uuid::Uuid;
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Serialises schema creation between server processes starting together.
+const SCHEMA_LOCK: i64 = 0x7465_7272_6169_6e;
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`), keeping tables in `schema` (created if
+    /// missing), and creates the tables if need be.
+    pub async fn connect(url: &str, schema: &str) -> Result<PgStore> {
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(backend(format!(
+                "schema name {schema:?}: letters, digits and _ only"
+            )));
+        }
+        let mut config = tokio_postgres::Config::from_str(url).map_err(backend)?;
+        config.options(format!("-c search_path={schema}"));
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(backend)?;
+        let store = PgStore { pool };
+        let mut client = store.pool.get().await.map_err(backend)?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+            .await
+            .map_err(backend)?;
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}; {}",
+            include_str!("schema.sql")
+        ))
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(backend)
+    }
+}
+
+fn user_of(name: String, role: String, regions: String) -> Result<User> {
+    Ok(User {
+        name,
+        role: Role::parse(&role).ok_or_else(|| backend(format!("unknown role {role}")))?,
+        regions: serde_json::from_str(&regions).map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl ServerStore for PgStore {
+    async fn health(&self) -> Result<()> {
+        self.client()
+            .await?
+            .execute("SELECT 1", &[])
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn put_user(&self, user: &User, password_hash: &str) -> Result<()> {
+        let regions = serde_json::to_string(&user.regions).map_err(backend)?;
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO users (name, role, regions, password_hash) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (name) DO UPDATE SET role = excluded.role, regions = excluded.regions,
+                     password_hash = excluded.password_hash",
+                &[&user.name, &user.role.as_str(), &regions, &password_hash],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<(User, String)>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT name, role, regions, password_hash FROM users WHERE name = $1",
+                &[&name],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|r| Ok((user_of(r.get(0), r.get(1), r.get(2))?, r.get(3))))
+            .transpose()
+    }
+
+    async fn add_device(
+        &self,
+        user: &str,
+        device_name: &str,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO devices (token_hash, user_name, name, created_at) VALUES ($1, $2, $3, $4)",
+                &[&token_hash, &user, &device_name, &at],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn device(&self, token_hash: &str) -> Result<Option<Device>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL
+                   FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = $1",
+                &[&token_hash],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|r| {
+            Ok(Device {
+                user: user_of(r.get(0), r.get(1), r.get(2))?,
+                name: r.get(3),
+                revoked: r.get(4),
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke(
+        &self,
+        user: &str,
+        device_name: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE devices SET revoked_at = $3
+                  WHERE user_name = $1 AND ($2::text IS NULL OR name = $2) AND revoked_at IS NULL",
+                &[&user, &device_name, &at],
+            )
+            .await
+            .map(|n| n as usize)
+            .map_err(backend)
+    }
+
+    async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let mut n: i64 = tx
+            .query_one("SELECT n FROM feed_counter FOR UPDATE", &[])
+            .await
+            .map_err(backend)?
+            .get(0);
+        let find = tx
+            .prepare("SELECT seq FROM revisions WHERE id = $1")
+            .await
+            .map_err(backend)?;
+        let insert = tx
+            .prepare("INSERT INTO revisions (seq, id, report_id, region, revision) VALUES ($1, $2, $3, $4, $5)")
+            .await
+            .map_err(backend)?;
+        let unhead = tx
+            .prepare("DELETE FROM heads WHERE report_id = $1 AND rev_id = ANY($2)")
+            .await
+            .map_err(backend)?;
+        let head = tx
+            .prepare("INSERT INTO heads (report_id, rev_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .await
+            .map_err(backend)?;
+        let count = tx
+            .prepare("SELECT count(*) FROM heads WHERE report_id = $1")
+            .await
+            .map_err(backend)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for Incoming {
+            revision: rev,
+            region,
+        } in batch
+        {
+            if let Some(row) = tx.query_opt(&find, &[&rev.id]).await.map_err(backend)? {
+                outcomes.push(Outcome::AlreadyHave { seq: row.get(0) });
+                continue;
+            }
+            n += 1;
+            let json = serde_json::to_string(&rev).map_err(backend)?;
+            tx.execute(&insert, &[&n, &rev.id, &rev.report_id, &region, &json])
+                .await
+                .map_err(backend)?;
+            tx.execute(&unhead, &[&rev.report_id, &rev.parents])
+                .await
+                .map_err(backend)?;
+            tx.execute(&head, &[&rev.report_id, &rev.id])
+                .await
+                .map_err(backend)?;
+            let heads: i64 = tx
+                .query_one(&count, &[&rev.report_id])
+                .await
+                .map_err(backend)?
+                .get(0);
+            outcomes.push(if heads > 1 {
+                Outcome::Conflict { seq: n }
+            } else {
+                Outcome::Stored { seq: n }
+            });
+        }
+        tx.execute("UPDATE feed_counter SET n = $1", &[&n])
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(outcomes)
+    }
+
+    async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(backend)?;
+        let top: i64 = tx
+            .query_one("SELECT n FROM feed_counter", &[])
+            .await
+            .map_err(backend)?
+            .get(0);
+        let rows = tx
+            .query(
+                "SELECT seq, revision FROM revisions
+                  WHERE seq > $1 AND ($2::text[] IS NULL OR region = ANY($2))
+                  ORDER BY seq LIMIT $3",
+                &[&since, &regions, &(limit as i64 + 1)],
+            )
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        let more = rows.len() > limit;
+        let items = rows
+            .iter()
+            .take(limit)
+            .map(|r| {
+                Ok((
+                    r.get(0),
+                    serde_json::from_str::<Revision>(r.get(1)).map_err(backend)?,
+                ))
+            })
+            .collect::<Result<Vec<(i64, Revision)>>>()?;
+        let next = if more {
+            items.last().map_or(since, |i| i.0)
+        } else {
+            top.max(since)
+        };
+        Ok(Page { items, next, more })
+    }
+
+    async fn report_region(&self, report: Uuid) -> Result<Option<String>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT region FROM revisions WHERE report_id = $1 ORDER BY seq DESC LIMIT 1",
+                &[&report],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO verifications (report_id, by_user, at) VALUES ($1, $2, $3)
+                 ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
+                &[&report, &by, &at],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT by_user, at FROM verifications WHERE report_id = $1",
+                &[&report],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn heads(&self, report: Uuid) -> Result<usize> {
+        let n: i64 = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM heads WHERE report_id = $1",
+                &[&report],
+            )
+            .await
+            .map_err(backend)?
+            .get(0);
+        Ok(n as usize)
+    }
+
+    async fn blob_state(&self, sha256: &str) -> Result<BlobState> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT length(data)::bigint, complete FROM blobs WHERE sha256 = $1",
+                &[&sha256],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(
+            match row.map(|r| (r.get::<_, i64>(0), r.get::<_, bool>(1))) {
+                None => BlobState::Absent,
+                Some((size, true)) => BlobState::Complete { size: size as u64 },
+                Some((size, false)) => BlobState::Partial {
+                    received: size as u64,
+                },
+            },
+        )
+    }
+
+    async fn blob_append(&self, sha256: &str, offset: u64, bytes: Vec<u8>) -> Result<u64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute(
+            "INSERT INTO blobs (sha256, data) VALUES ($1, '') ON CONFLICT DO NOTHING",
+            &[&sha256],
+        )
+        .await
+        .map_err(backend)?;
+        let have: i64 = tx
+            .query_one(
+                "SELECT length(data)::bigint FROM blobs WHERE sha256 = $1 FOR UPDATE",
+                &[&sha256],
+            )
+            .await
+            .map_err(backend)?
+            .get(0);
+        if have as u64 != offset {
+            return Err(StoreError::OffsetMismatch {
+                actual: have as u64,
+            });
+        }
+        tx.execute(
+            "UPDATE blobs SET data = data || $2 WHERE sha256 = $1",
+            &[&sha256, &bytes],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(offset + bytes.len() as u64)
+    }
+
+    async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT data FROM blobs WHERE sha256 = $1", &[&sha256])
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()> {
+        let sql = if keep {
+            "UPDATE blobs SET complete = TRUE WHERE sha256 = $1"
+        } else {
+            "DELETE FROM blobs WHERE sha256 = $1"
+        };
+        self.client()
+            .await?
+            .execute(sql, &[&sha256])
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+}
+
+/// Drops a schema and everything in it (test clean-up).
+pub async fn drop_schema(url: &str, schema: &str) -> Result<()> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await.map_err(backend)?;
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .await
+        .map_err(backend)
+}
