@@ -24,7 +24,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Serialises schema creation between server processes starting together.
-const SCHEMA_LOCK: i64 = 0x7465_7272_6169_6e;
+const SCHEMA_LOCK: i64 = 0x0074_6572_7261_696e;
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host/db`), keeping tables in `schema` (created if
