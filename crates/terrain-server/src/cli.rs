@@ -1,0 +1,166 @@
+//! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
+
+use crate::{AppState, add_user, open_store, router};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use terrain_protocol::Role;
+
+#[derive(Parser)]
+#[command(name = "terrain-server", version, about = "Terrain's sync server.")]
+struct Config {
+    /// Storage: sqlite:PATH or postgres://user@host/db [default: sqlite:<data dir>/server.db]
+    #[arg(long, global = true, env = "TERRAIN_SERVER_DB")]
+    db: Option<String>,
+    /// PostgreSQL schema holding Terrain's tables
+    #[arg(
+        long,
+        global = true,
+        env = "TERRAIN_SERVER_PG_SCHEMA",
+        default_value = "terrain"
+    )]
+    pg_schema: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default)
+    Serve {
+        #[arg(long, env = "TERRAIN_SERVER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Device tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user, or replace one's role, regions and password
+    Add {
+        name: String,
+        /// reporter, reviewer or admin
+        #[arg(long, default_value = "reporter")]
+        role: String,
+        /// A region (admin1) the user works in; repeat for several
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Read the password from standard input (else prompted)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Revoke a user's device tokens (one device by name, or all); refused at once
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        device: Option<String>,
+    },
+}
+
+fn default_db() -> Result<String> {
+    let dirs = directories::ProjectDirs::from("org", "Terrain", "terrain-server")
+        .context("no home folder: give --db sqlite:PATH")?;
+    Ok(format!(
+        "sqlite:{}",
+        dirs.data_dir().join("server.db").display()
+    ))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The whole `terrain-server` program: parses the command line and runs it.
+pub async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = Config::parse();
+    let db = match &config.db {
+        Some(db) => db.clone(),
+        None => default_db()?,
+    };
+    let store = open_store(&db, &config.pg_schema).await?;
+    let state = AppState::new(store);
+    match config.command.unwrap_or(Command::Serve {
+        listen: "127.0.0.1:8080".parse()?,
+    }) {
+        Command::Serve { listen } => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(%listen, engine = db.split(':').next().unwrap_or(""), "serving");
+            axum::serve(listener, router(state))
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            regions,
+            password_stdin,
+        }) => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("--role: {role:?} is not reporter, reviewer or admin")
+            };
+            if role != Role::Admin && regions.is_empty() {
+                bail!("--region: a {} needs at least one region", role.as_str());
+            }
+            let regions = regions
+                .iter()
+                .map(|r| {
+                    terrain_domain::gazetteer::region(r)
+                        .map(|g| g.name.to_string())
+                        .with_context(|| format!("--region: {r:?} is not a region of Mali"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                rpassword_prompt(&name)?
+            };
+            if password.chars().count() < 10 {
+                bail!("the password must have at least 10 characters");
+            }
+            add_user(&state, &name, role, regions, &password).await?;
+            println!("User {name} saved ({}).", role.as_str());
+        }
+        Command::Token(TokenCommand::Revoke { user, device }) => {
+            let n = state
+                .store
+                .revoke(&user, device.as_deref(), chrono::Utc::now())
+                .await?;
+            println!("{n} device token(s) of {user} revoked.");
+        }
+    }
+    Ok(())
+}
+
+fn rpassword_prompt(name: &str) -> Result<String> {
+    eprint!("Password for {name}: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}

@@ -1,0 +1,393 @@
+//! HTTP handlers: each parses, checks who may do what, calls the store, maps the answer.
+
+use crate::AppState;
+use crate::auth::{Authed, hash_password, new_token, password_matches, token_hash};
+use crate::error::{AppError, Result};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use terrain_domain::{Status, check};
+use terrain_protocol::*;
+use terrain_server_store::{BlobState, Device, Incoming, Outcome, StoreError};
+use uuid::Uuid;
+
+/// Reads a JSON body, mapping each way it can be wrong to its error code.
+fn body<T: DeserializeOwned>(bytes: std::result::Result<Bytes, BytesRejection>) -> Result<T> {
+    let bytes = bytes.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::BODY_TOO_LARGE,
+                format!(
+                    "the request is larger than {} bytes; send smaller batches",
+                    limits::BODY_BYTES
+                ),
+            )
+        } else {
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                codes::MALFORMED_JSON,
+                e.body_text(),
+            )
+        }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            codes::MALFORMED_JSON,
+            format!("the body is not valid JSON for this request: {e}"),
+        )
+    })
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    match state.store.health().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "protocol": [PROTOCOL_VERSION]})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "storage unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    bytes: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<Session>> {
+    let req: SignIn = body(bytes)?;
+    let found = state.store.user(&req.user).await?;
+    let password = req.password.clone();
+    // Verify even for an unknown user, so timing does not tell which names exist.
+    let hash = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| state.dummy_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let Some((user, _)) = found.filter(|_| ok) else {
+        tracing::info!(user = %req.user, "sign-in refused");
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            codes::BAD_CREDENTIALS,
+            "wrong user name or password",
+        ));
+    };
+    let token = new_token();
+    let device_name: String = req.device_name.chars().take(100).collect();
+    state
+        .store
+        .add_device(&user.name, &device_name, &token_hash(&token), Utc::now())
+        .await?;
+    tracing::info!(user = %user.name, device = %device_name, "device signed in");
+    Ok(Json(Session {
+        token,
+        user: user.name,
+        role: user.role,
+        regions: user.regions,
+    }))
+}
+
+fn may_use_region(device: &Device, region: &str) -> bool {
+    device.user.role == Role::Admin || device.user.regions.iter().any(|r| r == region)
+}
+
+fn rejected(rev_id: Uuid, code: &str, message: String) -> PushResult {
+    PushResult {
+        rev_id,
+        status: PushStatus::Rejected,
+        seq: None,
+        code: Some(code.into()),
+        message: Some(message),
+    }
+}
+
+pub async fn push(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    bytes: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<PushAnswer>> {
+    let req: Push = body(bytes)?;
+    if req.revisions.len() > limits::PUSH_REVISIONS {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::TOO_MANY_REVISIONS,
+            format!(
+                "{} revisions in one push; at most {}",
+                req.revisions.len(),
+                limits::PUSH_REVISIONS
+            ),
+        ));
+    }
+    let today = Utc::now().date_naive();
+    let mut results: Vec<Option<PushResult>> = Vec::with_capacity(req.revisions.len());
+    let mut batch = Vec::new();
+    for rev in req.revisions {
+        let region = rev.content.location.admin1.clone();
+        let verdict = if rev.report_id != rev.content.id || !rev.hash_matches() {
+            Some(rejected(
+                rev.id,
+                codes::HASH_MISMATCH,
+                "the content does not match its id or sha256".into(),
+            ))
+        } else if !may_use_region(&device, &region) {
+            Some(rejected(
+                rev.id,
+                codes::REGION_FORBIDDEN,
+                format!(
+                    "{} may not send reports for region {region:?}",
+                    device.user.name
+                ),
+            ))
+        } else if rev.content.status != Status::Final {
+            Some(rejected(
+                rev.id,
+                codes::INVALID_REPORT,
+                "drafts stay on the device; only final reports are sent".into(),
+            ))
+        } else if let Err(problems) = check(rev.content.clone(), today) {
+            Some(rejected(
+                rev.id,
+                codes::INVALID_REPORT,
+                problems.to_string().replace('\n', "; "),
+            ))
+        } else {
+            None
+        };
+        if verdict.is_none() {
+            batch.push(Incoming {
+                revision: rev,
+                region,
+            });
+        }
+        results.push(verdict);
+    }
+    let ids: Vec<Uuid> = batch.iter().map(|i| i.revision.id).collect();
+    let mut outcomes = state.store.push(batch).await?.into_iter().zip(ids);
+    let results: Vec<PushResult> = results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                let (outcome, rev_id) = outcomes.next().expect("one outcome per stored revision");
+                let (status, seq) = match outcome {
+                    Outcome::Stored { seq } => (PushStatus::Stored, seq),
+                    Outcome::AlreadyHave { seq } => (PushStatus::AlreadyHave, seq),
+                    Outcome::Conflict { seq } => (PushStatus::Conflict, seq),
+                };
+                PushResult {
+                    rev_id,
+                    status,
+                    seq: Some(seq),
+                    code: None,
+                    message: None,
+                }
+            })
+        })
+        .collect();
+    tracing::info!(user = %device.user.name, device = %device.name, count = results.len(), "push");
+    Ok(Json(PushAnswer { results }))
+}
+
+#[derive(Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    since: i64,
+    limit: Option<usize>,
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<PullPage>> {
+    let limit = q
+        .limit
+        .unwrap_or(limits::PULL_PAGE)
+        .clamp(1, limits::PULL_PAGE);
+    let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
+    let page = state.store.pull(q.since.max(0), limit, regions).await?;
+    Ok(Json(PullPage {
+        revisions: page
+            .items
+            .into_iter()
+            .map(|(seq, revision)| Pulled { seq, revision })
+            .collect(),
+        next: page.next,
+        more: page.more,
+    }))
+}
+
+fn check_sha(sha: &str) -> Result<()> {
+    if sha.len() == 64 && sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            "a blob is named by 64 lower-case hex digits",
+        ))
+    }
+}
+
+pub async fn blob_head(
+    State(state): State<AppState>,
+    Authed(_): Authed,
+    Path(sha): Path<String>,
+) -> Result<Response> {
+    check_sha(&sha)?;
+    let (status, offset) = match state.store.blob_state(&sha).await? {
+        BlobState::Absent => return Ok(StatusCode::NOT_FOUND.into_response()),
+        BlobState::Partial { received } => (StatusCode::NO_CONTENT, received),
+        BlobState::Complete { size } => (StatusCode::OK, size),
+    };
+    Ok((status, [(UPLOAD_OFFSET, offset.to_string())]).into_response())
+}
+
+fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                codes::OFFSET_MISMATCH,
+                format!("the {name} header is missing or not a number"),
+            )
+        })
+}
+
+pub async fn blob_put(
+    State(state): State<AppState>,
+    Authed(_): Authed,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+    bytes: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    check_sha(&sha)?;
+    let bytes = bytes.map_err(|_| {
+        AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::BODY_TOO_LARGE,
+            format!(
+                "upload pieces may be at most {} bytes",
+                limits::BLOB_CHUNK_BYTES
+            ),
+        )
+    })?;
+    let (offset, length) = (
+        header_u64(&headers, UPLOAD_OFFSET)?,
+        header_u64(&headers, UPLOAD_LENGTH)?,
+    );
+    if length > limits::BLOB_BYTES || offset + bytes.len() as u64 > length {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::BODY_TOO_LARGE,
+            format!(
+                "a blob may be at most {} bytes and no longer than its Upload-Length",
+                limits::BLOB_BYTES
+            ),
+        ));
+    }
+    if let BlobState::Complete { size } = state.store.blob_state(&sha).await? {
+        return Ok((StatusCode::OK, [(UPLOAD_OFFSET, size.to_string())]).into_response());
+    }
+    let received = match state.store.blob_append(&sha, offset, bytes.to_vec()).await {
+        Ok(n) => n,
+        Err(StoreError::OffsetMismatch { actual }) => {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                codes::OFFSET_MISMATCH,
+                format!("the upload stands at byte {actual}; resume from there"),
+            )
+            .with_header("upload-offset", actual));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if received < length {
+        return Ok((
+            StatusCode::NO_CONTENT,
+            [(UPLOAD_OFFSET, received.to_string())],
+        )
+            .into_response());
+    }
+    let data = state.store.blob_bytes(&sha).await?.unwrap_or_default();
+    let whole = terrain_domain::sha256_hex(&data) == sha;
+    state.store.blob_finish(&sha, whole).await?;
+    if !whole {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::BLOB_HASH_MISMATCH,
+            "the bytes received do not have the sha256 they are named by; upload again",
+        ));
+    }
+    Ok((StatusCode::CREATED, [(UPLOAD_OFFSET, received.to_string())]).into_response())
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Path(report): Path<Uuid>,
+) -> Result<Json<Verified>> {
+    if device.user.role == Role::Reporter {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            codes::FORBIDDEN,
+            "only reviewers and administrators verify reports",
+        ));
+    }
+    let Some(region) = state.store.report_region(report).await? else {
+        return Err(AppError::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("no report {report} on this server"),
+        ));
+    };
+    if !may_use_region(&device, &region) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            codes::REGION_FORBIDDEN,
+            format!("{} does not review region {region:?}", device.user.name),
+        ));
+    }
+    let at = Utc::now();
+    state.store.verify(report, &device.user.name, at).await?;
+    tracing::info!(user = %device.user.name, %report, "report verified");
+    Ok(Json(Verified {
+        report_id: report,
+        verified_by: device.user.name,
+        verified_at: at.to_rfc3339(),
+    }))
+}
+
+/// Creates or replaces a user (the admin command's core, so tests can call it too).
+pub async fn add_user(
+    state: &AppState,
+    name: &str,
+    role: Role,
+    regions: Vec<String>,
+    password: &str,
+) -> anyhow::Result<()> {
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
+    let user = terrain_server_store::User {
+        name: name.to_string(),
+        role,
+        regions,
+    };
+    state.store.put_user(&user, &hash).await?;
+    Ok(())
+}
