@@ -17,3 +17,5 @@ pub fn seed_with_new_id() -> ValidReport {
     )
     .expect("the seed is valid")
 }
+
+pub mod harness;

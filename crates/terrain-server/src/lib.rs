@@ -11,10 +11,10 @@ pub mod cli;
 mod error;
 mod handlers;
 
+pub use axum::Router;
 pub use error::AppError;
 pub use handlers::add_user;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -115,4 +115,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Serves `app` on `listener` until the task is dropped (tests); the binary adds graceful
+/// shutdown on SIGTERM and Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!(error = %e, "server stopped");
+    }
 }

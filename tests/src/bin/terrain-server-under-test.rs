@@ -1,0 +1,6 @@
+//! The `terrain-server` program, built in this package so suites can run it as a process.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    terrain_server::cli::main().await
+}

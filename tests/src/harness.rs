@@ -1,0 +1,147 @@
+//! A real server on loopback (SQLite or PostgreSQL behind it) and real device stores.
+
+use std::sync::Arc;
+use terrain_protocol::Role;
+use terrain_server::{AppState, add_user, open_store, router};
+pub use terrain_server_store::BlobState;
+use terrain_store::Store;
+use terrain_sync::{Client, Event, Summary};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub fn pg_url() -> String {
+    std::env::var("TERRAIN_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub struct Server {
+    pub url: String,
+    pub state: AppState,
+    pub engine: Engine,
+    schema: Option<String>,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// A server on a free loopback port; None (with a note) when PostgreSQL is wanted but
+    /// unreachable outside CI.
+    pub async fn start(engine: Engine) -> Option<Server> {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, schema) = match engine {
+            Engine::Sqlite => (
+                format!("sqlite:{}", dir.path().join("server.db").display()),
+                None,
+            ),
+            Engine::Postgres => (
+                pg_url(),
+                Some(format!("e2e_{}", uuid::Uuid::now_v7().simple())),
+            ),
+        };
+        let store = match open_store(&db, schema.as_deref().unwrap_or("terrain")).await {
+            Ok(store) => store,
+            Err(e) if engine == Engine::Postgres && std::env::var_os("CI").is_none() => {
+                eprintln!(
+                    "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
+                    pg_url()
+                );
+                return None;
+            }
+            Err(e) => panic!("cannot open the server's store {db}: {e}"),
+        };
+        let state = AppState::new(store);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(state.clone());
+        let task = tokio::spawn(terrain_server::serve(listener, app));
+        Some(Server {
+            url,
+            state,
+            engine,
+            schema,
+            _dir: dir,
+            task,
+        })
+    }
+
+    pub async fn user(&self, name: &str, role: Role, regions: &[&str]) {
+        add_user(
+            &self.state,
+            name,
+            role,
+            regions.iter().map(|r| r.to_string()).collect(),
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A new device signed in as `user`.
+    pub async fn device(&self, user: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        terrain_sync::login(
+            &store,
+            &self.url,
+            user,
+            PASSWORD,
+            &format!("{user}'s laptop"),
+        )
+        .await
+        .unwrap();
+        Device { _dir: dir, store }
+    }
+
+    /// How many revisions the server holds, all regions.
+    pub async fn revision_count(&self) -> usize {
+        let mut n = 0;
+        let mut since = 0;
+        loop {
+            let page = self.state.store.pull(since, 1000, None).await.unwrap();
+            n += page.items.len();
+            since = page.next;
+            if !page.more {
+                return n;
+            }
+        }
+    }
+
+    pub async fn stop(self) {
+        self.task.abort();
+        if let Some(schema) = &self.schema {
+            terrain_server_postgres::drop_schema(&pg_url(), schema)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+pub struct Device {
+    _dir: tempfile::TempDir,
+    pub store: Arc<Store>,
+}
+
+impl Device {
+    pub async fn sync(&self) -> Result<(Summary, Vec<Event>), terrain_sync::SyncError> {
+        let client = terrain_sync::client_for(&self.store)?;
+        let mut events = Vec::new();
+        let summary =
+            terrain_sync::sync_once(&self.store, &client, "tester", &mut |e| events.push(e))
+                .await?;
+        Ok((summary, events))
+    }
+
+    pub fn client(&self) -> Client {
+        terrain_sync::client_for(&self.store).unwrap()
+    }
+
+    pub fn token(&self) -> String {
+        self.store.account().unwrap().unwrap().token.0
+    }
+}
