@@ -24,8 +24,8 @@ pub fn login(ctx: &Context, server: &str, user: &str, password_stdin: bool) -> R
             .with_prompt(format!("Password for {user}"))
             .interact()?
     };
-    let device = std::env::var("HOSTNAME")
-        .unwrap_or_else(|_| format!("device {}", ctx.store.device_id()));
+    let device =
+        std::env::var("HOSTNAME").unwrap_or_else(|_| format!("device {}", ctx.store.device_id()));
     let account = runtime()?.block_on(terrain_sync::login(
         &ctx.store, server, user, &password, &device,
     ))?;
