@@ -19,3 +19,4 @@ pub fn seed_with_new_id() -> ValidReport {
 }
 
 pub mod harness;
+pub mod proxy;
