@@ -160,33 +160,42 @@ struct ServerProcess {
 
 impl ServerProcess {
     async fn start(db: &str, port: u16) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
-            .args([
-                "--db",
-                db,
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+        let server = ServerProcess {
+            child: Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
+                .args([
+                    "--db",
+                    db,
+                    "serve",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        };
         for _ in 0..200 {
             if reqwest::get(format!("http://127.0.0.1:{port}/health"))
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return ServerProcess { child };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("server did not start");
     }
 
-    fn kill(mut self) {
-        self.child.kill().unwrap(); // SIGKILL
-        self.child.wait().unwrap();
+    /// SIGKILL, through Drop.
+    fn kill(self) {
+        drop(self)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
     }
 }
 

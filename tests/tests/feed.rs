@@ -33,18 +33,20 @@ fn free_port() -> u16 {
 
 async fn start(schema: &str) -> (Process, String) {
     let port = free_port();
-    let child = server_cmd(schema)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = Process(
+        server_cmd(schema)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if reqwest::get(format!("{url}/health"))
             .await
             .is_ok_and(|r| r.status().is_success())
         {
-            return (Process(child), url);
+            return (child, url);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
