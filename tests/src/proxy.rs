@@ -11,6 +11,8 @@ pub struct FlakyProxy {
     pub url: String,
     /// Connections cut or stalled so far.
     pub faults: Arc<AtomicUsize>,
+    /// Bytes carried so far, both ways: what went over the wire.
+    pub bytes: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -21,29 +23,34 @@ impl Drop for FlakyProxy {
 }
 
 impl FlakyProxy {
-    /// Forwards to `upstream` (host:port). Every connection is cut after a random number of
-    /// bytes up to `max_bytes` (sometimes after a stall), so long transfers break repeatedly.
-    pub async fn start(upstream: String, max_bytes: usize) -> FlakyProxy {
+    /// Forwards to `upstream` (host:port). With `max_bytes`, every connection is cut after a
+    /// random number of bytes up to it (sometimes after a stall), so long transfers break
+    /// repeatedly; without, it only counts the bytes.
+    pub async fn start(upstream: String, max_bytes: Option<usize>) -> FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let faults = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&faults);
+        let bytes = Arc::new(AtomicUsize::new(0));
+        let carried = Arc::clone(&bytes);
         let task = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
                 let upstream = upstream.clone();
                 let (limit, stall) = {
                     let mut rng = rand::rng();
-                    (rng.random_range(1024..max_bytes), rng.random_bool(0.3))
+                    let limit = max_bytes.map_or(usize::MAX, |m| rng.random_range(1024..m));
+                    (limit, rng.random_bool(0.3))
                 };
                 let counter = Arc::clone(&counter);
+                let carried = Arc::clone(&carried);
                 tokio::spawn(async move {
                     let Ok(outbound) = TcpStream::connect(&upstream).await else {
                         return;
                     };
                     let (ri, wi) = inbound.into_split();
                     let (ro, wo) = outbound.into_split();
-                    let up = pipe(ri, wo, limit, stall);
-                    let down = pipe(ro, wi, limit, false);
+                    let up = pipe(ri, wo, limit, stall, &carried);
+                    let down = pipe(ro, wi, limit, false, &carried);
                     // Whichever side is cut first ends the whole connection.
                     let cut = tokio::select! { cut = up => cut, cut = down => cut };
                     if cut {
@@ -52,7 +59,12 @@ impl FlakyProxy {
                 });
             }
         });
-        FlakyProxy { url, faults, task }
+        FlakyProxy {
+            url,
+            faults,
+            bytes,
+            task,
+        }
     }
 }
 
@@ -61,6 +73,7 @@ async fn pipe(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     limit: usize,
     stall: bool,
+    carried: &AtomicUsize,
 ) -> bool {
     let mut buf = vec![0u8; 16 * 1024];
     let mut sent = 0;
@@ -83,5 +96,6 @@ async fn pipe(
             return false;
         }
         sent += n;
+        carried.fetch_add(n, Ordering::Relaxed);
     }
 }

@@ -46,7 +46,7 @@ async fn a_flaky_link_loses_and_doubles_nothing() {
     server.user("awa", Role::Reporter, &["Kayes"]).await;
     let proxy = FlakyProxy::start(
         server.url.trim_start_matches("http://").to_string(),
-        1024 * 1024,
+        Some(1024 * 1024),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
