@@ -451,3 +451,59 @@ async fn attachments_upload_first_and_resume(engine: Engine) {
     assert_eq!(head.status().as_u16(), 404);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewers_verify_reports_of_their_regions_only() {
+    let server = Server::start(Engine::Sqlite).await.unwrap();
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("fanta", Role::Reviewer, &["Kayes"]).await;
+    server.user("oumar", Role::Reviewer, &["Gao"]).await;
+    let a = server.device("awa").await;
+    let id = a
+        .store
+        .save(report(|_| {}), "awa")
+        .unwrap()
+        .revision
+        .report_id;
+    a.sync().await.unwrap();
+    let verify = |token: String| {
+        let url = format!("{}/v1/reports/{id}/verify", server.url);
+        async move {
+            let resp = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("Terrain-Protocol", "1")
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = verify(a.token()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "reporters do not verify"
+    );
+    let (status, body) = verify(server.device("oumar").await.token()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("region_forbidden"))
+    );
+    assert_eq!(server.state.store.verification(id).await.unwrap(), None);
+    let (status, body) = verify(server.device("fanta").await.token()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verified_by"], "fanta");
+    assert_eq!(
+        server
+            .state
+            .store
+            .verification(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .0,
+        "fanta"
+    );
+    server.stop().await;
+}
