@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 mod error;
 mod handlers;
+pub mod openapi;
 
 pub use axum::Router;
 pub use error::AppError;
@@ -102,6 +103,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(require_protocol));
     Router::new()
         .route("/health", get(handlers::health))
+        .route(
+            "/v1/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .merge(api)
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
