@@ -5,9 +5,37 @@
 use serde_json::{Value, json};
 use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, UPLOAD_LENGTH, UPLOAD_OFFSET, codes};
 
-/// (method, path, summary, request body schema, success answers, error codes)
-pub const ROUTES: &[(&str, &str, &str, Option<&str>, &[u16], &[&str])] = &[
-    (
+/// One documented route.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Name of the request body's schema, or "bytes".
+    pub body: Option<&'static str>,
+    pub ok: &'static [u16],
+    pub errors: &'static [&'static str],
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    body: Option<&'static str>,
+    ok: &'static [u16],
+    errors: &'static [&'static str],
+) -> Route {
+    Route {
+        method,
+        path,
+        summary,
+        body,
+        ok,
+        errors,
+    }
+}
+
+pub const ROUTES: &[Route] = &[
+    route(
         "post",
         "/v1/sessions",
         "Sign in once; the answer carries this device's token",
@@ -15,7 +43,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &[u16], &[&str])] = &[
         &[200],
         &[codes::BAD_CREDENTIALS, codes::MALFORMED_JSON],
     ),
-    (
+    route(
         "post",
         "/v1/push",
         "Store a batch of revisions, each once; conflicts become second heads",
@@ -29,7 +57,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &[u16], &[&str])] = &[
             codes::TOO_MANY_REVISIONS,
         ],
     ),
-    (
+    route(
         "get",
         "/v1/pull",
         "The user's regions' revisions after a feed position",
@@ -37,7 +65,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &[u16], &[&str])] = &[
         &[200],
         &[codes::UNAUTHENTICATED, codes::TOKEN_REVOKED],
     ),
-    (
+    route(
         "head",
         "/v1/blobs/{sha256}",
         "How much of an attachment the server holds",
@@ -45,7 +73,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &[u16], &[&str])] = &[
         &[200, 204, 404],
         &[codes::UNAUTHENTICATED],
     ),
-    (
+    route(
         "put",
         "/v1/blobs/{sha256}",
         "Upload a piece of an attachment from the offset the server holds",
@@ -57,7 +85,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &[u16], &[&str])] = &[
             codes::BODY_TOO_LARGE,
         ],
     ),
-    (
+    route(
         "post",
         "/v1/reports/{id}/verify",
         "Mark a report verified (reviewers, administrators)",
@@ -73,7 +101,15 @@ fn schema_ref(name: &str) -> Value {
 
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for (method, path, summary, body, ok, errors) in ROUTES {
+    for Route {
+        method,
+        path,
+        summary,
+        body,
+        ok,
+        errors,
+    } in ROUTES
+    {
         let mut responses = serde_json::Map::new();
         for status in *ok {
             responses.insert(status.to_string(), json!({ "description": "success" }));
