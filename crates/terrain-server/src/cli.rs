@@ -31,6 +31,12 @@ enum Command {
     Serve {
         #[arg(long, env = "TERRAIN_SERVER_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key
+        #[arg(long, env = "TERRAIN_SERVER_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The certificate's private key (PEM)
+        #[arg(long, env = "TERRAIN_SERVER_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// Users
     #[command(subcommand)]
@@ -102,14 +108,44 @@ pub async fn main() -> Result<()> {
     };
     let store = open_store(&db, &config.pg_schema).await?;
     let state = AppState::new(store);
-    match config.command.unwrap_or(Command::Serve {
+    let default = Command::Serve {
         listen: "127.0.0.1:8080".parse()?,
-    }) {
-        Command::Serve { listen } => {
+        tls_cert: None,
+        tls_key: None,
+    };
+    let engine = db.split(':').next().unwrap_or("").to_string();
+    match config.command.unwrap_or(default) {
+        Command::Serve {
+            listen,
+            tls_cert: Some(cert),
+            tls_key: Some(key),
+        } => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "--tls-cert {} / --tls-key {}: cannot load",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let stopping = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stopping.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+            });
+            tracing::info!(%listen, tls = true, %engine, "serving");
+            axum_server::bind_rustls(listen, tls)
+                .handle(handle)
+                .serve(router(state).into_make_service())
+                .await?;
+        }
+        Command::Serve { listen, .. } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(%listen, engine = db.split(':').next().unwrap_or(""), "serving");
+            tracing::info!(%listen, %engine, "serving");
             axum::serve(listener, router(state))
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
