@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use terrain_domain::Revision;
 use terrain_protocol::Role;
@@ -178,6 +179,8 @@ impl ServerStore for PgStore {
     }
 
     async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>> {
+        // A handful of statements per batch, whatever its size: round trips, not rows, are what
+        // cost on a database across the network. Heads are worked out in memory, in batch order.
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         let mut n: i64 = tx
@@ -185,61 +188,89 @@ impl ServerStore for PgStore {
             .await
             .map_err(backend)?
             .get(0);
-        let find = tx
-            .prepare("SELECT seq FROM revisions WHERE id = $1")
+        let ids: Vec<Uuid> = batch.iter().map(|i| i.revision.id).collect();
+        let known: HashMap<Uuid, i64> = tx
+            .query("SELECT id, seq FROM revisions WHERE id = ANY($1)", &[&ids])
             .await
-            .map_err(backend)?;
-        let insert = tx
-            .prepare("INSERT INTO revisions (seq, id, report_id, region, revision) VALUES ($1, $2, $3, $4, $5)")
+            .map_err(backend)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let reports: Vec<Uuid> = batch
+            .iter()
+            .map(|i| i.revision.report_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut heads: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        for row in tx
+            .query(
+                "SELECT report_id, rev_id FROM heads WHERE report_id = ANY($1)",
+                &[&reports],
+            )
             .await
-            .map_err(backend)?;
-        let unhead = tx
-            .prepare("DELETE FROM heads WHERE report_id = $1 AND rev_id = ANY($2)")
-            .await
-            .map_err(backend)?;
-        let head = tx
-            .prepare("INSERT INTO heads (report_id, rev_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .await
-            .map_err(backend)?;
-        let count = tx
-            .prepare("SELECT count(*) FROM heads WHERE report_id = $1")
-            .await
-            .map_err(backend)?;
+            .map_err(backend)?
+        {
+            heads.entry(row.get(0)).or_default().insert(row.get(1));
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut new_rows: (Vec<i64>, Vec<Uuid>, Vec<Uuid>, Vec<String>, Vec<String>) =
+            Default::default();
+        let mut seen: HashMap<Uuid, i64> = HashMap::new();
         for Incoming {
             revision: rev,
             region,
-        } in batch
+        } in &batch
         {
-            if let Some(row) = tx.query_opt(&find, &[&rev.id]).await.map_err(backend)? {
-                outcomes.push(Outcome::AlreadyHave { seq: row.get(0) });
+            if let Some(seq) = known.get(&rev.id).or_else(|| seen.get(&rev.id)) {
+                outcomes.push(Outcome::AlreadyHave { seq: *seq });
                 continue;
             }
             n += 1;
-            let json = serde_json::to_string(&rev).map_err(backend)?;
-            tx.execute(&insert, &[&n, &rev.id, &rev.report_id, &region, &json])
-                .await
-                .map_err(backend)?;
-            tx.execute(&unhead, &[&rev.report_id, &rev.parents])
-                .await
-                .map_err(backend)?;
-            tx.execute(&head, &[&rev.report_id, &rev.id])
-                .await
-                .map_err(backend)?;
-            let heads: i64 = tx
-                .query_one(&count, &[&rev.report_id])
-                .await
-                .map_err(backend)?
-                .get(0);
-            outcomes.push(if heads > 1 {
+            seen.insert(rev.id, n);
+            let report_heads = heads.entry(rev.report_id).or_default();
+            for p in &rev.parents {
+                report_heads.remove(p);
+            }
+            report_heads.insert(rev.id);
+            outcomes.push(if report_heads.len() > 1 {
                 Outcome::Conflict { seq: n }
             } else {
                 Outcome::Stored { seq: n }
             });
+            new_rows.0.push(n);
+            new_rows.1.push(rev.id);
+            new_rows.2.push(rev.report_id);
+            new_rows.3.push(region.clone());
+            new_rows
+                .4
+                .push(serde_json::to_string(rev).map_err(backend)?);
         }
-        tx.execute("UPDATE feed_counter SET n = $1", &[&n])
+        if !new_rows.0.is_empty() {
+            tx.execute(
+                "INSERT INTO revisions (seq, id, report_id, region, revision)
+                 SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])",
+                &[&new_rows.0, &new_rows.1, &new_rows.2, &new_rows.3, &new_rows.4],
+            )
             .await
             .map_err(backend)?;
+            let (head_reports, head_revs): (Vec<Uuid>, Vec<Uuid>) = heads
+                .iter()
+                .flat_map(|(report, revs)| revs.iter().map(move |r| (*report, *r)))
+                .unzip();
+            tx.execute("DELETE FROM heads WHERE report_id = ANY($1)", &[&reports])
+                .await
+                .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO heads (report_id, rev_id) SELECT * FROM UNNEST($1::uuid[], $2::uuid[])",
+                &[&head_reports, &head_revs],
+            )
+            .await
+            .map_err(backend)?;
+            tx.execute("UPDATE feed_counter SET n = $1", &[&n])
+                .await
+                .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(outcomes)
     }
