@@ -4,6 +4,7 @@
 //! result. Rules live in `terrain-domain`, storage in `terrain-store`; nothing here decides.
 
 mod conflict;
+mod export;
 mod input;
 mod output;
 mod prompt;
@@ -39,6 +40,9 @@ enum Command {
     /// Create, import, edit, list, search and show incident reports
     #[command(subcommand)]
     Report(report::Command),
+    /// Write reports to CSV (with HXL tags) or GeoJSON
+    #[command(subcommand)]
+    Export(export::Command),
     /// The registry of sites (plants, mines, roads...) that incidents touch
     #[command(subcommand)]
     Site(site::Command),
@@ -126,6 +130,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Site(cmd) => site::run(&ctx, cmd),
+        Command::Export(cmd) => export::run(&ctx, cmd),
         Command::Outbox { json } => output::outbox(&ctx.store.outbox()?, json),
         Command::Conflicts { json } => conflict::list(&ctx, json),
         Command::Login {

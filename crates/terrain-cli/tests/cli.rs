@@ -440,3 +440,46 @@ fn every_example_report_imports() {
     assert!(files.len() >= 3);
     assert_eq!(t.count(), files.len());
 }
+
+#[test]
+fn export_csv_and_geojson_take_the_list_filters() {
+    let t = Terrain::new();
+    let dir = Path::new(SEED).parent().unwrap();
+    let convoy = dir.join("fuel-convoy-attack.json");
+    let shortage = dir.join("bamako-fuel-shortage.json");
+    t.ok(&["report", "import", SEED, s(&convoy), s(&shortage)]);
+    let csv = t.dir.path().join("kayes.csv");
+    let out = t.ok(&[
+        "export",
+        "csv",
+        "--out",
+        s(&csv),
+        "--region",
+        "kayes",
+        "--hxl",
+    ]);
+    assert!(out.starts_with("Wrote 2 report(s) to "), "{out}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("event_id_cnty,event_date,"));
+    assert!(lines[1].starts_with("#event+code,#date+occurred,"));
+    assert!(text.contains("Bafoulabé") && !text.contains("Bamako: queues"));
+
+    let geo = t.dir.path().join("all.geojson");
+    let out = t.ok(&["export", "geojson", "--out", s(&geo)]);
+    assert!(
+        out.contains("Wrote 2 point(s)")
+            && out.contains("1 report(s) without coordinates left out"),
+        "{out}"
+    );
+
+    let none = t.dir.path().join("none.csv");
+    let err = t.fails(&["export", "csv", "--out", s(&none), "--region", "Gao"]);
+    assert!(
+        err.contains("no report matches: nothing was written"),
+        "{err}"
+    );
+    assert!(!none.exists());
+    let err = t.fails(&["export", "csv", "--out", "/nonexistent/x.csv"]);
+    assert!(err.contains("/nonexistent/x.csv"), "{err}");
+}

@@ -1,0 +1,395 @@
+//! CSV: one row per report, ACLED's column names where they fit, then Terrain's own.
+//! RFC 4180 (the `csv` crate), UTF-8, an optional byte-order mark for spreadsheet programs that
+//! need one to see UTF-8, and an optional HXL hashtag row under the header.
+//!
+//! [`COLUMNS`] is the one list both the writer and the documentation (`docs/csv-columns.md`,
+//! made by [`columns_doc`]) read.
+
+use crate::{ExportError, Result, SiteNames};
+use std::borrow::Cow;
+use std::io::Write;
+use terrain_domain::{ClaimsSummary, FigureKind, Report, Revision};
+
+/// What a column's cell is made from.
+pub struct Cell<'a> {
+    pub revision: &'a Revision,
+    pub sites: &'a SiteNames,
+}
+
+impl<'a> Cell<'a> {
+    fn report(&self) -> &'a Report {
+        &self.revision.content
+    }
+}
+
+type Value = for<'a> fn(&Cell<'a>) -> Cow<'a, str>;
+
+pub struct Column {
+    pub name: Cow<'static, str>,
+    pub hxl: Cow<'static, str>,
+    pub doc: Cow<'static, str>,
+    value: ColumnValue,
+}
+
+enum ColumnValue {
+    Fixed(Value),
+    /// A figure's conservative value, min, max or claim count.
+    Figure(FigureKind, FigurePart),
+}
+
+#[derive(Clone, Copy)]
+enum FigurePart {
+    Conservative,
+    Min,
+    Max,
+    Sources,
+}
+
+fn fixed(name: &'static str, hxl: &'static str, doc: &'static str, value: Value) -> Column {
+    Column {
+        name: name.into(),
+        hxl: hxl.into(),
+        doc: doc.into(),
+        value: ColumnValue::Fixed(value),
+    }
+}
+
+fn text(s: &str) -> Cow<'_, str> {
+    Cow::Borrowed(s)
+}
+
+fn opt(s: &Option<String>) -> Cow<'_, str> {
+    Cow::Borrowed(s.as_deref().unwrap_or(""))
+}
+
+fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
+    Cow::Owned(items.collect::<Vec<_>>().join("; "))
+}
+
+/// Every column, in order.
+pub fn columns() -> Vec<Column> {
+    let mut cols = vec![
+        fixed(
+            "event_id_cnty",
+            "#event+code",
+            "The report's id (UUIDv7).",
+            |c| c.report().id.to_string().into(),
+        ),
+        fixed(
+            "event_date",
+            "#date+occurred",
+            "Date of the incident, YYYY-MM-DD.",
+            |c| c.report().when.date.to_string().into(),
+        ),
+        fixed(
+            "time_precision",
+            "#date+precision",
+            "ACLED's code: 1 day (or exact time), 2 week, 3 month.",
+            |c| c.report().when.precision.acled_code().to_string().into(),
+        ),
+        fixed("event_type", "#event+type", "ACLED event type.", |c| {
+            c.report().what.event_type.map_or("", |e| e.label()).into()
+        }),
+        fixed(
+            "sub_event_type",
+            "#event+type+sub",
+            "ACLED sub-event type.",
+            |c| {
+                c.report()
+                    .what
+                    .sub_event_type
+                    .map_or("", |e| e.label())
+                    .into()
+            },
+        ),
+        fixed(
+            "actor1",
+            "#group+name+first",
+            "First perpetrator named.",
+            |c| {
+                c.report()
+                    .perpetrators
+                    .first()
+                    .map_or(text(""), |a| text(&a.name))
+            },
+        ),
+        fixed(
+            "assoc_actor_1",
+            "#group+name+first+assoc",
+            "Other perpetrators, separated by \"; \".",
+            |c| {
+                joined(
+                    c.report()
+                        .perpetrators
+                        .iter()
+                        .skip(1)
+                        .map(|a| a.name.as_str()),
+                )
+            },
+        ),
+        fixed(
+            "inter1",
+            "#group+code+first",
+            "ACLED actor type of the first perpetrator (1–8).",
+            |c| {
+                c.report()
+                    .perpetrators
+                    .first()
+                    .and_then(|a| a.inter)
+                    .map_or(text(""), |i| i.to_string().into())
+            },
+        ),
+        fixed(
+            "attribution1",
+            "#x_attribution",
+            "How sure the first perpetrator is: claimed, suspected, confirmed.",
+            |c| {
+                c.report()
+                    .perpetrators
+                    .first()
+                    .map_or("", |a| match a.attribution {
+                        terrain_domain::Attribution::Claimed => "claimed",
+                        terrain_domain::Attribution::Suspected => "suspected",
+                        terrain_domain::Attribution::Confirmed => "confirmed",
+                    })
+                    .into()
+            },
+        ),
+        fixed("country", "#country+name", "Always Mali.", |_| {
+            "Mali".into()
+        }),
+        fixed("admin1", "#adm1+name", "Region.", |c| {
+            text(&c.report().location.admin1)
+        }),
+        fixed("admin2", "#adm2+name", "Cercle.", |c| {
+            opt(&c.report().location.admin2)
+        }),
+        fixed("admin3", "#adm3+name", "Commune.", |c| {
+            opt(&c.report().location.admin3)
+        }),
+        fixed(
+            "location",
+            "#loc+name",
+            "The place as people name it.",
+            |c| opt(&c.report().location.place),
+        ),
+        fixed("latitude", "#geo+lat", "Decimal degrees, WGS 84.", |c| {
+            c.report()
+                .location
+                .coordinates
+                .map_or(text(""), |p| p.latitude.to_string().into())
+        }),
+        fixed("longitude", "#geo+lon", "Decimal degrees, WGS 84.", |c| {
+            c.report()
+                .location
+                .coordinates
+                .map_or(text(""), |p| p.longitude.to_string().into())
+        }),
+        fixed(
+            "geo_precision",
+            "#geo+precision",
+            "ACLED's code: 1 the place, 2 near it, 3 only the region.",
+            |c| {
+                c.report()
+                    .location
+                    .geo_precision
+                    .acled_code()
+                    .to_string()
+                    .into()
+            },
+        ),
+        fixed(
+            "source",
+            "#meta+source",
+            "Sources' names, separated by \"; \" (contacts are never exported).",
+            |c| joined(c.report().sources.iter().map(|s| s.name.as_str())),
+        ),
+        fixed("notes", "#description", "The narrative.", |c| {
+            text(&c.report().narrative)
+        }),
+        fixed(
+            "fatalities",
+            "#affected+killed",
+            "Killed, conservative value (0 when no source gave a figure).",
+            |c| {
+                c.report()
+                    .figure(FigureKind::Killed)
+                    .map_or(0, |s| s.conservative)
+                    .to_string()
+                    .into()
+            },
+        ),
+        fixed("title", "#x_title", "The report's title.", |c| {
+            text(&c.report().title)
+        }),
+        fixed("status", "#status", "draft or final.", |c| {
+            c.report().status.as_str().into()
+        }),
+        fixed(
+            "categories",
+            "#x_categories",
+            "Local categories, separated by \"; \".",
+            |c| joined(c.report().what.categories.iter().map(|k| k.label())),
+        ),
+        fixed(
+            "sites",
+            "#x_sites",
+            "Registry sites touched, by name, separated by \"; \".",
+            |c| {
+                joined(c.report().sites.iter().map(|s| {
+                    c.sites
+                        .get(&s.site_id)
+                        .map_or("(unknown site)", String::as_str)
+                }))
+            },
+        ),
+        fixed("damage", "#x_damage", "Damage, in words.", |c| {
+            opt(&c.report().damage)
+        }),
+        fixed("tags", "#x_tags", "Tags, separated by \"; \".", |c| {
+            joined(c.report().tags.iter().map(String::as_str))
+        }),
+    ];
+    for kind in FigureKind::ALL {
+        let key = kind.key();
+        let label = kind.label().to_lowercase();
+        let (tag, part_tag) = match kind {
+            FigureKind::Injured => ("#affected+injured".to_string(), format!("#x_{key}")),
+            _ => (format!("#x_{key}"), format!("#x_{key}")),
+        };
+        for (suffix, part, hxl, doc) in [
+            (
+                "",
+                FigurePart::Conservative,
+                tag.clone(),
+                format!("{label}: the most conservative figure any source gave"),
+            ),
+            (
+                "_min",
+                FigurePart::Min,
+                format!("{part_tag}+min"),
+                format!("{label}: lowest figure claimed"),
+            ),
+            (
+                "_max",
+                FigurePart::Max,
+                format!("{part_tag}+max"),
+                format!("{label}: highest figure claimed"),
+            ),
+            (
+                "_sources",
+                FigurePart::Sources,
+                format!("{part_tag}+sources"),
+                format!("{label}: how many claims"),
+            ),
+        ] {
+            cols.push(Column {
+                name: format!("{key}{suffix}").into(),
+                hxl: hxl.into(),
+                doc: format!(
+                    "{}. Empty when no source gave one.",
+                    doc[..1].to_uppercase() + &doc[1..]
+                )
+                .into(),
+                value: ColumnValue::Figure(*kind, part),
+            });
+        }
+    }
+    cols.push(fixed(
+        "revision_id",
+        "#x_revision",
+        "The revision exported.",
+        |c| c.revision.id.to_string().into(),
+    ));
+    cols.push(fixed(
+        "content_hash",
+        "#x_hash",
+        "sha256 of the revision's canonical JSON: proves the row's source unaltered.",
+        |c| text(&c.revision.content_hash),
+    ));
+    cols
+}
+
+impl Column {
+    fn cell<'a>(&self, c: &Cell<'a>) -> Cow<'a, str> {
+        match &self.value {
+            ColumnValue::Fixed(f) => f(c),
+            ColumnValue::Figure(kind, part) => match c
+                .report()
+                .figures
+                .get(kind)
+                .and_then(|cl| ClaimsSummary::of(cl))
+            {
+                None => text(""),
+                Some(s) => match part {
+                    FigurePart::Conservative => s.conservative.to_string().into(),
+                    FigurePart::Min => s.min.to_string().into(),
+                    FigurePart::Max => s.max.to_string().into(),
+                    FigurePart::Sources => s.claims.to_string().into(),
+                },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvOptions {
+    /// Start with a UTF-8 byte-order mark (Excel needs it to read UTF-8).
+    pub bom: bool,
+    /// Add the HXL hashtag row under the header.
+    pub hxl: bool,
+}
+
+/// Writes the header (and HXL row), then one row per revision; returns the rows written.
+/// Errors with [`ExportError::Empty`] when there is no row.
+pub fn write<E: std::fmt::Display>(
+    out: &mut dyn Write,
+    revisions: &mut dyn Iterator<Item = Result<Revision, E>>,
+    sites: &SiteNames,
+    options: CsvOptions,
+) -> Result<u64> {
+    if options.bom {
+        out.write_all("\u{feff}".as_bytes())
+            .map_err(|e| ExportError::Csv(e.into()))?;
+    }
+    let cols = columns();
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(cols.iter().map(|c| c.name.as_ref()))?;
+    if options.hxl {
+        w.write_record(cols.iter().map(|c| c.hxl.as_ref()))?;
+    }
+    let mut rows = 0;
+    for revision in revisions {
+        let revision = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+        let cell = Cell {
+            revision: &revision,
+            sites,
+        };
+        w.write_record(
+            cols.iter()
+                .map(|c| c.cell(&cell))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|c| c.as_bytes()),
+        )?;
+        rows += 1;
+    }
+    w.flush().map_err(|e| ExportError::Csv(e.into()))?;
+    if rows == 0 {
+        return Err(ExportError::Empty);
+    }
+    Ok(rows)
+}
+
+/// `docs/csv-columns.md`, from [`columns`].
+pub fn columns_doc() -> String {
+    let mut doc = String::from(
+        "# CSV columns\n\nMade by `terrain export csv` (generated from `crates/terrain-export/src/csv.rs`; a test keeps\nthis file in step). One row per report; `--hxl` adds the HXL hashtag row under the header;\n`--bom` starts the file with a UTF-8 byte-order mark.\n\n| column | HXL | meaning |\n|---|---|---|\n",
+    );
+    for c in columns() {
+        doc.push_str(&format!("| `{}` | `{}` | {} |\n", c.name, c.hxl, c.doc));
+    }
+    doc
+}

@@ -1,0 +1,38 @@
+//! Exports of a selection of reports, for the tools people already use: CSV that spreadsheet
+//! programs open with accents intact (optional HXL hashtag row for humanitarian tools) and
+//! GeoJSON points for maps.
+//!
+//! Exports stream: they take the store's iterator of head revisions and hold one report at a
+//! time, so a million rows take no more memory than ten. Files are written to a temporary name
+//! beside the target and renamed only when complete, so a failure leaves no half file.
+//! This crate reads the record; it never changes it, and never exports a source's contact.
+
+pub mod csv;
+mod file;
+pub mod geojson;
+
+pub use file::write_atomically;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no report matches: nothing was written")]
+    Empty,
+    #[error("reading the reports failed: {0}")]
+    Source(String),
+    #[error("writing CSV failed: {0}")]
+    Csv(#[from] ::csv::Error),
+}
+
+pub type Result<T, E = ExportError> = std::result::Result<T, E>;
+
+/// Names of the registry's sites, so exports can say "Diawara lime plant" rather than an id.
+pub type SiteNames = HashMap<Uuid, String>;

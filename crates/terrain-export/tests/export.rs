@@ -1,0 +1,246 @@
+//! Exports read back by independent parsers: Python's csv module, the libhxl package, and
+//! serde_json for GeoJSON.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use terrain_domain::{Revision, check, parse_json};
+use terrain_export::csv::{CsvOptions, columns, columns_doc};
+use terrain_export::{ExportError, SiteNames, write_atomically};
+
+const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+const CONVOY: &str = include_str!("../../../docs/examples/fuel-convoy-attack.json");
+
+fn revision(json: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Revision {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    edit(&mut v);
+    let r = check(
+        parse_json(&v.to_string()).unwrap(),
+        chrono::Local::now().date_naive(),
+    )
+    .unwrap();
+    Revision::new(r, vec![], "awa", "laptop", chrono::Utc::now())
+}
+
+fn revisions() -> Vec<Revision> {
+    vec![
+        revision(SEED, |v| {
+            // Quotes, commas, line breaks and right-to-left text must all survive the round trip.
+            v["narrative"] =
+                serde_json::json!("Line one, with \"quotes\".\nLine two; مسؤول محلي منتخب");
+        }),
+        revision(CONVOY, |_| {}),
+    ]
+}
+
+fn export_csv(dir: &Path, revs: Vec<Revision>, options: CsvOptions) -> std::path::PathBuf {
+    let path = dir.join("reports.csv");
+    let mut iter = revs.into_iter().map(Ok::<_, String>);
+    let rows = write_atomically(&path, |w| {
+        terrain_export::csv::write(w, &mut iter, &SiteNames::new(), options)
+    })
+    .unwrap();
+    assert_eq!(rows, 2);
+    path
+}
+
+/// Rows as Python's csv module reads them: a list of {column: value}.
+fn python_rows(path: &Path, skip_hxl: bool) -> Vec<HashMap<String, String>> {
+    let script = format!(
+        "import csv, json, sys\nrows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig', newline='')))\n{}print(json.dumps(rows))",
+        if skip_hxl { "rows = rows[1:]\n" } else { "" }
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn csv_rows_read_back_exactly_by_an_independent_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = export_csv(dir.path(), revisions(), CsvOptions::default());
+    let rows = python_rows(&path, false);
+    assert_eq!(rows.len(), 2);
+    let seed = &rows[0];
+    assert_eq!(
+        seed["event_id_cnty"],
+        "019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a"
+    );
+    assert_eq!(seed["admin2"], "Bafoulabé");
+    assert_eq!(seed["sub_event_type"], "Abduction/forced disappearance");
+    assert_eq!(
+        (
+            &seed["abducted"][..],
+            &seed["abducted_min"][..],
+            &seed["abducted_max"][..],
+            &seed["abducted_sources"][..]
+        ),
+        ("3", "3", "4", "2")
+    );
+    assert_eq!(seed["attackers"], "160");
+    assert_eq!(seed["killed"], "");
+    assert_eq!(seed["fatalities"], "0");
+    assert_eq!(
+        seed["notes"],
+        "Line one, with \"quotes\".\nLine two; مسؤول محلي منتخب"
+    );
+    assert_eq!(seed["latitude"], "13.8065");
+    assert_eq!(seed["geo_precision"], "2");
+    assert!(seed["source"].starts_with("Wamaps, collective of West African journalists"));
+    let convoy = &rows[1];
+    assert_eq!(convoy["time_precision"], "1");
+    assert_eq!(
+        (
+            &convoy["vehicles_destroyed"][..],
+            &convoy["vehicles_destroyed_max"][..]
+        ),
+        ("12", "15")
+    );
+    assert_eq!(convoy["attribution1"], "claimed");
+    assert_eq!(rows[0].len(), columns().len());
+    let raw = std::fs::read(&path).unwrap();
+    assert!(
+        !raw.starts_with("\u{feff}".as_bytes()),
+        "no BOM unless asked"
+    );
+    assert!(raw.windows(2).any(|w| w == b"\r\n"), "RFC 4180 line ends");
+}
+
+#[test]
+fn the_bom_and_hxl_row_are_there_when_asked_and_libhxl_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = export_csv(
+        dir.path(),
+        revisions(),
+        CsvOptions {
+            bom: true,
+            hxl: true,
+        },
+    );
+    assert!(
+        std::fs::read(&path)
+            .unwrap()
+            .starts_with("\u{feff}event_id_cnty,".as_bytes())
+    );
+    assert_eq!(python_rows(&path, true).len(), 2);
+    let script = "import hxl, json, sys\n\
+        ds = hxl.data(sys.argv[1], hxl.InputOptions(allow_local=True))\n\
+        rows = [dict(adm2=r.get('#adm2'), abducted=r.get('#x_abducted'), low=r.get('#x_abducted+min'), \
+        killed=r.get('#affected+killed'), code=r.get('#event+code')) for r in ds]\n\
+        print(json.dumps(dict(tags=ds.display_tags, rows=rows)))";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libhxl could not read it: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hxl: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tags: Vec<&str> = hxl["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(tags.len(), columns().len(), "every column is tagged");
+    for expected in [
+        "#event+code",
+        "#date+occurred",
+        "#event+type",
+        "#adm1+name",
+        "#geo+lat",
+        "#meta+source",
+        "#affected+killed",
+        "#x_abducted",
+    ] {
+        assert!(tags.contains(&expected), "{expected} in {tags:?}");
+    }
+    assert_eq!(
+        hxl["rows"][0],
+        serde_json::json!({"adm2": "Bafoulabé", "abducted": "3", "low": "3", "killed": "0", "code": "019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a"})
+    );
+}
+
+#[test]
+fn an_empty_selection_or_a_failing_source_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.csv");
+    let mut none = std::iter::empty::<Result<Revision, String>>();
+    let err = write_atomically(&path, |w| {
+        terrain_export::csv::write(w, &mut none, &SiteNames::new(), CsvOptions::default())
+    });
+    assert!(matches!(err, Err(ExportError::Empty)));
+    let mut failing = vec![
+        Ok(revisions().remove(0)),
+        Err("disk read error".to_string()),
+    ]
+    .into_iter();
+    let err = write_atomically(&path, |w| {
+        terrain_export::csv::write(w, &mut failing, &SiteNames::new(), CsvOptions::default())
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("disk read error"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file, not even a temporary one"
+    );
+    let err = write_atomically(Path::new("/nonexistent/dir/out.csv"), |_| Ok(())).unwrap_err();
+    assert!(
+        err.to_string().starts_with("/nonexistent/dir/out.csv: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn geojson_has_one_point_per_report_with_coordinates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.geojson");
+    let mut revs = revisions();
+    revs.push(revision(
+        include_str!("../../../docs/examples/bamako-fuel-shortage.json"),
+        |_| {},
+    ));
+    let mut iter = revs.into_iter().map(Ok::<_, String>);
+    let written =
+        write_atomically(&path, |w| terrain_export::geojson::write(w, &mut iter)).unwrap();
+    assert_eq!((written.features, written.without_coordinates), (2, 1));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(doc["type"], "FeatureCollection");
+    let first = &doc["features"][0];
+    assert_eq!(
+        first["geometry"],
+        serde_json::json!({"type": "Point", "coordinates": [-10.8321, 13.8065]})
+    );
+    assert_eq!(
+        first["properties"]["figures"]["abducted"]["text"],
+        "3\u{2013}4, sources disagree"
+    );
+    assert_eq!(first["properties"]["admin2"], "Bafoulabé");
+}
+
+#[test]
+fn the_column_documentation_is_generated_from_the_column_list() {
+    let committed = include_str!("../../../docs/csv-columns.md");
+    if committed != columns_doc() {
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/csv-columns.md.new"),
+            columns_doc(),
+        )
+        .unwrap();
+        panic!("docs/csv-columns.md is stale: compare with docs/csv-columns.md.new and replace it");
+    }
+}
