@@ -85,17 +85,19 @@ async fn pipe(
             let _ = to.shutdown().await;
             return false;
         }
-        let n = n.min(limit.saturating_sub(sent));
-        if n == 0 {
-            if stall {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            return true;
-        }
+        // Forward up to the budget, then cut at once: waiting for more would leave both ends
+        // hanging on bytes the proxy swallowed.
+        let n = n.min(limit - sent);
         if to.write_all(&buf[..n]).await.is_err() {
             return false;
         }
         sent += n;
         carried.fetch_add(n, Ordering::Relaxed);
+        if sent == limit {
+            if stall {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            return true;
+        }
     }
 }

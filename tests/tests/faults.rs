@@ -17,7 +17,13 @@ async fn sync_until_done(store: &Arc<Store>, max_tries: usize) -> usize {
     for attempt in 1..=max_tries {
         match terrain_sync::sync_once(store, &client, "tester", &mut |_| {}).await {
             Ok(_) => return attempt,
-            Err(e) if e.is_retryable() => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) if e.is_retryable() => {
+                eprintln!(
+                    "{:?} pass {attempt} failed: {e}",
+                    std::time::SystemTime::now()
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
             Err(e) => panic!("sync failed for good: {e}"),
         }
     }

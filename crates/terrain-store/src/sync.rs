@@ -88,6 +88,18 @@ impl Store {
         rows.map(|r| r.map_err(self.sql())?).collect()
     }
 
+    /// How many revisions wait to be sent (refused ones left aside).
+    pub fn pending_count(&self) -> Result<usize> {
+        let conn = self.reader()?;
+        conn.query_row(
+            "SELECT count(*) FROM outbox WHERE refused IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as usize)
+        .map_err(self.sql())
+    }
+
     /// Records that the server holds these revisions (with its feed position when known) and
     /// removes them from the outbox, in one transaction.
     pub fn acknowledge(&self, acks: &[(Uuid, Option<i64>)]) -> Result<()> {

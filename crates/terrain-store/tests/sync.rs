@@ -89,6 +89,7 @@ fn pending_revisions_leave_the_outbox_only_when_acknowledged() {
         .report_id;
     let pending = a.store.pending(10).unwrap();
     assert_eq!(pending.len(), 1);
+    assert_eq!(a.store.pending_count().unwrap(), 1);
     assert!(!a.store.get(id).unwrap().synced);
     a.store
         .acknowledge(&[(pending[0].revision.id, Some(1))])
@@ -272,6 +273,11 @@ fn a_refused_revision_stays_visible_but_no_longer_blocks_the_queue() {
         .unwrap();
     let pending = a.store.pending(10).unwrap();
     assert_eq!(pending.len(), 1);
+    assert_eq!(
+        a.store.pending_count().unwrap(),
+        1,
+        "the refused one is not counted"
+    );
     assert_ne!(pending[0].revision.id, first);
     let outbox = a.store.outbox().unwrap();
     assert_eq!(outbox.len(), 2);

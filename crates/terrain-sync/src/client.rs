@@ -27,7 +27,10 @@ impl Client {
     pub fn new(server: &str, token: Option<Token>) -> Result<Client, SyncError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(120))
+            // A link that carries nothing for this long is stalled: give up and retry, rather
+            // than wait for the whole-request timeout.
+            .read_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(300))
             .build()
             .map_err(|e| SyncError::Unreachable {
                 server: server.into(),
@@ -59,7 +62,16 @@ impl Client {
         let unreachable = |e: reqwest::Error| SyncError::Unreachable {
             server: self.server.clone(),
             // Without the URL: it is already named, and must not carry anything secret.
-            reason: e.without_url().to_string(),
+            reason: {
+                let e = e.without_url();
+                let mut reason = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    reason = format!("{reason}: {cause}");
+                    source = cause.source();
+                }
+                reason
+            },
         };
         let resp = req.send().await.map_err(unreachable)?;
         if resp.status().is_success() || resp.status() == StatusCode::NOT_FOUND {

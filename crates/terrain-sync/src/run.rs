@@ -72,7 +72,7 @@ pub async fn sync_once(
     on: &mut (dyn FnMut(Event) + Send),
 ) -> Result<Summary, SyncError> {
     let mut summary = Summary::default();
-    let queued = blocking(store, |s| s.pending(usize::MAX)).await?.len();
+    let queued = blocking(store, |s| s.pending_count()).await?;
     on(Event::Queued { count: queued });
     loop {
         let batch = blocking(store, |s| s.pending(PUSH_BATCH)).await?;
@@ -139,7 +139,7 @@ pub async fn sync_once(
         }
     }
     // A merge made while pulling is queued: send it now rather than at the next pass.
-    if summary.merged > 0 && !blocking(store, |s| s.pending(1)).await?.is_empty() {
+    if summary.merged > 0 && blocking(store, |s| s.pending_count()).await? > 0 {
         return Box::pin(sync_once(store, client, author, on))
             .await
             .map(|more| Summary {
