@@ -194,9 +194,10 @@ pub async fn main() -> Result<()> {
     Ok(())
 }
 
+/// Asks on the terminal without echoing the password, twice to catch a typo.
 fn rpassword_prompt(name: &str) -> Result<String> {
-    eprint!("Password for {name}: ");
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    Ok(dialoguer::Password::new()
+        .with_prompt(format!("Password for {name}"))
+        .with_confirmation("Once more", "the two passwords differ")
+        .interact()?)
 }
