@@ -11,7 +11,6 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use terrain_domain::Revision;
-use terrain_protocol::Role;
 use terrain_server_store::*;
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
@@ -73,14 +72,6 @@ impl PgStore {
     }
 }
 
-fn user_of(name: String, role: String, regions: String) -> Result<User> {
-    Ok(User {
-        name,
-        role: Role::parse(&role).ok_or_else(|| backend(format!("unknown role {role}")))?,
-        regions: serde_json::from_str(&regions).map_err(backend)?,
-    })
-}
-
 #[async_trait]
 impl ServerStore for PgStore {
     async fn health(&self) -> Result<()> {
@@ -93,7 +84,7 @@ impl ServerStore for PgStore {
     }
 
     async fn put_user(&self, user: &User, password_hash: &str) -> Result<()> {
-        let regions = serde_json::to_string(&user.regions).map_err(backend)?;
+        let regions = user.regions_json();
         self.client()
             .await?
             .execute(
@@ -117,7 +108,7 @@ impl ServerStore for PgStore {
             )
             .await
             .map_err(backend)?;
-        row.map(|r| Ok((user_of(r.get(0), r.get(1), r.get(2))?, r.get(3))))
+        row.map(|r| Ok((User::from_columns(r.get(0), r.get(1), r.get(2))?, r.get(3))))
             .transpose()
     }
 
@@ -152,7 +143,7 @@ impl ServerStore for PgStore {
             .map_err(backend)?;
         row.map(|r| {
             Ok(Device {
-                user: user_of(r.get(0), r.get(1), r.get(2))?,
+                user: User::from_columns(r.get(0), r.get(1), r.get(2))?,
                 name: r.get(3),
                 revoked: r.get(4),
             })

@@ -8,7 +8,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use terrain_domain::Revision;
-use terrain_protocol::Role;
 use terrain_server_store::*;
 use uuid::Uuid;
 
@@ -53,14 +52,6 @@ impl SqliteStore {
     }
 }
 
-fn user_row(name: String, role: String, regions: String) -> Result<User> {
-    Ok(User {
-        name,
-        role: Role::parse(&role).ok_or_else(|| backend(format!("unknown role {role}")))?,
-        regions: serde_json::from_str(&regions).map_err(backend)?,
-    })
-}
-
 #[async_trait]
 impl ServerStore for SqliteStore {
     async fn health(&self) -> Result<()> {
@@ -75,12 +66,7 @@ impl ServerStore for SqliteStore {
                 "INSERT INTO users (name, role, regions, password_hash) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name) DO UPDATE SET role = excluded.role, regions = excluded.regions,
                      password_hash = excluded.password_hash",
-                params![
-                    user.name,
-                    user.role.as_str(),
-                    serde_json::to_string(&user.regions).unwrap(),
-                    hash
-                ],
+                params![user.name, user.role.as_str(), user.regions_json(), hash],
             )
             .map(|_| ())
             .map_err(backend)
@@ -95,11 +81,18 @@ impl ServerStore for SqliteStore {
                 .query_row(
                     "SELECT name, role, regions, password_hash FROM users WHERE name = ?1",
                     [name],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    },
                 )
                 .optional()
                 .map_err(backend)?;
-            row.map(|(n, role, regions, hash)| Ok((user_row(n, role, regions)?, hash)))
+            row.map(|(n, role, regions, hash)| Ok((User::from_columns(n, &role, &regions)?, hash)))
                 .transpose()
         })
         .await
@@ -139,8 +132,8 @@ impl ServerStore for SqliteStore {
                     |r| {
                         Ok((
                             r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
                             r.get::<_, String>(3)?,
                             r.get::<_, bool>(4)?,
                         ))
@@ -150,7 +143,7 @@ impl ServerStore for SqliteStore {
                 .map_err(backend)?;
             row.map(|(u, role, regions, name, revoked)| {
                 Ok(Device {
-                    user: user_row(u, role, regions)?,
+                    user: User::from_columns(u, &role, &regions)?,
                     name,
                     revoked,
                 })

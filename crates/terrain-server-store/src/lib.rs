@@ -34,6 +34,23 @@ pub struct User {
     pub regions: Vec<String>,
 }
 
+impl User {
+    /// A user from the columns both engines keep: the role by name, regions as a JSON array.
+    pub fn from_columns(name: String, role: &str, regions_json: &str) -> Result<User> {
+        Ok(User {
+            name,
+            role: Role::parse(role)
+                .ok_or_else(|| StoreError::Backend(format!("unknown role {role}")))?,
+            regions: serde_json::from_str(regions_json)
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
+        })
+    }
+
+    pub fn regions_json(&self) -> String {
+        serde_json::to_string(&self.regions).expect("strings serialise")
+    }
+}
+
 /// A signed-in device, found by its token's hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
