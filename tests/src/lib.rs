@@ -18,5 +18,6 @@ pub fn seed_with_new_id() -> ValidReport {
     .expect("the seed is valid")
 }
 
+pub mod desktop;
 pub mod harness;
 pub mod proxy;

@@ -104,8 +104,7 @@ impl Cli {
         if let Some(dir) = &self.data {
             return Ok(dir.clone());
         }
-        directories::ProjectDirs::from("org", "Terrain", "terrain")
-            .map(|d| d.data_dir().to_path_buf())
+        terrain_store::default_dir()
             .ok_or_else(|| anyhow::anyhow!("no home folder found; give one with --data DIR"))
     }
 

@@ -10,6 +10,7 @@ use std::fmt;
 /// What a figure counts.
 // Read through a string so that error paths can name the figure (`figures.abducted[1]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", try_from = "String")]
 pub enum FigureKind {
     Killed,
@@ -82,6 +83,7 @@ impl TryFrom<String> for FigureKind {
 
 /// Words sources use instead of numbers, mapped the way ACLED does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum VagueAmount {
     /// "several", "a few": counted as 3.
@@ -107,6 +109,7 @@ impl VagueAmount {
 
 /// A number as a source gave it: exact, a range, or a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum Amount {
     Exact(u32),
@@ -127,6 +130,7 @@ impl Amount {
 
 /// One source's statement of a figure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     pub amount: Amount,
@@ -141,12 +145,14 @@ pub struct Claim {
 
 /// What a list of claims amounts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClaimsSummary {
     /// The most conservative figure: the lowest any source allows.
     pub conservative: u32,
     pub min: u32,
     pub max: u32,
     /// How many claims the figure rests on.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub claims: usize,
     /// True when the claims do not all state the same figure.
     pub disputed: bool,

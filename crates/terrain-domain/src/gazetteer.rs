@@ -24,6 +24,7 @@ pub struct Cercle {
 
 /// Which administrative level a suggestion is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Region,
@@ -33,6 +34,7 @@ pub enum Level {
 
 /// A place the gazetteer offers for what the user typed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Suggestion {
     pub level: Level,
     pub admin1: &'static str,

@@ -41,6 +41,50 @@ pub fn three_way(base: Option<&Report>, ours: &Report, theirs: &Report) -> Merge
     }
 }
 
+/// Merges like [`three_way`], settling each field both sides changed with the side a person
+/// chose: `ours`, unless the field's path is in `take_theirs`.
+pub fn settle(
+    base: Option<&Report>,
+    ours: &Report,
+    theirs: &Report,
+    take_theirs: &[String],
+) -> Result<Report, String> {
+    let to_map = |r: &Report| match serde_json::to_value(r).expect("reports serialise") {
+        Value::Object(m) => m,
+        _ => unreachable!("a report is an object"),
+    };
+    let base = base.map(to_map).unwrap_or_default();
+    let (ours_map, theirs_map) = (to_map(ours), to_map(theirs));
+    let mut conflicts = Vec::new();
+    let mut merged = merge_maps(&base, &ours_map, &theirs_map, "", 0, &mut conflicts);
+    for path in take_theirs {
+        if !conflicts.contains(path) {
+            return Err(format!(
+                "{path}: the versions do not disagree on this field"
+            ));
+        }
+        let keys: Vec<&str> = path.split('.').collect();
+        let (last, parents) = keys.split_last().expect("split yields one part");
+        let mut from = Some(&theirs_map);
+        let mut into = &mut merged;
+        for key in parents {
+            from = from.and_then(|m| m.get(*key)).and_then(Value::as_object);
+            into = match into
+                .entry(key.to_string())
+                .or_insert_with(|| Value::Object(Map::new()))
+            {
+                Value::Object(m) => m,
+                _ => return Err(format!("{path}: not a field of an object")),
+            };
+        }
+        match from.and_then(|m| m.get(*last)) {
+            Some(v) => into.insert(last.to_string(), v.clone()),
+            None => into.remove(*last),
+        };
+    }
+    serde_json::from_value::<Report>(Value::Object(merged)).map_err(|e| e.to_string())
+}
+
 fn merge_maps(
     base: &Map<String, Value>,
     ours: &Map<String, Value>,

@@ -30,6 +30,7 @@ pub mod limits {
 
 /// One thing wrong with a report: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     /// Path of the field in the JSON form, e.g. `figures.abducted[1].source`.
     pub field: String,

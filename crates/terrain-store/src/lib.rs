@@ -37,6 +37,12 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// The platform's data folder for Terrain (`~/.local/share/terrain` on Linux), where the CLI
+/// and the desktop app keep their store unless told otherwise.
+pub fn default_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Terrain", "terrain").map(|d| d.data_dir().to_path_buf())
+}
+
 /// The database file's name inside a data directory.
 pub const DB_FILE: &str = "terrain.db";
 

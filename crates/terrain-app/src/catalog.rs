@@ -1,0 +1,133 @@
+//! The pick-lists the form offers: ACLED's taxonomy, our categories, the gazetteer.
+
+use serde::Serialize;
+use terrain_domain::gazetteer::{self, Suggestion};
+use terrain_domain::{
+    Attribution, EventType, FigureKind, LocalCategory, Reliability, SiteKind, SourceKind,
+    SubEventType,
+};
+use ts_rs::TS;
+
+/// One choice of a pick-list: the value the record stores and, where the record's own words
+/// are the label (ACLED's codebook), that label.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    /// For a sub-event type: the event type it belongs to.
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RegionChoice {
+    pub name: String,
+    /// Cercles, each with its communes.
+    pub cercles: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Catalog {
+    pub event_types: Vec<Choice>,
+    pub sub_event_types: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub figures: Vec<Choice>,
+    pub source_kinds: Vec<Choice>,
+    pub reliabilities: Vec<Choice>,
+    pub attributions: Vec<Choice>,
+    pub site_kinds: Vec<Choice>,
+    pub regions: Vec<RegionChoice>,
+}
+
+/// The key serde writes for a unit variant (`"usually_reliable"`).
+fn key<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v).expect("enums serialise") {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn keyed<T: Serialize + Copy>(all: &[T], label: impl Fn(T) -> String) -> Vec<Choice> {
+    all.iter()
+        .map(|&v| Choice {
+            value: key(&v),
+            label: label(v),
+            parent: None,
+        })
+        .collect()
+}
+
+pub fn catalog() -> Catalog {
+    let words = |s: String| {
+        let s = s.replace('_', " ");
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    };
+    Catalog {
+        event_types: keyed(EventType::ALL, |e| e.label().into()),
+        sub_event_types: SubEventType::ALL
+            .iter()
+            .map(|s| Choice {
+                value: key(s),
+                label: s.label().into(),
+                parent: Some(s.event_type().label().into()),
+            })
+            .collect(),
+        categories: keyed(LocalCategory::ALL, |c| c.label().into()),
+        figures: keyed(FigureKind::ALL, FigureKind::label),
+        source_kinds: keyed(
+            &[
+                SourceKind::Official,
+                SourceKind::Security,
+                SourceKind::Journalist,
+                SourceKind::Witness,
+                SourceKind::Media,
+                SourceKind::Ngo,
+                SourceKind::Other,
+            ],
+            |k| words(key(&k)),
+        ),
+        reliabilities: keyed(
+            &[
+                Reliability::Reliable,
+                Reliability::UsuallyReliable,
+                Reliability::FairlyReliable,
+                Reliability::NotUsuallyReliable,
+                Reliability::Unreliable,
+                Reliability::Unknown,
+            ],
+            |r| words(key(&r)),
+        ),
+        attributions: keyed(
+            &[
+                Attribution::Claimed,
+                Attribution::Suspected,
+                Attribution::Confirmed,
+            ],
+            |a| words(key(&a)),
+        ),
+        site_kinds: keyed(SiteKind::ALL, |k| words(k.key().into())),
+        regions: gazetteer::regions()
+            .iter()
+            .map(|r| RegionChoice {
+                name: r.name.into(),
+                cercles: r
+                    .cercles
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.to_string(),
+                            c.communes.iter().map(|m| m.to_string()).collect(),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Places whose names match what was typed, accents optional ("bafoulabe" finds Bafoulabé).
+pub fn places(typed: &str) -> Vec<Suggestion> {
+    gazetteer::suggest(typed, 12)
+}

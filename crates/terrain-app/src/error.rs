@@ -1,0 +1,89 @@
+//! The one error the UI receives: a code it can act on, words it can show, and for a report
+//! that breaks rules, every problem with its field path.
+
+use serde::Serialize;
+use terrain_domain::{Problem, Problems};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The report breaks rules: see `problems`.
+    Invalid,
+    NotFound,
+    /// The server could not be reached; trying later may work.
+    Offline,
+    /// The server said no (wrong password, revoked device...).
+    Refused,
+    /// Nothing matched: nothing was written.
+    Empty,
+    /// Reading or writing on this computer failed.
+    Storage,
+}
+
+#[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub problems: Vec<Problem>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
+        AppError {
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl From<Problems> for AppError {
+    fn from(p: Problems) -> AppError {
+        let message = match p.0.as_slice() {
+            [one] => one.to_string(),
+            many => format!("{} fields need attention", many.len()),
+        };
+        AppError {
+            code: ErrorCode::Invalid,
+            message,
+            problems: p.0,
+        }
+    }
+}
+
+impl From<terrain_store::StoreError> for AppError {
+    fn from(e: terrain_store::StoreError) -> AppError {
+        use terrain_store::StoreError as E;
+        match e {
+            E::Invalid(p) => p.into(),
+            E::ReportNotFound(_) | E::SiteNotFound(_) => {
+                AppError::new(ErrorCode::NotFound, e.to_string())
+            }
+            other => AppError::new(ErrorCode::Storage, other.to_string()),
+        }
+    }
+}
+
+impl From<terrain_sync::SyncError> for AppError {
+    fn from(e: terrain_sync::SyncError) -> AppError {
+        use terrain_sync::SyncError as E;
+        let code = match &e {
+            E::Store(_) | E::Io { .. } => ErrorCode::Storage,
+            E::Refused { .. } | E::NotSignedIn => ErrorCode::Refused,
+            E::Unreachable { .. } | E::BadAnswer(_) => ErrorCode::Offline,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<terrain_export::ExportError> for AppError {
+    fn from(e: terrain_export::ExportError) -> AppError {
+        let code = match e {
+            terrain_export::ExportError::Empty => ErrorCode::Empty,
+            _ => ErrorCode::Storage,
+        };
+        AppError::new(code, e.to_string())
+    }
+}

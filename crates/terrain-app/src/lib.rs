@@ -1,0 +1,98 @@
+//! What the desktop app does, without the desktop: every Tauri command is one call to a
+//! function here, so the app's behaviour is tested without a window and the shell stays a
+//! translation layer.
+//!
+//! Types that cross to the UI derive `ts_rs::TS`; their TypeScript declarations are generated
+//! into `ui/src/bindings/` (see [`bindings`]) and never written by hand.
+
+pub mod bindings;
+mod catalog;
+mod error;
+mod export;
+mod reports;
+mod sites;
+mod sync;
+
+pub use catalog::{Catalog, Choice, RegionChoice, catalog, places};
+pub use error::{AppError, ErrorCode};
+pub use export::{ExportFormat, ExportRequest, ExportResult};
+pub use reports::{
+    ConflictView, FigureLine, ListPage, ListQuery, ReportDetail, ReportRow, RevisionInfo,
+    SavedReport, SyncBadge,
+};
+pub use sync::{SyncPhase, SyncStatus};
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use terrain_store::Store;
+use ts_rs::TS;
+
+/// One open profile: the store and the sync state the UI shows.
+pub struct App {
+    store: Arc<Store>,
+    sync: Mutex<SyncStatus>,
+    /// Wakes the sync loop: something was queued, or the user asked.
+    nudge: tokio::sync::Notify,
+}
+
+/// Where the app keeps its data and who it is.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppInfo {
+    #[ts(type = "string")]
+    pub data_dir: PathBuf,
+    pub device_id: String,
+    pub version: String,
+    /// The server account, if this device signed in.
+    pub server: Option<String>,
+    pub user: Option<String>,
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl App {
+    /// Opens (creating if need be) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<App> {
+        let store = Store::open(dir)?;
+        let mut status = SyncStatus::idle(store.pending_count()?);
+        if store.account()?.is_none() {
+            status.phase = SyncPhase::SignedOut;
+        }
+        Ok(App {
+            store: Arc::new(store),
+            sync: Mutex::new(status),
+            nudge: tokio::sync::Notify::new(),
+        })
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn info(&self) -> Result<AppInfo> {
+        let account = self.store.account()?;
+        Ok(AppInfo {
+            data_dir: self.store.dir().to_path_buf(),
+            device_id: self.store.device_id().to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            server: account.as_ref().map(|a| a.server.clone()),
+            user: account.map(|a| a.user),
+        })
+    }
+
+    /// Who saves: the signed-in user, else the computer's user name.
+    fn author(&self) -> Result<String> {
+        if let Some(account) = self.store.account()? {
+            return Ok(account.user);
+        }
+        Ok(std::env::var("USER")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("device {}", self.store.device_id())))
+    }
+}
+
+/// The device's date, for "not in the future" checks.
+pub(crate) fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}

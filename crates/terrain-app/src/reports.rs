@@ -1,0 +1,370 @@
+//! Reports: the list with sync badges, one report with its history and conflicts, checking as
+//! the user types, saving drafts and final reports, resolving conflicts field by field.
+
+use crate::{App, AppError, ErrorCode, Result, today};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use terrain_domain::{
+    EventType, FigureKind, Problem, Report, Revision, Status, When, check, parse_json, settle,
+};
+use terrain_store::{Filter, Listed, Page};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// What the list shows: the same filter as `terrain report list`.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct ListQuery {
+    pub query: Option<String>,
+    /// Region, as the gazetteer spells it.
+    pub admin1: Option<String>,
+    pub event_type: Option<EventType>,
+    pub status: Option<Status>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub site: Option<Uuid>,
+    pub offset: u32,
+    /// At most 500 a page; 0 means 50.
+    pub limit: u32,
+}
+
+impl ListQuery {
+    pub(crate) fn filter(&self) -> Filter {
+        let text = |s: &Option<String>| s.as_ref().filter(|s| !s.trim().is_empty()).cloned();
+        Filter {
+            query: text(&self.query),
+            admin1: text(&self.admin1),
+            admin2: None,
+            event_type: self.event_type,
+            status: self.status,
+            from: self.from,
+            to: self.to,
+            site: self.site,
+        }
+    }
+}
+
+/// Where a report stands with the server, as the list's badge shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncBadge {
+    /// A draft: stays on this device.
+    Draft,
+    /// Final, waiting to be sent.
+    Queued,
+    /// The server holds the current version.
+    Synced,
+    /// Two versions disagree: a person must choose.
+    Conflict,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FigureLine {
+    pub kind: FigureKind,
+    /// "3–4, sources disagree"
+    pub text: String,
+    pub conservative: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReportRow {
+    pub id: Uuid,
+    pub title: String,
+    pub date: NaiveDate,
+    pub place: String,
+    pub admin1: String,
+    pub event_type: Option<EventType>,
+    pub status: Status,
+    pub badge: SyncBadge,
+    pub figures: Vec<FigureLine>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ListPage {
+    #[ts(type = "number")]
+    pub total: u64,
+    pub rows: Vec<ReportRow>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RevisionInfo {
+    pub id: Uuid,
+    pub parents: Vec<Uuid>,
+    pub author: String,
+    pub device: String,
+    /// Made on this device.
+    pub local: bool,
+    pub created_at: DateTime<Utc>,
+    pub content_hash: String,
+    /// The content still matches its hash.
+    pub verified: bool,
+    pub status: Status,
+}
+
+/// Two versions of a report that disagree, and on what.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ConflictView {
+    /// Field paths both versions changed differently (`where.place`, `figures.abducted`).
+    pub fields: Vec<String>,
+    /// This device's version.
+    pub ours: Report,
+    pub ours_revision: RevisionInfo,
+    /// The version from the server.
+    pub theirs: Report,
+    pub theirs_revision: RevisionInfo,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReportDetail {
+    pub report: Report,
+    pub badge: SyncBadge,
+    pub head: Uuid,
+    pub content_hash: String,
+    pub figures: Vec<FigureLine>,
+    /// Oldest first.
+    pub history: Vec<RevisionInfo>,
+    /// Other reports at the same registry sites: repeat attacks.
+    pub related: Vec<ReportRow>,
+    pub conflict: Option<ConflictView>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SavedReport {
+    pub id: Uuid,
+    pub revision: Uuid,
+    /// Nothing changed since the last save: nothing was written.
+    pub unchanged: bool,
+    /// Queued for the server (final reports).
+    pub queued: bool,
+}
+
+fn figures(report: &Report) -> Vec<FigureLine> {
+    FigureKind::ALL
+        .iter()
+        .filter_map(|&kind| {
+            report.figure(kind).map(|s| FigureLine {
+                kind,
+                text: s.to_string(),
+                conservative: s.conservative,
+            })
+        })
+        .collect()
+}
+
+fn badge(l: &Listed) -> SyncBadge {
+    match (l.heads > 1, l.report.status, l.queued > 0) {
+        (true, _, _) => SyncBadge::Conflict,
+        (false, Status::Draft, _) => SyncBadge::Draft,
+        (false, Status::Final, true) => SyncBadge::Queued,
+        // Not queued: the server acknowledged it, or it came from the server.
+        (false, Status::Final, false) => SyncBadge::Synced,
+    }
+}
+
+fn row(l: &Listed) -> ReportRow {
+    let r = &l.report;
+    ReportRow {
+        id: r.id,
+        title: r.title.clone(),
+        date: r.when.date,
+        place: r.place_line(),
+        admin1: r.location.admin1.clone(),
+        event_type: r.what.event_type,
+        status: r.status,
+        badge: badge(l),
+        figures: figures(r),
+        updated_at: l.updated_at,
+    }
+}
+
+impl App {
+    fn revision_info(&self, r: &Revision) -> RevisionInfo {
+        RevisionInfo {
+            id: r.id,
+            parents: r.parents.clone(),
+            author: r.author.clone(),
+            device: r.device.clone(),
+            local: r.device == self.store.device_id(),
+            created_at: r.created_at,
+            content_hash: r.content_hash.clone(),
+            verified: r.hash_matches(),
+            status: r.content.status,
+        }
+    }
+
+    pub fn list(&self, q: &ListQuery) -> Result<ListPage> {
+        let filter = q.filter();
+        let limit = match q.limit {
+            0 => 50,
+            n => n.min(500),
+        };
+        let listed = self.store.list(
+            &filter,
+            Page {
+                limit,
+                offset: q.offset,
+            },
+        )?;
+        Ok(ListPage {
+            total: self.store.count(&filter)?,
+            rows: listed.iter().map(row).collect(),
+        })
+    }
+
+    /// A new, empty draft dated today.
+    pub fn new_report(&self) -> Report {
+        Report {
+            schema_version: terrain_domain::SCHEMA_VERSION,
+            id: terrain_domain::new_id(),
+            title: String::new(),
+            status: Status::Draft,
+            when: When {
+                date: today(),
+                time: None,
+                end_date: None,
+                precision: Default::default(),
+                utc_offset_minutes: chrono::Local::now().offset().local_minus_utc() as i16 / 60,
+            },
+            location: Default::default(),
+            what: Default::default(),
+            perpetrators: Vec::new(),
+            targets: Vec::new(),
+            sites: Vec::new(),
+            figures: Default::default(),
+            sources: Vec::new(),
+            narrative: String::new(),
+            damage: None,
+            tags: Vec::new(),
+            attachments: Vec::new(),
+        }
+    }
+
+    pub fn get(&self, id: Uuid) -> Result<ReportDetail> {
+        let listed = self.store.get(id)?;
+        let history = self.store.history(id)?;
+        let mut related = Vec::new();
+        for site in &listed.report.sites {
+            for other in self.store.reports_at_site(site.site_id)? {
+                if other != id && !related.iter().any(|r: &ReportRow| r.id == other) {
+                    related.push(row(&self.store.get(other)?));
+                }
+            }
+        }
+        let conflict = if listed.heads > 1 {
+            self.conflict(id)?
+        } else {
+            None
+        };
+        Ok(ReportDetail {
+            badge: badge(&listed),
+            head: listed.head,
+            content_hash: listed.content_hash.clone(),
+            figures: figures(&listed.report),
+            history: history.iter().map(|r| self.revision_info(r)).collect(),
+            related,
+            conflict,
+            report: listed.report,
+        })
+    }
+
+    fn conflict(&self, id: Uuid) -> Result<Option<ConflictView>> {
+        let Some(c) = self
+            .store
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.report_id == id)
+        else {
+            return Ok(None);
+        };
+        let mine = self.store.device_id();
+        let ours = c
+            .heads
+            .iter()
+            .find(|h| h.device == mine)
+            .unwrap_or(&c.heads[0]);
+        let theirs = c
+            .heads
+            .iter()
+            .find(|h| h.id != ours.id)
+            .expect("a conflict has two heads");
+        Ok(Some(ConflictView {
+            fields: c.fields.clone(),
+            ours: ours.content.clone(),
+            ours_revision: self.revision_info(ours),
+            theirs: theirs.content.clone(),
+            theirs_revision: self.revision_info(theirs),
+        }))
+    }
+
+    /// Every problem the report has as it stands: the core's own rules and messages, so what
+    /// the form shows as the user types is exactly what saving would say.
+    pub fn check(&self, report: &serde_json::Value) -> Vec<Problem> {
+        match parse(report).and_then(|r| check(r, today()).map_err(Into::into)) {
+            Ok(_) => Vec::new(),
+            Err(e) if e.problems.is_empty() => vec![Problem {
+                field: "(report)".into(),
+                message: e.message,
+            }],
+            Err(e) => e.problems,
+        }
+    }
+
+    /// Saves a new revision (a draft autosave or a final report), durable before it returns.
+    pub fn save(&self, report: &serde_json::Value) -> Result<SavedReport> {
+        let valid = check(parse(report)?, today())?;
+        let saved = self.store.save(valid, &self.author()?)?;
+        self.note_queue()?;
+        Ok(SavedReport {
+            id: saved.revision.report_id,
+            revision: saved.revision.id,
+            unchanged: saved.unchanged,
+            queued: saved.queued,
+        })
+    }
+
+    /// Ends a conflict: each disputed field from this device's version, except those listed in
+    /// `take_theirs`, which come from the server's; fields only one side changed merge as usual.
+    pub fn resolve(&self, id: Uuid, take_theirs: &[String]) -> Result<SavedReport> {
+        let Some(c) = self.conflict(id)? else {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("report {id} has no conflict to resolve"),
+            ));
+        };
+        let base = self
+            .store
+            .conflicts()?
+            .into_iter()
+            .find(|x| x.report_id == id)
+            .and_then(|x| x.base)
+            .map(|b| b.content);
+        let merged = settle(base.as_ref(), &c.ours, &c.theirs, take_theirs)
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e))?;
+        let saved = self
+            .store
+            .resolve(check(merged, today())?, &self.author()?)?;
+        self.note_queue()?;
+        Ok(SavedReport {
+            id,
+            revision: saved.revision.id,
+            unchanged: saved.unchanged,
+            queued: saved.queued,
+        })
+    }
+}
+
+/// The UI's JSON through the same reader as files, so structural errors name their field path.
+fn parse(value: &serde_json::Value) -> Result<Report> {
+    let text = serde_json::to_string(value).expect("JSON values serialise");
+    if text.len() > terrain_domain::limits::REPORT_JSON_BYTES {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            format!(
+                "the report is larger than {} MB",
+                terrain_domain::limits::REPORT_JSON_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(parse_json(&text)?)
+}

@@ -1,0 +1,60 @@
+//! The Terrain desktop app: a window over `terrain-app`. Each command translates the UI's
+//! arguments, calls one core function and returns its answer or its `AppError`; nothing here
+//! decides anything about reports.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use std::sync::Arc;
+use tauri::Emitter;
+use terrain_app::App;
+
+fn main() {
+    let dir = std::env::var_os("TERRAIN_DATA")
+        .map(Into::into)
+        .or_else(terrain_store::default_dir)
+        .unwrap_or_else(|| {
+            eprintln!("terrain: no home folder found; set TERRAIN_DATA to a folder");
+            std::process::exit(2)
+        });
+    let app = match App::open(&dir) {
+        Ok(app) => Arc::new(app),
+        Err(e) => {
+            eprintln!("terrain: cannot open the reports in {}: {e}", dir.display());
+            std::process::exit(1)
+        }
+    };
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(Arc::clone(&app))
+        .setup(move |handle| {
+            let window = handle.handle().clone();
+            let on = Arc::new(move |status: terrain_app::SyncStatus| {
+                let _ = window.emit("sync-status", status);
+            });
+            tauri::async_runtime::spawn(Arc::clone(&app).keep_syncing(on));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::catalog,
+            commands::places,
+            commands::list_reports,
+            commands::new_report,
+            commands::get_report,
+            commands::check_report,
+            commands::save_report,
+            commands::resolve_conflict,
+            commands::sites,
+            commands::save_site,
+            commands::attach_file,
+            commands::sync_status,
+            commands::sync_now,
+            commands::login,
+            commands::logout,
+            commands::export,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the Terrain window could not start");
+}

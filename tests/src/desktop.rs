@@ -1,0 +1,165 @@
+//! The real desktop app under Xvfb, driven through WebDriver: tauri-driver starts the built
+//! `terrain-desktop` binary inside WebKitWebDriver, and the suite talks to it with fantoccini.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The built desktop binary (`cargo build -p terrain-desktop`).
+pub fn app_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug/terrain-desktop")
+}
+
+fn on_path(tool: &str) -> Option<PathBuf> {
+    let home_bin = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin"));
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(home_bin)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// What the suite needs that the machine may lack; None when everything is there.
+pub fn missing() -> Option<String> {
+    let mut missing = Vec::new();
+    if !app_binary().is_file() {
+        missing.push(format!(
+            "{} (cargo build -p terrain-desktop)",
+            app_binary().display()
+        ));
+    }
+    for tool in ["Xvfb", "tauri-driver", "WebKitWebDriver", "import"] {
+        if on_path(tool).is_none() {
+            missing.push(tool.to_string());
+        }
+    }
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < timeout,
+            "{what} did not come up in {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Ends a child politely (SIGTERM: a killed tauri-driver leaves WebKitWebDriver holding its
+/// port), then reaps it.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// An X server of our own, on the first free display number from 90.
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Xvfb {
+        let n = (90..200)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                    && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            })
+            .expect("a free X display number");
+        let display = format!(":{n}");
+        let child = Command::new(on_path("Xvfb").unwrap())
+            .args([&display, "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts");
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        wait_for("Xvfb", Duration::from_secs(10), || {
+            Path::new(&socket).exists()
+        });
+        Xvfb { child, display }
+    }
+
+    /// A picture of the whole screen (the WebDriver one can show a stale frame).
+    pub fn screenshot(&self, path: &Path) {
+        let ok = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(path)
+            .status()
+            .expect("import runs")
+            .success();
+        assert!(ok, "screenshot {}", path.display());
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// tauri-driver on free ports, with the app's data folder and display in its environment.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    pub fn start(display: &str, data: &Path, log: &Path) -> Driver {
+        let (port, native) = (free_port(), free_port());
+        let log = std::fs::File::create(log).unwrap();
+        let child = Command::new(on_path("tauri-driver").unwrap())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", display)
+            .env("TERRAIN_DATA", data)
+            .env("LANG", "en_US.UTF-8")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("tauri-driver starts");
+        wait_for("tauri-driver", Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}

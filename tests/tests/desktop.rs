@@ -1,0 +1,361 @@
+//! The desktop app as an official uses it: the real window under Xvfb, driven through
+//! WebDriver (tauri-driver + WebKitWebDriver), with a real terrain-server on loopback.
+//!
+//! Outside CI the suite says SKIPPED when the machine lacks Xvfb, tauri-driver,
+//! WebKitWebDriver or the built app; under `CI=true` that is a failure.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use terrain_protocol::Role;
+use terrain_tests::desktop::{Driver, Xvfb, app_binary, missing};
+use terrain_tests::harness::{Engine, PASSWORD, Server};
+
+const TITLE: &str = "Three industrial plants attacked and burned near Bafoulabé; workers abducted";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The window, the screen it is on, and where its screenshots go.
+struct Ui {
+    c: Client,
+    x: Xvfb,
+    shots: PathBuf,
+}
+
+impl Ui {
+    async fn find(&self, css: &str) -> Element {
+        self.c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.unwrap();
+        if !text.is_empty() {
+            el.send_keys(text).await.unwrap();
+        } else {
+            // Clearing fires no input event in WebKit: tell the page as typing would.
+            self.c
+                .execute(
+                    "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+                    vec![serde_json::to_value(&el).unwrap()],
+                )
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Date inputs have no keyboard entry WebKitWebDriver can type into: set and announce.
+    async fn set(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        self.c
+            .execute(
+                "arguments[0].value = arguments[1];
+                 arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+                 arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![serde_json::to_value(&el).unwrap(), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value=\"{value}\"]"))
+            .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    async fn wait_text(&self, css: &str, wanted: &str) {
+        let start = Instant::now();
+        loop {
+            if let Ok(el) = self.c.find(Locator::Css(css)).await
+                && let Ok(text) = el.text().await
+                && text.contains(wanted)
+            {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                let now = match self.c.find(Locator::Css(css)).await {
+                    Ok(el) => el.text().await.unwrap_or_default(),
+                    Err(_) => "(absent)".into(),
+                };
+                panic!("{css}: waited for \"{wanted}\", shows \"{now}\"");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn wait_gone(&self, css: &str) {
+        let start = Instant::now();
+        while self.c.find(Locator::Css(css)).await.is_ok() {
+            assert!(start.elapsed() < WAIT, "{css} is still shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.c.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    /// A screenshot of the whole screen once the UI has settled.
+    async fn shot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        self.x.screenshot(&self.shots.join(format!("{name}.png")));
+    }
+
+    async fn search(&self, text: &str, count: &str) {
+        self.type_into("#search", text).await;
+        self.wait_text("#list-count", count).await;
+    }
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = app_binary().parent().unwrap().join("../screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
+async fn open_app(driver: &Driver) -> Client {
+    let caps = json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_binary() },
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    // tauri-driver listens before WebKitWebDriver behind it does: try for a few seconds.
+    let mut tries = 0;
+    loop {
+        let client = ClientBuilder::rustls()
+            .expect("TLS roots for the client")
+            .capabilities(caps.clone())
+            .connect(&driver.url)
+            .await;
+        match client {
+            Ok(c) => return c,
+            Err(e) if tries < 40 => {
+                tries += 1;
+                eprintln!("waiting for the app window: {e}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("the app window did not open under tauri-driver: {e}"),
+        }
+    }
+}
+
+/// The CSV read back by Python's csv module: header, HXL row, data rows.
+fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline='')))))",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it() {
+    if let Some(what) = missing() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the desktop suite needs: {what}"
+        );
+        eprintln!("SKIPPED: the desktop suite needs {what}");
+        return;
+    }
+    let server = Server::start(Engine::Sqlite).await.unwrap();
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let work = tempfile::tempdir().unwrap();
+    let x = Xvfb::start();
+    let driver = Driver::start(
+        &x.display,
+        &work.path().join("data"),
+        &work.path().join("driver.log"),
+    );
+    let c = open_app(&driver).await;
+    let ui = Ui {
+        c,
+        x,
+        shots: screenshots_dir(),
+    };
+    ui.find("#nav-reports").await;
+    ui.wait_text("#list-count", "0 report(s)").await;
+
+    // The site registry: the plant attacked again and again.
+    ui.click("#nav-sites").await;
+    ui.type_into("#site-name", "Diawara lime plant").await;
+    ui.select("#site-kind", "plant").await;
+    ui.type_into("#site-operator", "Ibrahima Diawara").await;
+    ui.select("#site-cercle", "Bafoulabé").await;
+    ui.click("#add-site-submit").await;
+    ui.wait_text("#sites", "Diawara lime plant").await;
+    ui.shot("sites").await;
+
+    // The seed incident, through the form, with its two abduction counts.
+    ui.click("#nav-new").await;
+    ui.type_into("#title", TITLE).await;
+    ui.set("#when-date", "2026-11-18").await;
+    ui.type_into("#place-find", "bafoulabe").await;
+    ui.find(".suggestion").await;
+    let mut picked = false;
+    for s in ui.c.find_all(Locator::Css(".suggestion")).await.unwrap() {
+        if s.text().await.unwrap() == "Bafoulabé, Bafoulabé, Kayes" {
+            s.click().await.unwrap();
+            picked = true;
+            break;
+        }
+    }
+    assert!(
+        picked,
+        "the gazetteer offers the commune of Bafoulabé for \"bafoulabe\""
+    );
+    assert_eq!(ui.value("#where-admin1").await, "Kayes");
+    assert_eq!(ui.value("#where-admin2").await, "Bafoulabé");
+    ui.type_into("#where-place", "Industrial zone near Bafoulabé town")
+        .await;
+    ui.click("#add-source").await;
+    ui.type_into(
+        "#source-name-0",
+        "Wamaps, collective of West African journalists on Sahel security",
+    )
+    .await;
+    ui.select("#source-kind-0", "journalist").await;
+    ui.click("#add-source").await;
+    ui.type_into("#source-name-1", "An elected official of the Kayes region")
+        .await;
+    ui.select("#source-kind-1", "official").await;
+    ui.select("#add-figure-kind", "abducted").await;
+    ui.click("#add-figure").await;
+    ui.type_into("#claim-abducted-0-amount", "3").await;
+    ui.select("#claim-abducted-0-source", "s1").await;
+    ui.click("#add-claim-abducted").await;
+    ui.type_into("#claim-abducted-1-amount", "4").await;
+    ui.select("#claim-abducted-1-source", "s2").await;
+    ui.click("#add-site-select option:nth-child(2)").await;
+    ui.click("#add-site").await;
+    ui.type_into(
+        "#narrative",
+        "Gunmen on motorbikes stormed three industrial plants near Bafoulabé. The sources disagree on the number abducted: Wamaps reported three, an elected official four.",
+    )
+    .await;
+    ui.wait_text("#save-status", "Draft saved").await;
+    ui.shot("form").await;
+
+    // Marking it final without an event type: the core's rule, shown at the field.
+    ui.click("#mark-final").await;
+    ui.wait_text("#err-event", "is required for a final report")
+        .await;
+    assert_eq!(
+        ui.find("#what-event")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    ui.find("#what-event").await.click().await.unwrap();
+    ui.shot("form-error").await;
+    ui.select("#what-event", "Violence against civilians").await;
+    ui.wait_gone("#err-event").await;
+    ui.select("#what-sub", "Abduction/forced disappearance")
+        .await;
+    ui.click("#mark-final").await;
+    ui.wait_text("#view-title", TITLE).await;
+    ui.wait_text("#view-figures", "3–4, sources disagree").await;
+    ui.wait_text("#view-badge", "Queued").await;
+    assert!(
+        ui.count("#history tbody tr").await >= 2,
+        "drafts and the final revision"
+    );
+    ui.shot("view").await;
+
+    // Found with and without accents, not by unrelated words.
+    ui.click("#nav-reports").await;
+    ui.search("Bafoulabé", "1 report(s)").await;
+    ui.search("bafoulabe", "1 report(s)").await;
+    ui.search("tessalit", "0 report(s)").await;
+    ui.search("", "1 report(s)").await;
+    ui.wait_text("#reports tbody", "3–4, sources disagree")
+        .await;
+    ui.wait_text("#reports tbody .badge", "Queued").await;
+    ui.shot("list").await;
+
+    // Sign in once; the queue drains and the badge changes.
+    ui.click("#nav-settings").await;
+    ui.type_into("#server", &server.url).await;
+    ui.type_into("#user", "awa").await;
+    ui.type_into("#password", PASSWORD).await;
+    ui.click("#sign-in").await;
+    ui.wait_text("#signed-in", "as awa").await;
+    ui.shot("settings").await;
+    ui.click("#nav-reports").await;
+    ui.wait_text("#reports tbody .badge", "Synced").await;
+    ui.click("#nav-sync").await;
+    ui.wait_text("#sync-phase", "Up to date").await;
+    assert_eq!(ui.text("#sync-panel-queued").await, "0");
+    ui.shot("sync").await;
+    assert_eq!(
+        server.revision_count().await,
+        1,
+        "drafts stay on the device"
+    );
+
+    // Export the list's selection to CSV with the HXL row.
+    ui.click("#nav-export").await;
+    let csv = work.path().join("kayes.csv");
+    ui.type_into("#export-path", csv.to_str().unwrap()).await;
+    ui.click("#export-run").await;
+    ui.wait_text("#export-done", "Wrote 1 report(s)").await;
+    ui.shot("export").await;
+    let rows = read_csv(&csv);
+    assert_eq!(rows.len(), 3, "header, HXL row, one report: {rows:?}");
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[1][col("event_date")], "#date+occurred");
+    assert_eq!(rows[2][col("title")], TITLE);
+    assert_eq!(rows[2][col("admin2")], "Bafoulabé");
+    assert_eq!(rows[2][col("event_type")], "Violence against civilians");
+    assert_eq!(rows[2][col("abducted")], "3");
+    assert_eq!(rows[2][col("abducted_max")], "4");
+
+    // French, switchable.
+    ui.click("#nav-settings").await;
+    ui.select("#language", "fr").await;
+    ui.wait_text("#nav-reports", "Rapports").await;
+    ui.click("#nav-reports").await;
+    ui.wait_text("#reports tbody .badge", "Envoyé").await;
+    ui.shot("list-fr").await;
+
+    ui.c.close().await.unwrap();
+    drop(driver);
+    server.stop().await;
+}

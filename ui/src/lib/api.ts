@@ -1,0 +1,55 @@
+// Typed calls to the desktop shell's commands. The types come from ts-rs (src/bindings/),
+// generated from the Rust types: never edit them by hand.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppError } from "../bindings/AppError";
+import type { AppInfo } from "../bindings/AppInfo";
+import type { Attachment } from "../bindings/Attachment";
+import type { Catalog } from "../bindings/Catalog";
+import type { ExportRequest } from "../bindings/ExportRequest";
+import type { ExportResult } from "../bindings/ExportResult";
+import type { ListPage } from "../bindings/ListPage";
+import type { ListQuery } from "../bindings/ListQuery";
+import type { Problem } from "../bindings/Problem";
+import type { Report } from "../bindings/Report";
+import type { ReportDetail } from "../bindings/ReportDetail";
+import type { SavedReport } from "../bindings/SavedReport";
+import type { Site } from "../bindings/Site";
+import type { Suggestion } from "../bindings/Suggestion";
+import type { SyncStatus } from "../bindings/SyncStatus";
+
+/** An AppError from the core, or a failure of the bridge itself, as one shape. */
+export function asAppError(e: unknown): AppError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as AppError;
+  return { code: "storage", message: String(e), problems: [] };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asAppError(e);
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  catalog: () => call<Catalog>("catalog"),
+  places: (typed: string) => call<Suggestion[]>("places", { typed }),
+  listReports: (query: ListQuery) => call<ListPage>("list_reports", { query }),
+  newReport: () => call<Report>("new_report"),
+  getReport: (id: string) => call<ReportDetail>("get_report", { id }),
+  checkReport: (report: Report) => call<Problem[]>("check_report", { report }),
+  saveReport: (report: Report) => call<SavedReport>("save_report", { report }),
+  resolveConflict: (id: string, takeTheirs: string[]) =>
+    call<SavedReport>("resolve_conflict", { id, takeTheirs }),
+  sites: () => call<Site[]>("sites"),
+  /** Without an id, the core gives the new site one (a UUIDv7, like reports). */
+  saveSite: (site: Omit<Site, "id"> & { id?: string }) => call<Site>("save_site", { site }),
+  attachFile: (path: string) => call<Attachment>("attach_file", { path }),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  syncNow: () => call<void>("sync_now"),
+  login: (server: string, user: string, password: string, deviceName: string) =>
+    call<AppInfo>("login", { server, user, password, deviceName }),
+  logout: () => call<AppInfo>("logout"),
+  export: (request: ExportRequest) => call<ExportResult>("export", { request }),
+};

@@ -1,0 +1,97 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Report } from "../bindings/Report";
+import {
+  addFigure,
+  amountMode,
+  debounce,
+  messageAt,
+  nextSourceKey,
+  problemsAt,
+  shouldAutosave,
+  splitList,
+  switchAmount,
+  unplaced,
+  unusedFigures,
+} from "./form";
+
+const problems = [
+  { field: "title", message: "is required" },
+  { field: "figures.abducted[1].source", message: "names no source of this report" },
+  { field: "where.admin1", message: "is required for a final report" },
+];
+
+function report(): Report {
+  return {
+    schema_version: 1,
+    id: "019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a",
+    title: "",
+    status: "draft",
+    when: { date: "2026-11-18", precision: "day", utc_offset_minutes: 0 },
+    where: { admin1: "", geo_precision: "place" },
+    what: {},
+    narrative: "",
+  };
+}
+
+describe("problems by field", () => {
+  it("finds a problem at its field and inside it", () => {
+    expect(messageAt(problems, "title")).toBe("is required");
+    expect(problemsAt(problems, "figures.abducted")).toHaveLength(1);
+    expect(problemsAt(problems, "figures")).toHaveLength(1);
+    expect(problemsAt(problems, "where.admin2")).toHaveLength(0);
+  });
+  it("does not take a longer name for a child", () => {
+    expect(problemsAt([{ field: "titles", message: "x" }], "title")).toHaveLength(0);
+  });
+  it("keeps the problems no field shows", () => {
+    expect(unplaced(problems, ["title", "where"]).map((p) => p.field)).toEqual([
+      "figures.abducted[1].source",
+    ]);
+  });
+});
+
+describe("sources and claims", () => {
+  it("gives each new source a key not taken", () => {
+    expect(nextSourceKey([])).toBe("s1");
+    const s = { name: "x", kind: "witness" as const, reliability: "unknown" as const };
+    expect(nextSourceKey([{ ...s, key: "s2" }])).toBe("s3");
+    expect(nextSourceKey([{ ...s, key: "s1" }, { ...s, key: "wamaps" }])).toBe("s3");
+  });
+  it("switches an amount between number, range and word, keeping the number", () => {
+    expect(amountMode(3)).toBe("exact");
+    expect(switchAmount(3, "range")).toEqual({ min: 3, max: 3 });
+    expect(switchAmount({ min: 3, max: 5 }, "exact")).toBe(3);
+    expect(amountMode(switchAmount(3, "vague"))).toBe("vague");
+  });
+  it("adds a figure with one claim from the first source", () => {
+    const r = { ...report(), sources: [{ key: "wamaps", name: "W", kind: "journalist" as const, reliability: "unknown" as const }] };
+    const withFigure = addFigure(r, "abducted");
+    expect(withFigure.figures?.abducted).toEqual([{ amount: 0, source: "wamaps", said_on: null, note: null }]);
+    expect(unusedFigures(withFigure, ["killed", "abducted"])).toEqual(["killed"]);
+    expect(addFigure(withFigure, "abducted").figures?.abducted).toHaveLength(2);
+  });
+});
+
+describe("autosave", () => {
+  it("saves drafts that changed, never final reports", () => {
+    const r = report();
+    expect(shouldAutosave(r, null)).toBe(true);
+    expect(shouldAutosave(r, JSON.stringify(r))).toBe(false);
+    expect(shouldAutosave({ ...r, status: "final" }, null)).toBe(false);
+  });
+  it("waits for a pause before saving", () => {
+    vi.useFakeTimers();
+    const fn = vi.fn();
+    const d = debounce(fn, 100);
+    d(1);
+    d(2);
+    vi.advanceTimersByTime(99);
+    expect(fn).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(fn).toHaveBeenCalledExactlyOnceWith(2);
+    vi.useRealTimers();
+  });
+  it("splits a typed list", () => {
+    expect(splitList(" Bafoulabé, industry ,, repeat-attack ")).toEqual(["Bafoulabé", "industry", "repeat-attack"]);
+  });
+});

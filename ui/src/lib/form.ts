@@ -1,0 +1,89 @@
+// Pure helpers of the report form, kept apart from components so Vitest checks them.
+import type { Amount } from "../bindings/Amount";
+import type { Claim } from "../bindings/Claim";
+import type { FigureKind } from "../bindings/FigureKind";
+import type { Problem } from "../bindings/Problem";
+import type { Report } from "../bindings/Report";
+import type { Source } from "../bindings/Source";
+import type { VagueAmount } from "../bindings/VagueAmount";
+
+/** The problems the core found at `path` or inside it (`figures.abducted` covers `figures.abducted[1].source`). */
+export function problemsAt(problems: Problem[], path: string): Problem[] {
+  return problems.filter(
+    (p) => p.field === path || p.field.startsWith(path + ".") || p.field.startsWith(path + "["),
+  );
+}
+
+/** The first message at exactly `path` or inside it, for the line under a field. */
+export function messageAt(problems: Problem[], path: string): string | undefined {
+  return problemsAt(problems, path)[0]?.message;
+}
+
+/** Problems no field of the form shows, so none is ever hidden from the user. */
+export function unplaced(problems: Problem[], shown: string[]): Problem[] {
+  return problems.filter((p) => !shown.some((path) => problemsAt([p], path).length > 0));
+}
+
+/** A short key for a new source, unique in the report: s1, s2... */
+export function nextSourceKey(sources: Source[]): string {
+  const used = new Set(sources.map((s) => s.key));
+  let n = sources.length + 1;
+  while (used.has(`s${n}`)) n++;
+  return `s${n}`;
+}
+
+export type AmountMode = "exact" | "range" | "vague";
+
+export function amountMode(a: Amount): AmountMode {
+  if (typeof a === "number") return "exact";
+  if (typeof a === "string") return "vague";
+  return "range";
+}
+
+/** Changes how a claim's amount is given, keeping the number the user typed where it can. */
+export function switchAmount(a: Amount, mode: AmountMode): Amount {
+  const low = typeof a === "number" ? a : typeof a === "object" ? a.min : 0;
+  if (mode === "exact") return low;
+  if (mode === "range") return { min: low, max: typeof a === "object" ? a.max : low };
+  return "several" as VagueAmount;
+}
+
+export function newClaim(sources: Source[]): Claim {
+  return { amount: 0, source: sources[0]?.key ?? "", said_on: null, note: null };
+}
+
+/** Figures the report does not give yet, for the "add a figure" list. */
+export function unusedFigures(report: Report, all: string[]): string[] {
+  const used = Object.keys(report.figures ?? {});
+  return all.filter((k) => !used.includes(k));
+}
+
+export function addFigure(report: Report, kind: FigureKind): Report {
+  const figures = { ...(report.figures ?? {}) };
+  figures[kind] = [...(figures[kind] ?? []), newClaim(report.sources ?? [])];
+  return { ...report, figures };
+}
+
+/** Autosave only drafts, and only when something changed since the last save. */
+export function shouldAutosave(report: Report, lastSaved: string | null): boolean {
+  return report.status === "draft" && JSON.stringify(report) !== lastSaved;
+}
+
+/** Calls `fn` once things have been quiet for `ms`; a new call restarts the wait. */
+export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = (...args: A) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  run.cancel = () => clearTimeout(timer);
+  return run;
+}
+
+/** "a, b , c" into ["a", "b", "c"]: tags and targets typed on one line. */
+export function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

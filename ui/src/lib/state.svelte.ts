@@ -1,0 +1,42 @@
+// What several screens share: the pick-lists, the sync status, the list's filter, the route.
+import type { AppInfo } from "../bindings/AppInfo";
+import type { Catalog } from "../bindings/Catalog";
+import type { ListQuery } from "../bindings/ListQuery";
+import type { SyncStatus } from "../bindings/SyncStatus";
+
+export type Route =
+  | { name: "list" }
+  | { name: "view"; id: string }
+  | { name: "edit"; id: string | null }
+  | { name: "sites" }
+  | { name: "sync" }
+  | { name: "export" }
+  | { name: "settings" };
+
+export function emptyQuery(): ListQuery {
+  return {
+    query: null,
+    admin1: null,
+    event_type: null,
+    status: null,
+    from: null,
+    to: null,
+    site: null,
+    offset: 0,
+    limit: 50,
+  };
+}
+
+export const app = $state({
+  route: { name: "list" } as Route,
+  catalog: null as Catalog | null,
+  info: null as AppInfo | null,
+  sync: null as SyncStatus | null,
+  query: emptyQuery(),
+  /** Bumped when reports change, so the list reloads. */
+  changes: 0,
+});
+
+export function go(route: Route) {
+  app.route = route;
+}
