@@ -23,7 +23,8 @@ pub struct ReportPdf<'a> {
 
 const BODY: f32 = 9.5;
 const LABEL_WIDTH: f32 = 112.0;
-const PHOTO_MAX_HEIGHT: f32 = 330.0;
+const PHOTO_MAX_WIDTH: f32 = CONTENT_WIDTH * 0.75;
+const PHOTO_MAX_HEIGHT: f32 = 300.0;
 
 /// Writes the PDF of one report. Errors with [`ExportError::Damaged`] when the revision's
 /// content no longer matches its hash: a PDF must never vouch for altered data.
@@ -127,8 +128,12 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
 }
 
 fn heading(pages: &mut Pages, title: &str) {
-    // A heading never ends a page: keep room for it and a line or two after it.
-    pages.ensure(leading(11.0) + 4.0 * leading(BODY));
+    heading_kept_with(pages, title, 4.0 * leading(BODY));
+}
+
+/// A heading never ends a page: it goes over with the first `keep` points of what follows.
+fn heading_kept_with(pages: &mut Pages, title: &str, keep: f32) {
+    pages.ensure(leading(11.0) + 14.0 + keep);
     pages.y += 10.0;
     pages.paragraph(title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
     pages.rule(MARGIN, pages.y, CONTENT_WIDTH, 0.6, INK);
@@ -232,7 +237,7 @@ fn who(pages: &mut Pages, r: &Report, sites: &SiteNames) {
         field(
             pages,
             "Perpetrator",
-            &format!("{} ({}{inter})", a.name, words(&a.attribution)),
+            &text::ltr(format!("{} ({}{inter})", a.name, words(&a.attribution))),
         );
     }
     if !r.targets.is_empty() {
@@ -247,7 +252,7 @@ fn who(pages: &mut Pages, r: &Report, sites: &SiteNames) {
             .as_deref()
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        field(pages, "Site", &format!("{name}{damage}"));
+        field(pages, "Site", &text::ltr(format!("{name}{damage}")));
     }
 }
 
@@ -287,7 +292,7 @@ fn figures(pages: &mut Pages, r: &Report) {
                 .iter()
                 .find(|s| s.key == c.source)
                 .map_or(c.source.as_str(), |s| s.name.as_str());
-            let mut line = format!("{} — {source}", amount(c.amount));
+            let mut line = text::ltr(format!("{} — {source}", amount(c.amount)));
             if let Some(d) = c.said_on {
                 line.push_str(&format!(", said on {d}"));
             }
@@ -313,12 +318,12 @@ fn sources(pages: &mut Pages, r: &Report) {
     heading(pages, "Sources");
     // Contacts never appear: the paper leaves the device.
     for s in &r.sources {
-        let mut value = format!(
+        let mut value = text::ltr(format!(
             "{} — {}, reliability: {}",
             s.name,
             words(&s.kind),
             words(&s.reliability)
-        );
+        ));
         if let Some(url) = &s.url {
             value.push_str(&format!("\n{url}"));
         }
@@ -344,26 +349,47 @@ fn photo(a: &Attachment, path: Option<PathBuf>) -> std::result::Result<Image, &'
     .map_err(|_| "not a readable image")
 }
 
+/// A photo's size on paper: as large as fits the box, never enlarged more than twice.
+fn photo_size(image: &Image) -> (f32, f32) {
+    let (w, h) = image.size();
+    let (w, h) = (w as f32, h as f32);
+    let scale = (PHOTO_MAX_WIDTH / w).min(PHOTO_MAX_HEIGHT / h).min(2.0);
+    (w * scale, h * scale)
+}
+
 fn attachments(pages: &mut Pages, r: &Report, path_of: &dyn Fn(&str) -> Option<PathBuf>) {
     if r.attachments.is_empty() {
         return;
     }
-    heading(pages, "Attachments");
-    for a in &r.attachments {
-        let about = format!(
+    let photos: Vec<_> = r
+        .attachments
+        .iter()
+        .map(|a| {
+            let is_photo = a.media_type.starts_with("image/");
+            (
+                a,
+                photo(a, if is_photo { path_of(&a.sha256) } else { None }),
+            )
+        })
+        .collect();
+    let first = match &photos[0].1 {
+        Ok(image) => photo_size(image).1 + 3.0 * leading(BODY),
+        Err(_) => 3.0 * leading(BODY),
+    };
+    heading_kept_with(pages, "Attachments", first);
+    for (a, photo) in photos {
+        let about = text::ltr(format!(
             "{} ({}, {} KB, SHA-256 {})",
             a.file_name,
             a.media_type,
             a.size.div_ceil(1024),
             a.sha256
-        );
+        ));
         let caption = a.caption.as_deref().unwrap_or("");
         let is_photo = a.media_type.starts_with("image/");
-        match photo(a, if is_photo { path_of(&a.sha256) } else { None }) {
+        match photo {
             Ok(image) => {
-                let (w, h) = image.size();
-                let scale = (CONTENT_WIDTH / w as f32).min(PHOTO_MAX_HEIGHT / h as f32);
-                let (w, h) = (w as f32 * scale, h as f32 * scale);
+                let (w, h) = photo_size(&image);
                 pages.ensure(h + 3.0 * leading(BODY) + 8.0);
                 pages.y += 4.0;
                 pages.image(image, MARGIN, pages.y, w, h);

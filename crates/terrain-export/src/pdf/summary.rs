@@ -121,8 +121,8 @@ pub fn write_summary<E: std::fmt::Display>(
     ] {
         pages.paragraph(&line, Weight::Regular, 9.0, MARGIN, CONTENT_WIDTH, GREY);
     }
-    totals(&mut pages, "By event type", &by_type, &all);
-    totals(&mut pages, "By region", &by_region, &all);
+    totals(&mut pages, ("By event type", "Event type"), &by_type, &all);
+    totals(&mut pages, ("By region", "Region"), &by_region, &all);
 
     pages.y += 10.0;
     pages.ensure(leading(11.0) + 4.0 * leading(SIZE) + 4.0 * PAD);
@@ -153,7 +153,12 @@ pub fn write_summary<E: std::fmt::Display>(
     })
 }
 
-fn totals(pages: &mut Pages, title: &str, groups: &BTreeMap<String, Totals>, all: &Totals) {
+fn totals(
+    pages: &mut Pages,
+    (title, what): (&str, &str),
+    groups: &BTreeMap<String, Totals>,
+    all: &Totals,
+) {
     let widths = [CONTENT_WIDTH - 3.0 * 80.0, 80.0, 80.0, 80.0];
     pages.y += 10.0;
     pages.ensure(leading(11.0) + 3.0 * (leading(SIZE) + 2.0 * PAD));
@@ -161,7 +166,7 @@ fn totals(pages: &mut Pages, title: &str, groups: &BTreeMap<String, Totals>, all
     pages.y += 2.0;
     table_row(
         pages,
-        &["", "Reports", "Killed", "Abducted"],
+        &[what, "Reports", "Killed", "Abducted"],
         &widths,
         Weight::Bold,
         true,

@@ -11,7 +11,7 @@ use krilla::text::{Font, GlyphId, KrillaGlyph};
 use rustybuzz::{Direction, Face, UnicodeBuffer};
 use std::ops::Range;
 use std::sync::OnceLock;
-use unicode_bidi::ParagraphBidiInfo;
+use unicode_bidi::{Level, ParagraphBidiInfo};
 
 // Shipped with the app under the SIL Open Font License (fonts/OFL.txt); never looked up on the
 // system, so a PDF looks the same on every machine.
@@ -179,9 +179,21 @@ fn pieces_of(
     out
 }
 
+/// Marks a paragraph the program composes in English around people's words ("4 — مصدر محلي, said
+/// on 2026-11-19"): it reads left to right whatever its first letter. Other paragraphs take
+/// Unicode's rule, the direction of their first letter, so an Arabic narrative reads right to
+/// left. The mark (U+200E) is taken off again before shaping.
+pub fn ltr(text: impl AsRef<str>) -> String {
+    format!("\u{200E}{}", text.as_ref())
+}
+
+fn bidi(text: &str) -> ParagraphBidiInfo<'_> {
+    ParagraphBidiInfo::new(text, None)
+}
+
 /// Width in points of `text` set on one line, without breaking it.
 pub fn width(text: &str, weight: Weight, size: f32) -> f32 {
-    let bidi = ParagraphBidiInfo::new(text, None);
+    let bidi = bidi(text);
     let mut total = 0.0;
     for (script, r) in pieces_of(text, 0..text.len(), bidi.paragraph_level.is_rtl(), weight) {
         let rtl = bidi.levels.get(r.start).is_some_and(|l| l.is_rtl());
@@ -236,7 +248,11 @@ pub fn lines(text: &str, weight: Weight, size: f32, max_width: f32) -> Vec<Line>
     let mut out = Vec::new();
     for para in text.split('\n') {
         let para = para.trim_end_matches('\r');
-        let bidi = ParagraphBidiInfo::new(para, None);
+        let (para, forced) = match para.strip_prefix('\u{200E}') {
+            Some(rest) => (rest, Some(Level::ltr())),
+            None => (para, None),
+        };
+        let bidi = ParagraphBidiInfo::new(para, forced);
         if width(para, weight, size) <= max_width {
             out.push(line(para, &bidi, 0..para.trim_end().len(), weight, size));
             continue;
@@ -336,9 +352,17 @@ mod tests {
     }
 
     #[test]
-    fn a_line_in_arabic_reads_right_to_left() {
-        let all = lines("مسؤول محلي منتخب", Weight::Regular, 10.0, 400.0);
+    fn a_line_reads_right_to_left_when_its_first_letter_is_arabic_unless_marked() {
+        let all = lines("مسؤول محلي منتخب (Kayes)", Weight::Regular, 10.0, 400.0);
         assert_eq!(all.len(), 1);
         assert!(all[0].rtl);
+        let all = lines(
+            &ltr("4 — مصدر محلي, said on 2026-11-19"),
+            Weight::Regular,
+            10.0,
+            400.0,
+        );
+        assert!(!all[0].rtl);
+        assert_eq!(all[0].pieces[0].text, "4 — ");
     }
 }
