@@ -1,10 +1,11 @@
-//! `terrain export csv|geojson`: the same filters as `report list`.
+//! `terrain export csv|geojson|pdf`: the same filters as `report list`.
 
 use crate::Context;
 use crate::report::FilterArgs;
 use anyhow::Result;
 use clap::Subcommand;
 use std::path::PathBuf;
+use terrain_export::pdf::{ReportPdf, SummaryPdf};
 use terrain_export::{SiteNames, write_atomically};
 
 #[derive(Subcommand)]
@@ -26,6 +27,16 @@ pub enum Command {
     Geojson {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// A PDF to print: one report with --report, else a summary of the reports the filters select
+    Pdf {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The report (ID or its first characters): every field, claims, sources, photos
+        #[arg(long, value_name = "ID", conflicts_with = "FilterArgs")]
+        report: Option<String>,
         #[command(flatten)]
         filter: FilterArgs,
     },
@@ -67,6 +78,52 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                     0 => String::new(),
                     n => format!("; {n} report(s) without coordinates left out"),
                 }
+            );
+        }
+        Command::Pdf {
+            out,
+            report: Some(id),
+            ..
+        } => {
+            let id = ctx.store.resolve_id(&id)?;
+            let head = ctx.store.get(id)?;
+            let Some(revision) = ctx.store.revision(head.head)? else {
+                anyhow::bail!("report {id}: its current revision {} is missing", head.head);
+            };
+            let attachment = |sha: &str| ctx.store.attachment_path(sha);
+            let pdf = ReportPdf {
+                revision: &revision,
+                sites: &sites,
+                heads: head.heads,
+                attachment: &attachment,
+                generated_at: chrono::Utc::now(),
+            };
+            let written = write_atomically(&out, |w| terrain_export::pdf::write_report(w, &pdf))?;
+            println!(
+                "Wrote report {id} ({} page(s)) to {}.",
+                written.pages,
+                out.display()
+            );
+        }
+        Command::Pdf {
+            out, filter: args, ..
+        } => {
+            let filter = args.to_filter(ctx)?;
+            let selection = args.describe(&filter);
+            let pdf = SummaryPdf {
+                selection: &selection,
+                generated_at: chrono::Utc::now(),
+            };
+            let written = ctx.store.with_heads(&filter, |reports| {
+                write_atomically(&out, |w| {
+                    terrain_export::pdf::write_summary(w, reports, &pdf)
+                })
+            })??;
+            println!(
+                "Wrote a summary of {} report(s) ({} page(s)) to {}.",
+                written.reports,
+                written.pages,
+                out.display()
             );
         }
     }

@@ -483,3 +483,90 @@ fn export_csv_and_geojson_take_the_list_filters() {
     let err = t.fails(&["export", "csv", "--out", "/nonexistent/x.csv"]);
     assert!(err.contains("/nonexistent/x.csv"), "{err}");
 }
+
+fn pdftotext(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn export_pdf_of_one_report_names_its_revision_and_hash() {
+    let t = Terrain::new();
+    t.ok(&["report", "import", SEED]);
+    let pdf = t.dir.path().join("report.pdf");
+    let out = t.ok(&["export", "pdf", "--report", "019a8f3c", "--out", s(&pdf)]);
+    assert!(
+        out.starts_with("Wrote report 019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a ("),
+        "{out}"
+    );
+    let history = t.json(&["report", "history", "019a8f3c", "--json"]);
+    let text = pdftotext(&pdf);
+    for expected in [
+        "Three industrial plants attacked and burned near Bafoulabé",
+        "Abducted: 3–4, sources disagree",
+        history[0]["revision"].as_str().unwrap(),
+        history[0]["content_hash"].as_str().unwrap(),
+        "Page 1 of ",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn export_pdf_summary_takes_the_list_filters() {
+    let t = Terrain::new();
+    let dir = Path::new(SEED).parent().unwrap();
+    let convoy = dir.join("fuel-convoy-attack.json");
+    let shortage = dir.join("bamako-fuel-shortage.json");
+    t.ok(&["report", "import", SEED, s(&convoy), s(&shortage)]);
+    let pdf = t.dir.path().join("kayes.pdf");
+    let out = t.ok(&["export", "pdf", "--out", s(&pdf), "--region", "kayes"]);
+    assert!(
+        out.starts_with("Wrote a summary of 2 report(s) (1 page(s))"),
+        "{out}"
+    );
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Selection: region Kayes"), "{text}");
+    assert!(
+        text.contains("Bafoulabé") && !text.contains("Bamako"),
+        "{text}"
+    );
+}
+
+#[test]
+fn export_pdf_bad_input_fails_clearly_and_leaves_no_file() {
+    let t = Terrain::new();
+    t.ok(&["report", "import", SEED]);
+    let pdf = t.dir.path().join("out.pdf");
+    let err = t.fails(&["export", "pdf", "--report", "0123abcd", "--out", s(&pdf)]);
+    assert!(err.contains("no report matches \"0123abcd\""), "{err}");
+    let err = t.fails(&["export", "pdf", "--out", s(&pdf), "--region", "Gao"]);
+    assert!(
+        err.contains("no report matches: nothing was written"),
+        "{err}"
+    );
+    let not_a_dir = t.dir.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let inside = not_a_dir.join("out.pdf");
+    let err = t.fails(&["export", "pdf", "--report", "019a8f3c", "--out", s(&inside)]);
+    assert!(err.contains(s(&inside)), "{err}");
+    let err = t.fails(&["export", "pdf", "--out", "/nonexistent/x.pdf"]);
+    assert!(err.contains("/nonexistent/x.pdf"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(t.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !left.iter().any(|n| n.contains(".pdf")),
+        "no PDF, not even a temporary one: {left:?}"
+    );
+}

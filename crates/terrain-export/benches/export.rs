@@ -1,10 +1,12 @@
 //! Export figures: `cargo bench -p terrain-export` (TERRAIN_BENCH_ROWS changes 1,000,000).
 //! Prints the time to write a CSV of a million reports and the process's peak memory before and
-//! after, which stays flat because rows stream.
+//! after, which stays flat because rows stream; then the time to write a one-report PDF and a
+//! PDF summary of 1,000 reports (median of a few runs).
 
 use std::time::Instant;
 use terrain_domain::{Revision, check, parse_json};
 use terrain_export::csv::CsvOptions;
+use terrain_export::pdf::{ReportPdf, SummaryPdf};
 use terrain_export::{SiteNames, write_atomically};
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
@@ -65,5 +67,60 @@ fn main() {
         size as f64 / 1e6,
         before / 1024,
         peak_kib() / 1024
+    );
+    pdfs(&base, dir.path());
+}
+
+/// Median of `runs` timings of `f`, in milliseconds.
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[runs / 2]
+}
+
+fn pdfs(base: &Revision, dir: &std::path::Path) {
+    let path = dir.join("report.pdf");
+    let no_photos = |_: &str| None;
+    let mut pages = 0;
+    let ms = median_ms(9, || {
+        let pdf = ReportPdf {
+            revision: base,
+            sites: &SiteNames::new(),
+            heads: 1,
+            attachment: &no_photos,
+            generated_at: chrono::Utc::now(),
+        };
+        pages = write_atomically(&path, |w| terrain_export::pdf::write_report(w, &pdf))
+            .unwrap()
+            .pages;
+    });
+    println!("PDF of one report ({pages} pages): {ms:.1} ms");
+
+    let path = dir.join("summary.pdf");
+    let ms = median_ms(5, || {
+        let mut reports = (0..1000).map(|i| {
+            let mut r = base.clone();
+            r.content.title = format!("Report {i}");
+            Ok::<_, String>(r)
+        });
+        let pdf = SummaryPdf {
+            selection: "",
+            generated_at: chrono::Utc::now(),
+        };
+        pages = write_atomically(&path, |w| {
+            terrain_export::pdf::write_summary(w, &mut reports, &pdf)
+        })
+        .unwrap()
+        .pages;
+    });
+    println!(
+        "PDF summary of 1,000 reports ({pages} pages, {:.0} KB): {ms:.0} ms",
+        std::fs::metadata(&path).unwrap().len() as f64 / 1e3
     );
 }

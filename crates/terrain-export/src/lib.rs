@@ -1,15 +1,17 @@
-//! Exports of a selection of reports, for the tools people already use: CSV that spreadsheet
-//! programs open with accents intact (optional HXL hashtag row for humanitarian tools) and
-//! GeoJSON points for maps.
+//! Exports of reports, for the tools people already use: a PDF of one report to print, sign
+//! and hand over, or a PDF summary of a selection; CSV that spreadsheet programs open with
+//! accents intact (optional HXL hashtag row for humanitarian tools); GeoJSON points for maps.
 //!
 //! Exports stream: they take the store's iterator of head revisions and hold one report at a
-//! time, so a million rows take no more memory than ten. Files are written to a temporary name
+//! time, so a million rows take no more memory than ten (a PDF summary keeps each row's cells, not
+//! its report, since its totals come first). Files are written to a temporary name
 //! beside the target and renamed only when complete, so a failure leaves no half file.
 //! This crate reads the record; it never changes it, and never exports a source's contact.
 
 pub mod csv;
 mod file;
 pub mod geojson;
+pub mod pdf;
 
 pub use file::write_atomically;
 
@@ -30,6 +32,12 @@ pub enum ExportError {
     Source(String),
     #[error("writing CSV failed: {0}")]
     Csv(#[from] ::csv::Error),
+    #[error("writing the PDF failed: {0}")]
+    Pdf(String),
+    #[error(
+        "revision {0} is damaged: its content no longer matches its SHA-256, so no PDF was made"
+    )]
+    Damaged(String),
 }
 
 pub type Result<T, E = ExportError> = std::result::Result<T, E>;

@@ -1,0 +1,57 @@
+//! PDF: one report an official can print, sign and hand over ([`write_report`]), or a summary
+//! of a selection ([`write_summary`]): totals by event type and region, then a table whose
+//! header repeats on every page.
+//!
+//! Written with krilla; text shaped with rustybuzz and ordered with unicode-bidi, so French
+//! accents and Arabic (joined, right to left) come out right and read back as text. The fonts
+//! (Noto Sans, Noto Naskh Arabic) ship inside the binary and are embedded as subsets; no system
+//! font is looked up. Every page says "Page N of M"; a report's PDF names its revision and
+//! content hash so a reader can check it against the store (`terrain report history`).
+
+mod page;
+mod report;
+mod summary;
+mod text;
+
+pub use report::{ReportPdf, write_report};
+pub use summary::{SummaryPdf, write_summary};
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use krilla::metadata::Metadata;
+
+/// What a PDF export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub reports: u64,
+    pub pages: usize,
+}
+
+/// "2026-11-20 14:03:07 UTC".
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn metadata(title: &str, generated_at: DateTime<Utc>) -> Metadata {
+    let t = generated_at;
+    Metadata::new()
+        .title(title.to_string())
+        .creator("Terrain".to_string())
+        .creation_date(
+            krilla::metadata::DateTime::new(t.year().clamp(0, 9999) as u16)
+                .month(t.month() as u8)
+                .day(t.day() as u8)
+                .hour(t.hour() as u8)
+                .minute(t.minute() as u8)
+                .second(t.second() as u8)
+                .utc_offset_hour(0)
+                .utc_offset_minute(0),
+        )
+}
+
+/// An enum's serde name as words: `usually_reliable` → "usually reliable".
+fn words(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
