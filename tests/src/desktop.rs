@@ -34,7 +34,13 @@ pub fn missing() -> Option<String> {
             app_binary().display()
         ));
     }
-    for tool in ["Xvfb", "tauri-driver", "WebKitWebDriver", "import"] {
+    for tool in [
+        "Xvfb",
+        "tauri-driver",
+        "WebKitWebDriver",
+        "import",
+        "pdftotext",
+    ] {
         if on_path(tool).is_none() {
             missing.push(tool.to_string());
         }
@@ -143,6 +149,10 @@ impl Driver {
             ])
             .env("DISPLAY", display)
             .env("TERRAIN_DATA", data)
+            // The web view's own storage (the language chosen) stays inside the test too.
+            .env("XDG_DATA_HOME", data.join("xdg-data"))
+            .env("XDG_CONFIG_HOME", data.join("xdg-config"))
+            .env("XDG_CACHE_HOME", data.join("xdg-cache"))
             .env("LANG", "en_US.UTF-8")
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -182,6 +182,22 @@ fn read_csv(path: &Path) -> Vec<Vec<String>> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The text of a PDF, as poppler's pdftotext reads it.
+fn pdf_text(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it() {
     if let Some(what) = missing() {
@@ -346,6 +362,34 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     assert_eq!(rows[2][col("event_type")], "Violence against civilians");
     assert_eq!(rows[2][col("abducted")], "3");
     assert_eq!(rows[2][col("abducted_max")], "4");
+
+    // A summary PDF of the same selection, and the report's own PDF from its page.
+    ui.click("#format-pdf").await;
+    let summary = work.path().join("kayes-summary.pdf");
+    ui.type_into("#export-path", summary.to_str().unwrap())
+        .await;
+    ui.click("#export-run").await;
+    ui.wait_text("#export-done", "kayes-summary.pdf").await;
+    let text = pdf_text(&summary);
+    assert!(text.contains("Violence against civilians"), "{text}");
+    assert!(text.contains("Bafoulabé"), "{text}");
+
+    ui.click("#nav-reports").await;
+    ui.click("#reports tbody a.open").await;
+    ui.click("#export-pdf").await;
+    ui.wait_text("#export-report", TITLE).await;
+    let one = work.path().join("report.pdf");
+    ui.type_into("#export-path", one.to_str().unwrap()).await;
+    ui.click("#export-run").await;
+    ui.wait_text("#export-done", "Wrote 1 report(s)").await;
+    let text = pdf_text(&one);
+    for wanted in [
+        "3–4, sources disagree",
+        "An elected official of the Kayes region",
+        "Diawara lime plant",
+    ] {
+        assert!(text.contains(wanted), "{wanted} in:\n{text}");
+    }
 
     // French, switchable.
     ui.click("#nav-settings").await;

@@ -1,17 +1,19 @@
-//! Exports to a file the user chose in the native save dialog: the same writers as
-//! `terrain export`, the same filter as the list.
+//! Exports to a file the user chose: the same writers as `terrain export`, the same filter as
+//! the list.
 
-use crate::{App, ListQuery, Result};
+use crate::{App, AppError, ErrorCode, ListQuery, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use terrain_export::{SiteNames, write_atomically};
 use ts_rs::TS;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     Csv,
     Geojson,
+    /// One report when `report` is given, else a summary of the selection.
+    Pdf,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -21,6 +23,9 @@ pub struct ExportRequest {
     pub path: PathBuf,
     /// Which reports: the list's filter.
     pub query: ListQuery,
+    /// PDF of this one report.
+    #[serde(default)]
+    pub report: Option<Uuid>,
     /// CSV: add the HXL hashtag row.
     #[serde(default)]
     pub hxl: bool,
@@ -40,32 +45,35 @@ pub struct ExportResult {
 
 impl App {
     pub fn export(&self, req: &ExportRequest) -> Result<ExportResult> {
-        let sites: SiteNames = self
-            .store
-            .sites()?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
+        if req.path.as_os_str().is_empty() || req.path.is_dir() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "path: choose a file to write, not a folder",
+            ));
+        }
+        let (store, out) = (self.store.as_ref(), &req.path);
         let filter = req.query.filter();
-        let out = &req.path;
-        let reports = match req.format {
-            ExportFormat::Csv => {
+        let reports = match (req.format, req.report) {
+            (ExportFormat::Csv, _) => {
                 let options = terrain_export::csv::CsvOptions {
                     bom: req.bom,
                     hxl: req.hxl,
                 };
-                self.store.with_heads(&filter, |reports| {
-                    write_atomically(out, |w| {
-                        terrain_export::csv::write(w, reports, &sites, options)
-                    })
-                })??
+                terrain_export::csv_file(store, &filter, options, out)?
             }
-            ExportFormat::Geojson => {
-                self.store
-                    .with_heads(&filter, |reports| {
-                        write_atomically(out, |w| terrain_export::geojson::write(w, reports))
-                    })??
-                    .features as u64
+            (ExportFormat::Geojson, _) => {
+                terrain_export::geojson_file(store, &filter, out)?.features
+            }
+            (ExportFormat::Pdf, Some(id)) => {
+                terrain_export::report_pdf_file(store, id, out)?.reports
+            }
+            (ExportFormat::Pdf, None) => {
+                let site = match filter.site {
+                    Some(id) => store.site(id)?.map(|s| s.name),
+                    None => None,
+                };
+                let selection = filter.describe(site.as_deref());
+                terrain_export::summary_pdf_file(store, &filter, &selection, out)?.reports
             }
         };
         Ok(ExportResult {

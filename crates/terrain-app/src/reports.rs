@@ -64,6 +64,10 @@ pub struct FigureLine {
     /// "3–4, sources disagree"
     pub text: String,
     pub conservative: u32,
+    pub min: u32,
+    pub max: u32,
+    /// The sources do not all give the same figure.
+    pub disputed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -118,6 +122,8 @@ pub struct ConflictView {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ReportDetail {
     pub report: Report,
+    /// "Industrial zone near Bafoulabé town, Bafoulabé, Kayes": no name twice.
+    pub place: String,
     pub badge: SyncBadge,
     pub head: Uuid,
     pub content_hash: String,
@@ -147,6 +153,9 @@ fn figures(report: &Report) -> Vec<FigureLine> {
                 kind,
                 text: s.to_string(),
                 conservative: s.conservative,
+                min: s.min,
+                max: s.max,
+                disputed: s.disputed,
             })
         })
         .collect()
@@ -257,6 +266,7 @@ impl App {
             None
         };
         Ok(ReportDetail {
+            place: listed.report.place_line(),
             badge: badge(&listed),
             head: listed.head,
             content_hash: listed.content_hash.clone(),

@@ -154,6 +154,7 @@ fn export_writes_the_lists_selection_and_refuses_an_empty_one() {
         format: ExportFormat::Csv,
         path: path.clone(),
         query,
+        report: None,
         hxl: true,
         bom: false,
     };
@@ -171,6 +172,42 @@ fn export_writes_the_lists_selection_and_refuses_an_empty_one() {
     let err = app.export(&req(none)).unwrap_err();
     assert_eq!(err.code, ErrorCode::Empty);
     assert!(!path.exists(), "nothing is written for an empty selection");
+    let folder = app
+        .export(&ExportRequest {
+            path: dir.path().to_path_buf(),
+            ..req(ListQuery::default())
+        })
+        .unwrap_err();
+    assert_eq!(folder.code, ErrorCode::Invalid);
+}
+
+#[test]
+fn export_makes_a_pdf_of_one_report_or_a_summary_of_the_selection() {
+    let (dir, app) = open();
+    let id = app.save(&seed()).unwrap().id;
+    let pdf = |report, name: &str| {
+        app.export(&ExportRequest {
+            format: ExportFormat::Pdf,
+            path: dir.path().join(name),
+            query: ListQuery::default(),
+            report,
+            hxl: false,
+            bom: false,
+        })
+    };
+    assert_eq!(pdf(Some(id), "one.pdf").unwrap().reports, 1);
+    assert_eq!(pdf(None, "all.pdf").unwrap().reports, 1);
+    for name in ["one.pdf", "all.pdf"] {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "{name}");
+    }
+    let unknown = pdf(Some(terrain_domain::new_id()), "none.pdf").unwrap_err();
+    assert!(
+        unknown.message.contains("no report matches"),
+        "{}",
+        unknown.message
+    );
+    assert!(!dir.path().join("none.pdf").exists());
 }
 
 #[test]

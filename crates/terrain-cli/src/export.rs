@@ -5,8 +5,6 @@ use crate::report::FilterArgs;
 use anyhow::Result;
 use clap::Subcommand;
 use std::path::PathBuf;
-use terrain_export::pdf::{ReportPdf, SummaryPdf};
-use terrain_export::{SiteNames, write_atomically};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -43,12 +41,7 @@ pub enum Command {
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
-    let sites: SiteNames = ctx
-        .store
-        .sites()?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let store = &ctx.store;
     match cmd {
         Command::Csv {
             out,
@@ -56,20 +49,12 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             bom,
             hxl,
         } => {
-            let filter = filter.to_filter(ctx)?;
             let options = terrain_export::csv::CsvOptions { bom, hxl };
-            let rows = ctx.store.with_heads(&filter, |reports| {
-                write_atomically(&out, |w| {
-                    terrain_export::csv::write(w, reports, &sites, options)
-                })
-            })??;
+            let rows = terrain_export::csv_file(store, &filter.to_filter(ctx)?, options, &out)?;
             println!("Wrote {rows} report(s) to {}.", out.display());
         }
         Command::Geojson { out, filter } => {
-            let filter = filter.to_filter(ctx)?;
-            let written = ctx.store.with_heads(&filter, |reports| {
-                write_atomically(&out, |w| terrain_export::geojson::write(w, reports))
-            })??;
+            let written = terrain_export::geojson_file(store, &filter.to_filter(ctx)?, &out)?;
             println!(
                 "Wrote {} point(s) to {}{}.",
                 written.features,
@@ -85,20 +70,8 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             report: Some(id),
             ..
         } => {
-            let id = ctx.store.resolve_id(&id)?;
-            let head = ctx.store.get(id)?;
-            let Some(revision) = ctx.store.revision(head.head)? else {
-                anyhow::bail!("report {id}: its current revision {} is missing", head.head);
-            };
-            let attachment = |sha: &str| ctx.store.attachment_path(sha);
-            let pdf = ReportPdf {
-                revision: &revision,
-                sites: &sites,
-                heads: head.heads,
-                attachment: &attachment,
-                generated_at: chrono::Utc::now(),
-            };
-            let written = write_atomically(&out, |w| terrain_export::pdf::write_report(w, &pdf))?;
+            let id = store.resolve_id(&id)?;
+            let written = terrain_export::report_pdf_file(store, id, &out)?;
             println!(
                 "Wrote report {id} ({} page(s)) to {}.",
                 written.pages,
@@ -109,16 +82,8 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             out, filter: args, ..
         } => {
             let filter = args.to_filter(ctx)?;
-            let selection = args.describe(&filter);
-            let pdf = SummaryPdf {
-                selection: &selection,
-                generated_at: chrono::Utc::now(),
-            };
-            let written = ctx.store.with_heads(&filter, |reports| {
-                write_atomically(&out, |w| {
-                    terrain_export::pdf::write_summary(w, reports, &pdf)
-                })
-            })??;
+            let selection = filter.describe(args.site.as_deref());
+            let written = terrain_export::summary_pdf_file(store, &filter, &selection, &out)?;
             println!(
                 "Wrote a summary of {} report(s) ({} page(s)) to {}.",
                 written.reports,

@@ -141,35 +141,6 @@ impl FilterArgs {
         }
         Ok(filter)
     }
-
-    /// The selection in words, as exports print it: "region Kayes, from 2026-01-01".
-    pub fn describe(&self, filter: &Filter) -> String {
-        let mut parts = Vec::new();
-        if let Some(q) = &self.query {
-            parts.push(format!("words \"{q}\""));
-        }
-        match (&filter.admin1, &filter.admin2) {
-            (Some(region), Some(cercle)) => parts.push(format!("cercle {cercle} ({region})")),
-            (Some(region), None) => parts.push(format!("region {region}")),
-            _ => {}
-        }
-        if let Some(e) = filter.event_type {
-            parts.push(format!("type {}", e.label()));
-        }
-        if let Some(s) = filter.status {
-            parts.push(format!("status {}", s.as_str()));
-        }
-        if let Some(d) = self.from {
-            parts.push(format!("from {d}"));
-        }
-        if let Some(d) = self.to {
-            parts.push(format!("to {d}"));
-        }
-        if let Some(site) = &self.site {
-            parts.push(format!("site {site}"));
-        }
-        parts.join(", ")
-    }
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {

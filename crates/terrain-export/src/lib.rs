@@ -10,10 +10,12 @@
 
 pub mod csv;
 mod file;
+mod from_store;
 pub mod geojson;
 pub mod pdf;
 
 pub use file::write_atomically;
+pub use from_store::{csv_file, geojson_file, report_pdf_file, site_names, summary_pdf_file};
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -22,6 +22,38 @@ pub struct Filter {
     pub site: Option<Uuid>,
 }
 
+impl Filter {
+    /// The selection in words, for the head of a summary ("region Kayes, from 2026-01-01");
+    /// empty for every report. `site` is the site as the user named it.
+    pub fn describe(&self, site: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(q) = &self.query {
+            parts.push(format!("words \"{q}\""));
+        }
+        match (&self.admin1, &self.admin2) {
+            (Some(region), Some(cercle)) => parts.push(format!("cercle {cercle} ({region})")),
+            (Some(region), None) => parts.push(format!("region {region}")),
+            _ => {}
+        }
+        if let Some(e) = self.event_type {
+            parts.push(format!("type {}", e.label()));
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status {}", s.as_str()));
+        }
+        if let Some(d) = self.from {
+            parts.push(format!("from {d}"));
+        }
+        if let Some(d) = self.to {
+            parts.push(format!("to {d}"));
+        }
+        if let Some(site) = site {
+            parts.push(format!("site {site}"));
+        }
+        parts.join(", ")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub limit: u32,

@@ -8,6 +8,10 @@ export type ExportRequest = { format: ExportFormat, path: string,
  */
 query: ListQuery, 
 /**
+ * PDF of this one report.
+ */
+report: string | null, 
+/**
  * CSV: add the HXL hashtag row.
  */
 hxl: boolean, 

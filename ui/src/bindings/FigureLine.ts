@@ -5,4 +5,8 @@ export type FigureLine = { kind: FigureKind,
 /**
  * "3–4, sources disagree"
  */
-text: string, conservative: number, };
+text: string, conservative: number, min: number, max: number, 
+/**
+ * The sources do not all give the same figure.
+ */
+disputed: boolean, };

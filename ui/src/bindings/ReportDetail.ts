@@ -6,7 +6,11 @@ import type { ReportRow } from "./ReportRow";
 import type { RevisionInfo } from "./RevisionInfo";
 import type { SyncBadge } from "./SyncBadge";
 
-export type ReportDetail = { report: Report, badge: SyncBadge, head: string, content_hash: string, figures: Array<FigureLine>, 
+export type ReportDetail = { report: Report, 
+/**
+ * "Industrial zone near Bafoulabé town, Bafoulabé, Kayes": no name twice.
+ */
+place: string, badge: SyncBadge, head: string, content_hash: string, figures: Array<FigureLine>, 
 /**
  * Oldest first.
  */

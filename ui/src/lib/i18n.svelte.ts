@@ -140,6 +140,8 @@ const en = {
   "export.bom": "Start with a byte-order mark (Excel)",
   "export.choose": "Choose…",
   "export.file": "File to write",
+  "export.one_report": "PDF of one report",
+  "export.pdf_summary": "PDF summary (totals and a table)",
   "export.run": "Export",
   "export.done": "Wrote {n} report(s) to {path}",
   "settings.title": "Settings",
@@ -154,6 +156,16 @@ const en = {
   "settings.data": "Data folder",
   "settings.data_help": "Set TERRAIN_DATA before starting Terrain to use another folder.",
   "settings.device_id": "Device id",
+  "figure.killed": "Killed",
+  "figure.injured": "Injured",
+  "figure.abducted": "Abducted",
+  "figure.missing": "Missing",
+  "figure.displaced": "Displaced",
+  "figure.attackers": "Attackers",
+  "figure.buildings_burned": "Buildings burned",
+  "figure.vehicles_destroyed": "Vehicles destroyed",
+  "figure.sites_attacked": "Sites attacked",
+  "figure.disputed": "sources disagree",
   "error.title": "Something went wrong",
 };
 
@@ -298,6 +310,8 @@ const fr: Record<Key, string> = {
   "export.bom": "Commencer par une marque d'ordre des octets (Excel)",
   "export.choose": "Choisir…",
   "export.file": "Fichier à écrire",
+  "export.one_report": "PDF d'un rapport",
+  "export.pdf_summary": "Synthèse PDF (totaux et tableau)",
   "export.run": "Exporter",
   "export.done": "{n} rapport(s) écrit(s) dans {path}",
   "settings.title": "Réglages",
@@ -312,6 +326,16 @@ const fr: Record<Key, string> = {
   "settings.data": "Dossier des données",
   "settings.data_help": "Définissez TERRAIN_DATA avant de lancer Terrain pour utiliser un autre dossier.",
   "settings.device_id": "Identifiant de l'appareil",
+  "figure.killed": "Tués",
+  "figure.injured": "Blessés",
+  "figure.abducted": "Enlevés",
+  "figure.missing": "Disparus",
+  "figure.displaced": "Déplacés",
+  "figure.attackers": "Assaillants",
+  "figure.buildings_burned": "Bâtiments incendiés",
+  "figure.vehicles_destroyed": "Véhicules détruits",
+  "figure.sites_attacked": "Sites attaqués",
+  "figure.disputed": "les sources divergent",
   "error.title": "Un problème est survenu",
 };
 
@@ -336,4 +360,15 @@ export function setLang(lang: Lang) {
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
   const text = dictionaries[i18n.lang][key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? `{${name}}`));
+}
+
+/** A figure kind's name ("abducted" → "Abducted" / "Enlevés"). */
+export function figureName(kind: string): string {
+  return t(`figure.${kind}` as Key);
+}
+
+/** "3–4, sources disagree" in the chosen language, from the core's summary. */
+export function figureText(f: { min: number; max: number; disputed: boolean }): string {
+  const span = f.min === f.max ? String(f.min) : `${f.min}\u2013${f.max}`;
+  return f.disputed ? `${span}, ${t("figure.disputed")}` : span;
 }

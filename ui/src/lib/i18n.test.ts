@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { i18n, t } from "./i18n.svelte";
+import { figureName, figureText, i18n, t } from "./i18n.svelte";
 
 describe("translations", () => {
   it("fills placeholders in both languages", () => {
@@ -8,5 +8,14 @@ describe("translations", () => {
     i18n.lang = "fr";
     expect(t("list.count", { n: 3 })).toBe("3 rapport(s)");
     expect(t("form.saved_at", { time: "10:02" })).toBe("Brouillon enregistré à 10:02");
+  });
+  it("says a disputed figure as the core does, in either language", () => {
+    i18n.lang = "en";
+    expect(figureText({ min: 3, max: 4, disputed: true })).toBe("3\u20134, sources disagree");
+    expect(figureText({ min: 150, max: 170, disputed: false })).toBe("150\u2013170");
+    expect(figureName("buildings_burned")).toBe("Buildings burned");
+    i18n.lang = "fr";
+    expect(figureText({ min: 3, max: 4, disputed: true })).toBe("3\u20134, les sources divergent");
+    expect(figureName("abducted")).toBe("Enlevés");
   });
 });

@@ -10,7 +10,7 @@ export type Route =
   | { name: "edit"; id: string | null }
   | { name: "sites" }
   | { name: "sync" }
-  | { name: "export" }
+  | { name: "export"; report?: { id: string; title: string } }
   | { name: "settings" };
 
 export function emptyQuery(): ListQuery {

@@ -1,0 +1,84 @@
+//! Exports straight from a device's store to a file, for the CLI and the desktop app alike:
+//! the store streams the selection, the writer formats it, the file appears only whole.
+
+use crate::pdf::{ReportPdf, SummaryPdf};
+use crate::{ExportError, Result, SiteNames, write_atomically};
+use chrono::Utc;
+use std::path::Path;
+use terrain_store::{Filter, Store};
+use uuid::Uuid;
+
+fn store_error(e: terrain_store::StoreError) -> ExportError {
+    ExportError::Source(e.to_string())
+}
+
+/// The registry's site names by id, so exports can say "Diawara lime plant".
+pub fn site_names(store: &Store) -> Result<SiteNames> {
+    Ok(store
+        .sites()
+        .map_err(store_error)?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
+/// The reports `filter` selects, as CSV. Returns the number of rows.
+pub fn csv_file(
+    store: &Store,
+    filter: &Filter,
+    options: crate::csv::CsvOptions,
+    out: &Path,
+) -> Result<u64> {
+    let sites = site_names(store)?;
+    store
+        .with_heads(filter, |reports| {
+            write_atomically(out, |w| crate::csv::write(w, reports, &sites, options))
+        })
+        .map_err(store_error)?
+}
+
+/// The reports `filter` selects that have coordinates, as GeoJSON points.
+pub fn geojson_file(store: &Store, filter: &Filter, out: &Path) -> Result<crate::geojson::Written> {
+    store
+        .with_heads(filter, |reports| {
+            write_atomically(out, |w| crate::geojson::write(w, reports))
+        })
+        .map_err(store_error)?
+}
+
+/// One report's current version as a PDF, with its photos from the store.
+pub fn report_pdf_file(store: &Store, id: Uuid, out: &Path) -> Result<crate::pdf::Written> {
+    let head = store.get(id).map_err(store_error)?;
+    let revision = store
+        .revision(head.head)
+        .map_err(store_error)?
+        .ok_or_else(|| ExportError::Damaged(head.head.to_string()))?;
+    let sites = site_names(store)?;
+    let attachment = |sha: &str| store.attachment_path(sha);
+    let pdf = ReportPdf {
+        revision: &revision,
+        sites: &sites,
+        heads: head.heads,
+        attachment: &attachment,
+        generated_at: Utc::now(),
+    };
+    write_atomically(out, |w| crate::pdf::write_report(w, &pdf))
+}
+
+/// A summary PDF of the reports `filter` selects; `selection` says which in words.
+pub fn summary_pdf_file(
+    store: &Store,
+    filter: &Filter,
+    selection: &str,
+    out: &Path,
+) -> Result<crate::pdf::Written> {
+    let pdf = SummaryPdf {
+        selection,
+        generated_at: Utc::now(),
+    };
+    store
+        .with_heads(filter, |reports| {
+            write_atomically(out, |w| crate::pdf::write_summary(w, reports, &pdf))
+        })
+        .map_err(store_error)?
+}
