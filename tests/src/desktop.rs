@@ -168,6 +168,36 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// A WebDriver session on the app `binary`: the window opens.
+    pub async fn open(&self, binary: &Path) -> fantoccini::Client {
+        let serde_json::Value::Object(caps) = serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": binary },
+        }) else {
+            unreachable!("a JSON object")
+        };
+        // tauri-driver listens before WebKitWebDriver behind it does: try for a few seconds.
+        let mut tries = 0;
+        loop {
+            let client = fantoccini::ClientBuilder::rustls()
+                .expect("TLS roots for the client")
+                .capabilities(caps.clone())
+                .connect(&self.url)
+                .await;
+            match client {
+                Ok(c) => return c,
+                Err(e) if tries < 40 => {
+                    tries += 1;
+                    eprintln!("waiting for the app window: {e}");
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                Err(e) => panic!("the app window did not open under tauri-driver: {e}"),
+            }
+        }
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         terminate(&mut self.child);

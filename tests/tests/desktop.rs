@@ -5,8 +5,8 @@
 //! WebKitWebDriver or the built app; under `CI=true` that is a failure.
 
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
+use fantoccini::{Client, Locator};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use terrain_protocol::Role;
@@ -136,34 +136,6 @@ fn screenshots_dir() -> PathBuf {
     dir.canonicalize().unwrap()
 }
 
-async fn open_app(driver: &Driver) -> Client {
-    let caps = json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_binary() },
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!()
-    };
-    // tauri-driver listens before WebKitWebDriver behind it does: try for a few seconds.
-    let mut tries = 0;
-    loop {
-        let client = ClientBuilder::rustls()
-            .expect("TLS roots for the client")
-            .capabilities(caps.clone())
-            .connect(&driver.url)
-            .await;
-        match client {
-            Ok(c) => return c,
-            Err(e) if tries < 40 => {
-                tries += 1;
-                eprintln!("waiting for the app window: {e}");
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-            Err(e) => panic!("the app window did not open under tauri-driver: {e}"),
-        }
-    }
-}
-
 /// The CSV read back by Python's csv module: header, HXL row, data rows.
 fn read_csv(path: &Path) -> Vec<Vec<String>> {
     let out = std::process::Command::new("python3")
@@ -217,7 +189,7 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
         &work.path().join("data"),
         &work.path().join("driver.log"),
     );
-    let c = open_app(&driver).await;
+    let c = driver.open(&app_binary()).await;
     let ui = Ui {
         c,
         x,
