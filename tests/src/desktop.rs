@@ -154,6 +154,7 @@ impl Driver {
             .env("XDG_CONFIG_HOME", data.join("xdg-config"))
             .env("XDG_CACHE_HOME", data.join("xdg-cache"))
             .env("LANG", "en_US.UTF-8")
+            .env("USER", "awa")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

@@ -318,6 +318,64 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
         "drafts stay on the device"
     );
 
+    // Two devices edit the place while apart: the app shows the conflict and the user keeps
+    // the other device's place, field by field.
+    let other = server.device("awa").await;
+    other.sync().await.unwrap();
+    let id = other
+        .store
+        .list(&Default::default(), terrain_store::Page::first(1))
+        .unwrap()[0]
+        .report
+        .id;
+    ui.click("#nav-reports").await;
+    ui.click("#reports tbody a.open").await;
+    ui.click("#edit").await;
+    ui.type_into("#where-place", "South gate of the lime plant")
+        .await;
+    ui.click("#save").await;
+    ui.wait_text("#view-place", "South gate of the lime plant")
+        .await;
+    ui.wait_text("#view-badge", "Synced").await;
+    let mut theirs = other.store.get(id).unwrap().report;
+    theirs.location.place = Some("North gate of the lime plant".into());
+    let today = chrono::Local::now().date_naive();
+    other
+        .store
+        .save(terrain_domain::check(theirs, today).unwrap(), "awa")
+        .unwrap();
+    other.sync().await.unwrap();
+    ui.click("#nav-sync").await;
+    ui.click("#sync-now").await;
+    ui.click("#nav-reports").await;
+    ui.wait_text("#reports tbody .badge", "Conflict").await;
+    ui.click("#reports tbody a.open").await;
+    ui.wait_text("#conflict-title", "Two versions disagree")
+        .await;
+    ui.wait_text(".conflict", "North gate of the lime plant")
+        .await;
+    ui.click("[id='take-theirs-where.place']").await;
+    ui.shot("conflict").await;
+    ui.click("#resolve").await;
+    ui.wait_gone("#conflict-title").await;
+    ui.wait_text("#view-place", "North gate of the lime plant")
+        .await;
+    ui.wait_text("#view-badge", "Synced").await;
+    other.sync().await.unwrap();
+    assert_eq!(
+        other
+            .store
+            .get(id)
+            .unwrap()
+            .report
+            .location
+            .place
+            .as_deref(),
+        Some("North gate of the lime plant"),
+        "the resolution reached the other device"
+    );
+    assert_eq!(server.state.store.heads(id).await.unwrap(), 1);
+
     // Export the list's selection to CSV with the HXL row.
     ui.click("#nav-export").await;
     let csv = work.path().join("kayes.csv");

@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "005_outbox_errors",
         include_str!("migrations/005_outbox_errors.sql"),
     ),
+    (
+        "006_pulled_sites",
+        include_str!("migrations/006_pulled_sites.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

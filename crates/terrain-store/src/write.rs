@@ -127,11 +127,19 @@ impl Store {
 
     fn check_sites(&self, tx: &Transaction, report: &Report) -> Result<()> {
         let mut problems = Vec::new();
+        // A site the report already names (it came from another device's registry) stays
+        // allowed; a new link must name a site of this registry.
         let mut stmt = tx
-            .prepare_cached("SELECT 1 FROM sites WHERE id = ?1")
+            .prepare_cached(
+                "SELECT 1 FROM sites WHERE id = ?1
+                 UNION ALL SELECT 1 FROM report_sites WHERE site_id = ?1 AND report_id = ?2",
+            )
             .map_err(self.sql())?;
         for (i, s) in report.sites.iter().enumerate() {
-            if !stmt.exists([s.site_id.to_string()]).map_err(self.sql())? {
+            let known = stmt
+                .exists([s.site_id.to_string(), report.id.to_string()])
+                .map_err(self.sql())?;
+            if !known {
                 problems.push(Problem {
                     field: format!("sites[{i}].site_id"),
                     message: format!("no site {} in the registry; add it first", s.site_id),

@@ -63,6 +63,61 @@ impl Feed {
     }
 }
 
+#[test]
+fn a_pulled_report_naming_a_site_this_device_lacks_still_applies() {
+    // Found by the desktop suite: the site registry is per device, and such a report used to
+    // fail its foreign key, stopping sync for good.
+    let (a, b) = (device(), device());
+    let site: terrain_domain::Site = serde_json::from_value(json!({
+        "name": "Diawara lime plant", "kind": "plant", "admin1": "Kayes"
+    }))
+    .unwrap();
+    let site = a.store.save_site(site).unwrap();
+    a.store
+        .save(
+            report(|v| v["sites"] = json!([{ "site_id": site.id }])),
+            "awa",
+        )
+        .unwrap();
+    let mut feed = Feed::default();
+    feed.push(&a);
+    let applied = feed.pull(&b);
+    assert_eq!(applied.received, 1);
+    assert!(b.store.site(site.id).unwrap().is_none());
+    let listed = b
+        .store
+        .list(&Default::default(), terrain_store::Page::first(5))
+        .unwrap();
+    assert_eq!(listed[0].report.sites[0].site_id, site.id);
+    // This device can edit the report and keep the link, but not link a site it lacks.
+    let id = listed[0].report.id;
+    b.store
+        .save(
+            report(|v| {
+                v["id"] = json!(id);
+                v["sites"] = json!([{ "site_id": site.id }]);
+                v["narrative"] = json!("Edited on B.");
+            }),
+            "musa",
+        )
+        .unwrap();
+    let stranger = Uuid::now_v7();
+    let err = b
+        .store
+        .save(
+            report(|v| {
+                v["id"] = json!(id);
+                v["sites"] = json!([{ "site_id": site.id }, { "site_id": stranger }]);
+            }),
+            "musa",
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("sites[1].site_id"), "{err}");
+    // Once the site reaches this registry, the report is found by it.
+    b.store.save_site(site.clone()).unwrap();
+    assert_eq!(b.store.reports_at_site(site.id).unwrap().len(), 1);
+}
+
 /// Device A wrote the seed report, sent it, and device B received it.
 fn two_devices_sharing_a_report() -> (Device, Device, Feed, Uuid) {
     let (a, b) = (device(), device());

@@ -372,3 +372,34 @@ export function figureText(f: { min: number; max: number; disputed: boolean }): 
   const span = f.min === f.max ? String(f.min) : `${f.min}\u2013${f.max}`;
   return f.disputed ? `${span}, ${t("figure.disputed")}` : span;
 }
+
+const fieldKeys: Record<string, Key> = {
+  title: "form.title",
+  "when.date": "form.date",
+  "when.time": "form.time",
+  "when.end_date": "form.end_date",
+  "when.precision": "form.precision",
+  "where.admin1": "form.region",
+  "where.admin2": "form.cercle",
+  "where.admin3": "form.commune",
+  "where.place": "form.place",
+  "where.coordinates": "form.latitude",
+  "where.geo_precision": "form.geo_precision",
+  "what.event_type": "form.event_type",
+  "what.sub_event_type": "form.sub_event_type",
+  "what.categories": "form.categories",
+  perpetrators: "form.perpetrators",
+  targets: "form.targets",
+  sites: "form.sites",
+  sources: "form.sources",
+  narrative: "form.narrative",
+  damage: "form.damage",
+  tags: "form.tags",
+  attachments: "form.attachments",
+};
+
+/** A field path of the record ("where.place", "figures.abducted") in the user's words. */
+export function fieldName(path: string): string {
+  if (path.startsWith("figures.")) return figureName(path.slice("figures.".length));
+  return fieldKeys[path] ? t(fieldKeys[path]) : path;
+}

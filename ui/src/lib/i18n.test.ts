@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figureName, figureText, i18n, t } from "./i18n.svelte";
+import { fieldName, figureName, figureText, i18n, t } from "./i18n.svelte";
 
 describe("translations", () => {
   it("fills placeholders in both languages", () => {
@@ -17,5 +17,11 @@ describe("translations", () => {
     i18n.lang = "fr";
     expect(figureText({ min: 3, max: 4, disputed: true })).toBe("3\u20134, les sources divergent");
     expect(figureName("abducted")).toBe("Enlevés");
+  });
+  it("names conflicting fields in words", () => {
+    i18n.lang = "en";
+    expect(fieldName("where.place")).toBe("Place as people name it");
+    expect(fieldName("figures.killed")).toBe("Killed");
+    expect(fieldName("(report)")).toBe("(report)");
   });
 });
