@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use terrain_domain::{
     EventType, FigureKind, Problem, Report, Revision, Status, When, check, parse_json, settle,
 };
-use terrain_store::{Filter, Listed, Page};
+use terrain_store::{Conflict, Filter, Listed, Page};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -278,7 +278,8 @@ impl App {
         })
     }
 
-    fn conflict(&self, id: Uuid) -> Result<Option<ConflictView>> {
+    /// The report's conflict, with this device's version first.
+    fn find_conflict(&self, id: Uuid) -> Result<Option<(Conflict, usize, usize)>> {
         let Some(c) = self
             .store
             .conflicts()?
@@ -288,22 +289,21 @@ impl App {
             return Ok(None);
         };
         let mine = self.store.device_id();
-        let ours = c
-            .heads
-            .iter()
-            .find(|h| h.device == mine)
-            .unwrap_or(&c.heads[0]);
-        let theirs = c
-            .heads
-            .iter()
-            .find(|h| h.id != ours.id)
-            .expect("a conflict has two heads");
-        Ok(Some(ConflictView {
-            fields: c.fields.clone(),
-            ours: ours.content.clone(),
-            ours_revision: self.revision_info(ours),
-            theirs: theirs.content.clone(),
-            theirs_revision: self.revision_info(theirs),
+        let ours = c.heads.iter().position(|h| h.device == mine).unwrap_or(0);
+        let theirs = usize::from(ours == 0);
+        Ok(Some((c, ours, theirs)))
+    }
+
+    fn conflict(&self, id: Uuid) -> Result<Option<ConflictView>> {
+        Ok(self.find_conflict(id)?.map(|(c, ours, theirs)| {
+            let (ours, theirs) = (&c.heads[ours], &c.heads[theirs]);
+            ConflictView {
+                fields: c.fields.clone(),
+                ours: ours.content.clone(),
+                ours_revision: self.revision_info(ours),
+                theirs: theirs.content.clone(),
+                theirs_revision: self.revision_info(theirs),
+            }
         }))
     }
 
@@ -336,21 +336,19 @@ impl App {
     /// Ends a conflict: each disputed field from this device's version, except those listed in
     /// `take_theirs`, which come from the server's; fields only one side changed merge as usual.
     pub fn resolve(&self, id: Uuid, take_theirs: &[String]) -> Result<SavedReport> {
-        let Some(c) = self.conflict(id)? else {
+        let Some((c, ours, theirs)) = self.find_conflict(id)? else {
             return Err(AppError::new(
                 ErrorCode::NotFound,
                 format!("report {id} has no conflict to resolve"),
             ));
         };
-        let base = self
-            .store
-            .conflicts()?
-            .into_iter()
-            .find(|x| x.report_id == id)
-            .and_then(|x| x.base)
-            .map(|b| b.content);
-        let merged = settle(base.as_ref(), &c.ours, &c.theirs, take_theirs)
-            .map_err(|e| AppError::new(ErrorCode::Invalid, e))?;
+        let merged = settle(
+            c.base.as_ref().map(|b| &b.content),
+            &c.heads[ours].content,
+            &c.heads[theirs].content,
+            take_theirs,
+        )
+        .map_err(|e| AppError::new(ErrorCode::Invalid, e))?;
         let saved = self
             .store
             .resolve(check(merged, today())?, &self.author()?)?;

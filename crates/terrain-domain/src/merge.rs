@@ -23,12 +23,8 @@ const NESTED: &[&str] = &["when", "where", "what", "figures"];
 /// Merges `ours` and `theirs`, both descended from `base`. Without a base (two versions made
 /// independently) every field that differs is a conflict, except lists, which unite.
 pub fn three_way(base: Option<&Report>, ours: &Report, theirs: &Report) -> Merge {
-    let to_map = |r: &Report| match serde_json::to_value(r).expect("reports serialise") {
-        Value::Object(m) => m,
-        _ => unreachable!("a report is an object"),
-    };
-    let base = base.map(to_map).unwrap_or_default();
-    let (ours_map, theirs_map) = (to_map(ours), to_map(theirs));
+    let base = base.map(as_map).unwrap_or_default();
+    let (ours_map, theirs_map) = (as_map(ours), as_map(theirs));
     let mut conflicts = Vec::new();
     let merged = merge_maps(&base, &ours_map, &theirs_map, "", 0, &mut conflicts);
     if !conflicts.is_empty() {
@@ -41,6 +37,13 @@ pub fn three_way(base: Option<&Report>, ours: &Report, theirs: &Report) -> Merge
     }
 }
 
+fn as_map(r: &Report) -> Map<String, Value> {
+    match serde_json::to_value(r).expect("reports serialise") {
+        Value::Object(m) => m,
+        _ => unreachable!("a report is an object"),
+    }
+}
+
 /// Merges like [`three_way`], settling each field both sides changed with the side a person
 /// chose: `ours`, unless the field's path is in `take_theirs`.
 pub fn settle(
@@ -49,12 +52,8 @@ pub fn settle(
     theirs: &Report,
     take_theirs: &[String],
 ) -> Result<Report, String> {
-    let to_map = |r: &Report| match serde_json::to_value(r).expect("reports serialise") {
-        Value::Object(m) => m,
-        _ => unreachable!("a report is an object"),
-    };
-    let base = base.map(to_map).unwrap_or_default();
-    let (ours_map, theirs_map) = (to_map(ours), to_map(theirs));
+    let base = base.map(as_map).unwrap_or_default();
+    let (ours_map, theirs_map) = (as_map(ours), as_map(theirs));
     let mut conflicts = Vec::new();
     let mut merged = merge_maps(&base, &ours_map, &theirs_map, "", 0, &mut conflicts);
     for path in take_theirs {
@@ -190,6 +189,35 @@ mod tests {
             said_on: None,
             note: None,
         }
+    }
+
+    #[test]
+    fn settling_takes_each_disputed_field_from_the_side_chosen_and_merges_the_rest() {
+        let base = seed();
+        let mut ours = base.clone();
+        ours.location.place = Some("South gate".into());
+        ours.damage = Some("Kilns burned".into());
+        ours.tags.push("ours".into());
+        let mut theirs = base.clone();
+        theirs.location.place = Some("North gate".into());
+        theirs.damage = None;
+        theirs.narrative = "Told by the other device.".into();
+        let fields = vec!["damage".to_string(), "where.place".to_string()];
+        assert_eq!(
+            three_way(Some(&base), &ours, &theirs),
+            Merge::Conflict(fields.clone())
+        );
+        let kept = settle(Some(&base), &ours, &theirs, &[]).unwrap();
+        assert_eq!(kept.location.place.as_deref(), Some("South gate"));
+        assert_eq!(kept.narrative, "Told by the other device.");
+        assert!(kept.tags.contains(&"ours".to_string()));
+        let taken = settle(Some(&base), &ours, &theirs, &fields).unwrap();
+        assert_eq!(taken.location.place.as_deref(), Some("North gate"));
+        assert_eq!(taken.damage, None, "taking an absent field removes it");
+        assert_eq!(
+            settle(Some(&base), &ours, &theirs, &["title".into()]),
+            Err("title: the versions do not disagree on this field".into())
+        );
     }
 
     #[test]
