@@ -180,13 +180,7 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
         println!("! {} conflicting versions wait to be resolved", l.heads);
     }
     let w = &r.when;
-    let mut when = w.date.to_string();
-    if let Some(t) = w.time {
-        when.push_str(&format!(" {}", t.format("%H:%M")));
-    }
-    if let Some(end) = w.end_date {
-        when.push_str(&format!(" to {end}"));
-    }
+    let when = w.line();
     println!("\nWhen:   {when} (precision: {})", words(&w.precision));
     println!("Where:  {}", r.place_line());
     if let Some(c) = r.location.coordinates {

@@ -102,6 +102,20 @@ pub struct When {
     pub utc_offset_minutes: i16,
 }
 
+impl When {
+    /// The date as one line: "2026-11-18 14:05 to 2026-11-20".
+    pub fn line(&self) -> String {
+        let mut line = self.date.to_string();
+        if let Some(t) = self.time {
+            line.push_str(&t.format(" %H:%M").to_string());
+        }
+        if let Some(end) = self.end_date {
+            line.push_str(&format!(" to {end}"));
+        }
+        line
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]

@@ -166,13 +166,7 @@ fn field(pages: &mut Pages, label: &str, value: &str) {
 fn when_where_what(pages: &mut Pages, r: &Report) {
     heading(pages, "When");
     let w = &r.when;
-    let mut when = w.date.to_string();
-    if let Some(t) = w.time {
-        when.push_str(&format!(" {}", t.format("%H:%M")));
-    }
-    if let Some(end) = w.end_date {
-        when.push_str(&format!(" to {end}"));
-    }
+    let when = w.line();
     field(pages, "Date", &when);
     field(pages, "Precision", &words(&w.precision));
     let offset = w.utc_offset_minutes;
