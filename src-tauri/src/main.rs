@@ -11,6 +11,12 @@ use tauri::Emitter;
 use terrain_app::App;
 
 fn main() {
+    // Without a GPU (old field laptops, software GL) WebKit's compositing costs about 100 MB in
+    // the web view for nothing this app draws: off unless the user chose otherwise.
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // SAFETY: first thing in main, before any thread exists.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
+    }
     let dir = std::env::var_os("TERRAIN_DATA")
         .map(Into::into)
         .or_else(terrain_store::default_dir)
