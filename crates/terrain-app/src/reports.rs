@@ -233,7 +233,7 @@ impl App {
                 time: None,
                 end_date: None,
                 precision: Default::default(),
-                utc_offset_minutes: chrono::Local::now().offset().local_minus_utc() as i16 / 60,
+                utc_offset_minutes: offset_minutes(chrono::Local::now().offset().local_minus_utc()),
             },
             location: Default::default(),
             what: Default::default(),
@@ -362,6 +362,11 @@ impl App {
     }
 }
 
+/// The device's offset from UTC in minutes (UTC+10 is 36,000 s: divide before narrowing).
+fn offset_minutes(seconds: i32) -> i16 {
+    (seconds / 60) as i16
+}
+
 /// The UI's JSON through the same reader as files, so structural errors name their field path.
 fn parse(value: &serde_json::Value) -> Result<Report> {
     let text = serde_json::to_string(value).expect("JSON values serialise");
@@ -375,4 +380,14 @@ fn parse(value: &serde_json::Value) -> Result<Report> {
         ));
     }
     Ok(parse_json(&text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn offsets_beyond_nine_hours_stay_right() {
+        assert_eq!(super::offset_minutes(36_000), 600);
+        assert_eq!(super::offset_minutes(-36_000), -600);
+        assert_eq!(super::offset_minutes(0), 0);
+    }
 }
