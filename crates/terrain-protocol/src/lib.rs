@@ -28,6 +28,12 @@ pub mod limits {
     pub const BLOB_BYTES: u64 = 200 * 1024 * 1024;
     /// Revisions in one pull page.
     pub const PULL_PAGE: usize = 1_000;
+    /// Audit events in one answer.
+    pub const AUDIT_PAGE: usize = 1_000;
+    /// Failed sign-ins for one user name within [`LOCKOUT_MINUTES`] that lock it out...
+    pub const LOCKOUT_FAILURES: usize = 5;
+    /// ...for this many minutes after the last of them.
+    pub const LOCKOUT_MINUTES: i64 = 15;
 }
 
 /// POST /v1/sessions
@@ -138,6 +144,27 @@ pub struct Verified {
     pub verified_at: String,
 }
 
+/// One audit log entry, as GET /v1/audit answers it (administrators only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Who acted (the name tried, for a failed sign-in); absent for the server's command line.
+    #[serde(default)]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub device: Option<String>,
+    /// sign_in, sign_in_failed, locked_out, push, verify, user_add, token_revoke
+    pub action: String,
+    pub detail: String,
+}
+
+/// GET /v1/audit?since=RFC3339&user=NAME&limit=N: oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEntry>,
+}
+
 /// Every error answer's body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -158,6 +185,10 @@ pub mod codes {
     pub const UNAUTHENTICATED: &str = "unauthenticated";
     pub const TOKEN_REVOKED: &str = "token_revoked";
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// Too many failed sign-ins for this user name: refused for a while (HTTP 429).
+    pub const LOCKED_OUT: &str = "locked_out";
+    /// A query parameter is not what the endpoint reads.
+    pub const INVALID_QUERY: &str = "invalid_query";
     pub const FORBIDDEN: &str = "forbidden";
     pub const REGION_FORBIDDEN: &str = "region_forbidden";
     pub const MALFORMED_JSON: &str = "malformed_json";

@@ -438,6 +438,70 @@ impl ServerStore for PgStore {
             .map(|_| ())
             .map_err(backend)
     }
+
+    async fn audit_append(&self, event: &AuditEvent) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO audit (at, actor, device, action, detail) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &event.at,
+                    &event.actor,
+                    &event.device,
+                    &event.action,
+                    &event.detail,
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        let limit = query.limit as i64;
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at, actor, device, action, detail FROM audit
+                  WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::text IS NULL OR actor = $2)
+                  ORDER BY at, id LIMIT $3",
+                &[&query.since, &query.user, &limit],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEvent {
+                at: r.get(0),
+                actor: r.get(1),
+                device: r.get(2),
+                action: r.get(3),
+                detail: r.get(4),
+            })
+            .collect())
+    }
+
+    async fn sign_in_failures(
+        &self,
+        user: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at FROM audit
+                  WHERE actor = $1 AND action = $2 AND at >= $3
+                    AND at > coalesce((SELECT max(at) FROM audit WHERE actor = $1 AND action = $4),
+                                      '-infinity'::timestamptz)
+                  ORDER BY at, id",
+                &[&user, &actions::SIGN_IN_FAILED, &since, &actions::SIGN_IN],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
 }
 
 /// Drops a schema and everything in it (test clean-up).

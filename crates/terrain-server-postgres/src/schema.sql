@@ -43,3 +43,21 @@ CREATE TABLE IF NOT EXISTS blobs (
     data     BYTEA NOT NULL,
     complete BOOLEAN NOT NULL DEFAULT FALSE
 );
+-- The audit log: append-only. Rows go in; a trigger refuses every UPDATE, DELETE and TRUNCATE.
+CREATE TABLE IF NOT EXISTS audit (
+    id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at     TIMESTAMPTZ NOT NULL,
+    actor  TEXT,
+    device TEXT,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_actor ON audit (actor, at);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+CREATE OR REPLACE FUNCTION audit_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END
+$$;
+CREATE OR REPLACE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use terrain_server_postgres::{PgStore, drop_schema};
+use terrain_server_store::{AuditEvent, ServerStore, actions};
 
 fn url() -> String {
     std::env::var("TERRAIN_TEST_PG")
@@ -24,5 +25,58 @@ async fn the_postgres_engine_passes_the_conformance_suite() {
         Err(e) => panic!("PostgreSQL is required in CI: {e}"),
     };
     terrain_server_store::conformance::run(Arc::new(store)).await;
+    drop_schema(&url(), &schema).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_refuses_update_delete_and_truncate_in_sql() {
+    let schema = format!("audit_{}", uuid::Uuid::now_v7().simple());
+    let store = match PgStore::connect(&url(), &schema).await {
+        Ok(store) => store,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!(
+                "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
+                url()
+            );
+            return;
+        }
+        Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+    };
+    store
+        .audit_append(&AuditEvent {
+            at: chrono::Utc::now(),
+            actor: Some("awa".into()),
+            device: None,
+            action: actions::SIGN_IN_FAILED.into(),
+            detail: "wrong password".into(),
+        })
+        .await
+        .unwrap();
+    // Behind the store's back, on a connection of its own: still refused.
+    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    for sql in [
+        "UPDATE {s}.audit SET actor = 'someone else'",
+        "DELETE FROM {s}.audit",
+        "TRUNCATE {s}.audit",
+    ] {
+        let sql = sql.replace("{s}", &schema);
+        let err = client.batch_execute(&sql).await.unwrap_err();
+        let text = format!("{err:?}");
+        assert!(text.contains("append-only"), "{sql}: {text}");
+    }
+    let row = client
+        .query_one(
+            &format!("SELECT count(*), max(actor) FROM {schema}.audit"),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, String>(1)),
+        (1, "awa".into())
+    );
     drop_schema(&url(), &schema).await.unwrap();
 }

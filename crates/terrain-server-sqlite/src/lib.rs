@@ -19,6 +19,17 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Audit times as text that sorts in time order: UTC, microseconds, `Z`.
+fn audit_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_time(at: &str) -> Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(at)
+        .map_err(backend)?
+        .with_timezone(&Utc))
+}
+
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore> {
         if let Some(dir) = path.parent() {
@@ -392,6 +403,78 @@ impl ServerStore for SqliteStore {
                 "DELETE FROM blobs WHERE sha256 = ?1"
             };
             c.execute(sql, [sha]).map(|_| ()).map_err(backend)
+        })
+        .await
+    }
+
+    async fn audit_append(&self, event: &AuditEvent) -> Result<()> {
+        let e = event.clone();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO audit (at, actor, device, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![audit_time(e.at), e.actor, e.device, e.action, e.detail],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        let q = query.clone();
+        self.call(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT at, actor, device, action, detail FROM audit
+                      WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR actor = ?2)
+                      ORDER BY at, id LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows: Vec<(String, Option<String>, Option<String>, String, String)> = stmt
+                .query_map(
+                    params![q.since.map(audit_time), q.user, q.limit as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .and_then(|rows| rows.collect())
+                .map_err(backend)?;
+            rows.into_iter()
+                .map(|(at, actor, device, action, detail)| {
+                    Ok(AuditEvent {
+                        at: parse_time(&at)?,
+                        actor,
+                        device,
+                        action,
+                        detail,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn sign_in_failures(
+        &self,
+        user: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        let user = user.to_string();
+        self.call(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT at FROM audit
+                      WHERE actor = ?1 AND action = ?2 AND at >= ?3
+                        AND at > coalesce((SELECT max(at) FROM audit WHERE actor = ?1 AND action = ?4), '')
+                      ORDER BY at, id",
+                )
+                .map_err(backend)?;
+            let rows: Vec<String> = stmt
+                .query_map(
+                    params![user, actions::SIGN_IN_FAILED, audit_time(since), actions::SIGN_IN],
+                    |r| r.get(0),
+                )
+                .and_then(|rows| rows.collect())
+                .map_err(backend)?;
+            rows.iter().map(|at| parse_time(at)).collect()
         })
         .await
     }

@@ -36,3 +36,19 @@ CREATE TABLE IF NOT EXISTS blobs (
     data     BLOB NOT NULL,
     complete INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+-- The audit log: append-only, like the device store's revisions. Times are UTC RFC 3339 with
+-- microseconds and a Z, so they sort as text.
+CREATE TABLE IF NOT EXISTS audit (
+    id     INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    actor  TEXT,
+    device TEXT,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS audit_by_actor ON audit (actor, at);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+CREATE TRIGGER IF NOT EXISTS audit_is_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_is_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

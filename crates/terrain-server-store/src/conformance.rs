@@ -37,7 +37,143 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     pull_pages_in_feed_order_by_region(&*store).await;
     blobs_resume_from_their_offset(&*store).await;
     verification_is_recorded(&*store).await;
+    audit_log_appends_and_answers_queries(&*store).await;
+    sign_in_failures_count_from_the_last_success(&*store).await;
     concurrent_pushes_never_let_the_feed_skip(store).await;
+}
+
+fn event(at: chrono::DateTime<Utc>, actor: Option<&str>, action: &str, detail: &str) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: actor.map(str::to_string),
+        device: actor.map(|a| format!("{a}'s laptop")),
+        action: action.into(),
+        detail: detail.into(),
+    }
+}
+
+/// A whole second, so every engine keeps the time exactly.
+fn second(offset: i64) -> chrono::DateTime<Utc> {
+    chrono::DateTime::from_timestamp(1_800_000_000 + offset, 0).unwrap()
+}
+
+async fn audit_log_appends_and_answers_queries(store: &dyn ServerStore) {
+    let all = |limit| AuditQuery {
+        limit,
+        ..AuditQuery::default()
+    };
+    assert!(store.audit(&all(100)).await.unwrap().is_empty());
+    // Appended out of time order on purpose: answers come oldest first.
+    let events = [
+        event(second(20), Some("awa"), actions::PUSH, "3 revisions"),
+        event(second(10), Some("awa"), actions::SIGN_IN, "signed in"),
+        event(second(30), Some("fanta"), actions::VERIFY, "report x"),
+        event(second(40), None, actions::USER_ADD, "oumar (reviewer)"),
+    ];
+    for e in &events {
+        store.audit_append(e).await.unwrap();
+    }
+    let got = store.audit(&all(100)).await.unwrap();
+    assert_eq!(
+        got,
+        vec![
+            events[1].clone(),
+            events[0].clone(),
+            events[2].clone(),
+            events[3].clone()
+        ]
+    );
+    assert_eq!(got[3].actor, None, "the command line acts as nobody");
+    assert_eq!(store.audit(&all(2)).await.unwrap(), got[..2].to_vec());
+    let awa = store
+        .audit(&AuditQuery {
+            user: Some("awa".into()),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(awa, vec![events[1].clone(), events[0].clone()]);
+    let since = store
+        .audit(&AuditQuery {
+            since: Some(second(20)),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(since, got[1..].to_vec(), "since is inclusive");
+    let both = store
+        .audit(&AuditQuery {
+            since: Some(second(15)),
+            user: Some("fanta".into()),
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert_eq!(both, vec![events[2].clone()]);
+    // Microseconds survive the round trip.
+    let fine = event(
+        second(50) + chrono::Duration::microseconds(123_456),
+        Some("awa"),
+        actions::PUSH,
+        "1 revision",
+    );
+    store.audit_append(&fine).await.unwrap();
+    assert_eq!(
+        store
+            .audit(&AuditQuery {
+                since: Some(second(50)),
+                limit: 100,
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap(),
+        vec![fine]
+    );
+}
+
+async fn sign_in_failures_count_from_the_last_success(store: &dyn ServerStore) {
+    let fail = |t, who: &str| {
+        event(
+            second(t),
+            Some(who),
+            actions::SIGN_IN_FAILED,
+            "wrong password",
+        )
+    };
+    for t in [100, 101] {
+        store.audit_append(&fail(t, "kadi")).await.unwrap();
+    }
+    store
+        .audit_append(&event(
+            second(102),
+            Some("kadi"),
+            actions::SIGN_IN,
+            "signed in",
+        ))
+        .await
+        .unwrap();
+    for t in [103, 104, 105] {
+        store.audit_append(&fail(t, "kadi")).await.unwrap();
+    }
+    store.audit_append(&fail(104, "someone")).await.unwrap();
+    assert_eq!(
+        store.sign_in_failures("kadi", second(0)).await.unwrap(),
+        vec![second(103), second(104), second(105)],
+        "only failures after the last success count"
+    );
+    assert_eq!(
+        store.sign_in_failures("kadi", second(104)).await.unwrap(),
+        vec![second(104), second(105)]
+    );
+    assert_eq!(
+        store
+            .sign_in_failures("nobody-at-all", second(0))
+            .await
+            .unwrap(),
+        Vec::<chrono::DateTime<Utc>>::new()
+    );
 }
 
 async fn users_and_devices(store: &dyn ServerStore) {

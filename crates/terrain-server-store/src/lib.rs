@@ -94,6 +94,40 @@ pub enum BlobState {
     Complete { size: u64 },
 }
 
+/// What the audit log records; the names are what is stored and shown.
+pub mod actions {
+    pub const SIGN_IN: &str = "sign_in";
+    pub const SIGN_IN_FAILED: &str = "sign_in_failed";
+    pub const LOCKED_OUT: &str = "locked_out";
+    pub const PUSH: &str = "push";
+    pub const VERIFY: &str = "verify";
+    pub const USER_ADD: &str = "user_add";
+    pub const TOKEN_REVOKE: &str = "token_revoke";
+}
+
+/// One entry of the append-only audit log. Never carries a password or a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// When, UTC (kept to the microsecond).
+    pub at: DateTime<Utc>,
+    /// The user acting (or the name tried, for a failed sign-in); None for the admin CLI.
+    pub actor: Option<String>,
+    pub device: Option<String>,
+    /// One of [`actions`].
+    pub action: String,
+    /// A short detail: a count, a report id, the user concerned.
+    pub detail: String,
+}
+
+/// Which audit events to read: those at or after `since`, of `user` (as actor), at most `limit`,
+/// oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub since: Option<DateTime<Utc>>,
+    pub user: Option<String>,
+    pub limit: usize,
+}
+
 #[async_trait]
 pub trait ServerStore: Send + Sync + 'static {
     /// Ok when the storage answers.
@@ -138,4 +172,17 @@ pub trait ServerStore: Send + Sync + 'static {
     async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
     /// Marks a blob whole (its hash checked), or forgets it.
     async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()>;
+
+    /// Appends an event to the audit log. There is no way to change or remove one: the
+    /// engines refuse UPDATE and DELETE on the table itself.
+    async fn audit_append(&self, event: &AuditEvent) -> Result<()>;
+    /// Audit events matching the query, oldest first.
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>>;
+    /// When `user`'s failed sign-ins happened at or after `since` and after their last
+    /// successful sign-in, oldest first (the lockout counts these).
+    async fn sign_in_failures(
+        &self,
+        user: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>>;
 }

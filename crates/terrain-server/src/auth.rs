@@ -9,9 +9,10 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use terrain_protocol::codes;
-use terrain_server_store::Device;
+use terrain_protocol::{codes, limits};
+use terrain_server_store::{Device, ServerStore};
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes): memory-hard, ~50 ms here.
 pub fn hash_password(password: &str) -> String {
@@ -42,6 +43,34 @@ pub fn new_token() -> String {
 /// What the server keeps of a token: a stolen database yields no usable token.
 pub fn token_hash(token: &str) -> String {
     terrain_domain::sha256_hex(token.as_bytes())
+}
+
+/// When a user name's sign-in lockout ends, from its failed sign-ins (oldest first, none before
+/// the last success): any [`limits::LOCKOUT_FAILURES`] of them within
+/// [`limits::LOCKOUT_MINUTES`] lock the name for as long again after the last of them.
+/// None: not locked at `now`.
+pub fn lockout_end(failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let window = Duration::minutes(limits::LOCKOUT_MINUTES);
+    let n = limits::LOCKOUT_FAILURES;
+    failures
+        .windows(n)
+        .filter(|w| w[n - 1] - w[0] <= window)
+        .map(|w| w[n - 1] + window)
+        .filter(|end| *end > now)
+        .max()
+}
+
+/// Whether `user` (a name as tried; it need not exist) is locked out now, and until when.
+/// Counted from the audit log, so every server process on one database agrees.
+pub async fn locked_until(
+    store: &dyn ServerStore,
+    user: &str,
+    now: DateTime<Utc>,
+) -> terrain_server_store::Result<Option<DateTime<Utc>>> {
+    // A lockout still running began with a failure at most two windows ago.
+    let since = now - Duration::minutes(2 * limits::LOCKOUT_MINUTES);
+    let failures = store.sign_in_failures(user, since).await?;
+    Ok(lockout_end(&failures, now))
 }
 
 /// The signed-in device making the request.
@@ -77,5 +106,32 @@ impl FromRequestParts<AppState> for Authed {
             ));
         }
         Ok(Authed(device))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(minute)
+    }
+
+    #[test]
+    fn five_failures_within_fifteen_minutes_lock_for_fifteen_more() {
+        let five = [at(0), at(1), at(2), at(3), at(4)];
+        assert_eq!(lockout_end(&five[..4], at(5)), None, "four are not enough");
+        assert_eq!(lockout_end(&five, at(5)), Some(at(19)));
+        assert_eq!(lockout_end(&five, at(18)), Some(at(19)));
+        assert_eq!(lockout_end(&five, at(19)), None, "over after 15 minutes");
+    }
+
+    #[test]
+    fn failures_spread_wider_than_the_window_do_not_lock() {
+        let spread = [at(0), at(4), at(8), at(12), at(16)];
+        assert_eq!(lockout_end(&spread, at(17)), None);
+        // The fifth within 15 minutes of the first locks from the fifth, not the first.
+        let late = [at(0), at(1), at(2), at(3), at(15)];
+        assert_eq!(lockout_end(&late, at(20)), Some(at(30)));
     }
 }

@@ -44,6 +44,18 @@ enum Command {
     /// Device tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the audit log, oldest first: sign-ins, lockouts, pushes, verifications, admin tasks
+    Audit {
+        /// Only this user's events
+        #[arg(long)]
+        user: Option<String>,
+        /// Only events at or after this time (RFC 3339, e.g. 2026-11-25T08:00:00Z)
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many events
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,7 +200,36 @@ pub async fn main() -> Result<()> {
                 .store
                 .revoke(&user, device.as_deref(), chrono::Utc::now())
                 .await?;
+            let which = device.map_or("all devices".to_string(), |d| format!("device {d}"));
+            state
+                .audit(
+                    None,
+                    None,
+                    terrain_server_store::actions::TOKEN_REVOKE,
+                    format!("{n} token(s) of {user} revoked ({which})"),
+                )
+                .await?;
             println!("{n} device token(s) of {user} revoked.");
+        }
+        Command::Audit { user, since, limit } => {
+            let since = since
+                .map(|s| {
+                    chrono::DateTime::parse_from_rfc3339(&s)
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .with_context(|| format!("--since: {s:?} is not an RFC 3339 time"))
+                })
+                .transpose()?;
+            let events = state
+                .store
+                .audit(&terrain_server_store::AuditQuery {
+                    since,
+                    user,
+                    limit: limit.max(1),
+                })
+                .await?;
+            for line in events.iter().map(audit_line) {
+                println!("{line}");
+            }
         }
     }
     Ok(())
@@ -200,4 +241,18 @@ fn rpassword_prompt(name: &str) -> Result<String> {
         .with_prompt(format!("Password for {name}"))
         .with_confirmation("Once more", "the two passwords differ")
         .interact()?)
+}
+
+/// One audit event as a line: time, action, who, from which device, detail.
+pub fn audit_line(e: &terrain_server_store::AuditEvent) -> String {
+    format!(
+        "{}  {:<14}  {}  {}  {}",
+        e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        e.action,
+        e.actor.as_deref().unwrap_or("-"),
+        e.device
+            .as_deref()
+            .map_or("-".to_string(), |d| format!("[{d}]")),
+        e.detail
+    )
 }

@@ -1,7 +1,7 @@
 //! HTTP handlers: each parses, checks who may do what, calls the store, maps the answer.
 
 use crate::AppState;
-use crate::auth::{Authed, hash_password, new_token, password_matches, token_hash};
+use crate::auth::{Authed, hash_password, locked_until, new_token, password_matches, token_hash};
 use crate::error::{AppError, Result};
 use axum::Json;
 use axum::body::Bytes;
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use terrain_domain::{Status, check};
 use terrain_protocol::*;
-use terrain_server_store::{BlobState, Device, Incoming, Outcome, StoreError};
+use terrain_server_store::{AuditQuery, BlobState, Device, Incoming, Outcome, StoreError, actions};
 use uuid::Uuid;
 
 /// Reads a JSON body, mapping each way it can be wrong to its error code.
@@ -69,6 +69,30 @@ pub async fn sign_in(
     bytes: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<Session>> {
     let req: SignIn = body(bytes)?;
+    // The name as tried is what failures are counted and logged by, whether it exists or not.
+    let name: String = req.user.chars().take(100).collect();
+    let device_name: String = req.device_name.chars().take(100).collect();
+    let now = Utc::now();
+    if let Some(until) = locked_until(&*state.store, &name, now).await? {
+        state
+            .audit(
+                Some(&name),
+                Some(&device_name),
+                actions::LOCKED_OUT,
+                format!("refused until {}", until.format("%Y-%m-%d %H:%M:%S UTC")),
+            )
+            .await?;
+        tracing::warn!(user = %name, "sign-in refused: locked out");
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::LOCKED_OUT,
+            format!(
+                "too many failed sign-ins for {name}; try again after {} UTC",
+                until.format("%H:%M")
+            ),
+        )
+        .with_header("retry-after", (until - now).num_seconds().max(1)));
+    }
     let found = state.store.user(&req.user).await?;
     let password = req.password.clone();
     // Verify even for an unknown user, so timing does not tell which names exist.
@@ -79,8 +103,22 @@ pub async fn sign_in(
     let ok = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
         .await
         .unwrap_or(false);
+    let known = found.is_some();
     let Some((user, _)) = found.filter(|_| ok) else {
-        tracing::info!(user = %req.user, "sign-in refused");
+        let why = if known {
+            "wrong password"
+        } else {
+            "no such user"
+        };
+        state
+            .audit(
+                Some(&name),
+                Some(&device_name),
+                actions::SIGN_IN_FAILED,
+                why,
+            )
+            .await?;
+        tracing::info!(user = %name, "sign-in refused");
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
             codes::BAD_CREDENTIALS,
@@ -88,10 +126,17 @@ pub async fn sign_in(
         ));
     };
     let token = new_token();
-    let device_name: String = req.device_name.chars().take(100).collect();
     state
         .store
         .add_device(&user.name, &device_name, &token_hash(&token), Utc::now())
+        .await?;
+    state
+        .audit(
+            Some(&user.name),
+            Some(&device_name),
+            actions::SIGN_IN,
+            format!("new device token ({})", user.role.as_str()),
+        )
         .await?;
     tracing::info!(user = %user.name, device = %device_name, "device signed in");
     Ok(Json(Session {
@@ -198,6 +243,25 @@ pub async fn push(
             })
         })
         .collect();
+    let stored = results
+        .iter()
+        .filter(|r| matches!(r.status, PushStatus::Stored | PushStatus::Conflict))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| r.status == PushStatus::Rejected)
+        .count();
+    state
+        .audit(
+            Some(&device.user.name),
+            Some(&device.name),
+            actions::PUSH,
+            format!(
+                "{} revisions: {stored} stored, {refused} refused",
+                results.len()
+            ),
+        )
+        .await?;
     tracing::info!(user = %device.user.name, device = %device.name, count = results.len(), "push");
     Ok(Json(PushAnswer { results }))
 }
@@ -365,11 +429,77 @@ pub async fn verify(
     }
     let at = Utc::now();
     state.store.verify(report, &device.user.name, at).await?;
+    state
+        .audit(
+            Some(&device.user.name),
+            Some(&device.name),
+            actions::VERIFY,
+            format!("report {report}"),
+        )
+        .await?;
     tracing::info!(user = %device.user.name, %report, "report verified");
     Ok(Json(Verified {
         report_id: report,
         verified_by: device.user.name,
         verified_at: at.to_rfc3339(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    since: Option<String>,
+    user: Option<String>,
+    limit: Option<String>,
+}
+
+/// The audit log, oldest first, for administrators only.
+pub async fn audit(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    Query(q): Query<AuditParams>,
+) -> Result<Json<AuditPage>> {
+    if device.user.role != Role::Admin {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            codes::FORBIDDEN,
+            "only administrators read the audit log",
+        ));
+    }
+    let invalid = |what: String| AppError::new(StatusCode::BAD_REQUEST, codes::INVALID_QUERY, what);
+    let since = q
+        .since
+        .map(|s| {
+            chrono::DateTime::parse_from_rfc3339(&s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| invalid(format!("since={s:?} is not an RFC 3339 time")))
+        })
+        .transpose()?;
+    let limit = match q.limit {
+        None => 100,
+        Some(l) => l
+            .parse::<usize>()
+            .map_err(|_| invalid(format!("limit={l:?} is not a number")))?,
+    }
+    .clamp(1, limits::AUDIT_PAGE);
+    let events = state
+        .store
+        .audit(&AuditQuery {
+            since,
+            user: q.user,
+            limit,
+        })
+        .await?;
+    Ok(Json(AuditPage {
+        events: events
+            .into_iter()
+            .map(|e| AuditEntry {
+                at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                actor: e.actor,
+                device: e.device,
+                action: e.action,
+                detail: e.detail,
+            })
+            .collect(),
     }))
 }
 
@@ -389,5 +519,18 @@ pub async fn add_user(
         regions,
     };
     state.store.put_user(&user, &hash).await?;
+    let regions = if user.regions.is_empty() {
+        "all regions".to_string()
+    } else {
+        user.regions.join(", ")
+    };
+    state
+        .audit(
+            None,
+            None,
+            actions::USER_ADD,
+            format!("{name} saved as {} ({regions})", role.as_str()),
+        )
+        .await?;
     Ok(())
 }

@@ -46,6 +46,28 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Appends an event to the audit log, stamped now. Callers pass names and counts only:
+    /// never a password or a token.
+    pub async fn audit(
+        &self,
+        actor: Option<&str>,
+        device: Option<&str>,
+        action: &str,
+        detail: impl Into<String>,
+    ) -> terrain_server_store::Result<()> {
+        self.store
+            .audit_append(&terrain_server_store::AuditEvent {
+                at: chrono::Utc::now(),
+                actor: actor.map(str::to_string),
+                device: device.map(str::to_string),
+                action: action.to_string(),
+                detail: detail.into(),
+            })
+            .await
+    }
+}
+
 /// Opens the storage a URL names: `sqlite:PATH` or `postgres://...` (tables in `pg_schema`).
 pub async fn open_store(url: &str, pg_schema: &str) -> anyhow::Result<Arc<dyn ServerStore>> {
     if let Some(path) = url.strip_prefix("sqlite:") {
@@ -98,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(handlers::push))
         .route("/v1/pull", get(handlers::pull))
         .route("/v1/reports/{id}/verify", post(handlers::verify))
+        .route("/v1/audit", get(handlers::audit))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
         .merge(blobs)
         .layer(middleware::from_fn(require_protocol));

@@ -41,7 +41,11 @@ pub const ROUTES: &[Route] = &[
         "Sign in once; the answer carries this device's token",
         Some("SignIn"),
         &[200],
-        &[codes::BAD_CREDENTIALS, codes::MALFORMED_JSON],
+        &[
+            codes::BAD_CREDENTIALS,
+            codes::LOCKED_OUT,
+            codes::MALFORMED_JSON,
+        ],
     ),
     route(
         "post",
@@ -92,6 +96,19 @@ pub const ROUTES: &[Route] = &[
         None,
         &[200],
         &[codes::FORBIDDEN, codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+    ),
+    route(
+        "get",
+        "/v1/audit",
+        "The audit log, oldest first; ?since=RFC3339&user=NAME&limit=N (administrators)",
+        None,
+        &[200],
+        &[
+            codes::UNAUTHENTICATED,
+            codes::TOKEN_REVOKED,
+            codes::FORBIDDEN,
+            codes::INVALID_QUERY,
+        ],
     ),
 ];
 

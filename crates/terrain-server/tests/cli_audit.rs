@@ -1,0 +1,73 @@
+//! The administrator's commands leave audit events, and `terrain-server audit` prints them.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run(db: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terrain-server"))
+        .args(["--db", db])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        writeln!(child.stdin.take().unwrap(), "{input}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{args:?} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn user_add_and_token_revoke_are_audited_and_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    let password = "kayes-secret-passphrase-42";
+    run(
+        &db,
+        &[
+            "user",
+            "add",
+            "awa",
+            "--region",
+            "Kayes",
+            "--password-stdin",
+        ],
+        Some(password),
+    );
+    run(&db, &["token", "revoke", "--user", "awa"], None);
+    let printed = run(&db, &["audit"], None);
+    let lines: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.contains("user_add") || l.contains("token_revoke"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert!(
+        lines[0].contains("user_add") && lines[0].contains("awa saved as reporter (Kayes)"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("token_revoke") && lines[1].contains("0 token(s) of awa"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[0].starts_with(&chrono::Utc::now().format("%Y-").to_string()));
+    let limited = run(&db, &["audit", "--limit", "1"], None);
+    assert!(
+        limited.contains("user_add") && !limited.contains("token_revoke"),
+        "{limited}"
+    );
+    assert!(!printed.contains(password));
+    // Nowhere in the database files either (the hash is argon2, the audit has names only).
+    for file in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes())
+        );
+    }
+}

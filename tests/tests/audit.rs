@@ -1,0 +1,257 @@
+//! The audit log and the sign-in lockout, over real HTTP on loopback, against both engines.
+
+use serde_json::{Value, json};
+use terrain_domain::{ValidReport, check, parse_json};
+use terrain_protocol::Role;
+use terrain_server_store::AuditQuery;
+use terrain_tests::SEED;
+use terrain_tests::harness::{Engine, PASSWORD, Server};
+use uuid::Uuid;
+
+fn report() -> ValidReport {
+    let mut v: Value = serde_json::from_str(SEED).unwrap();
+    v["id"] = json!(Uuid::now_v7());
+    check(
+        parse_json(&v.to_string()).unwrap(),
+        chrono::Local::now().date_naive(),
+    )
+    .unwrap()
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Engine::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both_engines!(
+    five_wrong_passwords_lock_the_name_out_even_for_the_right_one,
+    a_success_starts_the_count_afresh,
+    only_admins_read_the_audit_log_which_shows_pushes_and_verifications,
+);
+
+const WRONG: [&str; 5] = [
+    "wrong-guess-number-1",
+    "wrong-guess-number-2",
+    "wrong-guess-number-3",
+    "wrong-guess-number-4",
+    "wrong-guess-number-5",
+];
+
+/// Signs in over HTTP: the status, the error code (if any) and the whole answer.
+async fn sign_in(server: &Server, user: &str, password: &str) -> (u16, String, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", server.url))
+        .header("Terrain-Protocol", "1")
+        .json(&json!({"user": user, "password": password, "device_name": "field tablet"}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let mut body: Value = resp.json().await.unwrap();
+    if let Some(r) = retry {
+        body["retry_after"] = json!(r);
+    }
+    let code = body["error"]["code"].as_str().unwrap_or("").to_string();
+    (status, code, body)
+}
+
+async fn audit_as(server: &Server, token: &str, query: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v1/audit{query}", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+fn actions(page: &Value) -> Vec<(String, String)> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["actor"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn five_wrong_passwords_lock_the_name_out_even_for_the_right_one(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    let started = chrono::Utc::now();
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("boss", Role::Admin, &[]).await;
+    for wrong in WRONG {
+        let (status, code, _) = sign_in(&server, "awa", wrong).await;
+        assert_eq!((status, code.as_str()), (401, "bad_credentials"));
+    }
+    let (status, code, body) = sign_in(&server, "awa", PASSWORD).await;
+    assert_eq!((status, code.as_str()), (429, "locked_out"), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("try again after"), "{message}");
+    let retry: i64 = body["retry_after"].as_str().unwrap().parse().unwrap();
+    assert!((14 * 60..=15 * 60).contains(&retry), "Retry-After {retry}");
+    assert!(body.get("token").is_none());
+
+    // Names that do not exist are counted too, by the name tried, and refused the same way.
+    for wrong in WRONG {
+        assert_eq!(sign_in(&server, "ghost", wrong).await.0, 401);
+    }
+    assert_eq!(sign_in(&server, "ghost", PASSWORD).await.1, "locked_out");
+    // Another name is not affected.
+    let admin = server.device("boss").await;
+
+    let (status, page) = audit_as(&server, &admin.token(), "?user=awa").await;
+    assert_eq!(status, 200, "{page}");
+    let mut expected = vec![("sign_in_failed".to_string(), "awa".to_string()); 5];
+    expected.push(("locked_out".into(), "awa".into()));
+    assert_eq!(actions(&page), expected);
+    let now = chrono::Utc::now();
+    for e in page["events"].as_array().unwrap() {
+        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+        assert!(at >= started && at <= now, "{e}");
+        assert!(e["at"].as_str().unwrap().ends_with('Z'), "UTC: {e}");
+        assert_eq!(e["device"], "field tablet");
+    }
+    assert_eq!(page["events"][0]["detail"], "wrong password");
+    let (_, ghost) = audit_as(&server, &admin.token(), "?user=ghost").await;
+    assert_eq!(ghost["events"][0]["detail"], "no such user");
+    assert_eq!(actions(&ghost).len(), 6);
+
+    // No password, right or wrong, anywhere in the log.
+    let all = server
+        .state
+        .store
+        .audit(&AuditQuery {
+            limit: 10_000,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let text = format!("{all:?}");
+    for secret in WRONG.iter().chain([&PASSWORD]) {
+        assert!(!text.contains(secret), "{secret} is in the audit log");
+    }
+    assert!(
+        !text.contains(&admin.token()),
+        "a token is in the audit log"
+    );
+    server.stop().await;
+}
+
+async fn a_success_starts_the_count_afresh(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    for wrong in &WRONG[..4] {
+        assert_eq!(sign_in(&server, "awa", wrong).await.0, 401);
+    }
+    assert_eq!(sign_in(&server, "awa", PASSWORD).await.0, 200);
+    for wrong in &WRONG[..4] {
+        assert_eq!(sign_in(&server, "awa", wrong).await.0, 401);
+    }
+    let (status, code, body) = sign_in(&server, "awa", PASSWORD).await;
+    assert_eq!(status, 200, "{code}: {body}");
+    assert!(body["token"].is_string());
+    server.stop().await;
+}
+
+async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("fanta", Role::Reviewer, &["Kayes"]).await;
+    server.user("boss", Role::Admin, &[]).await;
+    let a = server.device("awa").await;
+    let (status, body) = audit_as(&server, &a.token(), "").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert!(body["error"]["message"].is_string());
+    assert_eq!(audit_as(&server, "not-a-token", "").await.0, 401);
+
+    let id = a.store.save(report(), "awa").unwrap().revision.report_id;
+    a.sync().await.unwrap();
+    let fanta = server.device("fanta").await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/reports/{id}/verify", server.url))
+        .bearer_auth(fanta.token())
+        .header("Terrain-Protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (status, body) = audit_as(&server, &fanta.token(), "").await;
+    assert_eq!(status, 403, "reviewers do not read it either: {body}");
+
+    let boss = server.device("boss").await;
+    let (status, page) = audit_as(&server, &boss.token(), "").await;
+    assert_eq!(status, 200, "{page}");
+    let events = page["events"].as_array().unwrap();
+    let find = |action: &str, actor: Option<&str>| {
+        events
+            .iter()
+            .find(|e| e["action"] == action && e["actor"].as_str() == actor)
+            .unwrap_or_else(|| panic!("no {action} by {actor:?} in {page}"))
+            .clone()
+    };
+    let push = find("push", Some("awa"));
+    assert_eq!(push["detail"], "1 revisions: 1 stored, 0 refused");
+    assert_eq!(push["device"], "awa's laptop");
+    let verify = find("verify", Some("fanta"));
+    assert_eq!(verify["detail"], format!("report {id}"));
+    assert_eq!(
+        find("user_add", None)["detail"],
+        "awa saved as reporter (Kayes)"
+    );
+    find("sign_in", Some("awa"));
+    // Oldest first.
+    let times: Vec<&str> = events.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+
+    // Filters: by user, by time, and a limit.
+    let (_, fanta_only) = audit_as(&server, &boss.token(), "?user=fanta").await;
+    assert!(actions(&fanta_only).iter().all(|(_, who)| who == "fanta"));
+    assert_eq!(
+        actions(&fanta_only)
+            .iter()
+            .map(|(a, _)| a.as_str())
+            .collect::<Vec<_>>(),
+        ["sign_in", "verify"]
+    );
+    let since = verify["at"].as_str().unwrap().replace('+', "%2B");
+    let (_, later) = audit_as(&server, &boss.token(), &format!("?since={since}")).await;
+    assert_eq!(later["events"][0], verify);
+    let (_, two) = audit_as(&server, &boss.token(), "?limit=2").await;
+    assert_eq!(two["events"].as_array().unwrap().len(), 2);
+    let (status, bad) = audit_as(&server, &boss.token(), "?since=yesterday").await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    server.stop().await;
+}
