@@ -21,3 +21,20 @@ pub fn seed_with_new_id() -> ValidReport {
 pub mod desktop;
 pub mod harness;
 pub mod proxy;
+
+/// For each `async fn NAME(engine: Engine)`, a module `NAME` with one test per storage engine.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::Engine::Postgres).await
+            }
+        }
+    )*};
+}

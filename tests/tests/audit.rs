@@ -1,39 +1,11 @@
 //! The audit log and the sign-in lockout, over real HTTP on loopback, against both engines.
 
 use serde_json::{Value, json};
-use terrain_domain::{ValidReport, check, parse_json};
 use terrain_protocol::Role;
 use terrain_server_store::AuditQuery;
-use terrain_tests::SEED;
 use terrain_tests::harness::{Engine, PASSWORD, Server};
-use uuid::Uuid;
 
-fn report() -> ValidReport {
-    let mut v: Value = serde_json::from_str(SEED).unwrap();
-    v["id"] = json!(Uuid::now_v7());
-    check(
-        parse_json(&v.to_string()).unwrap(),
-        chrono::Local::now().date_naive(),
-    )
-    .unwrap()
-}
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Engine::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Engine::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both_engines!(
+terrain_tests::on_both_engines!(
     five_wrong_passwords_lock_the_name_out_even_for_the_right_one,
     a_success_starts_the_count_afresh,
     only_admins_read_the_audit_log_which_shows_pushes_and_verifications,
@@ -194,7 +166,12 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
     assert!(body["error"]["message"].is_string());
     assert_eq!(audit_as(&server, "not-a-token", "").await.0, 401);
 
-    let id = a.store.save(report(), "awa").unwrap().revision.report_id;
+    let id = a
+        .store
+        .save(terrain_tests::seed_with_new_id(), "awa")
+        .unwrap()
+        .revision
+        .report_id;
     a.sync().await.unwrap();
     let fanta = server.device("fanta").await;
     let resp = reqwest::Client::new()

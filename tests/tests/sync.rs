@@ -19,22 +19,7 @@ fn report(edit: impl FnOnce(&mut Value)) -> ValidReport {
     .unwrap()
 }
 
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Engine::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Engine::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both_engines!(
+terrain_tests::on_both_engines!(
     reports_reach_the_other_device_exactly_once,
     disjoint_edits_merge_and_clashing_ones_conflict,
     devices_only_see_and_send_their_regions,
