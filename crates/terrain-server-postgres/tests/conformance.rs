@@ -10,19 +10,26 @@ fn url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_postgres_engine_passes_the_conformance_suite() {
-    let schema = format!("conformance_{}", uuid::Uuid::now_v7().simple());
-    let store = match PgStore::connect(&url(), &schema).await {
-        Ok(store) => store,
+/// The engine in a fresh `schema`; None (with a note) when PostgreSQL is unreachable outside CI.
+async fn connect(schema: &str) -> Option<PgStore> {
+    match PgStore::connect(&url(), schema).await {
+        Ok(store) => Some(store),
         Err(e) if std::env::var_os("CI").is_none() => {
             eprintln!(
                 "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
                 url()
             );
-            return;
+            None
         }
         Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_postgres_engine_passes_the_conformance_suite() {
+    let schema = format!("conformance_{}", uuid::Uuid::now_v7().simple());
+    let Some(store) = connect(&schema).await else {
+        return;
     };
     terrain_server_store::conformance::run(Arc::new(store)).await;
     drop_schema(&url(), &schema).await.unwrap();
@@ -31,16 +38,8 @@ async fn the_postgres_engine_passes_the_conformance_suite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_refuses_update_delete_and_truncate_in_sql() {
     let schema = format!("audit_{}", uuid::Uuid::now_v7().simple());
-    let store = match PgStore::connect(&url(), &schema).await {
-        Ok(store) => store,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
-                url()
-            );
-            return;
-        }
-        Err(e) => panic!("PostgreSQL is required in CI: {e}"),
+    let Some(store) = connect(&schema).await else {
+        return;
     };
     store
         .audit_append(&AuditEvent {
