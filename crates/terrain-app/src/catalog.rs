@@ -74,7 +74,7 @@ pub fn catalog() -> Catalog {
                 parent: Some(s.event_type().label().into()),
             })
             .collect(),
-        categories: keyed(LocalCategory::ALL, |c| words(c.label().into())),
+        categories: keyed(LocalCategory::ALL, |c| words(c.words())),
         figures: keyed(FigureKind::ALL, FigureKind::label),
         source_kinds: keyed(
             &[

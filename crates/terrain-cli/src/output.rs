@@ -207,12 +207,7 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
         }
     );
     if !r.what.categories.is_empty() {
-        let cats: Vec<_> = r
-            .what
-            .categories
-            .iter()
-            .map(|c| c.label().replace('_', " "))
-            .collect();
+        let cats: Vec<_> = r.what.categories.iter().map(|c| c.words()).collect();
         println!("        {}", cats.join(", "));
     }
     for a in &r.perpetrators {

@@ -134,9 +134,21 @@ labelled_enum!(
     }
 );
 
+impl LocalCategory {
+    /// The category in words, for people: "economic sabotage".
+    pub fn words(self) -> String {
+        self.label().replace('_', " ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_read_as_words() {
+        assert_eq!(LocalCategory::EconomicSabotage.words(), "economic sabotage");
+    }
 
     #[test]
     fn every_event_type_has_sub_event_types() {

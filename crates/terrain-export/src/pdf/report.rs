@@ -208,12 +208,7 @@ fn when_where_what(pages: &mut Pages, r: &Report) {
         r.what.sub_event_type.map_or("", |e| e.label()),
     );
     if !r.what.categories.is_empty() {
-        let cats: Vec<String> = r
-            .what
-            .categories
-            .iter()
-            .map(|c| c.label().replace('_', " "))
-            .collect();
+        let cats: Vec<String> = r.what.categories.iter().map(|c| c.words()).collect();
         field(pages, "Categories", &cats.join(", "));
     }
 }
