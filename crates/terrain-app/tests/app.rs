@@ -139,7 +139,7 @@ fn an_attachment_is_stored_by_its_hash_and_checked_for_size() {
     assert_eq!(a.file_name, "kiln.jpg");
     assert_eq!(a.size, std::fs::metadata(&photo).unwrap().len());
     assert_eq!(a.size, 22);
-    assert!(app.store().attachment_path(&a.sha256).is_some());
+    assert!(app.store().has_attachment(&a.sha256));
     let missing = app.attach(&dir.path().join("gone.jpg")).unwrap_err();
     assert_eq!(missing.code, ErrorCode::Storage);
     assert!(missing.message.contains("gone.jpg"), "{}", missing.message);

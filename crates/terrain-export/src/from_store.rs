@@ -54,7 +54,7 @@ pub fn report_pdf_file(store: &Store, id: Uuid, out: &Path) -> Result<crate::pdf
         .map_err(store_error)?
         .ok_or_else(|| ExportError::Damaged(head.head.to_string()))?;
     let sites = site_names(store)?;
-    let attachment = |sha: &str| store.attachment_path(sha);
+    let attachment = |sha: &str| attachment(store, sha);
     let pdf = ReportPdf {
         revision: &revision,
         sites: &sites,
@@ -63,6 +63,15 @@ pub fn report_pdf_file(store: &Store, id: Uuid, out: &Path) -> Result<crate::pdf
         generated_at: Utc::now(),
     };
     write_atomically(out, |w| crate::pdf::write_report(w, &pdf))
+}
+
+/// An attachment's bytes from the store, for a PDF.
+pub fn attachment(store: &Store, sha256: &str) -> crate::pdf::Fetched {
+    match store.attachment(sha256) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err("not on this device"),
+        Err(_) => Err("its file is damaged or could not be read"),
+    }
 }
 
 /// A summary PDF of the reports `filter` selects; `selection` says which in words.

@@ -15,7 +15,9 @@ pub mod geojson;
 pub mod pdf;
 
 pub use file::write_atomically;
-pub use from_store::{csv_file, geojson_file, report_pdf_file, site_names, summary_pdf_file};
+pub use from_store::{
+    attachment, csv_file, geojson_file, report_pdf_file, site_names, summary_pdf_file,
+};
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -148,7 +148,7 @@ fn store_with_seed(dir: &Path) -> (Store, Revision) {
 }
 
 fn report_pdf(store: &Store, revision: &Revision, path: &Path) -> Written {
-    let attachment = |sha: &str| store.attachment_path(sha);
+    let attachment = |sha: &str| terrain_export::attachment(store, sha);
     write_atomically(path, |w| {
         write_report(
             w,
@@ -264,7 +264,7 @@ fn a_damaged_revision_gives_no_pdf() {
     let (store, mut revision) = store_with_seed(dir.path());
     revision.content.title.push_str(" (altered)");
     let path = dir.path().join("report.pdf");
-    let attachment = |sha: &str| store.attachment_path(sha);
+    let attachment = |sha: &str| terrain_export::attachment(&store, sha);
     let err = write_atomically(&path, |w| {
         write_report(
             w,

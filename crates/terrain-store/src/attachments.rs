@@ -1,44 +1,100 @@
-//! Attachment files, named by their sha256, written whole before any row names them.
+//! Attachment files, written whole before any row names them.
+//!
+//! A plain store keeps each file under its sha256 in `attachments/`. An encrypted store seals
+//! each one (XChaCha20-Poly1305, the hash as associated data) under the attachments' key kept
+//! in the database, in `blobs/`, named by a keyed hash: a file name does not tell which known
+//! photo it holds.
 
+use crate::secure::{PLAIN_ATTACHMENTS, SEALED_ATTACHMENTS};
+use crate::vault::{self, Key};
 use crate::{Result, Store, StoreError};
-use std::io::Write;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+pub(crate) fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn sealed_path(dir: &Path, key: &Key, sha256: &str) -> PathBuf {
+    let name = hex::encode(
+        Sha256::new()
+            .chain_update(key.0.as_ref())
+            .chain_update(sha256.as_bytes())
+            .finalize(),
+    );
+    dir.join(SEALED_ATTACHMENTS).join(name)
+}
+
+/// Seals `bytes` (whose hash is `sha256`) into `dir`'s sealed attachments.
+pub(crate) fn write_sealed(dir: &Path, key: &Key, sha256: &str, bytes: &[u8]) -> Result<()> {
+    let target = sealed_path(dir, key, sha256);
+    if target.is_file() {
+        return Ok(());
+    }
+    create_parent(&target)?;
+    vault::write_durably(&target, &key.seal(bytes, sha256.as_bytes()))
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    let dir = path.parent().expect("attachment paths have a folder");
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        path: dir.into(),
+        source,
+    })
+}
+
 impl Store {
-    fn attachments_dir(&self) -> PathBuf {
-        self.dir().join("attachments")
+    /// Whether the device holds the attachment with this hash.
+    pub fn has_attachment(&self, sha256: &str) -> bool {
+        is_sha256(sha256) && self.attachment_file(sha256).is_file()
     }
 
-    /// Where the attachment with this hash lives, if the device holds it.
-    pub fn attachment_path(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64 && sha256.chars().all(|c| c.is_ascii_hexdigit());
-        let path = self.attachments_dir().join(sha256);
-        (valid && path.is_file()).then_some(path)
+    fn attachment_file(&self, sha256: &str) -> PathBuf {
+        match &self.blob_key {
+            Some(key) => sealed_path(self.dir(), key, sha256),
+            None => self.dir().join(PLAIN_ATTACHMENTS).join(sha256),
+        }
+    }
+
+    /// The attachment with this hash, checked against it; None if the device lacks it.
+    pub fn attachment(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        if !self.has_attachment(sha256) {
+            return Ok(None);
+        }
+        let path = self.attachment_file(sha256);
+        let stored = std::fs::read(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let damaged =
+            || StoreError::Corrupt(format!("attachment {sha256}"), path.display().to_string());
+        let bytes = match &self.blob_key {
+            Some(key) => key
+                .open(&stored, sha256.as_bytes())
+                .ok_or_else(damaged)?
+                .to_vec(),
+            None => stored,
+        };
+        if terrain_domain::sha256_hex(&bytes) != sha256.to_ascii_lowercase() {
+            return Err(damaged());
+        }
+        Ok(Some(bytes))
     }
 
     /// Stores `bytes` under their sha256: written to a temporary name, fsynced, renamed, and the
     /// directory fsynced, so a power cut leaves either the whole file or none.
     pub fn put_attachment(&self, bytes: &[u8]) -> Result<String> {
         let hash = terrain_domain::sha256_hex(bytes);
-        let dir = self.attachments_dir();
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let target = dir.join(&hash);
-        if target.is_file() {
-            return Ok(hash);
+        match &self.blob_key {
+            Some(key) => write_sealed(self.dir(), key, &hash, bytes)?,
+            None => {
+                let target = self.attachment_file(&hash);
+                if !target.is_file() {
+                    create_parent(&target)?;
+                    vault::write_durably(&target, bytes)?;
+                }
+            }
         }
-        let temp = dir.join(format!(".{hash}.{}.part", std::process::id()));
-        let mut file = std::fs::File::create(&temp).map_err(io(&temp))?;
-        file.write_all(bytes)
-            .and_then(|_| file.sync_all())
-            .map_err(io(&temp))?;
-        std::fs::rename(&temp, &target).map_err(io(&target))?;
-        std::fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(&dir))?;
         Ok(hash)
     }
 }

@@ -1,5 +1,6 @@
 //! The one place that opens SQLite connections and sets their pragmas.
 
+use crate::vault::Key;
 use rusqlite::Connection;
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +12,11 @@ pub(crate) enum Role {
     Reader,
 }
 
-pub(crate) fn configure(conn: &Connection, role: Role) -> rusqlite::Result<()> {
+/// Sets up a fresh connection; with `key`, the key comes first (SQLCipher reads nothing before).
+pub(crate) fn configure(conn: &Connection, role: Role, key: Option<&Key>) -> rusqlite::Result<()> {
+    if let Some(key) = key {
+        conn.execute_batch(&key.sqlcipher_pragma())?;
+    }
     conn.busy_timeout(Duration::from_secs(10))?;
     if role == Role::Writer {
         // WAL: readers never block the writer; FULL: every commit is fsynced before it returns,
@@ -35,8 +40,8 @@ pub(crate) fn configure(conn: &Connection, role: Role) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(crate) fn open(path: &Path, role: Role) -> rusqlite::Result<Connection> {
+pub(crate) fn open(path: &Path, role: Role, key: Option<&Key>) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
-    configure(&conn, role)?;
+    configure(&conn, role, key)?;
     Ok(conn)
 }

@@ -39,6 +39,20 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the passphrase is wrong; nothing was changed")]
+    WrongPassphrase,
+    #[error("the new passphrase is too weak: {0}")]
+    WeakPassphrase(String),
+    #[error("the reports in {0} are encrypted: unlock them with their passphrase")]
+    Locked(PathBuf),
+    #[error("the reports in {0} are not encrypted yet: set a passphrase to encrypt them")]
+    NotEncrypted(PathBuf),
+    #[error("there are no reports in {0} yet")]
+    NoStore(PathBuf),
+    #[error("{0} already holds Terrain reports")]
+    AlreadyExists(PathBuf),
+    #[error("the key file {path} is damaged ({why}); without it the reports cannot be read")]
+    KeyFile { path: PathBuf, why: String },
     #[error("revision {0} in the database is damaged: {1}")]
     Corrupt(String, String),
 }

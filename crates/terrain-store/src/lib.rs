@@ -21,14 +21,18 @@ mod error;
 mod filter;
 mod read;
 pub mod schema;
+mod secure;
 mod sites;
 mod sync;
+mod vault;
 mod write;
 
 pub use error::{Result, StoreError};
 pub use filter::{Filter, Page};
 pub use read::{Listed, OutboxEntry};
+pub use secure::{Kind, kind, wipe};
 pub use sync::{Account, Applied, Conflict, Pending, Token};
+pub use vault::{KEY_FILE, MIN_PASSPHRASE_CHARS, Passphrase};
 pub use write::Saved;
 
 use connection::Role;
@@ -36,6 +40,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use vault::Key;
 
 /// The platform's data folder for Terrain (`~/.local/share/terrain` on Linux), where the CLI
 /// and the desktop app keep their store unless told otherwise.
@@ -52,21 +57,51 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     device_id: String,
+    /// Seals attachment files; None in a plain store.
+    blob_key: Option<Key>,
 }
 
 impl Store {
-    /// Opens (creating if need be) the store in `dir`, migrating it to the latest schema.
+    /// Opens (creating if need be) a plain, unencrypted store in `dir`: for tests, tools and
+    /// stores made before encryption. An encrypted store is refused: [`Store::unlock`] it.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: dir.into(),
-            source,
-        })?;
+        if kind(dir)? == Kind::Encrypted {
+            return Err(StoreError::Locked(dir.into()));
+        }
+        Store::open_with(dir, None)
+    }
+
+    /// Makes a new encrypted store in `dir` with `passphrase` (which must pass
+    /// [`Passphrase::check_new`]). Refused if `dir` already holds a store.
+    pub fn create(dir: &Path, passphrase: &Passphrase) -> Result<Store> {
+        passphrase.check_new()?;
+        if kind(dir)? != Kind::Absent {
+            return Err(StoreError::AlreadyExists(dir.into()));
+        }
+        create_dir(dir)?;
+        let key = Key::random();
+        vault::write_key_file(dir, KEY_FILE, &key, passphrase)?;
+        Store::open_with(dir, Some(key))
+    }
+
+    /// Opens the encrypted store in `dir`. A wrong passphrase is
+    /// [`StoreError::WrongPassphrase`] and changes nothing.
+    pub fn unlock(dir: &Path, passphrase: &Passphrase) -> Result<Store> {
+        match kind(dir)? {
+            Kind::Absent => Err(StoreError::NoStore(dir.into())),
+            Kind::Plain => Err(StoreError::NotEncrypted(dir.into())),
+            Kind::Encrypted => Store::open_with(dir, Some(vault::read_key_file(dir, passphrase)?)),
+        }
+    }
+
+    fn open_with(dir: &Path, key: Option<Key>) -> Result<Store> {
+        create_dir(dir)?;
         let db_path = dir.join(DB_FILE);
         let sql = |source| StoreError::Sqlite {
             path: db_path.clone(),
             source,
         };
-        let mut writer = connection::open(&db_path, Role::Writer).map_err(sql)?;
+        let mut writer = connection::open(&db_path, Role::Writer, key.as_ref()).map_err(sql)?;
         let found = schema::version(&writer).map_err(sql)?;
         if found > schema::LATEST {
             return Err(StoreError::SchemaTooNew {
@@ -77,8 +112,12 @@ impl Store {
         }
         schema::migrate(&mut writer, schema::LATEST).map_err(sql)?;
         let device_id = device_id(&writer).map_err(sql)?;
+        let blob_key = match &key {
+            Some(_) => Some(secure::blob_key(&writer).map_err(sql)?),
+            None => None,
+        };
         let manager = SqliteConnectionManager::file(&db_path)
-            .with_init(|c| connection::configure(c, Role::Reader));
+            .with_init(move |c| connection::configure(c, Role::Reader, key.as_ref()));
         let readers = r2d2::Pool::builder()
             .max_size(4)
             .min_idle(Some(0))
@@ -93,7 +132,13 @@ impl Store {
             writer: Mutex::new(writer),
             readers,
             device_id,
+            blob_key,
         })
+    }
+
+    /// Whether this store is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.blob_key.is_some()
     }
 
     /// This device's id, made when the store was created.
@@ -137,6 +182,23 @@ impl Store {
         conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(self.sql())
     }
+}
+
+impl std::fmt::Debug for Store {
+    // Never the keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("encrypted", &self.is_encrypted())
+            .finish_non_exhaustive()
+    }
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        path: dir.into(),
+        source,
+    })
 }
 
 fn device_id(conn: &Connection) -> rusqlite::Result<String> {

@@ -537,8 +537,13 @@ fn attachments_are_stored_whole_under_their_hash() {
     let bytes = b"\x89PNG fake photo bytes".repeat(1000);
     let hash = store.put_attachment(&bytes).unwrap();
     assert_eq!(hash, terrain_domain::sha256_hex(&bytes));
-    let path = store.attachment_path(&hash).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert_eq!(store.attachment(&hash).unwrap().unwrap(), bytes);
+    let path = store.dir().join("attachments").join(&hash);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a plain store keeps the file as is"
+    );
     assert_eq!(
         store.put_attachment(&bytes).unwrap(),
         hash,
@@ -546,7 +551,11 @@ fn attachments_are_stored_whole_under_their_hash() {
     );
     let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
     assert_eq!(leftovers, 1, "no temporary file left behind");
-    assert!(store.attachment_path("../terrain.db").is_none());
+    assert!(!store.has_attachment("../terrain.db"));
+    assert_eq!(store.attachment("../terrain.db").unwrap(), None);
+    std::fs::write(&path, b"changed on disk").unwrap();
+    let err = store.attachment(&hash).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(..)), "{err}");
 }
 
 #[test]
@@ -556,7 +565,7 @@ fn a_database_from_a_newer_terrain_is_refused() {
     let conn = rusqlite::Connection::open(dir.path().join(terrain_store::DB_FILE)).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = Store::open(dir.path()).err().expect("refused");
+    let err = Store::open(dir.path()).expect_err("refused");
     assert!(
         err.to_string()
             .contains("written by a newer Terrain (schema 99"),

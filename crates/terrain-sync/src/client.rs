@@ -3,7 +3,6 @@
 use crate::SyncError;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use reqwest::{RequestBuilder, Response, StatusCode};
-use std::path::Path;
 use std::time::Duration;
 use terrain_domain::Revision;
 use terrain_protocol::{
@@ -163,12 +162,7 @@ impl Client {
     }
 
     /// Uploads an attachment unless the server has it, resuming from what it already holds.
-    pub async fn upload_blob(&self, sha256: &str, path: &Path) -> Result<(), SyncError> {
-        let io = |source| SyncError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let bytes = tokio::fs::read(path).await.map_err(io)?;
+    pub async fn upload_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
         let url = format!("/v1/blobs/{sha256}");
         let head = self.send(self.request(reqwest::Method::HEAD, &url)).await?;
         let mut offset = match head.status() {

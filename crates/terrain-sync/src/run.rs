@@ -82,8 +82,8 @@ pub async fn sync_once(
         for p in &batch {
             for a in &p.revision.content.attachments {
                 let sha = a.sha256.clone();
-                if let Some(path) = blocking(store, move |s| Ok(s.attachment_path(&sha))).await? {
-                    client.upload_blob(&a.sha256, &path).await?;
+                if let Some(bytes) = blocking(store, move |s| s.attachment(&sha)).await? {
+                    client.upload_blob(&a.sha256, &bytes).await?;
                 }
             }
         }

@@ -13,7 +13,7 @@ mod report;
 mod summary;
 mod text;
 
-pub use report::{ReportPdf, write_report};
+pub use report::{Fetched, ReportPdf, write_report};
 pub use summary::{SummaryPdf, write_summary};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};

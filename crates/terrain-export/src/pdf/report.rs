@@ -7,7 +7,6 @@ use crate::{ExportError, Result, SiteNames};
 use chrono::{DateTime, Utc};
 use krilla::image::Image;
 use std::io::Write;
-use std::path::PathBuf;
 use terrain_domain::{Amount, Attachment, ClaimsSummary, Report, Revision, sha256_hex};
 
 /// The report's head revision and what goes with it.
@@ -16,8 +15,8 @@ pub struct ReportPdf<'a> {
     pub sites: &'a SiteNames,
     /// How many heads the report has; more than one is an unresolved conflict, said on page 1.
     pub heads: usize,
-    /// Where the device keeps an attachment's file, by sha256 (None: not on this device).
-    pub attachment: &'a dyn Fn(&str) -> Option<PathBuf>,
+    /// An attachment's bytes, by sha256, or why they cannot be had (e.g. "not on this device").
+    pub attachment: &'a dyn Fn(&str) -> Fetched,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -324,9 +323,11 @@ fn sources(pages: &mut Pages, r: &Report) {
 }
 
 /// A photo the device holds, unaltered, as krilla reads it.
-fn photo(a: &Attachment, path: Option<PathBuf>) -> std::result::Result<Image, &'static str> {
-    let path = path.ok_or("not on this device")?;
-    let bytes = std::fs::read(path).map_err(|_| "could not be read")?;
+/// What [`ReportPdf::attachment`] gives: the bytes, or why not, in words for the page.
+pub type Fetched = std::result::Result<Vec<u8>, &'static str>;
+
+fn photo(a: &Attachment, bytes: Fetched) -> std::result::Result<Image, &'static str> {
+    let bytes = bytes?;
     if sha256_hex(&bytes) != a.sha256 {
         return Err("its file no longer matches its SHA-256");
     }
@@ -346,7 +347,7 @@ fn photo_size(image: &Image) -> (f32, f32) {
     (w * scale, h * scale)
 }
 
-fn attachments(pages: &mut Pages, r: &Report, path_of: &dyn Fn(&str) -> Option<PathBuf>) {
+fn attachments(pages: &mut Pages, r: &Report, fetch: &dyn Fn(&str) -> Fetched) {
     if r.attachments.is_empty() {
         return;
     }
@@ -357,7 +358,14 @@ fn attachments(pages: &mut Pages, r: &Report, path_of: &dyn Fn(&str) -> Option<P
             let is_photo = a.media_type.starts_with("image/");
             (
                 a,
-                photo(a, if is_photo { path_of(&a.sha256) } else { None }),
+                photo(
+                    a,
+                    if is_photo {
+                        fetch(&a.sha256)
+                    } else {
+                        Err("not a photo")
+                    },
+                ),
             )
         })
         .collect();
