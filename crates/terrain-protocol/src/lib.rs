@@ -34,6 +34,12 @@ pub mod limits {
     pub const LOCKOUT_FAILURES: usize = 5;
     /// ...for this many minutes after the last of them.
     pub const LOCKOUT_MINUTES: i64 = 15;
+    /// Failed sign-ins one client address may make at once, whatever the names tried (password
+    /// spraying); then it is refused (`429 rate_limited`) until it earns another...
+    pub const SIGN_IN_BURST: u32 = 10;
+    /// ...one every this many seconds. Only failures count, so an office behind one NAT is
+    /// never slowed by its colleagues' successful sign-ins, only by ten typos at once.
+    pub const SIGN_IN_EVERY_SECS: u64 = 6;
 }
 
 /// POST /v1/sessions
@@ -154,7 +160,8 @@ pub struct AuditEntry {
     pub actor: Option<String>,
     #[serde(default)]
     pub device: Option<String>,
-    /// sign_in, sign_in_failed, locked_out, push, verify, user_add, token_revoke
+    /// sign_in, sign_in_failed, locked_out, sign_in_throttled, token_refused, push, verify,
+    /// user_add, token_revoke
     pub action: String,
     pub detail: String,
 }
@@ -187,6 +194,9 @@ pub mod codes {
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
     /// Too many failed sign-ins for this user name: refused for a while (HTTP 429).
     pub const LOCKED_OUT: &str = "locked_out";
+    /// Too many failed sign-ins from this client address, whatever the names: refused for a
+    /// while (HTTP 429, with Retry-After).
+    pub const RATE_LIMITED: &str = "rate_limited";
     /// A query parameter is not what the endpoint reads.
     pub const INVALID_QUERY: &str = "invalid_query";
     pub const FORBIDDEN: &str = "forbidden";

@@ -1,8 +1,8 @@
 //! Passwords (argon2id), device tokens (random, stored as sha256), and the extractor that turns
 //! a request's bearer token into the signed-in device.
 
-use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::{AppState, ClientAddress, actions};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, PasswordHash};
 use axum::extract::FromRequestParts;
@@ -74,6 +74,11 @@ pub async fn locked_until(
 }
 
 /// The signed-in device making the request.
+///
+/// A request whose bearer token is unknown or revoked is refused (401) and, within the
+/// per-address limit ([`crate::throttle`]), recorded in the audit log with its address: tokens
+/// are 256 random bits, so this is for the record (a lost laptop still trying), not to stop
+/// guessing. A request with no token at all is refused without a record.
 pub struct Authed(pub Device);
 
 impl FromRequestParts<AppState> for Authed {
@@ -93,19 +98,41 @@ impl FromRequestParts<AppState> for Authed {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(unauthenticated)?;
-        let device = state
-            .store
-            .device(&token_hash(token))
-            .await?
-            .ok_or_else(unauthenticated)?;
-        if device.revoked {
-            return Err(AppError::new(
-                StatusCode::UNAUTHORIZED,
-                codes::TOKEN_REVOKED,
-                "this device's access was revoked; ask an administrator",
-            ));
+        let found = state.store.device(&token_hash(token)).await?;
+        let (refusal, device) = match found {
+            Some(device) if !device.revoked => return Ok(Authed(device)),
+            Some(device) => (
+                AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    codes::TOKEN_REVOKED,
+                    "this device's access was revoked; ask an administrator",
+                ),
+                Some(device),
+            ),
+            None => (unauthenticated(), None),
+        };
+        let from = ClientAddress::of(parts);
+        if state.bad_tokens.fail(from.0) {
+            let what = if device.is_some() {
+                "revoked"
+            } else {
+                "unknown"
+            };
+            state
+                .audit(
+                    device.as_ref().map(|d| d.user.name.as_str()),
+                    device.as_ref().map(|d| d.name.as_str()),
+                    actions::TOKEN_REFUSED,
+                    format!(
+                        "{what} device token from {from} ({} {})",
+                        parts.method,
+                        parts.uri.path().chars().take(100).collect::<String>()
+                    ),
+                )
+                .await?;
         }
-        Ok(Authed(device))
+        tracing::info!(client = %from, code = refusal.code, "device token refused");
+        Err(refusal)
     }
 }
 

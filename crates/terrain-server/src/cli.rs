@@ -1,11 +1,14 @@
 //! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
 
-use crate::{AppState, add_user, open_store, router};
+use crate::{
+    AppState, FailureLimit, add_user, open_store, revoke_tokens, router, with_client_address,
+    with_hsts,
+};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::net::SocketAddr;
-use terrain_protocol::Role;
+use terrain_protocol::{Role, limits};
 
 #[derive(Parser)]
 #[command(name = "terrain-server", version, about = "Terrain's sync server.")]
@@ -37,6 +40,8 @@ enum Command {
         /// The certificate's private key (PEM)
         #[arg(long, env = "TERRAIN_SERVER_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        limit: LimitArgs,
     },
     /// Users
     #[command(subcommand)]
@@ -56,6 +61,29 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+}
+
+/// The per-client-address limit on failed sign-ins (see `terrain_server::throttle`).
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Failed sign-ins one client address may make at once, whatever the names, before its
+    /// sign-ins are refused (429 rate_limited). Behind a reverse proxy all clients share one
+    /// address
+    #[arg(long, env = "TERRAIN_SERVER_SIGN_IN_BURST", default_value_t = limits::SIGN_IN_BURST, value_parser = clap::value_parser!(u32).range(1..))]
+    sign_in_burst: u32,
+    /// ...then one more every this many seconds
+    #[arg(long, env = "TERRAIN_SERVER_SIGN_IN_EVERY", default_value_t = limits::SIGN_IN_EVERY_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    sign_in_every: u64,
+}
+
+impl LimitArgs {
+    fn limit(&self) -> FailureLimit {
+        FailureLimit {
+            burst: std::num::NonZeroU32::new(self.sign_in_burst)
+                .unwrap_or(std::num::NonZeroU32::MIN),
+            every: std::time::Duration::from_secs(self.sign_in_every.max(1)),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -124,6 +152,10 @@ pub async fn main() -> Result<()> {
         listen: "127.0.0.1:8080".parse()?,
         tls_cert: None,
         tls_key: None,
+        limit: LimitArgs {
+            sign_in_burst: limits::SIGN_IN_BURST,
+            sign_in_every: limits::SIGN_IN_EVERY_SECS,
+        },
     };
     let engine = db.split(':').next().unwrap_or("").to_string();
     match config.command.unwrap_or(default) {
@@ -131,7 +163,9 @@ pub async fn main() -> Result<()> {
             listen,
             tls_cert: Some(cert),
             tls_key: Some(key),
+            limit,
         } => {
+            state.set_failure_limit(limit.limit());
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
                 .await
                 .with_context(|| {
@@ -150,15 +184,16 @@ pub async fn main() -> Result<()> {
             tracing::info!(%listen, tls = true, %engine, "serving");
             axum_server::bind_rustls(listen, tls)
                 .handle(handle)
-                .serve(router(state).into_make_service())
+                .serve(with_client_address(with_hsts(router(state))))
                 .await?;
         }
-        Command::Serve { listen, .. } => {
+        Command::Serve { listen, limit, .. } => {
+            state.set_failure_limit(limit.limit());
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(%listen, %engine, "serving");
-            axum::serve(listener, router(state))
+            axum::serve(listener, with_client_address(router(state)))
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
         }
@@ -196,19 +231,7 @@ pub async fn main() -> Result<()> {
             println!("User {name} saved ({}).", role.as_str());
         }
         Command::Token(TokenCommand::Revoke { user, device }) => {
-            let n = state
-                .store
-                .revoke(&user, device.as_deref(), chrono::Utc::now())
-                .await?;
-            let which = device.map_or("all devices".to_string(), |d| format!("device {d}"));
-            state
-                .audit(
-                    None,
-                    None,
-                    terrain_server_store::actions::TOKEN_REVOKE,
-                    format!("{n} token(s) of {user} revoked ({which})"),
-                )
-                .await?;
+            let n = revoke_tokens(&state, &user, device.as_deref()).await?;
             println!("{n} device token(s) of {user} revoked.");
         }
         Command::Audit { user, since, limit } => {

@@ -1,8 +1,9 @@
 //! HTTP handlers: each parses, checks who may do what, calls the store, maps the answer.
 
-use crate::AppState;
+use crate::actions;
 use crate::auth::{Authed, hash_password, locked_until, new_token, password_matches, token_hash};
 use crate::error::{AppError, Result};
+use crate::{AppState, ClientAddress};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use terrain_domain::{Status, check};
 use terrain_protocol::*;
-use terrain_server_store::{AuditQuery, BlobState, Device, Incoming, Outcome, StoreError, actions};
+use terrain_server_store::{AuditQuery, BlobState, Device, Incoming, Outcome, StoreError};
 use uuid::Uuid;
 
 /// Reads a JSON body, mapping each way it can be wrong to its error code.
@@ -64,8 +65,22 @@ pub async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Any answer to a path no route serves: the API's error shape, with its headers.
+pub async fn not_found() -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        "no such endpoint; /v1/openapi.json lists them",
+    )
+}
+
+/// Signs a device in. In order: the client address's failure allowance
+/// ([`crate::throttle`]: `429 rate_limited`, before anything is looked up or hashed), the
+/// name's lockout (`429 locked_out`), then the password; a lockout or a wrong password costs
+/// the address one failure.
 pub async fn sign_in(
     State(state): State<AppState>,
+    from: ClientAddress,
     bytes: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<Session>> {
     let req: SignIn = body(bytes)?;
@@ -73,7 +88,32 @@ pub async fn sign_in(
     let name: String = req.user.chars().take(100).collect();
     let device_name: String = req.device_name.chars().take(100).collect();
     let now = Utc::now();
+    if let Some(refused) = state.sign_ins.refused(from.0) {
+        let secs = refused.retry_after_secs();
+        if refused.report {
+            let until = now + chrono::Duration::seconds(secs as i64);
+            state
+                .audit(
+                    Some(&name),
+                    Some(&device_name),
+                    actions::SIGN_IN_THROTTLED,
+                    format!(
+                        "from {from}: too many failed sign-ins from this address; refused until {}",
+                        until.format("%Y-%m-%d %H:%M:%S UTC")
+                    ),
+                )
+                .await?;
+            tracing::warn!(user = %name, client = %from, "sign-ins refused: too many failures from this address");
+        }
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            format!("too many failed sign-ins from your network address; try again in {secs} s"),
+        )
+        .with_header("retry-after", secs));
+    }
     if let Some(until) = locked_until(&*state.store, &name, now).await? {
+        state.sign_ins.fail(from.0);
         state
             .audit(
                 Some(&name),
@@ -105,6 +145,7 @@ pub async fn sign_in(
         .unwrap_or(false);
     let known = found.is_some();
     let Some((user, _)) = found.filter(|_| ok) else {
+        state.sign_ins.fail(from.0);
         let why = if known {
             "wrong password"
         } else {
@@ -533,4 +574,26 @@ pub async fn add_user(
         )
         .await?;
     Ok(())
+}
+
+/// Revokes `user`'s device tokens, one device by name or all, and records it in the audit log
+/// (the admin command's core, so tests can call it too). Refused from the next request on:
+/// tokens are looked up on every request, never cached. Returns how many were revoked.
+pub async fn revoke_tokens(
+    state: &AppState,
+    user: &str,
+    device: Option<&str>,
+) -> anyhow::Result<usize> {
+    let n = state.store.revoke(user, device, Utc::now()).await?;
+    let which = device.map_or("all devices".to_string(), |d| format!("device {d}"));
+    state
+        .audit(
+            None,
+            None,
+            actions::TOKEN_REVOKE,
+            format!("{n} token(s) of {user} revoked ({which})"),
+        )
+        .await?;
+    tracing::info!(%user, count = n, "device tokens revoked");
+    Ok(n)
 }

@@ -5,26 +5,37 @@
 //! Handlers are thin: they parse, check permissions, call the storage trait and map the result.
 //! Storage engines (SQLite, PostgreSQL) are chosen from the database URL in [`open_store`]; no
 //! handler names an engine. Logs never carry passwords or tokens.
+//!
+//! Failed sign-ins are limited twice: per user name (the lockout, [`auth::lockout_end`]) and per
+//! client address ([`throttle`]), which needs the peer address: serve with [`serve`] or
+//! [`with_client_address`]. Every answer carries the security headers of [`router`].
 
 pub mod auth;
 pub mod cli;
 mod error;
 mod handlers;
 pub mod openapi;
+pub mod throttle;
 
 pub use axum::Router;
 pub use error::AppError;
-pub use handlers::add_user;
+pub use handlers::{add_user, revoke_tokens};
+pub use throttle::FailureLimit;
 
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, codes, limits};
 use terrain_server_store::ServerStore;
+use throttle::Throttle;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -35,14 +46,74 @@ pub struct AppState {
     pub store: Arc<dyn ServerStore>,
     /// Verified against when a user does not exist, so sign-in timing tells nothing.
     dummy_hash: String,
+    /// Failed sign-ins per client address (password spraying across names).
+    sign_ins: Arc<Throttle>,
+    /// Requests with an unknown or revoked device token per client address: only those within
+    /// the limit are audited, so a flood cannot fill the log. Never refuses anything itself.
+    bad_tokens: Arc<Throttle>,
 }
 
 impl AppState {
+    /// A state with the default [`FailureLimit`] per client address.
     pub fn new(store: Arc<dyn ServerStore>) -> AppState {
         AppState {
             store,
             dummy_hash: auth::hash_password("no such user"),
+            sign_ins: Arc::new(Throttle::new(FailureLimit::default())),
+            bad_tokens: Arc::new(Throttle::new(FailureLimit::default())),
         }
+    }
+
+    /// Sets how many failed sign-ins (and audited bad tokens) one client address may make
+    /// ([`FailureLimit`]), forgetting the counts so far. The limiters are shared by every clone
+    /// of this state, so this takes effect at once for a router already serving it.
+    pub fn set_failure_limit(&self, limit: FailureLimit) {
+        self.sign_ins.set_limit(limit);
+        self.bad_tokens.set_limit(limit);
+    }
+
+    pub fn failure_limit(&self) -> FailureLimit {
+        self.sign_ins.limit()
+    }
+}
+
+/// Stands for the client address when there is none: a router called in-process (tests with
+/// `tower::ServiceExt::oneshot`) has no socket. All such requests share this one key, so a
+/// router served by mistake without [`with_client_address`] still limits failures, only for
+/// everyone at once, rather than not at all.
+const NO_ADDRESS: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+
+/// The address a request came from: the TCP peer, from axum's `ConnectInfo` (see
+/// [`with_client_address`]), else [`NO_ADDRESS`]. Behind a reverse proxy this is the proxy's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+impl ClientAddress {
+    pub fn of(parts: &Parts) -> ClientAddress {
+        ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(NO_ADDRESS, |ConnectInfo(peer)| peer.ip()),
+        )
+    }
+}
+
+impl std::fmt::Display for ClientAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == NO_ADDRESS {
+            f.write_str("an unknown address")
+        } else {
+            self.0.fmt(f)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ClientAddress::of(parts))
     }
 }
 
@@ -66,6 +137,17 @@ impl AppState {
             })
             .await
     }
+}
+
+/// The audit log's action names: the store's, and those only this crate writes.
+pub mod actions {
+    pub use terrain_server_store::actions::*;
+    /// A sign-in refused because its client address made too many failed ones (detail: the
+    /// address and until when); at most one a minute per address.
+    pub const SIGN_IN_THROTTLED: &str = "sign_in_throttled";
+    /// A request with an unknown or revoked device token (detail: which, the address and the
+    /// request); only those within the per-address limit are recorded.
+    pub const TOKEN_REFUSED: &str = "token_refused";
 }
 
 /// Opens the storage a URL names: `sqlite:PATH` or `postgres://...` (tables in `pg_schema`).
@@ -124,31 +206,68 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
         .merge(blobs)
         .layer(middleware::from_fn(require_protocol));
-    Router::new()
+    let app = Router::new()
         .route("/health", get(handlers::health))
         .route(
             "/v1/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
         )
         .merge(api)
+        .fallback(handlers::not_found)
         .layer(RequestDecompressionLayer::new())
-        .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(CompressionLayer::new());
+    SECURITY_HEADERS
+        .iter()
+        .fold(app, |app, (name, value)| {
+            app.layer(SetResponseHeaderLayer::overriding(
+                name.clone(),
+                HeaderValue::from_static(value),
+            ))
+        })
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Set on every answer, errors and 404s included. The API serves JSON only, never a page:
+/// nothing may be loaded, framed or sniffed from it, no answer cached (they carry reports and
+/// tokens), no address leaked to another site. `X-Frame-Options` is for browsers that predate
+/// `frame-ancestors`.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::CACHE_CONTROL, "no-store"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
+/// `Strict-Transport-Security`, for a server that speaks HTTPS itself (`--tls-cert`): a
+/// browser that has seen it once never sends that host a request in clear again. Not set over
+/// plain HTTP, where browsers ignore it (RFC 6797 §8.1) and where a TLS proxy in front, which
+/// knows whether every name it serves has HTTPS, is the one to set it. No `includeSubDomains`:
+/// other hosts of the organisation's domain may not have HTTPS.
+pub const HSTS: &str = "max-age=31536000";
+
+/// `app` with [`HSTS`] on every answer.
+pub fn with_hsts(app: Router) -> Router {
+    app.layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(HSTS),
+    ))
+}
+
+/// `app` as a service that knows each connection's peer address ([`ClientAddress`]), which the
+/// per-address limit on failed sign-ins is counted by. Used by [`serve`] and the binary.
+pub fn with_client_address(app: Router) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    app.into_make_service_with_connect_info::<SocketAddr>()
 }
 
 /// Serves `app` on `listener` until the task is dropped (tests); the binary adds graceful
 /// shutdown on SIGTERM and Ctrl-C.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) {
-    if let Err(e) = axum::serve(listener, app).await {
+    if let Err(e) = axum::serve(listener, with_client_address(app)).await {
         tracing::error!(error = %e, "server stopped");
     }
 }

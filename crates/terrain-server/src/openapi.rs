@@ -44,6 +44,7 @@ pub const ROUTES: &[Route] = &[
         &[
             codes::BAD_CREDENTIALS,
             codes::LOCKED_OUT,
+            codes::RATE_LIMITED,
             codes::MALFORMED_JSON,
         ],
     ),
