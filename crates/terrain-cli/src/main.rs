@@ -11,6 +11,7 @@ mod prompt;
 mod report;
 mod site;
 mod sync;
+mod unlock;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -85,6 +86,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Encrypt reports recorded before encryption, under a new passphrase
+    Encrypt,
+    /// Change the passphrase (TERRAIN_PASSPHRASE, TERRAIN_NEW_PASSPHRASE, or asked)
+    Passphrase,
+    /// Quick delete: destroy this device's reports and keys at once, beyond recovery
+    Wipe {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
     /// Regions, cercles and communes of Mali matching what you type (accents optional)
     Places {
         text: String,
@@ -121,7 +132,14 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Places { text, json } = &cli.command {
         return output::places(text, *json);
     }
-    let store = Store::open(&cli.data_dir()?)?;
+    let dir = cli.data_dir()?;
+    match &cli.command {
+        Command::Encrypt => return unlock::encrypt(&dir),
+        Command::Passphrase => return unlock::change(&dir),
+        Command::Wipe { yes } => return unlock::wipe(&dir, *yes),
+        _ => {}
+    }
+    let store = unlock::open(&dir)?;
     let ctx = Context {
         store,
         author: cli.author(),
@@ -139,7 +157,9 @@ fn run(cli: Cli) -> Result<()> {
         } => sync::login(&ctx, &server, &user, password_stdin),
         Command::Sync { watch, json } => sync::sync(ctx, watch, json),
         Command::Resolve { id, take, json } => conflict::resolve(&ctx, &id, take, json),
-        Command::Places { .. } => unreachable!("handled before the store opens"),
+        Command::Places { .. } | Command::Encrypt | Command::Passphrase | Command::Wipe { .. } => {
+            unreachable!("handled before the store opens")
+        }
     }
 }
 

@@ -14,6 +14,8 @@ const SITE: &str = concat!(
     "/../../docs/examples/sites/diawara-plant.json"
 );
 
+const PASSPHRASE: &str = "red earth after the rain";
+
 struct Terrain {
     dir: tempfile::TempDir,
 }
@@ -31,6 +33,8 @@ impl Terrain {
             .arg(self.dir.path().join("data"))
             .args(args);
         cmd.env("TERRAIN_AUTHOR", "Awa Traoré")
+            .env("TERRAIN_PASSPHRASE", PASSPHRASE)
+            .env_remove("TERRAIN_NEW_PASSPHRASE")
             .env_remove("TERRAIN_DATA");
         cmd
     }

@@ -12,7 +12,8 @@ fn a_report_written_at_the_prompts_is_saved_and_queued() {
     cmd.arg("--data")
         .arg(dir.path())
         .args(["report", "new"])
-        .env("TERRAIN_AUTHOR", "Awa");
+        .env("TERRAIN_AUTHOR", "Awa")
+        .env("TERRAIN_PASSPHRASE", "red earth after the rain");
     let mut p = spawn_command(cmd, Some(20_000)).unwrap();
     p.exp_string("Title").unwrap();
     p.send_line("Guards killed at the Kita cement plant")
@@ -67,6 +68,7 @@ fn a_report_written_at_the_prompts_is_saved_and_queued() {
         .arg("--data")
         .arg(dir.path())
         .args(["report", "list", "--json"])
+        .env("TERRAIN_PASSPHRASE", "red earth after the rain")
         .output()
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -1,0 +1,122 @@
+//! The store is encrypted: each command unlocks it for its own run, with the passphrase from
+//! `TERRAIN_PASSPHRASE` or asked on the terminal, and the key is gone when the command ends.
+//! Encrypting an old plain store, changing the passphrase and quick delete live here too.
+
+use anyhow::{Result, bail};
+use dialoguer::{Confirm, Password};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+use terrain_store::{Kind, Passphrase, Store, kind};
+
+pub const PASSPHRASE_ENV: &str = "TERRAIN_PASSPHRASE";
+pub const NEW_PASSPHRASE_ENV: &str = "TERRAIN_NEW_PASSPHRASE";
+
+/// Unlocks the store in `dir`, making an encrypted one if there is none yet.
+pub fn open(dir: &Path) -> Result<Store> {
+    match kind(dir)? {
+        Kind::Absent => {
+            eprintln!(
+                "No reports in {} yet. Choose a passphrase: it encrypts them on this device, and \
+                 nobody can recover them without it.",
+                dir.display()
+            );
+            let store = Store::create(dir, &new_passphrase(PASSPHRASE_ENV)?)?;
+            eprintln!("Encrypted store created in {}.", dir.display());
+            Ok(store)
+        }
+        Kind::Plain => bail!(
+            "the reports in {} are not encrypted yet: run `terrain encrypt` to set a passphrase",
+            dir.display()
+        ),
+        Kind::Encrypted => Ok(Store::unlock(
+            dir,
+            &passphrase(PASSPHRASE_ENV, "Passphrase")?,
+        )?),
+    }
+}
+
+/// `terrain encrypt`: a store made before encryption, encrypted in place.
+pub fn encrypt(dir: &Path) -> Result<()> {
+    match kind(dir)? {
+        Kind::Absent => bail!("there are no reports in {} to encrypt", dir.display()),
+        Kind::Encrypted => bail!("the reports in {} are already encrypted", dir.display()),
+        Kind::Plain => {}
+    }
+    let store = Store::encrypt(dir, &new_passphrase(PASSPHRASE_ENV)?)?;
+    println!(
+        "The reports in {} are encrypted; the plain copy was destroyed.",
+        store.dir().display()
+    );
+    Ok(())
+}
+
+/// `terrain passphrase`: the old one, then the new one twice.
+pub fn change(dir: &Path) -> Result<()> {
+    let old = passphrase(PASSPHRASE_ENV, "Current passphrase")?;
+    let new = new_passphrase(NEW_PASSPHRASE_ENV)?;
+    Store::change_passphrase(dir, &old, &new)?;
+    println!("Passphrase changed.");
+    Ok(())
+}
+
+/// `terrain wipe`: quick delete, confirmed once (or by `--yes` where nobody can answer).
+pub fn wipe(dir: &Path, yes: bool) -> Result<()> {
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("wipe destroys every report on this device: confirm with --yes");
+        }
+        let sure = Confirm::new()
+            .with_prompt(format!(
+                "Destroy every report in {}, unsent ones too? Nothing can bring them back",
+                dir.display()
+            ))
+            .default(false)
+            .interact()?;
+        if !sure {
+            println!("Nothing was deleted.");
+            return Ok(());
+        }
+    }
+    let started = Instant::now();
+    terrain_store::wipe(dir)?;
+    println!(
+        "Deleted: the reports and keys in {} are gone ({} ms).",
+        dir.display(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+fn passphrase(env: &str, prompt: &str) -> Result<Passphrase> {
+    if let Some(text) = std::env::var(env).ok().filter(|t| !t.is_empty()) {
+        return Ok(Passphrase::new(text));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("the reports are encrypted: set {env} or run terrain in a terminal to be asked");
+    }
+    Ok(Passphrase::new(
+        Password::new().with_prompt(prompt).interact()?,
+    ))
+}
+
+fn new_passphrase(env: &str) -> Result<Passphrase> {
+    if let Some(text) = std::env::var(env).ok().filter(|t| !t.is_empty()) {
+        let passphrase = Passphrase::new(text);
+        passphrase.check_new()?;
+        return Ok(passphrase);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no passphrase given: set {env} or run terrain in a terminal to be asked");
+    }
+    let text = Password::new()
+        .with_prompt("New passphrase")
+        .with_confirmation("Repeat it", "The two did not match; again")
+        .validate_with(|t: &String| {
+            Passphrase::new(t.clone())
+                .check_new()
+                .map_err(|e| e.to_string())
+        })
+        .interact()?;
+    Ok(Passphrase::new(text))
+}
