@@ -10,6 +10,7 @@ use ts_rs::{Config, ExportError, TS};
 pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
     crate::AppInfo::export_all(&cfg)?;
+    crate::LockState::export_all(&cfg)?;
     crate::AppError::export_all(&cfg)?;
     crate::Catalog::export_all(&cfg)?;
     crate::ListQuery::export_all(&cfg)?;

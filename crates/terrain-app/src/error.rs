@@ -19,6 +19,10 @@ pub enum ErrorCode {
     Empty,
     /// Reading or writing on this computer failed.
     Storage,
+    /// The app is locked: show the lock screen.
+    Locked,
+    /// The passphrase given does not open the reports.
+    WrongPassphrase,
 }
 
 #[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
@@ -61,6 +65,8 @@ impl From<terrain_store::StoreError> for AppError {
             E::ReportNotFound(_) | E::SiteNotFound(_) => {
                 AppError::new(ErrorCode::NotFound, e.to_string())
             }
+            E::WrongPassphrase => AppError::new(ErrorCode::WrongPassphrase, e.to_string()),
+            E::WeakPassphrase(_) => AppError::new(ErrorCode::Invalid, e.to_string()),
             other => AppError::new(ErrorCode::Storage, other.to_string()),
         }
     }

@@ -10,6 +10,7 @@ mod catalog;
 mod error;
 mod export;
 mod reports;
+mod session;
 mod sites;
 mod sync;
 
@@ -20,6 +21,7 @@ pub use reports::{
     ConflictView, FigureLine, ListPage, ListQuery, ReportDetail, ReportRow, RevisionInfo,
     SavedReport, SyncBadge,
 };
+pub use session::{LockState, Session};
 pub use sync::{SyncPhase, SyncStatus};
 
 use serde::Serialize;
@@ -34,6 +36,8 @@ pub struct App {
     sync: Mutex<SyncStatus>,
     /// Wakes the sync loop: something was queued, or the user asked.
     nudge: tokio::sync::Notify,
+    /// Set when the app locks: the sync loop ends and lets go of the store.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// Where the app keeps its data and who it is.
@@ -51,9 +55,13 @@ pub struct AppInfo {
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl App {
-    /// Opens (creating if need be) the store in `dir`.
+    /// Opens (creating if need be) a plain store in `dir`: for tests and tools. The desktop
+    /// app opens its encrypted store through a [`Session`].
     pub fn open(dir: &Path) -> Result<App> {
-        let store = Store::open(dir)?;
+        App::new(Store::open(dir)?)
+    }
+
+    pub fn new(store: Store) -> Result<App> {
         let mut status = SyncStatus::idle(store.pending_count()?);
         if store.account()?.is_none() {
             status.phase = SyncPhase::SignedOut;
@@ -62,7 +70,18 @@ impl App {
             store: Arc::new(store),
             sync: Mutex::new(status),
             nudge: tokio::sync::Notify::new(),
+            closed: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Stops the sync loop; the store closes when the last holder lets go.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.nudge.notify_one();
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn store(&self) -> &Arc<Store> {

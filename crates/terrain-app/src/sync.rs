@@ -177,7 +177,7 @@ impl App {
     /// every half minute otherwise, and after a failure with backoff and jitter.
     pub async fn keep_syncing(self: Arc<App>, on: Arc<dyn Fn(SyncStatus) + Send + Sync>) {
         let mut attempt = 0;
-        loop {
+        while !self.is_closed() {
             let wait = match self.sync_once(on.as_ref()).await {
                 Ok(()) => {
                     attempt = 0;
