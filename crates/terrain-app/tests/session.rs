@@ -9,7 +9,7 @@ const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.
 const GOOD: &str = "the baobab by the well";
 
 fn total(app: &App) -> u64 {
-    app.list(&ListQuery::default()).unwrap().total as u64
+    app.list(&ListQuery::default()).unwrap().total
 }
 
 #[test]
