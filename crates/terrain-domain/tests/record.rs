@@ -61,6 +61,19 @@ fn json_round_trip_gives_back_the_same_report() {
     assert_eq!(parse_json(&canonical).unwrap(), report);
 }
 
+/// Found by the `report_json` fuzz target: without serde_json's `float_roundtrip`, a coordinate
+/// with 17 or more significant digits read back one unit off, so the server refused the
+/// revision as a hash mismatch.
+#[test]
+fn a_coordinate_with_many_digits_keeps_its_value_and_hash_through_json() {
+    let text = include_str!("../../../fuzz/regressions/report_json/coordinate-17-digits.json");
+    let report = parse_json(text).unwrap();
+    let canonical = canonical_report_json(&report);
+    let again = parse_json(&canonical).unwrap();
+    assert_eq!(again, report);
+    assert_eq!(content_hash(&again), content_hash(&report));
+}
+
 #[test]
 fn content_hash_ignores_key_order_and_changes_with_content() {
     let report = parse_json(SEED).unwrap();
