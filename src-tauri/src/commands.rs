@@ -3,20 +3,21 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::State;
+use tauri::{AppHandle, Emitter};
 use terrain_app::{
-    App, AppError, AppInfo, Catalog, ExportRequest, ExportResult, ListPage, ListQuery,
-    ReportDetail, SavedReport, SyncStatus,
+    AppError, AppInfo, Catalog, ExportRequest, ExportResult, ListPage, ListQuery, LockState,
+    ReportDetail, SavedReport, Session, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
 use uuid::Uuid;
 
-type Shared<'a> = State<'a, Arc<App>>;
+type Shared<'a> = State<'a, Arc<Session>>;
 type Answer<T> = Result<T, AppError>;
 
 #[tauri::command(async)]
-pub fn app_info(app: Shared) -> Answer<AppInfo> {
-    app.info()
+pub fn app_info(session: Shared) -> Answer<AppInfo> {
+    session.app()?.info()
 }
 
 #[tauri::command]
@@ -30,77 +31,110 @@ pub fn places(typed: String) -> Vec<Suggestion> {
 }
 
 #[tauri::command(async)]
-pub fn list_reports(app: Shared, query: ListQuery) -> Answer<ListPage> {
-    app.list(&query)
+pub fn list_reports(session: Shared, query: ListQuery) -> Answer<ListPage> {
+    session.app()?.list(&query)
 }
 
 #[tauri::command]
-pub fn new_report(app: Shared) -> Report {
-    app.new_report()
+pub fn new_report(session: Shared) -> Answer<Report> {
+    Ok(session.app()?.new_report())
 }
 
 #[tauri::command(async)]
-pub fn get_report(app: Shared, id: Uuid) -> Answer<ReportDetail> {
-    app.get(id)
+pub fn get_report(session: Shared, id: Uuid) -> Answer<ReportDetail> {
+    session.app()?.get(id)
 }
 
 #[tauri::command]
-pub fn check_report(app: Shared, report: serde_json::Value) -> Vec<Problem> {
-    app.check(&report)
+pub fn check_report(session: Shared, report: serde_json::Value) -> Answer<Vec<Problem>> {
+    Ok(session.app()?.check(&report))
 }
 
 #[tauri::command(async)]
-pub fn save_report(app: Shared, report: serde_json::Value) -> Answer<SavedReport> {
-    app.save(&report)
+pub fn save_report(session: Shared, report: serde_json::Value) -> Answer<SavedReport> {
+    session.app()?.save(&report)
 }
 
 #[tauri::command(async)]
-pub fn resolve_conflict(app: Shared, id: Uuid, take_theirs: Vec<String>) -> Answer<SavedReport> {
-    app.resolve(id, &take_theirs)
+pub fn resolve_conflict(session: Shared, id: Uuid, take_theirs: Vec<String>) -> Answer<SavedReport> {
+    session.app()?.resolve(id, &take_theirs)
 }
 
 #[tauri::command(async)]
-pub fn sites(app: Shared) -> Answer<Vec<Site>> {
-    app.sites()
+pub fn sites(session: Shared) -> Answer<Vec<Site>> {
+    session.app()?.sites()
 }
 
 #[tauri::command(async)]
-pub fn save_site(app: Shared, site: serde_json::Value) -> Answer<Site> {
-    app.save_site(&site)
+pub fn save_site(session: Shared, site: serde_json::Value) -> Answer<Site> {
+    session.app()?.save_site(&site)
 }
 
 #[tauri::command(async)]
-pub fn attach_file(app: Shared, path: PathBuf) -> Answer<Attachment> {
-    app.attach(&path)
+pub fn attach_file(session: Shared, path: PathBuf) -> Answer<Attachment> {
+    session.app()?.attach(&path)
 }
 
 #[tauri::command]
-pub fn sync_status(app: Shared) -> SyncStatus {
-    app.sync_status()
+pub fn sync_status(session: Shared) -> Answer<SyncStatus> {
+    Ok(session.app()?.sync_status())
 }
 
 #[tauri::command]
-pub fn sync_now(app: Shared) {
-    app.sync_now()
+pub fn sync_now(session: Shared) -> Answer<()> {
+    session.app()?.sync_now();
+    Ok(())
 }
 
 #[tauri::command]
 pub async fn login(
-    app: Shared<'_>,
+    session: Shared<'_>,
     server: String,
     user: String,
     password: String,
     device_name: String,
 ) -> Answer<AppInfo> {
+    let app = session.app()?;
     app.login(&server, &user, &password, &device_name).await
 }
 
 #[tauri::command(async)]
-pub fn logout(app: Shared) -> Answer<AppInfo> {
-    app.logout()
+pub fn logout(session: Shared) -> Answer<AppInfo> {
+    session.app()?.logout()
 }
 
 #[tauri::command(async)]
-pub fn export(app: Shared, request: ExportRequest) -> Answer<ExportResult> {
-    app.export(&request)
+pub fn export(session: Shared, request: ExportRequest) -> Answer<ExportResult> {
+    session.app()?.export(&request)
+}
+
+#[tauri::command(async)]
+pub fn lock_state(session: Shared) -> Answer<LockState> {
+    session.state()
+}
+
+/// Unlocks (or sets the first passphrase) and starts syncing, its status sent to the window.
+#[tauri::command(async)]
+pub fn unlock(session: Shared, window: AppHandle, passphrase: String) -> Answer<AppInfo> {
+    let app = session.unlock(&passphrase)?;
+    let on = Arc::new(move |status: SyncStatus| {
+        let _ = window.emit("sync-status", status);
+    });
+    tauri::async_runtime::spawn(Arc::clone(&app).keep_syncing(on));
+    app.info()
+}
+
+#[tauri::command(async)]
+pub fn lock(session: Shared) {
+    session.lock()
+}
+
+#[tauri::command(async)]
+pub fn change_passphrase(session: Shared, old: String, new: String) -> Answer<()> {
+    session.change_passphrase(&old, &new)
+}
+
+#[tauri::command(async)]
+pub fn quick_delete(session: Shared) -> Answer<()> {
+    session.quick_delete()
 }

@@ -7,8 +7,7 @@
 mod commands;
 
 use std::sync::Arc;
-use tauri::Emitter;
-use terrain_app::App;
+use terrain_app::Session;
 
 fn main() {
     // Without a GPU (old field laptops, software GL) WebKit's compositing costs about 100 MB in
@@ -24,24 +23,11 @@ fn main() {
             eprintln!("terrain: no home folder found; set TERRAIN_DATA to a folder");
             std::process::exit(2)
         });
-    let app = match App::open(&dir) {
-        Ok(app) => Arc::new(app),
-        Err(e) => {
-            eprintln!("terrain: cannot open the reports in {}: {e}", dir.display());
-            std::process::exit(1)
-        }
-    };
+    // Starts locked: the store opens when the user gives the passphrase.
+    let session = Arc::new(Session::new(&dir));
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(Arc::clone(&app))
-        .setup(move |handle| {
-            let window = handle.handle().clone();
-            let on = Arc::new(move |status: terrain_app::SyncStatus| {
-                let _ = window.emit("sync-status", status);
-            });
-            tauri::async_runtime::spawn(Arc::clone(&app).keep_syncing(on));
-            Ok(())
-        })
+        .manage(session)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::catalog,
@@ -60,6 +46,11 @@ fn main() {
             commands::login,
             commands::logout,
             commands::export,
+            commands::lock_state,
+            commands::unlock,
+            commands::lock,
+            commands::change_passphrase,
+            commands::quick_delete,
         ])
         .run(tauri::generate_context!())
         .expect("the Terrain window could not start");

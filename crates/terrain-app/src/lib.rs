@@ -38,6 +38,8 @@ pub struct App {
     nudge: tokio::sync::Notify,
     /// Set when the app locks: the sync loop ends and lets go of the store.
     closed: std::sync::atomic::AtomicBool,
+    /// A sync loop runs: a second one would only double the traffic.
+    looping: std::sync::atomic::AtomicBool,
 }
 
 /// Where the app keeps its data and who it is.
@@ -71,6 +73,7 @@ impl App {
             sync: Mutex::new(status),
             nudge: tokio::sync::Notify::new(),
             closed: std::sync::atomic::AtomicBool::new(false),
+            looping: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -78,6 +81,13 @@ impl App {
     pub(crate) fn close(&self) {
         self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
         self.nudge.notify_one();
+    }
+
+    /// True for the first caller only: the one whose loop runs.
+    pub(crate) fn start_looping(&self) -> bool {
+        !self
+            .looping
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -173,9 +173,13 @@ impl App {
         }
     }
 
-    /// Syncs for as long as the app runs: at once when nudged (a save, "Sync now", sign-in),
-    /// every half minute otherwise, and after a failure with backoff and jitter.
+    /// Syncs until the app locks: at once when nudged (a save, "Sync now", sign-in), every half
+    /// minute otherwise, and after a failure with backoff and jitter. One loop per app: a
+    /// second call returns at once.
     pub async fn keep_syncing(self: Arc<App>, on: Arc<dyn Fn(SyncStatus) + Send + Sync>) {
+        if !self.start_looping() {
+            return;
+        }
         let mut attempt = 0;
         while !self.is_closed() {
             let wait = match self.sync_once(on.as_ref()).await {
