@@ -56,7 +56,11 @@ pub fn save_report(session: Shared, report: serde_json::Value) -> Answer<SavedRe
 }
 
 #[tauri::command(async)]
-pub fn resolve_conflict(session: Shared, id: Uuid, take_theirs: Vec<String>) -> Answer<SavedReport> {
+pub fn resolve_conflict(
+    session: Shared,
+    id: Uuid,
+    take_theirs: Vec<String>,
+) -> Answer<SavedReport> {
     session.app()?.resolve(id, &take_theirs)
 }
 

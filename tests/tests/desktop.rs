@@ -15,6 +15,7 @@ use terrain_tests::harness::{Engine, PASSWORD, Server};
 
 const TITLE: &str = "Three industrial plants attacked and burned near Bafoulabé; workers abducted";
 const WAIT: Duration = Duration::from_secs(20);
+const PASSPHRASE: &str = "red earth after the rain";
 
 /// The window, the screen it is on, and where its screenshots go.
 struct Ui {
@@ -155,6 +156,22 @@ fn read_csv(path: &Path) -> Vec<Vec<String>> {
 }
 
 /// The text of a PDF, as poppler's pdftotext reads it.
+/// Every file under `dir` (none if it is gone), with its bytes.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for path in entries.map(|e| e.unwrap().path()) {
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
 fn pdf_text(path: &Path) -> String {
     let out = std::process::Command::new("pdftotext")
         .args(["-layout"])
@@ -195,6 +212,22 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
         x,
         shots: screenshots_dir(),
     };
+    // First start: the reports will be encrypted under a passphrase the user chooses.
+    ui.wait_text("h1", "Choose a passphrase").await;
+    ui.type_into("#passphrase", "short").await;
+    ui.type_into("#passphrase-repeat", "short").await;
+    ui.click("#unlock").await;
+    ui.wait_text("#lock-error", "use at least 10").await;
+    ui.type_into("#passphrase", PASSPHRASE).await;
+    ui.type_into("#passphrase-repeat", "red earth after rain")
+        .await;
+    ui.click("#unlock").await;
+    ui.wait_text("#lock-error", "The two passphrases differ")
+        .await;
+    ui.type_into("#passphrase", PASSPHRASE).await;
+    ui.type_into("#passphrase-repeat", PASSPHRASE).await;
+    ui.shot("lock-new").await;
+    ui.click("#unlock").await;
     ui.find("#nav-reports").await;
     ui.wait_text("#list-count", "0 report(s)").await;
 
@@ -421,6 +454,61 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
         assert!(text.contains(wanted), "{wanted} in:\n{text}");
     }
 
+    // What a copied disk shows while the app runs: none of the report's words, in the
+    // database, its log or the attachments.
+    let data = work.path().join("data");
+    assert!(data.join("terrain.key").is_file());
+    for (path, bytes) in files(&data) {
+        for word in ["Bafoulabé", "bafoulabe", "Wamaps", "lime plant", "Diawara"] {
+            assert!(
+                !bytes.windows(word.len()).any(|w| w == word.as_bytes()),
+                "{} holds {word:?} in clear",
+                path.display()
+            );
+        }
+    }
+
+    // Locked on demand: a wrong passphrase is refused, the right one opens the same reports.
+    ui.click("#lock").await;
+    ui.wait_text("h1", "Terrain is locked").await;
+    ui.type_into("#passphrase", "red earth after rain").await;
+    ui.click("#unlock").await;
+    ui.wait_text("#lock-error", "the passphrase is wrong").await;
+    ui.shot("lock-wrong").await;
+    ui.type_into("#passphrase", PASSPHRASE).await;
+    ui.click("#unlock").await;
+    ui.click("#nav-reports").await;
+    ui.wait_text("#list-count", "1 report(s)").await;
+
+    // A new passphrase; the old one no longer opens.
+    let new = "the well behind the school";
+    ui.click("#nav-settings").await;
+    ui.type_into("#current-passphrase", PASSPHRASE).await;
+    ui.type_into("#new-passphrase", new).await;
+    ui.type_into("#new-passphrase-repeat", new).await;
+    ui.click("#change-passphrase").await;
+    ui.wait_text("#passphrase-changed", "Passphrase changed")
+        .await;
+
+    // Locked after the idle time (shortened here to 3 s through the stored setting).
+    ui.c.execute(
+        "localStorage.setItem('terrain.idleMinutes', '0.05'); location.reload();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.wait_text("h1", "Terrain is locked").await;
+    ui.type_into("#passphrase", PASSPHRASE).await;
+    ui.click("#unlock").await;
+    ui.wait_text("#lock-error", "the passphrase is wrong").await;
+    ui.c.execute("localStorage.setItem('terrain.idleMinutes', '30');", vec![])
+        .await
+        .unwrap();
+    ui.type_into("#passphrase", new).await;
+    ui.click("#unlock").await;
+    ui.click("#nav-reports").await;
+    ui.wait_text("#list-count", "1 report(s)").await;
+
     // French, switchable.
     ui.click("#nav-settings").await;
     ui.select("#language", "fr").await;
@@ -428,6 +516,34 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     ui.click("#nav-reports").await;
     ui.wait_text("#reports tbody .badge", "Envoyé").await;
     ui.shot("list-fr").await;
+    ui.click("#nav-settings").await;
+    ui.select("#language", "en").await;
+
+    // Quick delete, confirmed once: back to a computer without reports.
+    ui.click("#wipe-start").await;
+    ui.shot("wipe-confirm").await;
+    ui.click("#wipe-confirm").await;
+    ui.wait_text("#wiped", "Everything was deleted").await;
+    ui.wait_text("h1", "Choose a passphrase").await;
+    // The web view's own files (this suite keeps them in the same folder) stay; none of the
+    // store's, and none holds a word of the report.
+    for (path, bytes) in files(&data) {
+        let name = path
+            .strip_prefix(&data)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with("xdg-"),
+            "{name} of the store is left after quick delete"
+        );
+        for word in ["Bafoulabé", "bafoulabe", "Wamaps", "lime plant", "Diawara"] {
+            assert!(
+                !bytes.windows(word.len()).any(|w| w == word.as_bytes()),
+                "{name} holds {word:?}"
+            );
+        }
+    }
 
     ui.c.close().await.unwrap();
     drop(driver);

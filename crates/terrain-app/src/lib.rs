@@ -85,9 +85,7 @@ impl App {
 
     /// True for the first caller only: the one whose loop runs.
     pub(crate) fn start_looping(&self) -> bool {
-        !self
-            .looping
-            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        !self.looping.swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -32,7 +32,9 @@ pub fn kind(dir: &Path) -> Result<Kind> {
     let db = dir.join(DB_FILE);
     Ok(if dir.join(KEY_FILE).is_file() {
         Kind::Encrypted
-    } else if db.is_file() {
+    } else if db.is_file() && std::fs::metadata(&db).map_err(io(&db))?.len() > 0 {
+        // (An empty file holds nothing: a connection left open across a quick delete can
+        // create one.)
         // Without its key file an encrypted database is still told apart: it has no plain header.
         if is_plain_sqlite(&db)? {
             Kind::Plain
@@ -50,7 +52,7 @@ fn is_plain_sqlite(db: &Path) -> Result<bool> {
     std::fs::File::open(db)
         .and_then(|f| f.take(16).read_to_end(&mut header))
         .map_err(io(db))?;
-    Ok(header.is_empty() || header == b"SQLite format 3\0")
+    Ok(header == b"SQLite format 3\0")
 }
 
 fn recover(dir: &Path) -> Result<()> {
@@ -212,6 +214,15 @@ fn seal_attachments(dir: &Path, blob_key: &Key) -> Result<()> {
 pub fn wipe(dir: &Path) -> Result<()> {
     for name in [KEY_FILE, PENDING_KEY] {
         shred(&dir.join(name))?;
+    }
+    // A wrapped key a crash left half-renamed (`terrain.key.<pid>.part`).
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("terrain.") && name.ends_with(".part") {
+                shred(&entry.path())?;
+            }
+        }
     }
     if dir.is_dir() {
         vault::sync_dir(dir)?;

@@ -266,6 +266,8 @@ fn quick_delete_leaves_nothing_that_can_be_read() {
     }
     std::fs::remove_file(image.join("terrain.key")).unwrap();
     std::fs::write(data.join("notes.txt"), "the user's own file").unwrap();
+    // A wrapped key a crash left behind mid-write goes too.
+    std::fs::copy(data.join("terrain.key"), data.join("terrain.key.4242.part")).unwrap();
 
     wipe(&data).unwrap();
 

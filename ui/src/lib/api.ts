@@ -9,6 +9,7 @@ import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
 import type { ListPage } from "../bindings/ListPage";
 import type { ListQuery } from "../bindings/ListQuery";
+import type { LockState } from "../bindings/LockState";
 import type { Problem } from "../bindings/Problem";
 import type { Report } from "../bindings/Report";
 import type { ReportDetail } from "../bindings/ReportDetail";
@@ -16,6 +17,7 @@ import type { SavedReport } from "../bindings/SavedReport";
 import type { Site } from "../bindings/Site";
 import type { Suggestion } from "../bindings/Suggestion";
 import type { SyncStatus } from "../bindings/SyncStatus";
+import { app } from "./state.svelte";
 
 /** An AppError from the core, or a failure of the bridge itself, as one shape. */
 export function asAppError(e: unknown): AppError {
@@ -27,7 +29,10 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
-    throw asAppError(e);
+    const error = asAppError(e);
+    // Locked meanwhile (idle, or another window): the lock screen takes over.
+    if (error.code === "locked") app.lock = "locked";
+    throw error;
   }
 }
 
@@ -52,4 +57,10 @@ export const api = {
     call<AppInfo>("login", { server, user, password, deviceName }),
   logout: () => call<AppInfo>("logout"),
   export: (request: ExportRequest) => call<ExportResult>("export", { request }),
+  lockState: () => call<LockState>("lock_state"),
+  unlock: (passphrase: string) => call<AppInfo>("unlock", { passphrase }),
+  lock: () => call<void>("lock"),
+  changePassphrase: (old: string, newPassphrase: string) =>
+    call<void>("change_passphrase", { old, new: newPassphrase }),
+  quickDelete: () => call<void>("quick_delete"),
 };

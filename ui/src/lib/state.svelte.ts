@@ -2,6 +2,7 @@
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Catalog } from "../bindings/Catalog";
 import type { ListQuery } from "../bindings/ListQuery";
+import type { LockState } from "../bindings/LockState";
 import type { SyncStatus } from "../bindings/SyncStatus";
 
 export type Route =
@@ -35,7 +36,19 @@ export const app = $state({
   query: emptyQuery(),
   /** Bumped when reports change, so the list reloads. */
   changes: 0,
+  /** Set after a quick delete, so the next screen says it was done. */
+  wiped: false,
+  /** Null until the shell has said. */
+  lock: null as LockState | null,
+  /** Minutes without a key press or a click before the app locks itself. */
+  idleMinutes:
+    Number(typeof localStorage !== "undefined" ? localStorage.getItem("terrain.idleMinutes") : null) || 5,
 });
+
+export function setIdleMinutes(minutes: number) {
+  app.idleMinutes = minutes;
+  localStorage.setItem("terrain.idleMinutes", String(minutes));
+}
 
 export function go(route: Route) {
   app.route = route;
