@@ -218,7 +218,8 @@ pub(crate) fn read_key_file(dir: &Path, passphrase: &Passphrase) -> Result<Key> 
     Ok(Key(Zeroizing::new(bytes)))
 }
 
-/// Writes `bytes` to `path` through a temporary file: fsynced, renamed, directory fsynced.
+/// Writes `bytes` to `path` through a temporary file (owner-only): fsynced, renamed, directory
+/// fsynced.
 pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -226,7 +227,11 @@ pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = path.with_extension(format!("{}.part", std::process::id()));
-    let mut file = std::fs::File::create(&temp).map_err(io(&temp))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temp).map_err(io(&temp))?;
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
         .map_err(io(&temp))?;

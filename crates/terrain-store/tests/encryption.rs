@@ -123,6 +123,13 @@ fn the_right_passphrase_opens_and_a_wrong_one_changes_nothing() {
     );
     let store = Store::unlock(dir.path(), &pass(GOOD)).unwrap();
     assert!(store.is_encrypted());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&dir.path().join("terrain.key")),
+        0o600,
+        "the key file is the owner's"
+    );
     assert_holds_seed(&store, &sha);
 }
 
@@ -255,6 +262,12 @@ fn quick_delete_leaves_nothing_that_can_be_read() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     filled(&data, true);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode, 0o700,
+        "a data folder Terrain makes is the owner's only"
+    );
     // What a forensic copy taken before the delete would hold, less the key file: the blocks a
     // disk may keep after the delete.
     let image = dir.path().join("image");
