@@ -1,13 +1,15 @@
 //! Store figures: `cargo bench -p terrain-store` (set TERRAIN_BENCH_REPORTS to change 100,000).
 //!
-//! Prints save latency for a final report next to a bare rusqlite insert+commit with the same
-//! settings (WAL, synchronous=FULL), and list/search latency over a large store.
+//! Prints save latency for a final report (encrypted store, as shipped, and plain) next to a
+//! bare rusqlite insert+commit with the same settings (WAL, synchronous=FULL); list/search
+//! latency over a large encrypted store; and the costs of encryption itself: encrypting a plain
+//! store in place, unlocking (Argon2id), changing the passphrase, quick delete.
 
 use rusqlite::params;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use terrain_domain::{ValidReport, check, gazetteer, parse_json};
-use terrain_store::{Filter, Page, Store};
+use terrain_store::{Filter, Page, Passphrase, Store};
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
 const WORDS: &[&str] = &[
@@ -62,8 +64,7 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn bench_save(dir: &std::path::Path, n: usize) -> (Duration, Duration) {
-    let store = Store::open(&dir.join("save")).unwrap();
+fn bench_save(store: &Store, n: usize) -> (Duration, Duration) {
     let reports: Vec<ValidReport> = (0..n).map(report).collect();
     let samples = reports
         .into_iter()
@@ -123,13 +124,21 @@ fn main() {
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let n = 500;
-    let (save50, save99) = bench_save(dir.path(), n);
+    let pass = Passphrase::new("bench passphrase, long enough");
+    let encrypted = Store::create(&dir.path().join("save-encrypted"), &pass).unwrap();
+    let (save50, save99) = bench_save(&encrypted, n);
+    let (plain50, plain99) = bench_save(&Store::open(&dir.path().join("save")).unwrap(), n);
     let (bare50, bare99) = bench_bare(dir.path(), n);
     println!("save of a final report ({n} saves, WAL, synchronous=FULL):");
     println!(
-        "  terrain-store save      p50 {}  p99 {}",
+        "  terrain-store save      p50 {}  p99 {}  (encrypted, as shipped)",
         ms(save50),
         ms(save99)
+    );
+    println!(
+        "  plain store save        p50 {}  p99 {}",
+        ms(plain50),
+        ms(plain99)
     );
     println!(
         "  bare insert + commit    p50 {}  p99 {}",
@@ -142,15 +151,25 @@ fn main() {
         save99.as_secs_f64() / bare99.as_secs_f64()
     );
 
-    let store = Store::open(&dir.path().join("large")).unwrap();
+    let large = dir.path().join("large");
+    let plain = Store::open(&large).unwrap();
     let t = Instant::now();
     for chunk in (0..total).collect::<Vec<_>>().chunks(5_000) {
-        store
+        plain
             .save_all(chunk.iter().map(|i| report(*i)).collect(), "bench")
             .unwrap();
     }
     println!(
-        "\nloaded {total} reports in {:.1} s",
+        "\nloaded {total} reports into a plain store in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    drop(plain);
+    let t = Instant::now();
+    let store = Store::encrypt(&large, &pass).unwrap();
+    let size = std::fs::metadata(large.join("terrain.db")).unwrap().len();
+    println!(
+        "encrypted it in place ({:.0} MiB) in {:.1} s; on the encrypted store:",
+        size as f64 / (1 << 20) as f64,
         t.elapsed().as_secs_f64()
     );
     let cases: [(&str, Filter); 5] = [
@@ -193,4 +212,23 @@ fn main() {
             ms(p99)
         );
     }
+    drop(store);
+
+    let (unlock50, _) = time(5, || {
+        Store::unlock(&large, &pass).unwrap().device_id().len()
+    });
+    println!(
+        "\nunlock (Argon2id 64 MiB, 3 passes; open, check schema) p50 {}",
+        ms(unlock50)
+    );
+    let new = Passphrase::new("another bench passphrase");
+    let t = Instant::now();
+    Store::change_passphrase(&large, &pass, &new).unwrap();
+    println!("change the passphrase: {}", ms(t.elapsed()));
+    let t = Instant::now();
+    terrain_store::wipe(&large).unwrap();
+    println!(
+        "quick delete of the {total}-report store: {}",
+        ms(t.elapsed())
+    );
 }
