@@ -103,6 +103,12 @@ pub mod actions {
     pub const VERIFY: &str = "verify";
     pub const USER_ADD: &str = "user_add";
     pub const TOKEN_REVOKE: &str = "token_revoke";
+    /// A sign-in refused because its client address made too many failed ones (detail: the
+    /// address and until when); at most one a minute per address.
+    pub const SIGN_IN_THROTTLED: &str = "sign_in_throttled";
+    /// A request with an unknown or revoked device token (detail: which, the address and the
+    /// request); only those within the per-address limit are recorded.
+    pub const TOKEN_REFUSED: &str = "token_refused";
 }
 
 /// One entry of the append-only audit log. Never carries a password or a token.

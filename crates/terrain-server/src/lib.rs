@@ -139,16 +139,8 @@ impl AppState {
     }
 }
 
-/// The audit log's action names: the store's, and those only this crate writes.
-pub mod actions {
-    pub use terrain_server_store::actions::*;
-    /// A sign-in refused because its client address made too many failed ones (detail: the
-    /// address and until when); at most one a minute per address.
-    pub const SIGN_IN_THROTTLED: &str = "sign_in_throttled";
-    /// A request with an unknown or revoked device token (detail: which, the address and the
-    /// request); only those within the per-address limit are recorded.
-    pub const TOKEN_REFUSED: &str = "token_refused";
-}
+/// The audit log's action names.
+pub use terrain_server_store::actions;
 
 /// Opens the storage a URL names: `sqlite:PATH` or `postgres://...` (tables in `pg_schema`).
 pub async fn open_store(url: &str, pg_schema: &str) -> anyhow::Result<Arc<dyn ServerStore>> {
