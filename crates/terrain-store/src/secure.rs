@@ -6,7 +6,6 @@
 
 use crate::vault::{self, KEY_FILE, Key, Passphrase};
 use crate::{DB_FILE, Result, Store, StoreError};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// What a data folder holds.
@@ -242,24 +241,12 @@ pub fn wipe(dir: &Path) -> Result<()> {
 
 /// Overwrites a file with random bytes, fsyncs, removes it. Absent: nothing to do.
 fn shred(path: &Path) -> Result<()> {
-    let len = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
+    let mut file = match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io(path)(e)),
     };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(io(path))?;
-    let mut chunk = vec![0u8; 1 << 20];
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
-        getrandom::fill(&mut chunk[..n]).expect("the operating system's random source");
-        file.write_all(&chunk[..n]).map_err(io(path))?;
-        left -= n as u64;
-    }
-    file.sync_all().map_err(io(path))?;
+    vault::overwrite(&mut file).map_err(io(path))?;
     remove(path)
 }
 

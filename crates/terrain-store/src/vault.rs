@@ -219,13 +219,15 @@ pub(crate) fn read_key_file(dir: &Path, passphrase: &Passphrase) -> Result<Key> 
 }
 
 /// Writes `bytes` to `path` through a temporary file (owner-only): fsynced, renamed, directory
-/// fsynced.
+/// fsynced. A file it replaces (an old wrapped key) is overwritten once the new one is in place,
+/// so the old key does not linger in the disk's free blocks.
 pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| StoreError::Io { path, source }
     };
     let dir = path.parent().unwrap_or(Path::new("."));
+    let replaced = std::fs::OpenOptions::new().write(true).open(path).ok();
     let temp = path.with_extension(format!("{}.part", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -236,7 +238,26 @@ pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|_| file.sync_all())
         .map_err(io(&temp))?;
     std::fs::rename(&temp, path).map_err(io(path))?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    if let Some(mut old) = replaced {
+        overwrite(&mut old).map_err(io(path))?;
+    }
+    Ok(())
+}
+
+/// Overwrites a whole file with random bytes and fsyncs it.
+pub(crate) fn overwrite(file: &mut std::fs::File) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut left = file.metadata()?.len();
+    file.seek(SeekFrom::Start(0))?;
+    let mut chunk = vec![0u8; 1 << 20];
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        random_fill(&mut chunk[..n]);
+        file.write_all(&chunk[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {

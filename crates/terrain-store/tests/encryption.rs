@@ -162,7 +162,16 @@ fn changing_the_passphrase_keeps_every_report() {
     let err =
         Store::change_passphrase(dir.path(), &pass("not the one at all"), &pass(new)).unwrap_err();
     assert!(matches!(err, StoreError::WrongPassphrase));
+    // What the disk keeps of the old key file after it is replaced: here, a second link to it.
+    let old_blocks = dir.path().join("old-key-blocks");
+    std::fs::hard_link(dir.path().join("terrain.key"), &old_blocks).unwrap();
     Store::change_passphrase(dir.path(), &pass(GOOD), &pass(new)).unwrap();
+    let left = std::fs::read(&old_blocks).unwrap();
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&left).is_err(),
+        "the old wrapped key was overwritten"
+    );
+    std::fs::remove_file(&old_blocks).unwrap();
     assert!(matches!(
         Store::unlock(dir.path(), &pass(GOOD)).unwrap_err(),
         StoreError::WrongPassphrase
