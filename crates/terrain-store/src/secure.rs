@@ -208,8 +208,8 @@ fn seal_attachments(dir: &Path, blob_key: &Key) -> Result<()> {
 /// removes Terrain's files (and nothing else) from `dir`.
 ///
 /// The key file goes first, overwritten then removed: the encrypted database, its log and the
-/// sealed attachments are noise without it, even where the disk keeps old blocks. A plain store
-/// has no such key, so its files are overwritten in full.
+/// sealed attachments are noise without it, even where the disk keeps old blocks, so they are
+/// only removed. A plain store has no such key, so its files are overwritten in full.
 pub fn wipe(dir: &Path) -> Result<()> {
     for name in [KEY_FILE, PENDING_KEY] {
         shred(&dir.join(name))?;
@@ -228,8 +228,17 @@ pub fn wipe(dir: &Path) -> Result<()> {
     }
     for file in [DB_FILE, ENCRYPTING, OLD_PLAIN] {
         let path = dir.join(file);
+        // An encrypted database is noise now that its key is gone: removing it is enough, and
+        // overwriting hundreds of megabytes would break the one-second promise. A plain one
+        // has no key to destroy, so its bytes are overwritten.
+        let sealed = path.is_file() && file != OLD_PLAIN && !is_plain_sqlite(&path)?;
         for side in ["", "-wal", "-shm", "-journal"] {
-            shred(&suffixed(&path, side))?;
+            let side = suffixed(&path, side);
+            if sealed {
+                remove(&side)?
+            } else {
+                shred(&side)?
+            }
         }
     }
     shred_dir(&dir.join(PLAIN_ATTACHMENTS))?;
