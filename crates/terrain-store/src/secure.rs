@@ -32,9 +32,9 @@ pub fn kind(dir: &Path) -> Result<Kind> {
     Ok(if dir.join(KEY_FILE).is_file() {
         Kind::Encrypted
     } else if db.is_file() && std::fs::metadata(&db).map_err(io(&db))?.len() > 0 {
-        // (An empty file holds nothing: a connection left open across a quick delete can
-        // create one.)
-        // Without its key file an encrypted database is still told apart: it has no plain header.
+        // (An empty file holds nothing: a connection left open across a quick delete can make
+        // one.) Without its key file an encrypted database is still told apart: it has no
+        // plain header.
         if is_plain_sqlite(&db)? {
             Kind::Plain
         } else {
