@@ -9,6 +9,16 @@ use terrain_sync::{Client, Event, Summary};
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// What POST /v1/sessions answered.
+pub struct SignIn {
+    pub status: u16,
+    /// The error's code, empty on success.
+    pub code: String,
+    /// The Retry-After header, in seconds.
+    pub retry_after: Option<u64>,
+    pub body: serde_json::Value,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -110,6 +120,43 @@ impl Server {
                 return n;
             }
         }
+    }
+
+    /// Signs in over HTTP from `client` (a plain one, or one bound to a loopback address).
+    pub async fn sign_in(&self, client: &reqwest::Client, user: &str, password: &str) -> SignIn {
+        let resp = client
+            .post(format!("{}/v1/sessions", self.url))
+            .header("Terrain-Protocol", "1")
+            .json(&serde_json::json!({
+                "user": user, "password": password, "device_name": "field tablet"
+            }))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse().unwrap());
+        let body: serde_json::Value = resp.json().await.unwrap();
+        SignIn {
+            status,
+            code: body["error"]["code"].as_str().unwrap_or("").to_string(),
+            retry_after,
+            body,
+        }
+    }
+
+    /// GET /v1/audit`query` with `token`: the status and the answer.
+    pub async fn audit(&self, token: &str, query: &str) -> (u16, serde_json::Value) {
+        let resp = reqwest::Client::new()
+            .get(format!("{}/v1/audit{query}", self.url))
+            .bearer_auth(token)
+            .header("Terrain-Protocol", "1")
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
     }
 
     pub async fn stop(self) {

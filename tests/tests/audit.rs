@@ -1,9 +1,9 @@
 //! The audit log and the sign-in lockout, over real HTTP on loopback, against both engines.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use terrain_protocol::Role;
 use terrain_server_store::AuditQuery;
-use terrain_tests::harness::{Engine, PASSWORD, Server};
+use terrain_tests::harness::{Engine, PASSWORD, Server, SignIn};
 
 terrain_tests::on_both_engines!(
     five_wrong_passwords_lock_the_name_out_even_for_the_right_one,
@@ -19,37 +19,11 @@ const WRONG: [&str; 5] = [
     "wrong-guess-number-5",
 ];
 
-/// Signs in over HTTP: the status, the error code (if any) and the whole answer.
-async fn sign_in(server: &Server, user: &str, password: &str) -> (u16, String, Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/sessions", server.url))
-        .header("Terrain-Protocol", "1")
-        .json(&json!({"user": user, "password": password, "device_name": "field tablet"}))
-        .send()
+/// Signs in from this machine's usual loopback address.
+async fn sign_in(server: &Server, user: &str, password: &str) -> SignIn {
+    server
+        .sign_in(&reqwest::Client::new(), user, password)
         .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let retry = resp
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_string());
-    let mut body: Value = resp.json().await.unwrap();
-    if let Some(r) = retry {
-        body["retry_after"] = json!(r);
-    }
-    let code = body["error"]["code"].as_str().unwrap_or("").to_string();
-    (status, code, body)
-}
-
-async fn audit_as(server: &Server, token: &str, query: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .get(format!("{}/v1/audit{query}", server.url))
-        .bearer_auth(token)
-        .header("Terrain-Protocol", "1")
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
 }
 
 fn actions(page: &Value) -> Vec<(String, String)> {
@@ -82,26 +56,31 @@ async fn five_wrong_passwords_lock_the_name_out_even_for_the_right_one(engine: E
     server.user("awa", Role::Reporter, &["Kayes"]).await;
     server.user("boss", Role::Admin, &[]).await;
     for wrong in WRONG {
-        let (status, code, _) = sign_in(&server, "awa", wrong).await;
-        assert_eq!((status, code.as_str()), (401, "bad_credentials"));
+        let a = sign_in(&server, "awa", wrong).await;
+        assert_eq!((a.status, a.code.as_str()), (401, "bad_credentials"));
     }
-    let (status, code, body) = sign_in(&server, "awa", PASSWORD).await;
-    assert_eq!((status, code.as_str()), (429, "locked_out"), "{body}");
-    let message = body["error"]["message"].as_str().unwrap();
+    let a = sign_in(&server, "awa", PASSWORD).await;
+    assert_eq!(
+        (a.status, a.code.as_str()),
+        (429, "locked_out"),
+        "{}",
+        a.body
+    );
+    let message = a.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("try again after"), "{message}");
-    let retry: i64 = body["retry_after"].as_str().unwrap().parse().unwrap();
+    let retry = a.retry_after.expect("a Retry-After header");
     assert!((14 * 60..=15 * 60).contains(&retry), "Retry-After {retry}");
-    assert!(body.get("token").is_none());
+    assert!(a.body.get("token").is_none());
 
     // Names that do not exist are counted too, by the name tried, and refused the same way.
     for wrong in WRONG {
-        assert_eq!(sign_in(&server, "ghost", wrong).await.0, 401);
+        assert_eq!(sign_in(&server, "ghost", wrong).await.status, 401);
     }
-    assert_eq!(sign_in(&server, "ghost", PASSWORD).await.1, "locked_out");
+    assert_eq!(sign_in(&server, "ghost", PASSWORD).await.code, "locked_out");
     // Another name is not affected.
     let admin = server.device("boss").await;
 
-    let (status, page) = audit_as(&server, &admin.token(), "?user=awa").await;
+    let (status, page) = server.audit(&admin.token(), "?user=awa").await;
     assert_eq!(status, 200, "{page}");
     let mut expected = vec![("sign_in_failed".to_string(), "awa".to_string()); 5];
     expected.push(("locked_out".into(), "awa".into()));
@@ -114,7 +93,7 @@ async fn five_wrong_passwords_lock_the_name_out_even_for_the_right_one(engine: E
         assert_eq!(e["device"], "field tablet");
     }
     assert_eq!(page["events"][0]["detail"], "wrong password");
-    let (_, ghost) = audit_as(&server, &admin.token(), "?user=ghost").await;
+    let (_, ghost) = server.audit(&admin.token(), "?user=ghost").await;
     assert_eq!(ghost["events"][0]["detail"], "no such user");
     assert_eq!(actions(&ghost).len(), 6);
 
@@ -145,15 +124,15 @@ async fn a_success_starts_the_count_afresh(engine: Engine) {
     };
     server.user("awa", Role::Reporter, &["Kayes"]).await;
     for wrong in &WRONG[..4] {
-        assert_eq!(sign_in(&server, "awa", wrong).await.0, 401);
+        assert_eq!(sign_in(&server, "awa", wrong).await.status, 401);
     }
-    assert_eq!(sign_in(&server, "awa", PASSWORD).await.0, 200);
+    assert_eq!(sign_in(&server, "awa", PASSWORD).await.status, 200);
     for wrong in &WRONG[..4] {
-        assert_eq!(sign_in(&server, "awa", wrong).await.0, 401);
+        assert_eq!(sign_in(&server, "awa", wrong).await.status, 401);
     }
-    let (status, code, body) = sign_in(&server, "awa", PASSWORD).await;
-    assert_eq!(status, 200, "{code}: {body}");
-    assert!(body["token"].is_string());
+    let a = sign_in(&server, "awa", PASSWORD).await;
+    assert_eq!(a.status, 200, "{}: {}", a.code, a.body);
+    assert!(a.body["token"].is_string());
     server.stop().await;
 }
 
@@ -165,14 +144,14 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
     server.user("fanta", Role::Reviewer, &["Kayes"]).await;
     server.user("boss", Role::Admin, &[]).await;
     let a = server.device("awa").await;
-    let (status, body) = audit_as(&server, &a.token(), "").await;
+    let (status, body) = server.audit(&a.token(), "").await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (403, Some("forbidden")),
         "{body}"
     );
     assert!(body["error"]["message"].is_string());
-    assert_eq!(audit_as(&server, "not-a-token", "").await.0, 401);
+    assert_eq!(server.audit("not-a-token", "").await.0, 401);
 
     let id = a
         .store
@@ -190,11 +169,11 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let (status, body) = audit_as(&server, &fanta.token(), "").await;
+    let (status, body) = server.audit(&fanta.token(), "").await;
     assert_eq!(status, 403, "reviewers do not read it either: {body}");
 
     let boss = server.device("boss").await;
-    let (status, page) = audit_as(&server, &boss.token(), "").await;
+    let (status, page) = server.audit(&boss.token(), "").await;
     assert_eq!(status, 200, "{page}");
     let events = page["events"].as_array().unwrap();
     let find = |action: &str, actor: Option<&str>| {
@@ -219,7 +198,7 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 
     // Filters: by user, by time, and a limit.
-    let (_, fanta_only) = audit_as(&server, &boss.token(), "?user=fanta").await;
+    let (_, fanta_only) = server.audit(&boss.token(), "?user=fanta").await;
     assert!(actions(&fanta_only).iter().all(|(_, who)| who == "fanta"));
     assert_eq!(
         actions(&fanta_only)
@@ -229,11 +208,13 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
         ["sign_in", "verify"]
     );
     let since = verify["at"].as_str().unwrap().replace('+', "%2B");
-    let (_, later) = audit_as(&server, &boss.token(), &format!("?since={since}")).await;
+    let (_, later) = server
+        .audit(&boss.token(), &format!("?since={since}"))
+        .await;
     assert_eq!(later["events"][0], verify);
-    let (_, two) = audit_as(&server, &boss.token(), "?limit=2").await;
+    let (_, two) = server.audit(&boss.token(), "?limit=2").await;
     assert_eq!(two["events"].as_array().unwrap().len(), 2);
-    let (status, bad) = audit_as(&server, &boss.token(), "?since=yesterday").await;
+    let (status, bad) = server.audit(&boss.token(), "?since=yesterday").await;
     assert_eq!(
         (status, bad["error"]["code"].as_str()),
         (400, Some("invalid_query"))

@@ -26,46 +26,10 @@ fn from(last: u8) -> reqwest::Client {
         .unwrap()
 }
 
-struct Answer {
-    status: u16,
-    code: String,
-    retry_after: Option<u64>,
-    body: Value,
-}
-
-async fn sign_in(client: &reqwest::Client, server: &Server, user: &str, password: &str) -> Answer {
-    let resp = client
-        .post(format!("{}/v1/sessions", server.url))
-        .header("Terrain-Protocol", "1")
-        .json(&json!({"user": user, "password": password, "device_name": "field tablet"}))
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().parse().unwrap());
-    let body: Value = resp.json().await.unwrap();
-    Answer {
-        status,
-        code: body["error"]["code"].as_str().unwrap_or("").to_string(),
-        retry_after,
-        body,
-    }
-}
-
 /// The whole audit log, read as an administrator through GET /v1/audit.
 async fn audit_log(server: &Server, admin_token: &str) -> Vec<Value> {
-    let resp = reqwest::Client::new()
-        .get(format!("{}/v1/audit?limit=1000", server.url))
-        .bearer_auth(admin_token)
-        .header("Terrain-Protocol", "1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let page: Value = resp.json().await.unwrap();
+    let (status, page) = server.audit(admin_token, "?limit=1000").await;
+    assert_eq!(status, 200);
     page["events"].as_array().unwrap().clone()
 }
 
@@ -95,7 +59,7 @@ async fn one_address_trying_many_names_is_refused_before_any_name_locks(engine: 
     let burst = FailureLimit::default().burst.get();
     assert_eq!(burst, 10);
     for i in 0..burst {
-        let a = sign_in(&sprayer, &server, &format!("user{i}"), sprayed).await;
+        let a = server.sign_in(&sprayer, &format!("user{i}"), sprayed).await;
         assert_eq!(
             (a.status, a.code.as_str()),
             (401, "bad_credentials"),
@@ -105,7 +69,7 @@ async fn one_address_trying_many_names_is_refused_before_any_name_locks(engine: 
     }
     // The next is refused before its password is looked at: even the right one.
     for _ in 0..3 {
-        let a = sign_in(&sprayer, &server, "awa", PASSWORD).await;
+        let a = server.sign_in(&sprayer, "awa", PASSWORD).await;
         assert_eq!(
             (a.status, a.code.as_str()),
             (429, "rate_limited"),
@@ -119,7 +83,7 @@ async fn one_address_trying_many_names_is_refused_before_any_name_locks(engine: 
         assert!(a.body.get("token").is_none());
     }
     // Another address is not affected, nor is the name.
-    let a = sign_in(&neighbour, &server, "awa", PASSWORD).await;
+    let a = server.sign_in(&neighbour, "awa", PASSWORD).await;
     assert_eq!(a.status, 200, "{}", a.body);
 
     let boss = server.device("boss").await;
@@ -155,14 +119,14 @@ async fn one_address_trying_many_names_is_refused_before_any_name_locks(engine: 
         every: Duration::from_secs(3),
     });
     for user in ["x1", "x2"] {
-        assert_eq!(sign_in(&sprayer, &server, user, sprayed).await.status, 401);
+        assert_eq!(server.sign_in(&sprayer, user, sprayed).await.status, 401);
     }
-    let refused = sign_in(&sprayer, &server, "x3", sprayed).await;
+    let refused = server.sign_in(&sprayer, "x3", sprayed).await;
     assert_eq!((refused.status, refused.retry_after), (429, Some(3)));
     // One try earned after 3 s, not two before 6 s: margin for a slow machine.
     tokio::time::sleep(Duration::from_millis(3_200)).await;
-    assert_eq!(sign_in(&sprayer, &server, "x3", sprayed).await.status, 401);
-    assert_eq!(sign_in(&sprayer, &server, "x4", sprayed).await.status, 429);
+    assert_eq!(server.sign_in(&sprayer, "x3", sprayed).await.status, 401);
+    assert_eq!(server.sign_in(&sprayer, "x4", sprayed).await.status, 429);
     server.stop().await;
 }
 
@@ -227,7 +191,7 @@ async fn a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(engine
     server.user("awa", Role::Reporter, &["Kayes"]).await;
     server.user("boss", Role::Admin, &[]).await;
     let laptop = server.device("awa").await;
-    let phone = sign_in(&from(1), &server, "awa", PASSWORD).await;
+    let phone = server.sign_in(&from(1), "awa", PASSWORD).await;
     assert_eq!(phone.status, 200);
     let phone_token = phone.body["token"].as_str().unwrap().to_string();
     laptop
@@ -338,10 +302,7 @@ async fn unknown_tokens_are_audited_only_up_to_the_address_limit(engine: Engine)
         assert_eq!(body["error"]["code"], "unauthenticated");
     }
     // Sign-ins are counted apart: that address may still sign in.
-    assert_eq!(
-        sign_in(&flooder, &server, "boss", PASSWORD).await.status,
-        200
-    );
+    assert_eq!(server.sign_in(&flooder, "boss", PASSWORD).await.status, 200);
     let boss = server.device("boss").await;
     let events = audit_log(&server, &boss.token()).await;
     let refused = with_action(&events, "token_refused");
