@@ -147,16 +147,28 @@ impl Server {
         }
     }
 
-    /// GET /v1/audit`query` with `token`: the status and the answer.
-    pub async fn audit(&self, token: &str, query: &str) -> (u16, serde_json::Value) {
+    /// An authenticated request with no body (`GET /v1/pull?since=0`...): the status and the
+    /// JSON answer.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> (u16, serde_json::Value) {
         let resp = reqwest::Client::new()
-            .get(format!("{}/v1/audit{query}", self.url))
+            .request(method, format!("{}{path}", self.url))
             .bearer_auth(token)
             .header("Terrain-Protocol", "1")
             .send()
             .await
             .unwrap();
         (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    /// GET /v1/audit`query` with `token`: the status and the answer.
+    pub async fn audit(&self, token: &str, query: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, &format!("/v1/audit{query}"), token)
+            .await
     }
 
     pub async fn stop(self) {

@@ -209,16 +209,11 @@ async fn a_revoked_token_is_refused_at_once_and_the_revocation_is_audited(engine
     assert_eq!(n, 1);
 
     let pull = |token: String| {
-        let url = format!("{}/v1/pull?since=0", server.url);
+        let server = &server;
         async move {
-            let resp = reqwest::Client::new()
-                .get(url)
-                .bearer_auth(token)
-                .header("Terrain-Protocol", "1")
-                .send()
+            server
+                .call(reqwest::Method::GET, "/v1/pull?since=0", &token)
                 .await
-                .unwrap();
-            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
         }
     };
     let (status, body) = pull(laptop.token()).await;

@@ -451,18 +451,11 @@ async fn reviewers_verify_reports_of_their_regions_only() {
         .revision
         .report_id;
     a.sync().await.unwrap();
+    let path = format!("/v1/reports/{id}/verify");
     let verify = |token: String| {
-        let url = format!("{}/v1/reports/{id}/verify", server.url);
-        async move {
-            let resp = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(token)
-                .header("Terrain-Protocol", "1")
-                .send()
-                .await
-                .unwrap();
-            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
-        }
+        let path = &path;
+        let server = &server;
+        async move { server.call(reqwest::Method::POST, path, &token).await }
     };
     let (status, body) = verify(a.token()).await;
     assert_eq!(
