@@ -206,8 +206,11 @@ fn a_plain_store_is_encrypted_in_place_with_nothing_left_in_clear() {
     assert_holds_seed(&store, &sha);
 }
 
-fn copy(from: &Path, to: &Path) {
-    std::fs::copy(from, to).unwrap();
+/// Lays the twin's encrypted database and key in `dir` as `Store::encrypt` writes them before
+/// the swap.
+fn lay_down_encrypted_copy(twin: &Path, dir: &Path) {
+    std::fs::copy(twin.join("terrain.db"), dir.join("terrain.db.encrypting")).unwrap();
+    std::fs::copy(twin.join("terrain.key"), dir.join("terrain.key.pending")).unwrap();
 }
 
 /// An encrypted twin of a plain store's reports, made as `Store::encrypt` makes it, so its
@@ -224,14 +227,7 @@ fn a_crash_before_the_swap_leaves_the_plain_store_whole() {
     let dir = tempfile::tempdir().unwrap();
     let sha = filled(dir.path(), false);
     let (twin, _) = encrypted_twin();
-    copy(
-        &twin.path().join("terrain.db"),
-        &dir.path().join("terrain.db.encrypting"),
-    );
-    copy(
-        &twin.path().join("terrain.key"),
-        &dir.path().join("terrain.key.pending"),
-    );
+    lay_down_encrypted_copy(twin.path(), dir.path());
     assert_eq!(kind(dir.path()).unwrap(), Kind::Plain);
     assert!(!dir.path().join("terrain.db.encrypting").exists());
     assert!(!dir.path().join("terrain.key.pending").exists());
@@ -248,14 +244,7 @@ fn a_crash_during_the_swap_finishes_it() {
         dir.path().join("terrain.db.plain"),
     )
     .unwrap();
-    copy(
-        &twin.path().join("terrain.db"),
-        &dir.path().join("terrain.db.encrypting"),
-    );
-    copy(
-        &twin.path().join("terrain.key"),
-        &dir.path().join("terrain.key.pending"),
-    );
+    lay_down_encrypted_copy(twin.path(), dir.path());
     let blobs = dir.path().join("blobs");
     std::fs::create_dir_all(&blobs).unwrap();
     for (path, bytes) in files(&twin.path().join("blobs")) {
