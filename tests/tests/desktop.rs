@@ -16,6 +16,8 @@ use terrain_tests::harness::{Engine, PASSWORD, Server};
 const TITLE: &str = "Three industrial plants attacked and burned near Bafoulabé; workers abducted";
 const WAIT: Duration = Duration::from_secs(20);
 const PASSPHRASE: &str = "red earth after the rain";
+/// Words of the report the suite records, as they may sit on disk (the search index folds them).
+const REPORT_WORDS: [&str; 5] = ["Bafoulabé", "bafoulabe", "Wamaps", "lime plant", "Diawara"];
 
 /// The window, the screen it is on, and where its screenshots go.
 struct Ui {
@@ -125,6 +127,21 @@ impl Ui {
         self.x.screenshot(&self.shots.join(format!("{name}.png")));
     }
 
+    /// Unlocks with `passphrase` and shows the list.
+    async fn unlock(&self, passphrase: &str) {
+        self.type_into("#passphrase", passphrase).await;
+        self.click("#unlock").await;
+        self.click("#nav-reports").await;
+    }
+
+    /// Tries `passphrase` on the lock screen and sees it refused.
+    async fn refused(&self, passphrase: &str) {
+        self.type_into("#passphrase", passphrase).await;
+        self.click("#unlock").await;
+        self.wait_text("#lock-error", "the passphrase is wrong")
+            .await;
+    }
+
     async fn search(&self, text: &str, count: &str) {
         self.type_into("#search", text).await;
         self.wait_text("#list-count", count).await;
@@ -156,6 +173,13 @@ fn read_csv(path: &Path) -> Vec<Vec<String>> {
 }
 
 /// The text of a PDF, as poppler's pdftotext reads it.
+/// The first of the report's words found in `bytes`.
+fn word_in_clear(bytes: &[u8]) -> Option<&'static str> {
+    REPORT_WORDS
+        .into_iter()
+        .find(|word| bytes.windows(word.len()).any(|w| w == word.as_bytes()))
+}
+
 /// Every file under `dir` (none if it is gone), with its bytes.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -459,25 +483,17 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     let data = work.path().join("data");
     assert!(data.join("terrain.key").is_file());
     for (path, bytes) in files(&data) {
-        for word in ["Bafoulabé", "bafoulabe", "Wamaps", "lime plant", "Diawara"] {
-            assert!(
-                !bytes.windows(word.len()).any(|w| w == word.as_bytes()),
-                "{} holds {word:?} in clear",
-                path.display()
-            );
+        if let Some(word) = word_in_clear(&bytes) {
+            panic!("{} holds {word:?} in clear", path.display());
         }
     }
 
     // Locked on demand: a wrong passphrase is refused, the right one opens the same reports.
     ui.click("#lock").await;
     ui.wait_text("h1", "Terrain is locked").await;
-    ui.type_into("#passphrase", "red earth after rain").await;
-    ui.click("#unlock").await;
-    ui.wait_text("#lock-error", "the passphrase is wrong").await;
+    ui.refused("red earth after rain").await;
     ui.shot("lock-wrong").await;
-    ui.type_into("#passphrase", PASSPHRASE).await;
-    ui.click("#unlock").await;
-    ui.click("#nav-reports").await;
+    ui.unlock(PASSPHRASE).await;
     ui.wait_text("#list-count", "1 report(s)").await;
 
     // A new passphrase; the old one no longer opens.
@@ -498,15 +514,11 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     .await
     .unwrap();
     ui.wait_text("h1", "Terrain is locked").await;
-    ui.type_into("#passphrase", PASSPHRASE).await;
-    ui.click("#unlock").await;
-    ui.wait_text("#lock-error", "the passphrase is wrong").await;
+    ui.refused(PASSPHRASE).await;
     ui.c.execute("localStorage.setItem('terrain.idleMinutes', '30');", vec![])
         .await
         .unwrap();
-    ui.type_into("#passphrase", new).await;
-    ui.click("#unlock").await;
-    ui.click("#nav-reports").await;
+    ui.unlock(new).await;
     ui.wait_text("#list-count", "1 report(s)").await;
 
     // French, switchable.
@@ -537,11 +549,8 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
             name.starts_with("xdg-"),
             "{name} of the store is left after quick delete"
         );
-        for word in ["Bafoulabé", "bafoulabe", "Wamaps", "lime plant", "Diawara"] {
-            assert!(
-                !bytes.windows(word.len()).any(|w| w == word.as_bytes()),
-                "{name} holds {word:?}"
-            );
+        if let Some(word) = word_in_clear(&bytes) {
+            panic!("{name} holds {word:?} in clear");
         }
     }
 
