@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use terrain_server_postgres::{PgStore, drop_schema};
-use terrain_server_store::{AuditEvent, ServerStore, actions};
+use terrain_server_store::{ServerStore, actions, conformance};
 
 fn url() -> String {
     std::env::var("TERRAIN_TEST_PG")
@@ -31,7 +31,7 @@ async fn the_postgres_engine_passes_the_conformance_suite() {
     let Some(store) = connect(&schema).await else {
         return;
     };
-    terrain_server_store::conformance::run(Arc::new(store)).await;
+    conformance::run(Arc::new(store)).await;
     drop_schema(&url(), &schema).await.unwrap();
 }
 
@@ -42,13 +42,12 @@ async fn the_audit_log_refuses_update_delete_and_truncate_in_sql() {
         return;
     };
     store
-        .audit_append(&AuditEvent {
-            at: chrono::Utc::now(),
-            actor: Some("awa".into()),
-            device: None,
-            action: actions::SIGN_IN_FAILED.into(),
-            detail: "wrong password".into(),
-        })
+        .audit_append(&conformance::event(
+            chrono::Utc::now(),
+            Some("awa"),
+            actions::SIGN_IN_FAILED,
+            "wrong password",
+        ))
         .await
         .unwrap();
     // Behind the store's back, on a connection of its own: still refused.

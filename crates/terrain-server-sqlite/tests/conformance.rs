@@ -1,12 +1,12 @@
 use std::sync::Arc;
 use terrain_server_sqlite::SqliteStore;
-use terrain_server_store::{AuditEvent, ServerStore, actions};
+use terrain_server_store::{ServerStore, actions, conformance};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_sqlite_engine_passes_the_conformance_suite() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("server.db")).unwrap();
-    terrain_server_store::conformance::run(Arc::new(store)).await;
+    conformance::run(Arc::new(store)).await;
 }
 
 #[tokio::test]
@@ -15,13 +15,12 @@ async fn the_audit_log_refuses_update_and_delete_in_sql() {
     let path = dir.path().join("server.db");
     let store = SqliteStore::open(&path).unwrap();
     store
-        .audit_append(&AuditEvent {
-            at: chrono::Utc::now(),
-            actor: Some("awa".into()),
-            device: None,
-            action: actions::SIGN_IN_FAILED.into(),
-            detail: "wrong password".into(),
-        })
+        .audit_append(&conformance::event(
+            chrono::Utc::now(),
+            Some("awa"),
+            actions::SIGN_IN_FAILED,
+            "wrong password",
+        ))
         .await
         .unwrap();
     // Behind the store's back, straight to the file: still refused.

@@ -42,7 +42,13 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     concurrent_pushes_never_let_the_feed_skip(store).await;
 }
 
-fn event(at: chrono::DateTime<Utc>, actor: Option<&str>, action: &str, detail: &str) -> AuditEvent {
+/// An audit event by `actor` from their laptop (none for the admin CLI).
+pub fn event(
+    at: chrono::DateTime<Utc>,
+    actor: Option<&str>,
+    action: &str,
+    detail: &str,
+) -> AuditEvent {
     AuditEvent {
         at,
         actor: actor.map(str::to_string),
