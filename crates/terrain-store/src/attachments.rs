@@ -37,10 +37,7 @@ pub(crate) fn write_sealed(dir: &Path, key: &Key, sha256: &str, bytes: &[u8]) ->
 
 fn create_parent(path: &Path) -> Result<()> {
     let dir = path.parent().expect("attachment paths have a folder");
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-        path: dir.into(),
-        source,
-    })
+    std::fs::create_dir_all(dir).map_err(StoreError::io(dir))
 }
 
 impl Store {
@@ -62,10 +59,7 @@ impl Store {
             return Ok(None);
         }
         let path = self.attachment_file(sha256);
-        let stored = std::fs::read(&path).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let stored = std::fs::read(&path).map_err(StoreError::io(&path))?;
         let damaged =
             || StoreError::Corrupt(format!("attachment {sha256}"), path.display().to_string());
         let bytes = match &self.blob_key {

@@ -57,4 +57,14 @@ pub enum StoreError {
     Corrupt(String, String),
 }
 
+impl StoreError {
+    /// Maps an I/O failure on `path`: `.map_err(StoreError::io(&path))`.
+    pub(crate) fn io(path: &std::path::Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+        move |source| StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -196,18 +196,15 @@ impl std::fmt::Debug for Store {
 
 /// Makes the data folder; one Terrain makes is readable by its owner only.
 fn create_dir(dir: &Path) -> Result<()> {
-    let io = |source| StoreError::Io {
-        path: dir.into(),
-        source,
-    };
+    let io = StoreError::io(dir);
     if dir.is_dir() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(&io)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(&io)?;
     }
     Ok(())
 }

@@ -31,7 +31,7 @@ pub fn kind(dir: &Path) -> Result<Kind> {
     let db = dir.join(DB_FILE);
     Ok(if dir.join(KEY_FILE).is_file() {
         Kind::Encrypted
-    } else if db.is_file() && std::fs::metadata(&db).map_err(io(&db))?.len() > 0 {
+    } else if db.is_file() && std::fs::metadata(&db).map_err(StoreError::io(&db))?.len() > 0 {
         // (An empty file holds nothing: a connection left open across a quick delete can make
         // one.) Without its key file an encrypted database is still told apart: it has no
         // plain header.
@@ -50,7 +50,7 @@ fn is_plain_sqlite(db: &Path) -> Result<bool> {
     let mut header = Vec::with_capacity(16);
     std::fs::File::open(db)
         .and_then(|f| f.take(16).read_to_end(&mut header))
-        .map_err(io(db))?;
+        .map_err(StoreError::io(db))?;
     Ok(header == b"SQLite format 3\0")
 }
 
@@ -191,14 +191,14 @@ fn seal_attachments(dir: &Path, blob_key: &Key) -> Result<()> {
         return Ok(());
     };
     for entry in entries {
-        let path = entry.map_err(io(&from))?.path();
+        let path = entry.map_err(StoreError::io(&from))?.path();
         let Some(sha) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
         if !crate::attachments::is_sha256(sha) {
             continue; // a temporary file a crash left: never named by a report
         }
-        let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(io(&path))?);
+        let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(StoreError::io(&path))?);
         crate::attachments::write_sealed(dir, blob_key, sha, &bytes)?;
     }
     Ok(())
@@ -253,9 +253,9 @@ fn shred(path: &Path) -> Result<()> {
     let mut file = match std::fs::OpenOptions::new().write(true).open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io(path)(e)),
+        Err(e) => return Err(StoreError::io(path)(e)),
     };
-    vault::overwrite(&mut file).map_err(io(path))?;
+    vault::overwrite(&mut file).map_err(StoreError::io(path))?;
     remove(path)
 }
 
@@ -264,16 +264,9 @@ fn shred_dir(dir: &Path) -> Result<()> {
         return Ok(());
     };
     for entry in entries {
-        shred(&entry.map_err(io(dir))?.path())?;
+        shred(&entry.map_err(StoreError::io(dir))?.path())?;
     }
     remove_dir(dir)
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.into(),
-        source,
-    }
 }
 
 fn suffixed(path: &Path, suffix: &str) -> PathBuf {
@@ -285,23 +278,23 @@ fn suffixed(path: &Path, suffix: &str) -> PathBuf {
 fn fsync(path: &Path) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
-        .map_err(io(path))
+        .map_err(StoreError::io(path))
 }
 
 fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(io(to))
+    std::fs::rename(from, to).map_err(StoreError::io(to))
 }
 
 fn remove(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(path)(e)),
         _ => Ok(()),
     }
 }
 
 fn remove_dir(path: &Path) -> Result<()> {
     match std::fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(path)(e)),
         _ => Ok(()),
     }
 }

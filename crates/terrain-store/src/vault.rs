@@ -192,10 +192,7 @@ pub(crate) fn read_key_file(dir: &Path, passphrase: &Passphrase) -> Result<Key> 
             path: path.clone(),
             why: "it is missing".into(),
         },
-        _ => StoreError::Io {
-            path: path.clone(),
-            source,
-        },
+        _ => StoreError::io(&path)(source),
     })?;
     let damaged = |why: &str| StoreError::KeyFile {
         path: path.clone(),
@@ -222,10 +219,6 @@ pub(crate) fn read_key_file(dir: &Path, passphrase: &Passphrase) -> Result<Key> 
 /// fsynced. A file it replaces (an old wrapped key) is overwritten once the new one is in place,
 /// so the old key does not linger in the disk's free blocks.
 pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| StoreError::Io { path, source }
-    };
     let dir = path.parent().unwrap_or(Path::new("."));
     let replaced = std::fs::OpenOptions::new().write(true).open(path).ok();
     let temp = path.with_extension(format!("{}.part", std::process::id()));
@@ -233,14 +226,14 @@ pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp).map_err(io(&temp))?;
+    let mut file = options.open(&temp).map_err(StoreError::io(&temp))?;
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
-        .map_err(io(&temp))?;
-    std::fs::rename(&temp, path).map_err(io(path))?;
+        .map_err(StoreError::io(&temp))?;
+    std::fs::rename(&temp, path).map_err(StoreError::io(path))?;
     sync_dir(dir)?;
     if let Some(mut old) = replaced {
-        overwrite(&mut old).map_err(io(path))?;
+        overwrite(&mut old).map_err(StoreError::io(path))?;
     }
     Ok(())
 }
@@ -263,8 +256,5 @@ pub(crate) fn overwrite(file: &mut std::fs::File) -> std::io::Result<()> {
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|source| StoreError::Io {
-            path: dir.into(),
-            source,
-        })
+        .map_err(StoreError::io(dir))
 }
