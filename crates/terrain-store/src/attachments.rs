@@ -55,11 +55,15 @@ impl Store {
 
     /// The attachment with this hash, checked against it; None if the device lacks it.
     pub fn attachment(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        if !self.has_attachment(sha256) {
+        if !is_sha256(sha256) {
             return Ok(None);
         }
         let path = self.attachment_file(sha256);
-        let stored = std::fs::read(&path).map_err(StoreError::io(&path))?;
+        let stored = match std::fs::read(&path) {
+            Ok(stored) => stored,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError::io(&path)(e)),
+        };
         let damaged =
             || StoreError::Corrupt(format!("attachment {sha256}"), path.display().to_string());
         let bytes = match &self.blob_key {
