@@ -14,11 +14,13 @@
 
 pub mod claims;
 pub mod gazetteer;
+mod json;
 pub mod merge;
 pub mod report;
 pub mod revision;
 pub mod site;
 pub mod taxonomy;
+pub mod text;
 pub mod validate;
 
 pub use claims::{Amount, Claim, ClaimsSummary, FigureKind, VagueAmount};

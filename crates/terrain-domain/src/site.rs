@@ -2,6 +2,7 @@
 
 use crate::gazetteer;
 use crate::report::Coordinates;
+use crate::text::{self, TextKind};
 use crate::validate::{Problems, limits};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -85,6 +86,20 @@ impl Site {
             })
         };
         self.name = self.name.trim().to_string();
+        // Every field is one line; a refused character is named before any other check quotes
+        // the text back.
+        let fields = [
+            ("name", Some(&self.name)),
+            ("operator", self.operator.as_ref()),
+            ("admin1", Some(&self.admin1)),
+            ("admin2", self.admin2.as_ref()),
+            ("place", self.place.as_ref()),
+        ];
+        for (field, value) in fields {
+            if let Some(refused) = value.and_then(|v| text::refused(v, TextKind::Line)) {
+                fail(field, refused.to_string());
+            }
+        }
         if self.name.is_empty() {
             fail("name", "is required".into());
         } else if self.name.chars().count() > limits::SHORT_TEXT_CHARS {

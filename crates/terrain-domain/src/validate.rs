@@ -7,10 +7,13 @@
 use crate::claims::Amount;
 use crate::gazetteer;
 use crate::report::{DatePrecision, Report, SCHEMA_VERSION, Status};
+use crate::text::{self, TextKind};
 use chrono::{Days, NaiveDate};
 use limits::SHORT_TEXT_CHARS;
 use std::collections::HashSet;
 use std::fmt;
+
+pub use crate::json::parse_json;
 
 /// Size bounds: generous for real reports, small enough that bad input cannot swamp a device.
 pub mod limits {
@@ -80,33 +83,9 @@ impl std::ops::Deref for ValidReport {
     }
 }
 
-/// Reads a report from its JSON form; a structural error names the field it is in.
-pub fn parse_json(text: &str) -> Result<Report, Problems> {
-    if text.len() > limits::REPORT_JSON_BYTES {
-        return Err(Problems::one(
-            "(file)",
-            format!(
-                "is {} bytes; a report may be at most {} bytes",
-                text.len(),
-                limits::REPORT_JSON_BYTES
-            ),
-        ));
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = match e.path().to_string() {
-            p if p == "." => "(report)".to_string(),
-            p => p,
-        };
-        let inner = e.into_inner();
-        let message = inner.to_string();
-        // serde_json appends " at line L column C"; keep it, it helps find the spot in a file.
-        Problems::one(field, message)
-    })
-}
-
 /// Tidies and checks a report. `today` is the device's date, for "not in the future".
 pub fn check(mut report: Report, today: NaiveDate) -> Result<ValidReport, Problems> {
+    unify_prose_line_ends(&mut report);
     tidy(&mut report);
     let mut c = Checker {
         problems: Vec::new(),
@@ -116,6 +95,25 @@ pub fn check(mut report: Report, today: NaiveDate) -> Result<ValidReport, Proble
         Ok(ValidReport(report))
     } else {
         Err(Problems(c.problems))
+    }
+}
+
+/// The fields that may hold line breaks, in one form whatever system they were written on.
+fn unify_prose_line_ends(r: &mut Report) {
+    let notes = r.sources.iter_mut().filter_map(|s| s.note.as_mut());
+    let claim_notes = r
+        .figures
+        .values_mut()
+        .flatten()
+        .filter_map(|c| c.note.as_mut());
+    let damages = r.sites.iter_mut().filter_map(|s| s.damage.as_mut());
+    for t in std::iter::once(&mut r.narrative)
+        .chain(r.damage.as_mut())
+        .chain(notes)
+        .chain(claim_notes)
+        .chain(damages)
+    {
+        text::unify_line_ends(t);
     }
 }
 
@@ -192,13 +190,31 @@ impl Checker {
         });
     }
 
+    /// One line of text: at most `max` characters, none of those [`text::refused`] refuses.
     fn bounded(&mut self, field: &str, text: &str, max: usize) {
+        self.sized(field, text, max, TextKind::Line);
+    }
+
+    /// Prose (a narrative, a note): as [`Checker::bounded`], and tabs and line breaks allowed.
+    fn prose(&mut self, field: &str, text: &str, max: usize) {
+        self.sized(field, text, max, TextKind::Prose);
+    }
+
+    fn sized(&mut self, field: &str, text: &str, max: usize, kind: TextKind) {
         let n = text.chars().count();
         if n > max {
             self.fail(
                 field,
                 format!("is {n} characters long; at most {max} are allowed"),
             );
+        }
+        self.characters(field, text, kind);
+    }
+
+    /// Says which refused character the text holds, and where.
+    fn characters(&mut self, field: &str, text: &str, kind: TextKind) {
+        if let Some(refused) = text::refused(text, kind) {
+            self.fail(field, refused.to_string());
         }
     }
 
@@ -292,14 +308,14 @@ impl Checker {
                 self.fail(format!("sites[{i}].site_id"), "lists the same site twice");
             }
             if let Some(d) = &s.damage {
-                self.bounded(&format!("sites[{i}].damage"), d, SHORT_TEXT_CHARS);
+                self.prose(&format!("sites[{i}].damage"), d, SHORT_TEXT_CHARS);
             }
         }
         self.check_sources(r);
         self.check_figures(r);
-        self.bounded("narrative", &r.narrative, NARRATIVE_CHARS);
+        self.prose("narrative", &r.narrative, NARRATIVE_CHARS);
         if let Some(d) = &r.damage {
-            self.bounded("damage", d, NARRATIVE_CHARS);
+            self.prose("damage", d, NARRATIVE_CHARS);
         }
         self.count("tags", r.tags.len(), TAGS);
         for (i, t) in r.tags.iter().enumerate() {
@@ -402,7 +418,11 @@ impl Checker {
         {
             *name = canonical.to_string();
         }
-        for (field, text) in [("where.admin3", &l.admin3), ("where.place", &l.place)] {
+        for (field, text) in [
+            ("where.admin2", &l.admin2),
+            ("where.admin3", &l.admin3),
+            ("where.place", &l.place),
+        ] {
             if let Some(text) = text {
                 self.bounded(field, text, SHORT_TEXT_CHARS);
             }
@@ -455,6 +475,8 @@ impl Checker {
                     field,
                     "is required (a short name claims refer to, like \"s1\")",
                 );
+            } else if let Some(refused) = text::refused(&s.key, TextKind::Line) {
+                self.fail(field, refused.to_string());
             } else if s.key.len() > SOURCE_KEY_CHARS
                 || !s
                     .key
@@ -478,10 +500,13 @@ impl Checker {
                 false,
                 r.status,
             );
-            for (name, v) in [("contact", &s.contact), ("url", &s.url), ("note", &s.note)] {
+            for (name, v) in [("contact", &s.contact), ("url", &s.url)] {
                 if let Some(v) = v {
                     self.bounded(&format!("sources[{i}].{name}"), v, SHORT_TEXT_CHARS);
                 }
+            }
+            if let Some(note) = &s.note {
+                self.prose(&format!("sources[{i}].note"), note, SHORT_TEXT_CHARS);
             }
         }
     }
@@ -526,6 +551,8 @@ impl Checker {
                         format!("{at}.source"),
                         "is required: every claim names its source",
                     );
+                } else if let Some(refused) = text::refused(&c.source, TextKind::Line) {
+                    self.fail(format!("{at}.source"), refused.to_string());
                 } else if !keys.contains(c.source.as_str()) {
                     self.fail(
                         format!("{at}.source"),
@@ -536,7 +563,7 @@ impl Checker {
                     );
                 }
                 if let Some(n) = &c.note {
-                    self.bounded(&format!("{at}.note"), n, SHORT_TEXT_CHARS);
+                    self.prose(&format!("{at}.note"), n, SHORT_TEXT_CHARS);
                 }
             }
         }
@@ -561,7 +588,9 @@ impl Checker {
                 );
             }
             let mut parts = a.media_type.split('/');
-            if !matches!((parts.next(), parts.next(), parts.next()), (Some(t), Some(s), None) if !t.is_empty() && !s.is_empty())
+            if let Some(refused) = text::refused(&a.media_type, TextKind::Line) {
+                self.fail(format!("{at}.media_type"), refused.to_string());
+            } else if !matches!((parts.next(), parts.next(), parts.next()), (Some(t), Some(s), None) if !t.is_empty() && !s.is_empty())
             {
                 self.fail(
                     format!("{at}.media_type"),

@@ -138,12 +138,12 @@ fn structural_errors_name_the_field_path() {
     let problems = problems_after(|v| v["what"]["event_type"] = json!("War"));
     assert_eq!(problems[0].0, "what.event_type");
     assert!(
-        problems[0].1.contains("unknown variant `War`"),
+        problems[0].1.contains("\"War\" is not one of: Battles"),
         "{problems:?}"
     );
     let problems = problems_after(|v| v["colour"] = json!("red"));
     assert!(
-        problems[0].1.contains("unknown field `colour`"),
+        problems[0].0 == "colour" && problems[0].1.contains("is not a field Terrain knows"),
         "{problems:?}"
     );
     let problems = problems_after(|v| v["when"]["date"] = json!("18/11/2026"));
@@ -402,7 +402,7 @@ fn sources_need_unique_well_formed_keys_and_a_name() {
     assert_problem(
         |v| v["sources"][0]["kind"] = json!("rumour"),
         "sources[0].kind",
-        "unknown variant `rumour`",
+        "\"rumour\" is not one of: official",
     );
 }
 
