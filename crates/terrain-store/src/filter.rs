@@ -77,7 +77,8 @@ impl Page {
 /// Turns what a user typed into an FTS5 query: each word quoted (so FTS syntax in user text is
 /// inert) and matched as a prefix; all words must match.
 pub(crate) fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
+    // Folded before splitting: an Arabic vowel mark is not alphanumeric and would cut a word.
+    let words: Vec<String> = crate::search::fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{w}\"*"))

@@ -21,6 +21,7 @@ mod error;
 mod filter;
 mod read;
 pub mod schema;
+mod search;
 mod secure;
 mod sites;
 mod sync;

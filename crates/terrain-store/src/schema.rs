@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "006_pulled_sites",
         include_str!("migrations/006_pulled_sites.sql"),
     ),
+    (
+        "007_search_folded",
+        include_str!("migrations/007_search_folded.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -30,6 +34,7 @@ pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
 /// Applies the migrations after the database's version, up to `target`.
 pub fn migrate(conn: &mut Connection, target: usize) -> rusqlite::Result<()> {
     let current = version(conn)?;
+    crate::search::register(conn)?;
     for (number, (_name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(sql)?;

@@ -1,6 +1,6 @@
 //! Saving: one transaction per call, fsynced before it returns.
 
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, search};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use terrain_domain::{
@@ -241,11 +241,12 @@ pub(crate) fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<(
         )?;
     tx.prepare_cached("DELETE FROM reports_fts WHERE rowid = ?1")?
         .execute([n])?;
-    let [title, narrative, places, sources] = search_text(r);
+    let [title, narrative, places, sources, perpetrators] = search::columns(r);
     tx.prepare_cached(
-        "INSERT INTO reports_fts (rowid, title, narrative, places, sources) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO reports_fts (rowid, title, narrative, places, sources, perpetrators)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![n, title, narrative, places, sources])?;
+    .execute(params![n, title, narrative, places, sources, perpetrators])?;
     tx.prepare_cached("DELETE FROM report_sites WHERE report_id = ?1")?
         .execute([&id])?;
     let mut link =
@@ -256,30 +257,3 @@ pub(crate) fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<(
     Ok(())
 }
 
-/// The four searchable columns. Migration 003 builds the same from SQL for older rows.
-fn search_text(r: &Report) -> [String; 4] {
-    let l = &r.location;
-    let join = |parts: &[Option<&str>]| {
-        parts
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    [
-        r.title.clone(),
-        join(&[Some(&r.narrative), r.damage.as_deref()]),
-        join(&[
-            l.place.as_deref(),
-            l.admin3.as_deref(),
-            l.admin2.as_deref(),
-            Some(&l.admin1),
-        ]),
-        r.sources
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-    ]
-}
