@@ -150,6 +150,7 @@ pub fn new_report(_ctx: &Context) -> Result<ValidReport> {
                 .default(0)
                 .interact()?;
             figures.entry(kind).or_default().push(Claim {
+                id: None,
                 amount: parse_amount(&amount).expect("validated above"),
                 source: sources[source].key.clone(),
                 said_on: None,

@@ -6,6 +6,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::collections::{BTreeMap, HashSet};
+use uuid::Uuid;
 
 /// What a figure counts.
 // Read through a string so that error paths can name the figure (`figures.abducted[1]`).
@@ -133,6 +135,11 @@ impl Amount {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
+    /// Names the claim across revisions and devices, so the merge tells an edited claim from a
+    /// new one. [`crate::check`] gives one to a claim that has none; revisions made before
+    /// claims had ids have none, and their claims match by value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     pub amount: Amount,
     /// The `key` of one of the report's sources.
     pub source: String,
@@ -141,6 +148,28 @@ pub struct Claim {
     pub said_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// Gives each claim lacking an id the one its kind, its content and its rank among equal
+/// claims name: the same on every device, so two devices that give ids to the claims of one old
+/// revision give the same ones, and the merge finds them in that revision (see
+/// `docs/merge.md`). Ids already present are kept and never given twice.
+pub fn assign_ids(report: Uuid, figures: &mut BTreeMap<FigureKind, Vec<Claim>>) {
+    for (kind, claims) in figures.iter_mut() {
+        let mut used: HashSet<Uuid> = claims.iter().filter_map(|c| c.id).collect();
+        for claim in claims.iter_mut().filter(|c| c.id.is_none()) {
+            let content = serde_json::to_string(&*claim).expect("claims serialise");
+            let id = (0u32..)
+                .map(|rank| {
+                    let name = format!("{}\n{content}\n{rank}", kind.key());
+                    Uuid::new_v5(&report, name.as_bytes())
+                })
+                .find(|id| !used.contains(id))
+                .expect("some rank is free");
+            used.insert(id);
+            claim.id = Some(id);
+        }
+    }
 }
 
 /// What a list of claims amounts to.
@@ -196,6 +225,7 @@ mod tests {
 
     fn claim(amount: Amount) -> Claim {
         Claim {
+            id: None,
             amount,
             source: "s1".into(),
             said_on: None,
@@ -255,6 +285,36 @@ mod tests {
         let v: Amount = serde_json::from_str("\"dozens\"").unwrap();
         assert_eq!(v, Amount::Vague(VagueAmount::Dozens));
         assert!(serde_json::from_str::<Amount>("-1").is_err());
+    }
+
+    #[test]
+    fn ids_given_to_old_claims_are_the_same_on_every_device_and_never_twice() {
+        let report = Uuid::now_v7();
+        let old = BTreeMap::from([(
+            FigureKind::Killed,
+            vec![claim(Amount::Exact(3)), claim(Amount::Exact(3)), claim(Amount::Exact(4))],
+        )]);
+        let (mut a, mut b) = (old.clone(), old.clone());
+        assign_ids(report, &mut a);
+        assign_ids(report, &mut b);
+        assert_eq!(a, b);
+        let ids: HashSet<_> = a[&FigureKind::Killed].iter().map(|c| c.id.unwrap()).collect();
+        assert_eq!(ids.len(), 3, "equal claims get different ids");
+        let kept = a[&FigureKind::Killed][0].id;
+        a.get_mut(&FigureKind::Killed).unwrap()[0].amount = Amount::Exact(9);
+        a.get_mut(&FigureKind::Killed).unwrap().push(claim(Amount::Exact(4)));
+        assign_ids(report, &mut a);
+        assert_eq!(a[&FigureKind::Killed][0].id, kept, "an id once given stays");
+        let ids: HashSet<_> = a[&FigureKind::Killed].iter().map(|c| c.id.unwrap()).collect();
+        assert_eq!(ids.len(), 4);
+    }
+
+    #[test]
+    fn a_claim_without_an_id_reads_and_writes_as_before() {
+        let text = r#"{"amount":3,"source":"s1"}"#;
+        let c: Claim = serde_json::from_str(text).unwrap();
+        assert_eq!(c.id, None);
+        assert_eq!(serde_json::to_string(&c).unwrap(), text);
     }
 
     #[test]

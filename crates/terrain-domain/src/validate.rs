@@ -87,6 +87,7 @@ impl std::ops::Deref for ValidReport {
 pub fn check(mut report: Report, today: NaiveDate) -> Result<ValidReport, Problems> {
     unify_prose_line_ends(&mut report);
     tidy(&mut report);
+    crate::claims::assign_ids(report.id, &mut report.figures);
     let mut c = Checker {
         problems: Vec::new(),
     };
@@ -514,6 +515,7 @@ impl Checker {
     fn check_figures(&mut self, r: &Report) {
         use limits::*;
         let keys: HashSet<&str> = r.sources.iter().map(|s| s.key.as_str()).collect();
+        let mut ids = HashSet::new();
         for (kind, claims) in &r.figures {
             let base = format!("figures.{}", kind.key());
             if claims.is_empty() {
@@ -525,6 +527,15 @@ impl Checker {
             self.count(&base, claims.len(), CLAIMS_PER_FIGURE);
             for (i, c) in claims.iter().enumerate() {
                 let at = format!("{base}[{i}]");
+                // The merge tells claims apart by id.
+                if let Some(id) = c.id
+                    && !ids.insert(id)
+                {
+                    self.fail(
+                        format!("{at}.id"),
+                        "is the id of another claim; each claim has its own",
+                    );
+                }
                 match c.amount {
                     Amount::Range { min, max } if min > max => {
                         self.fail(
