@@ -4,6 +4,7 @@ use std::sync::Arc;
 use terrain_protocol::Role;
 use terrain_server::{AppState, add_user, open_store, router};
 pub use terrain_server_store::BlobState;
+use terrain_server_store::ContactKey;
 use terrain_store::Store;
 use terrain_sync::{Client, Event, Summary};
 
@@ -35,7 +36,8 @@ pub struct Server {
     pub state: AppState,
     pub engine: Engine,
     schema: Option<String>,
-    _dir: tempfile::TempDir,
+    /// The server's folder: its SQLite database (`server.db`, `-wal`) and `contact.key`.
+    pub dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -54,7 +56,10 @@ impl Server {
                 Some(format!("e2e_{}", uuid::Uuid::now_v7().simple())),
             ),
         };
-        let store = match open_store(&db, schema.as_deref().unwrap_or("terrain")).await {
+        let contact_key = ContactKey::load_or_create(&dir.path().join("contact.key")).unwrap();
+        let store = match open_store(&db, schema.as_deref().unwrap_or("terrain"), &contact_key)
+            .await
+        {
             Ok(store) => store,
             Err(e) if engine == Engine::Postgres && std::env::var_os("CI").is_none() => {
                 eprintln!(
@@ -65,7 +70,7 @@ impl Server {
             }
             Err(e) => panic!("cannot open the server's store {db}: {e}"),
         };
-        let state = AppState::new(store);
+        let state = AppState::new(store, contact_key);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = router(state.clone());
@@ -75,7 +80,7 @@ impl Server {
             state,
             engine,
             schema,
-            _dir: dir,
+            dir,
             task,
         })
     }

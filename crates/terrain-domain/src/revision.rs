@@ -1,4 +1,9 @@
 //! Revisions: the immutable history of a report, each hashed over a canonical JSON form.
+//!
+//! The hash leaves out every source's `contact`: contacts are need-to-know, so the server
+//! gives a revision's contacts only to who may read them, and a copy without them must verify
+//! as well as one with them. Revisions hashed under the first rule (the whole content) still
+//! verify ([`Revision::hash_matches`]).
 
 use crate::report::Report;
 use crate::validate::ValidReport;
@@ -22,7 +27,8 @@ pub struct Revision {
     pub author: String,
     pub device: String,
     pub created_at: DateTime<Utc>,
-    /// Hex sha256 of [`canonical_json`] of the content.
+    /// Hex sha256 of [`canonical_json`] of the content without its sources' contacts
+    /// ([`content_hash`]); or, made before that rule, of the whole content.
     pub content_hash: String,
     pub content: Report,
 }
@@ -71,9 +77,36 @@ impl Revision {
         rev
     }
 
-    /// True when the stored hash matches the content: the revision is unaltered.
+    /// True when the stored hash matches the content: the revision is unaltered. Either rule
+    /// counts: the current one (contacts left out) or the first (the whole content).
     pub fn hash_matches(&self) -> bool {
         content_hash(&self.content) == self.content_hash
+            || full_content_hash(&self.content) == self.content_hash
+    }
+
+    /// Takes the contacts out of the sources: (source key, contact) for each source that had one.
+    pub fn take_contacts(&mut self) -> Vec<(String, String)> {
+        self.content
+            .sources
+            .iter_mut()
+            .filter_map(|s| Some((s.key.clone(), s.contact.take()?)))
+            .collect()
+    }
+
+    /// This revision as one reader may see it: each source's contact is what `contact` gives for
+    /// its key, or none. A revision hashed under the first rule covered the contacts it carried;
+    /// once one is withheld it no longer verifies, so it is hashed again under the current rule
+    /// and `true` says so. (Its first hash is not kept beside: with the contact gone, that hash
+    /// would let a reader confirm a guessed phone number.)
+    pub fn with_contacts(mut self, contact: impl Fn(&str) -> Option<String>) -> (Revision, bool) {
+        for source in &mut self.content.sources {
+            source.contact = contact(&source.key);
+        }
+        if self.hash_matches() {
+            return (self, false);
+        }
+        self.content_hash = content_hash(&self.content);
+        (self, true)
     }
 }
 
@@ -120,9 +153,25 @@ pub fn canonical_report_json(report: &Report) -> String {
     canonical_json(&serde_json::to_value(report).expect("a report always serialises"))
 }
 
-/// Hex sha256 of the report's canonical JSON.
+/// Hex sha256 of the canonical JSON of the report with every source's contact left out: the
+/// hash revisions carry.
 pub fn content_hash(report: &Report) -> String {
+    full_content_hash(&without_contacts(report))
+}
+
+/// Hex sha256 of the report's whole canonical JSON, contacts included: the first rule, which
+/// older revisions carry.
+pub fn full_content_hash(report: &Report) -> String {
     sha256_hex(canonical_report_json(report).as_bytes())
+}
+
+/// The report with no source's contact.
+pub fn without_contacts(report: &Report) -> Report {
+    let mut report = report.clone();
+    for source in &mut report.sources {
+        source.contact = None;
+    }
+    report
 }
 
 /// Lower-case hex sha256, the form hashes take everywhere in Terrain.
@@ -131,4 +180,89 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{check, parse_json};
+
+    const CONTACT: &str = "+223 76 00 00 00, ne jamais citer";
+
+    fn revision_with_contact() -> Revision {
+        let seed = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+        let mut report = parse_json(seed).unwrap();
+        report.sources[0].contact = Some(CONTACT.into());
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let report = check(report, today).unwrap();
+        Revision::new(report, vec![], "awa", "laptop", Utc::now())
+    }
+
+    /// A revision as a build before the contact rule made it: hashed over everything.
+    fn old_rule(mut rev: Revision) -> Revision {
+        rev.content_hash = full_content_hash(&rev.content);
+        rev
+    }
+
+    #[test]
+    fn the_hash_leaves_out_contacts_so_a_copy_without_them_verifies() {
+        let rev = revision_with_contact();
+        assert!(rev.hash_matches());
+        let mut without = rev.clone();
+        assert_eq!(
+            without.take_contacts(),
+            vec![("wamaps".to_string(), CONTACT.to_string())]
+        );
+        assert!(
+            !serde_json::to_string(&without)
+                .unwrap()
+                .contains("76 00 00")
+        );
+        assert_eq!(without.content_hash, rev.content_hash);
+        assert!(without.hash_matches());
+        let mut changed = without.clone();
+        changed.content.sources[0].name = "someone else".into();
+        assert!(
+            !changed.hash_matches(),
+            "everything but contacts is covered"
+        );
+    }
+
+    #[test]
+    fn revisions_hashed_over_their_whole_content_still_verify() {
+        let rev = old_rule(revision_with_contact());
+        assert_ne!(rev.content_hash, content_hash(&rev.content));
+        assert!(rev.hash_matches());
+        let mut tampered = rev.clone();
+        tampered.content.sources[0].contact = Some("+223 66 66 66 66".into());
+        assert!(!tampered.hash_matches(), "the old rule covers the contact");
+    }
+
+    #[test]
+    fn an_old_rule_revision_whose_contact_is_withheld_is_hashed_again_and_says_so() {
+        let rev = old_rule(revision_with_contact());
+        let (kept, rehashed) = rev
+            .clone()
+            .with_contacts(|key| (key == "wamaps").then(|| CONTACT.into()));
+        assert!(!rehashed);
+        assert_eq!(kept.content_hash, rev.content_hash);
+        assert_eq!(kept.content.sources[0].contact, Some(CONTACT.into()));
+        let (withheld, rehashed) = rev.clone().with_contacts(|_| None);
+        assert!(rehashed);
+        assert!(withheld.hash_matches());
+        assert_eq!(withheld.content_hash, content_hash(&rev.content));
+        assert!(withheld.content.sources.iter().all(|s| s.contact.is_none()));
+    }
+
+    #[test]
+    fn a_current_rule_revision_takes_any_contact_without_a_new_hash() {
+        let rev = revision_with_contact();
+        let (shown, rehashed) = rev
+            .clone()
+            .with_contacts(|key| (key == "elected-official").then(|| "+223 1".into()));
+        assert!(!rehashed);
+        assert_eq!(shown.content_hash, rev.content_hash);
+        assert_eq!(shown.content.sources[0].contact, None);
+        assert_eq!(shown.content.sources[1].contact.as_deref(), Some("+223 1"));
+    }
 }

@@ -125,11 +125,17 @@ pub struct PushAnswer {
     pub results: Vec<PushResult>,
 }
 
-/// One revision of the feed, at its position.
+/// One revision of the feed, at its position. Its sources carry contacts only where the
+/// reader may see them (their author, reviewers and administrators of the region).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pulled {
     pub seq: i64,
     pub revision: Revision,
+    /// The revision was hashed over its whole content (the first rule) and a contact it carried
+    /// is withheld from this reader, so `content_hash` is its hash under the current rule
+    /// (contacts left out), not the one its author's device made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehashed: bool,
 }
 
 /// GET /v1/pull?since=N&limit=M

@@ -25,6 +25,55 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 
 /// Serialises schema creation between server processes starting together.
 const SCHEMA_LOCK: i64 = 0x0074_6572_7261_696e;
+/// Serialises the sealing of clear contacts between server processes starting together.
+const SEALING_LOCK: i64 = SCHEMA_LOCK + 1;
+
+/// Contact rows to insert, as columns (UNNEST takes one array per column).
+#[derive(Default)]
+struct ContactRows {
+    rev: Vec<Uuid>,
+    report: Vec<Uuid>,
+    seq: Vec<i64>,
+    source_key: Vec<String>,
+    pushed_by: Vec<String>,
+    sealed: Vec<Vec<u8>>,
+}
+
+impl ContactRows {
+    fn add(&mut self, rev: &Revision, seq: i64, pushed_by: &str, contacts: &[SealedContact]) {
+        for c in contacts {
+            self.rev.push(rev.id);
+            self.report.push(rev.report_id);
+            self.seq.push(seq);
+            self.source_key.push(c.source_key.clone());
+            self.pushed_by.push(pushed_by.to_string());
+            self.sealed.push(c.sealed.clone());
+        }
+    }
+
+    async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+        if self.rev.is_empty() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO contacts (rev_id, report_id, seq, source_key, pushed_by, sealed)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[],
+                                  $6::bytea[])
+             ON CONFLICT DO NOTHING",
+            &[
+                &self.rev,
+                &self.report,
+                &self.seq,
+                &self.source_key,
+                &self.pushed_by,
+                &self.sealed,
+            ],
+        )
+        .await
+        .map(|_| ())
+        .map_err(backend)
+    }
+}
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host/db`), keeping tables in `schema` (created if
@@ -208,9 +257,12 @@ impl ServerStore for PgStore {
         let mut new_rows: (Vec<i64>, Vec<Uuid>, Vec<Uuid>, Vec<String>, Vec<String>) =
             Default::default();
         let mut seen: HashMap<Uuid, i64> = HashMap::new();
+        let mut contact_rows = ContactRows::default();
         for Incoming {
             revision: rev,
             region,
+            pushed_by,
+            contacts,
         } in &batch
         {
             if let Some(seq) = known.get(&rev.id).or_else(|| seen.get(&rev.id)) {
@@ -219,6 +271,7 @@ impl ServerStore for PgStore {
             }
             n += 1;
             seen.insert(rev.id, n);
+            contact_rows.add(rev, n, pushed_by, contacts);
             let report_heads = heads.entry(rev.report_id).or_default();
             for p in &rev.parents {
                 report_heads.remove(p);
@@ -245,6 +298,7 @@ impl ServerStore for PgStore {
             )
             .await
             .map_err(backend)?;
+            contact_rows.insert(&tx).await?;
             let (head_reports, head_revs): (Vec<Uuid>, Vec<Uuid>) = heads
                 .iter()
                 .flat_map(|(report, revs)| revs.iter().map(move |r| (*report, *r)))
@@ -307,6 +361,70 @@ impl ServerStore for PgStore {
             top.max(since)
         };
         Ok(Page { items, next, more })
+    }
+
+    async fn contacts(&self, reports: Vec<Uuid>) -> Result<Vec<StoredContact>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT report_id, rev_id, seq, source_key, pushed_by, sealed FROM contacts
+                  WHERE report_id = ANY($1) ORDER BY seq, source_key",
+                &[&reports],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredContact {
+                report_id: r.get(0),
+                rev_id: r.get(1),
+                seq: r.get(2),
+                source_key: r.get(3),
+                pushed_by: r.get(4),
+                sealed: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn seal_clear_contacts(&self, key: &ContactKey) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEALING_LOCK])
+            .await
+            .map_err(backend)?;
+        // Only rows whose JSON names a contact can hold one; the rest are not parsed.
+        let rows = tx
+            .query(
+                r#"SELECT seq, revision FROM revisions WHERE revision LIKE '%"contact":%'"#,
+                &[],
+            )
+            .await
+            .map_err(backend)?;
+        let mut contact_rows = ContactRows::default();
+        let (mut seqs, mut texts): (Vec<i64>, Vec<String>) = Default::default();
+        for row in &rows {
+            let seq: i64 = row.get(0);
+            let mut rev: Revision = serde_json::from_str(row.get(1)).map_err(backend)?;
+            let contacts = seal_contacts(&mut rev, key);
+            if contacts.is_empty() {
+                continue;
+            }
+            contact_rows.add(&rev, seq, &rev.author, &contacts);
+            seqs.push(seq);
+            texts.push(serde_json::to_string(&rev).map_err(backend)?);
+        }
+        contact_rows.insert(&tx).await?;
+        tx.execute(
+            "UPDATE revisions SET revision = u.revision
+               FROM UNNEST($1::bigint[], $2::text[]) AS u (seq, revision)
+              WHERE revisions.seq = u.seq",
+            &[&seqs, &texts],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(seqs.len())
     }
 
     async fn report_region(&self, report: Uuid) -> Result<Option<String>> {

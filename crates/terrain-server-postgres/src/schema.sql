@@ -28,6 +28,18 @@ CREATE TABLE IF NOT EXISTS revisions (
 );
 CREATE INDEX IF NOT EXISTS revisions_by_region ON revisions (region, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_report ON revisions (report_id);
+-- Sources' contacts, sealed under the server's contact key (kept outside the database): one row
+-- per revision and source that carried one. Revision rows carry none.
+CREATE TABLE IF NOT EXISTS contacts (
+    rev_id     UUID NOT NULL,
+    report_id  UUID NOT NULL,
+    seq        BIGINT NOT NULL,
+    source_key TEXT NOT NULL,
+    pushed_by  TEXT NOT NULL,
+    sealed     BYTEA NOT NULL,
+    PRIMARY KEY (rev_id, source_key)
+);
+CREATE INDEX IF NOT EXISTS contacts_by_report ON contacts (report_id, seq);
 CREATE TABLE IF NOT EXISTS heads (
     report_id UUID NOT NULL,
     rev_id    UUID NOT NULL,

@@ -1,6 +1,9 @@
 //! The server's embedded default storage: one SQLite file (WAL, `synchronous=FULL`), one writer
 //! connection reached through `spawn_blocking` so the async server never blocks on disk.
 //! Implements `terrain_server_store::ServerStore`; knows nothing of HTTP or permissions.
+//!
+//! `secure_delete` is on, so a row rewritten or removed (a contact sealed at start-up) leaves
+//! no copy of its old text in the file's free space.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -40,8 +43,10 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(backend)?;
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(backend)?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )
+        .map_err(backend)?;
         conn.execute_batch(include_str!("schema.sql"))
             .map_err(backend)?;
         Ok(SqliteStore {
@@ -61,6 +66,33 @@ impl SqliteStore {
         .await
         .map_err(backend)?
     }
+}
+
+fn insert_contacts(
+    tx: &rusqlite::Transaction,
+    rev: &Revision,
+    seq: i64,
+    pushed_by: &str,
+    contacts: &[SealedContact],
+) -> Result<()> {
+    for contact in contacts {
+        tx.prepare_cached(
+            "INSERT INTO contacts (rev_id, report_id, seq, source_key, pushed_by, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                rev.id.to_string(),
+                rev.report_id.to_string(),
+                seq,
+                contact.source_key,
+                pushed_by,
+                contact.sealed
+            ])
+        })
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -187,7 +219,7 @@ impl ServerStore for SqliteStore {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             let now = Utc::now().to_rfc3339();
             let mut outcomes = Vec::with_capacity(batch.len());
-            for Incoming { revision: rev, region } in batch {
+            for Incoming { revision: rev, region, pushed_by, contacts } in batch {
                 let id = rev.id.to_string();
                 let report = rev.report_id.to_string();
                 if let Some(seq) = tx
@@ -204,6 +236,7 @@ impl ServerStore for SqliteStore {
                 .and_then(|mut s| s.execute(params![id, report, region, serde_json::to_string(&rev).unwrap(), now]))
                 .map_err(backend)?;
                 let seq = tx.last_insert_rowid();
+                insert_contacts(&tx, &rev, seq, &pushed_by, &contacts)?;
                 for p in &rev.parents {
                     tx.prepare_cached("DELETE FROM heads WHERE report_id = ?1 AND rev_id = ?2")
                         .and_then(|mut s| s.execute(params![report, p.to_string()]))
@@ -263,6 +296,77 @@ impl ServerStore for SqliteStore {
                 top.max(since)
             };
             Ok(Page { items, next, more })
+        })
+        .await
+    }
+
+    async fn contacts(&self, reports: Vec<Uuid>) -> Result<Vec<StoredContact>> {
+        self.call(move |c| {
+            let reports = serde_json::to_string(&reports).map_err(backend)?;
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT report_id, rev_id, seq, source_key, pushed_by, sealed FROM contacts
+                      WHERE report_id IN (SELECT value FROM json_each(?1)) ORDER BY seq, source_key",
+                )
+                .map_err(backend)?;
+            let rows: Vec<(String, String, i64, String, String, Vec<u8>)> = stmt
+                .query_map([reports], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
+                .and_then(|rows| rows.collect())
+                .map_err(backend)?;
+            rows.into_iter()
+                .map(|(report, rev, seq, source_key, pushed_by, sealed)| {
+                    Ok(StoredContact {
+                        report_id: report.parse().map_err(backend)?,
+                        rev_id: rev.parse().map_err(backend)?,
+                        seq,
+                        source_key,
+                        pushed_by,
+                        sealed,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn seal_clear_contacts(&self, key: &ContactKey) -> Result<usize> {
+        let key = key.clone();
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            // Only rows whose JSON names a contact can hold one; the rest are not parsed.
+            let rows: Vec<(i64, String)> = tx
+                .prepare(
+                    r#"SELECT seq, revision FROM revisions WHERE revision LIKE '%"contact":%'"#,
+                )
+                .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .map_err(backend)?;
+            let mut changed = 0;
+            for (seq, json) in rows {
+                let mut rev: Revision = serde_json::from_str(&json).map_err(backend)?;
+                let contacts = seal_contacts(&mut rev, &key);
+                if contacts.is_empty() {
+                    continue;
+                }
+                let author = rev.author.clone();
+                insert_contacts(&tx, &rev, seq, &author, &contacts)?;
+                tx.execute(
+                    "UPDATE revisions SET revision = ?1 WHERE seq = ?2",
+                    params![serde_json::to_string(&rev).map_err(backend)?, seq],
+                )
+                .map_err(backend)?;
+                changed += 1;
+            }
+            tx.commit().map_err(backend)?;
+            if changed > 0 {
+                // The clear text may still sit in the log's frames: copy them back and empty it.
+                c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                    .map_err(backend)?;
+            }
+            Ok(changed)
         })
         .await
     }

@@ -21,6 +21,18 @@ CREATE TABLE IF NOT EXISTS revisions (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS revisions_by_region ON revisions (region, seq);
 CREATE INDEX IF NOT EXISTS revisions_by_report ON revisions (report_id);
+-- Sources' contacts, sealed under the server's contact key (kept outside this file): one row
+-- per revision and source that carried one. Revision rows carry none.
+CREATE TABLE IF NOT EXISTS contacts (
+    rev_id     TEXT NOT NULL,
+    report_id  TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    source_key TEXT NOT NULL,
+    pushed_by  TEXT NOT NULL,
+    sealed     BLOB NOT NULL,
+    PRIMARY KEY (rev_id, source_key)
+) STRICT;
+CREATE INDEX IF NOT EXISTS contacts_by_report ON contacts (report_id, seq);
 CREATE TABLE IF NOT EXISTS heads (
     report_id TEXT NOT NULL,
     rev_id    TEXT NOT NULL,

@@ -26,7 +26,20 @@ fn incoming(r: &Revision) -> Incoming {
     Incoming {
         revision: r.clone(),
         region: r.content.location.admin1.clone(),
+        pushed_by: "tester".into(),
+        contacts: Vec::new(),
     }
+}
+
+/// What a source of the seed report gives as its contact in [`with_contact`].
+pub const CONTACT: &str = "+223 76 12 34 56, ne jamais citer";
+
+/// [`revision`], whose first source (`wamaps`) has [`CONTACT`] as its contact.
+pub fn with_contact(report: Uuid, region: &str, title: &str, parents: Vec<Uuid>) -> Revision {
+    let mut rev = revision(report, region, title, parents);
+    rev.content.sources[0].contact = Some(CONTACT.into());
+    rev.content_hash = terrain_domain::content_hash(&rev.content);
+    rev
 }
 
 /// Runs every check against an empty store.
@@ -34,6 +47,7 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     store.health().await.expect("healthy");
     users_and_devices(&*store).await;
     pushes_are_idempotent_and_never_overwrite(&*store).await;
+    contacts_are_kept_sealed_apart_from_their_revisions(&*store).await;
     pull_pages_in_feed_order_by_region(&*store).await;
     blobs_resume_from_their_offset(&*store).await;
     verification_is_recorded(&*store).await;
@@ -255,6 +269,56 @@ async fn pushes_are_idempotent_and_never_overwrite(store: &dyn ServerStore) {
         Some("Kayes")
     );
     assert_eq!(store.report_region(Uuid::now_v7()).await.unwrap(), None);
+}
+
+async fn contacts_are_kept_sealed_apart_from_their_revisions(store: &dyn ServerStore) {
+    let key = ContactKey::random();
+    let report = Uuid::now_v7();
+    let first = with_contact(report, "Kayes", "first", vec![]);
+    let sealed = Incoming::sealing(first.clone(), "awa", &key);
+    assert!(
+        sealed.revision.hash_matches(),
+        "the hash leaves contacts out"
+    );
+    let Outcome::Stored { seq } = store.push(vec![sealed.clone()]).await.unwrap()[0] else {
+        panic!("stored")
+    };
+    // A retry stores nothing twice; an edit without the contact stores none.
+    store.push(vec![sealed]).await.unwrap();
+    let edit = revision(report, "Kayes", "edited elsewhere", vec![first.id]);
+    store
+        .push(vec![Incoming::sealing(edit, "binta", &key)])
+        .await
+        .unwrap();
+    let page = store.pull(seq - 1, 10, None).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    for (_, rev) in &page.items {
+        assert!(rev.hash_matches());
+        assert!(rev.content.sources.iter().all(|s| s.contact.is_none()));
+    }
+    let contacts = store.contacts(vec![report, Uuid::now_v7()]).await.unwrap();
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    let c = &contacts[0];
+    assert_eq!(
+        (
+            c.report_id,
+            c.rev_id,
+            c.seq,
+            c.source_key.as_str(),
+            c.pushed_by.as_str()
+        ),
+        (report, first.id, seq, "wamaps", "awa")
+    );
+    assert!(!String::from_utf8_lossy(&c.sealed).contains("76 12"));
+    assert_eq!(
+        key.open(c.rev_id, &c.source_key, &c.sealed).unwrap(),
+        CONTACT
+    );
+    assert_eq!(
+        store.seal_clear_contacts(&key).await.unwrap(),
+        0,
+        "nothing stored in clear"
+    );
 }
 
 async fn pull_pages_in_feed_order_by_region(store: &dyn ServerStore) {

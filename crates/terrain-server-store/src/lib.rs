@@ -7,8 +7,15 @@
 //! order, so a reader that has seen position N has seen every position below N (the pull feed
 //! never skips a revision that commits late). No HTTP and no rules here: the server checks
 //! content and permissions before calling in.
+//!
+//! Sources' contacts never reach the database in clear: a revision arrives with its contacts
+//! taken out and sealed ([`sealing`]); engines keep the sealed contacts in rows of their own and
+//! give them back by report ([`ServerStore::contacts`]), and the server decides who sees them.
 
 pub mod conformance;
+pub mod sealing;
+
+pub use sealing::{ContactKey, SealedContact, seal_contacts};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -59,11 +66,41 @@ pub struct Device {
     pub revoked: bool,
 }
 
-/// A revision to store, with the region it belongs to (its content's admin1).
+/// A revision to store, with the region it belongs to (its content's admin1), who pushed it,
+/// and the contacts it carried, sealed. The revision itself carries none.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub revision: Revision,
     pub region: String,
+    pub pushed_by: String,
+    pub contacts: Vec<SealedContact>,
+}
+
+impl Incoming {
+    /// `revision` as pushed by `pushed_by`, its contacts taken out and sealed under `key`.
+    pub fn sealing(mut revision: Revision, pushed_by: &str, key: &ContactKey) -> Incoming {
+        let contacts = seal_contacts(&mut revision, key);
+        Incoming {
+            region: revision.content.location.admin1.clone(),
+            pushed_by: pushed_by.to_string(),
+            revision,
+            contacts,
+        }
+    }
+}
+
+/// A contact a stored revision carried for one of its sources, sealed, with who pushed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredContact {
+    pub report_id: Uuid,
+    pub rev_id: Uuid,
+    /// The revision's feed position.
+    pub seq: i64,
+    pub source_key: String,
+    /// The user who pushed the revision (for contacts stored before this was kept: the
+    /// revision's `author`).
+    pub pushed_by: String,
+    pub sealed: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,8 +199,16 @@ pub trait ServerStore: Send + Sync + 'static {
 
     /// Stores a batch in one transaction, in order; each revision's outcome in the same order.
     async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>>;
-    /// Revisions after `since`, in feed order, of the given regions (None: all).
+    /// Revisions after `since`, in feed order, of the given regions (None: all). They carry no
+    /// contacts: [`ServerStore::contacts`] has them.
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page>;
+    /// The sealed contacts the revisions of `reports` carried, in feed order.
+    async fn contacts(&self, reports: Vec<Uuid>) -> Result<Vec<StoredContact>>;
+    /// Seals the contacts of revisions stored in clear by servers older than sealing: each is
+    /// taken out of its revision into a sealed row, in one transaction, leaving no copy of the
+    /// clear text in the database's files where the engine can see to it. Returns how many
+    /// revisions changed; run at every start (nothing to do is quick).
+    async fn seal_clear_contacts(&self, key: &ContactKey) -> Result<usize>;
     /// The region of a report, if the server has it.
     async fn report_region(&self, report: Uuid) -> Result<Option<String>>;
     async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()>;

@@ -1,8 +1,8 @@
 //! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
 
 use crate::{
-    AppState, FailureLimit, add_user, open_store, revoke_tokens, router, with_client_address,
-    with_hsts,
+    AppState, FailureLimit, add_user, default_contact_key, open_store, revoke_tokens, router,
+    with_client_address, with_hsts,
 };
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -24,6 +24,11 @@ struct Config {
         default_value = "terrain"
     )]
     pg_schema: String,
+    /// The key sources' contacts are sealed with, made (0600) on first start; keep it out of
+    /// the database's backups, and give every server process on one database the same file
+    /// [default: contact.key beside a SQLite database, else in the data dir]
+    #[arg(long, global = true, env = "TERRAIN_SERVER_CONTACT_KEY")]
+    contact_key: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -146,8 +151,13 @@ pub async fn main() -> Result<()> {
         Some(db) => db.clone(),
         None => default_db()?,
     };
-    let store = open_store(&db, &config.pg_schema).await?;
-    let state = AppState::new(store);
+    let key_path = match &config.contact_key {
+        Some(path) => path.clone(),
+        None => default_contact_key(&db)?,
+    };
+    let contact_key = terrain_server_store::ContactKey::load_or_create(&key_path)?;
+    let store = open_store(&db, &config.pg_schema, &contact_key).await?;
+    let state = AppState::new(store, contact_key);
     let default = Command::Serve {
         listen: "127.0.0.1:8080".parse()?,
         tls_cert: None,

@@ -2,6 +2,7 @@
 
 use crate::actions;
 use crate::auth::{Authed, hash_password, locked_until, new_token, password_matches, token_hash};
+use crate::contacts;
 use crate::error::{AppError, Result};
 use crate::{AppState, ClientAddress};
 use axum::Json;
@@ -255,10 +256,11 @@ pub async fn push(
             None
         };
         if verdict.is_none() {
-            batch.push(Incoming {
-                revision: rev,
-                region,
-            });
+            batch.push(Incoming::sealing(
+                rev,
+                &device.user.name,
+                &state.contact_key,
+            ));
         }
         results.push(verdict);
     }
@@ -325,12 +327,12 @@ pub async fn pull(
         .clamp(1, limits::PULL_PAGE);
     let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
     let page = state.store.pull(q.since.max(0), limit, regions).await?;
+    let mut reports: Vec<Uuid> = page.items.iter().map(|(_, r)| r.report_id).collect();
+    reports.sort();
+    reports.dedup();
+    let stored = state.store.contacts(reports).await?;
     Ok(Json(PullPage {
-        revisions: page
-            .items
-            .into_iter()
-            .map(|(seq, revision)| Pulled { seq, revision })
-            .collect(),
+        revisions: contacts::for_reader(page.items, stored, &device.user, &state.contact_key)?,
         next: page.next,
         more: page.more,
     }))

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod cli;
+mod contacts;
 mod error;
 mod handlers;
 pub mod openapi;
@@ -34,7 +35,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, codes, limits};
-use terrain_server_store::ServerStore;
+use terrain_server_store::{ContactKey, ServerStore};
 use throttle::Throttle;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -44,6 +45,8 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn ServerStore>,
+    /// Seals sources' contacts before they are stored, opens them for who may read them.
+    contact_key: ContactKey,
     /// Verified against when a user does not exist, so sign-in timing tells nothing.
     dummy_hash: String,
     /// Failed sign-ins per client address (password spraying across names).
@@ -54,10 +57,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A state with the default [`FailureLimit`] per client address.
-    pub fn new(store: Arc<dyn ServerStore>) -> AppState {
+    /// A state with the default [`FailureLimit`] per client address; contacts sealed under
+    /// `contact_key` (the one [`open_store`] was given).
+    pub fn new(store: Arc<dyn ServerStore>, contact_key: ContactKey) -> AppState {
         AppState {
             store,
+            contact_key,
             dummy_hash: auth::hash_password("no such user"),
             sign_ins: Arc::new(Throttle::new(FailureLimit::default())),
             bad_tokens: Arc::new(Throttle::new(FailureLimit::default())),
@@ -142,19 +147,40 @@ impl AppState {
 /// The audit log's action names.
 pub use terrain_server_store::actions;
 
-/// Opens the storage a URL names: `sqlite:PATH` or `postgres://...` (tables in `pg_schema`).
-pub async fn open_store(url: &str, pg_schema: &str) -> anyhow::Result<Arc<dyn ServerStore>> {
-    if let Some(path) = url.strip_prefix("sqlite:") {
-        Ok(Arc::new(terrain_server_sqlite::SqliteStore::open(
-            Path::new(path),
-        )?))
+/// Opens the storage a URL names: `sqlite:PATH` or `postgres://...` (tables in `pg_schema`),
+/// and seals under `contact_key` any contact an older server stored in clear.
+pub async fn open_store(
+    url: &str,
+    pg_schema: &str,
+    contact_key: &ContactKey,
+) -> anyhow::Result<Arc<dyn ServerStore>> {
+    let store: Arc<dyn ServerStore> = if let Some(path) = url.strip_prefix("sqlite:") {
+        Arc::new(terrain_server_sqlite::SqliteStore::open(Path::new(path))?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(
-            terrain_server_postgres::PgStore::connect(url, pg_schema).await?,
-        ))
+        Arc::new(terrain_server_postgres::PgStore::connect(url, pg_schema).await?)
     } else {
         anyhow::bail!("--db: {url:?} is neither sqlite:PATH nor postgres://...")
+    };
+    let sealed = store.seal_clear_contacts(contact_key).await?;
+    if sealed > 0 {
+        tracing::info!(
+            revisions = sealed,
+            "contacts stored in clear are now sealed"
+        );
     }
+    Ok(store)
+}
+
+/// Where the contact key lives unless `--contact-key` says: beside a SQLite database
+/// (`contact.key` in its folder), else in the server's data folder.
+pub fn default_contact_key(url: &str) -> anyhow::Result<std::path::PathBuf> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let dir = Path::new(path).parent().unwrap_or(Path::new("."));
+        return Ok(dir.join("contact.key"));
+    }
+    let dirs = directories::ProjectDirs::from("org", "Terrain", "terrain-server")
+        .ok_or_else(|| anyhow::anyhow!("no home folder: give --contact-key PATH"))?;
+    Ok(dirs.data_dir().join("contact.key"))
 }
 
 /// Every /v1 request says which protocol it speaks; an old client is told to update.

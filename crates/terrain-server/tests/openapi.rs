@@ -10,7 +10,10 @@ async fn every_documented_route_is_served_and_the_document_is_served_too() {
     let dir = tempfile::tempdir().unwrap();
     let store =
         Arc::new(terrain_server_sqlite::SqliteStore::open(&dir.path().join("s.db")).unwrap());
-    let app = terrain_server::router(terrain_server::AppState::new(store));
+    let app = terrain_server::router(terrain_server::AppState::new(
+        store,
+        terrain_server_store::ContactKey::random(),
+    ));
     let doc = terrain_server::openapi::document();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
