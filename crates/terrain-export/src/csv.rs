@@ -78,8 +78,19 @@ pub fn columns() -> Vec<Column> {
         fixed(
             "event_date",
             "#date+occurred",
-            "Date of the incident, YYYY-MM-DD.",
+            "Date of the incident, YYYY-MM-DD (the first day of its week or month when the precision is week or month).",
             |c| c.report().when.date.to_string().into(),
+        ),
+        fixed(
+            "end_date",
+            "#date+end",
+            "Last day, for an incident that lasts (a blockade), YYYY-MM-DD; empty for one day.",
+            |c| {
+                c.report()
+                    .when
+                    .end_date
+                    .map_or(text(""), |d| d.to_string().into())
+            },
         ),
         fixed(
             "time_precision",

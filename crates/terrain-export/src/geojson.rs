@@ -51,6 +51,7 @@ pub fn write<E: std::fmt::Display>(
                 "title": r.title,
                 "status": r.status.as_str(),
                 "event_date": r.when.date,
+                "end_date": r.when.end_date,
                 "event_type": r.what.event_type.map(|e| e.label()),
                 "sub_event_type": r.what.sub_event_type.map(|e| e.label()),
                 "admin1": r.location.admin1,

@@ -28,6 +28,7 @@ fn revisions() -> Vec<Revision> {
             // Quotes, commas, line breaks and right-to-left text must all survive the round trip.
             v["narrative"] =
                 serde_json::json!("Line one, with \"quotes\".\nLine two; مسؤول محلي منتخب");
+            v["when"]["end_date"] = serde_json::json!("2026-11-20");
         }),
         revision(CONVOY, |_| {}),
     ]
@@ -76,6 +77,10 @@ fn csv_rows_read_back_exactly_by_an_independent_parser() {
         "019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a"
     );
     assert_eq!(seed["admin2"], "Bafoulabé");
+    assert_eq!(
+        (&seed["event_date"][..], &seed["end_date"][..]),
+        ("2026-11-18", "2026-11-20")
+    );
     assert_eq!(seed["sub_event_type"], "Abduction/forced disappearance");
     assert_eq!(
         (
@@ -98,6 +103,7 @@ fn csv_rows_read_back_exactly_by_an_independent_parser() {
     assert!(seed["source"].starts_with("Wamaps, collective of West African journalists"));
     let convoy = &rows[1];
     assert_eq!(convoy["time_precision"], "1");
+    assert_eq!(convoy["end_date"], "", "no end date for a one-day incident");
     assert_eq!(
         (
             &convoy["vehicles_destroyed"][..],
@@ -230,6 +236,12 @@ fn geojson_has_one_point_per_report_with_coordinates() {
         "3\u{2013}4, sources disagree"
     );
     assert_eq!(first["properties"]["admin2"], "Bafoulabé");
+    assert_eq!(first["properties"]["event_date"], "2026-11-18");
+    assert_eq!(first["properties"]["end_date"], "2026-11-20");
+    assert_eq!(
+        doc["features"][1]["properties"]["end_date"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -243,4 +255,41 @@ fn the_column_documentation_is_generated_from_the_column_list() {
         .unwrap();
         panic!("docs/csv-columns.md is stale: compare with docs/csv-columns.md.new and replace it");
     }
+}
+
+/// Users found a NUL byte in a CSV, from a title that carried one. The domain refuses such a
+/// report, naming the field; the report the writer saves once told has none, nor does its CSV.
+#[test]
+fn a_report_that_tried_to_carry_a_nul_leaves_none_in_the_csv() {
+    let mut v: serde_json::Value = serde_json::from_str(SEED).unwrap();
+    v["title"] = serde_json::json!("Plants burned\0");
+    v["narrative"] = serde_json::json!("Gunmen\u{1b}[2J came at night.");
+    let refused = check(
+        parse_json(&v.to_string()).unwrap(),
+        chrono::Local::now().date_naive(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("title: contains a control character (U+0000) at position 14"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("narrative: contains a control character (U+001B) at position 7"),
+        "{refused}"
+    );
+    let saved = revision(SEED, |v| {
+        v["title"] = serde_json::json!("Plants burned");
+        v["narrative"] = serde_json::json!("Gunmen came at night.");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = export_csv(
+        dir.path(),
+        vec![saved, revision(CONVOY, |_| {})],
+        CsvOptions::default(),
+    );
+    let raw = std::fs::read(&path).unwrap();
+    assert!(!raw.contains(&0), "no NUL byte in the CSV");
+    assert!(!raw.contains(&0x1b), "no escape in the CSV");
+    assert_eq!(python_rows(&path, false)[0]["title"], "Plants burned");
 }
