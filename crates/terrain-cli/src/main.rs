@@ -77,11 +77,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Keep one version of a conflicting report, or a version you wrote
+    /// End a conflict: each disputed field from the side you choose, every other edit of both
+    /// sides kept; or a version you wrote
     Resolve {
         id: String,
+        /// The side every disputed field comes from, unless --field says otherwise
         #[arg(long, value_enum, conflicts_with = "json")]
         take: Option<conflict::Take>,
+        /// The side one disputed field comes from (repeatable), as `terrain conflicts` names it
+        #[arg(long = "field", value_name = "PATH=local|remote", value_parser = conflict::parse_field, conflicts_with = "json")]
+        fields: Vec<(String, conflict::Take)>,
         /// The resolved report in JSON form
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -156,7 +161,12 @@ fn run(cli: Cli) -> Result<()> {
             password_stdin,
         } => sync::login(&ctx, &server, &user, password_stdin),
         Command::Sync { watch, json } => sync::sync(ctx, watch, json),
-        Command::Resolve { id, take, json } => conflict::resolve(&ctx, &id, take, json),
+        Command::Resolve {
+            id,
+            take,
+            fields,
+            json,
+        } => conflict::resolve(&ctx, &id, take, &fields, json),
         Command::Places { .. } | Command::Encrypt | Command::Passphrase | Command::Wipe { .. } => {
             unreachable!("handled before the store opens")
         }
