@@ -4,7 +4,13 @@ import type { Amount } from "./Amount";
 /**
  * One source's statement of a figure.
  */
-export type Claim = { amount: Amount, 
+export type Claim = { 
+/**
+ * Names the claim across revisions and devices, so the merge tells an edited claim from a
+ * new one. [`crate::check`] gives one to a claim that has none; revisions made before
+ * claims had ids have none, and their claims match by value.
+ */
+id?: string | null, amount: Amount, 
 /**
  * The `key` of one of the report's sources.
  */
