@@ -1,6 +1,7 @@
 //! `terrain export csv|geojson|pdf`: the same filters as `report list`.
 
 use crate::Context;
+use crate::terminal::say;
 use crate::report::FilterArgs;
 use anyhow::Result;
 use clap::Subcommand;
@@ -51,11 +52,11 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
         } => {
             let options = terrain_export::csv::CsvOptions { bom, hxl };
             let rows = terrain_export::csv_file(store, &filter.to_filter(ctx)?, options, &out)?;
-            println!("Wrote {rows} report(s) to {}.", out.display());
+            say!("Wrote {rows} report(s) to {}.", out.display());
         }
         Command::Geojson { out, filter } => {
             let written = terrain_export::geojson_file(store, &filter.to_filter(ctx)?, &out)?;
-            println!(
+            say!(
                 "Wrote {} point(s) to {}{}.",
                 written.features,
                 out.display(),
@@ -72,7 +73,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
         } => {
             let id = store.resolve_id(&id)?;
             let written = terrain_export::report_pdf_file(store, id, &out)?;
-            println!(
+            say!(
                 "Wrote report {id} ({} page(s)) to {}.",
                 written.pages,
                 out.display()
@@ -84,7 +85,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             let filter = args.to_filter(ctx)?;
             let selection = filter.describe(args.site.as_deref());
             let written = terrain_export::summary_pdf_file(store, &filter, &selection, &out)?;
-            println!(
+            say!(
                 "Wrote a summary of {} report(s) ({} page(s)) to {}.",
                 written.reports,
                 written.pages,

@@ -4,6 +4,7 @@ use anyhow::{Context as _, Result, bail};
 use std::io::Read;
 use std::path::Path;
 use terrain_domain::{Problems, Report, ValidReport, check, limits, parse_json};
+use terrain_store::Import;
 use uuid::Uuid;
 
 pub fn today() -> chrono::NaiveDate {
@@ -43,8 +44,20 @@ pub struct FileProblems {
     pub problems: Problems,
 }
 
+/// Reads and checks one report file to import; the store recognises a file without an id by
+/// its content.
+pub fn import_from(path: &Path) -> Result<Import> {
+    let (report, id_made_up) = read_report(path, None)?;
+    Ok(Import { report, id_made_up })
+}
+
 /// Reads and checks one report file. `id` fills in the id when the file has none.
 pub fn report_from(path: &Path, id: Option<Uuid>) -> Result<ValidReport> {
+    read_report(path, id).map(|(report, _)| report)
+}
+
+/// The checked report, and whether the file named no id.
+fn read_report(path: &Path, id: Option<Uuid>) -> Result<(ValidReport, bool)> {
     let text = read_text(path)?;
     let file = path.display().to_string();
     let wrap = |problems| {
@@ -54,10 +67,10 @@ pub fn report_from(path: &Path, id: Option<Uuid>) -> Result<ValidReport> {
         })
     };
     let mut report: Report = parse_json(&text).map_err(wrap)?;
+    let has_id = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .is_some_and(|v| v.get("id").is_some());
     if let Some(id) = id {
-        let has_id = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .is_some_and(|v| v.get("id").is_some());
         if !has_id {
             report.id = id;
         } else if report.id != id {
@@ -67,5 +80,5 @@ pub fn report_from(path: &Path, id: Option<Uuid>) -> Result<ValidReport> {
             )));
         }
     }
-    check(report, today()).map_err(wrap)
+    Ok((check(report, today()).map_err(wrap)?, !has_id))
 }

@@ -11,6 +11,7 @@ mod prompt;
 mod report;
 mod site;
 mod sync;
+mod terminal;
 mod unlock;
 
 use anyhow::Result;
@@ -133,6 +134,19 @@ impl Cli {
     }
 }
 
+impl Command {
+    /// Whether the command saves something, and so may start a store in an empty data folder.
+    /// The others refuse one: a mistyped `--data` must not look like an empty list.
+    fn creates_store(&self) -> bool {
+        matches!(
+            self,
+            Command::Report(report::Command::New { .. } | report::Command::Import { .. })
+                | Command::Site(site::Command::Add { .. })
+                | Command::Login { .. }
+        )
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
     if let Command::Places { text, json } = &cli.command {
         return output::places(text, *json);
@@ -144,7 +158,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Wipe { yes } => return unlock::wipe(&dir, *yes),
         _ => {}
     }
-    let store = unlock::open(&dir)?;
+    let store = unlock::open(&dir, cli.command.creates_store())?;
     let ctx = Context {
         store,
         author: cli.author(),
@@ -153,7 +167,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Site(cmd) => site::run(&ctx, cmd),
         Command::Export(cmd) => export::run(&ctx, cmd),
-        Command::Outbox { json } => output::outbox(&ctx.store.outbox()?, json),
+        Command::Outbox { json } => report::outbox(&ctx, json),
         Command::Conflicts { json } => conflict::list(&ctx, json),
         Command::Login {
             server,
@@ -178,7 +192,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", output::error_text(&e));
+            terminal::say_err!("error: {}", output::error_text(&e));
             ExitCode::FAILURE
         }
     }

@@ -1,11 +1,12 @@
 //! What the CLI prints: plain text for people, stable JSON (documented in docs/cli-json.md) for
 //! scripts.
 
+use crate::terminal::{escape_json, one_line, say};
 use anyhow::Result;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use terrain_domain::{ClaimsSummary, FigureKind, Report, Revision, gazetteer};
-use terrain_store::{Listed, OutboxEntry};
+use terrain_store::{Listed, OutboxEntry, short_id};
 use uuid::Uuid;
 
 pub fn error_text(e: &anyhow::Error) -> String {
@@ -22,7 +23,7 @@ pub fn error_text(e: &anyhow::Error) -> String {
 }
 
 pub fn print_json(value: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    println!("{}", escape_json(&serde_json::to_string_pretty(value)?));
     Ok(())
 }
 
@@ -71,10 +72,12 @@ pub struct ListItem<'a> {
     pub heads: usize,
     pub queued: usize,
     pub synced: bool,
+    /// Why the server refused the current version, if it did.
+    pub refused: Option<&'a str>,
 }
 
-impl<'a> From<&'a Listed> for ListItem<'a> {
-    fn from(l: &'a Listed) -> Self {
+impl<'a> ListItem<'a> {
+    fn new(l: &'a Listed, refused: Option<&'a str>) -> Self {
         let r = &l.report;
         ListItem {
             id: r.id,
@@ -93,8 +96,30 @@ impl<'a> From<&'a Listed> for ListItem<'a> {
             heads: l.heads,
             queued: l.queued,
             synced: l.synced,
+            refused,
         }
     }
+}
+
+/// One page of reports, and how to ask for the next.
+pub struct Listing<'a> {
+    pub items: &'a [Listed],
+    /// How many reports the filter selects, on every page.
+    pub total: u64,
+    /// The cursor of the next page; None on the last.
+    pub next: Option<String>,
+    /// Each listed report's short id.
+    pub short: HashMap<Uuid, String>,
+    /// Revisions the server refused, with its reason.
+    pub refused: HashMap<Uuid, String>,
+}
+
+/// `report list --json`.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    total: u64,
+    reports: Vec<ListItem<'a>>,
+    next_cursor: Option<&'a str>,
 }
 
 /// An enum's JSON name in words: `usually_reliable` → "usually reliable".
@@ -105,13 +130,18 @@ fn words(value: &impl Serialize) -> String {
     }
 }
 
-fn short(id: Uuid) -> String {
-    id.simple().to_string()[..12].to_string()
+/// Revisions the server refused, with its reason, from the outbox.
+pub fn refusals(outbox: &[OutboxEntry]) -> HashMap<Uuid, String> {
+    outbox
+        .iter()
+        .filter_map(|e| Some((e.revision, e.refused.clone()?)))
+        .collect()
 }
 
-fn state(l: &Listed) -> &'static str {
+fn state(l: &Listed, refused: bool) -> &'static str {
     match (l.heads > 1, l.queued > 0, l.report.status) {
         (true, _, _) => "conflict",
+        _ if refused => "refused",
         (_, true, _) => "queued",
         (_, _, terrain_domain::Status::Draft) => "draft",
         _ if l.synced => "synced",
@@ -119,72 +149,90 @@ fn state(l: &Listed) -> &'static str {
     }
 }
 
-pub fn list(items: &[Listed], total: u64, json: bool) -> Result<()> {
+pub fn list(listing: &Listing, json: bool) -> Result<()> {
+    let items = listing.items;
+    let refused = |l: &Listed| listing.refused.get(&l.head).map(String::as_str);
     if json {
-        return print_json(&items.iter().map(ListItem::from).collect::<Vec<_>>());
+        return print_json(&ListPage {
+            total: listing.total,
+            reports: items.iter().map(|l| ListItem::new(l, refused(l))).collect(),
+            next_cursor: listing.next.as_deref(),
+        });
     }
     if items.is_empty() {
-        println!("No reports match.");
+        say!("No reports match.");
         return Ok(());
     }
+    let width = listing.short.values().map(String::len).max().unwrap_or(8);
     for l in items {
         let r = &l.report;
         let mut line = format!(
-            "{}  {}  {:<8}  {}  ({})",
-            short(r.id),
+            "{:<width$}  {}  {:<8}  {}  ({})",
+            listing.short[&r.id],
             r.when.date,
-            state(l),
+            state(l, refused(l).is_some()),
             if r.title.is_empty() {
-                "(untitled)"
+                "(untitled)".into()
             } else {
-                &r.title
+                one_line(&r.title)
             },
-            r.place_line()
+            one_line(&r.place_line())
         );
+        if let Some(reason) = refused(l) {
+            line.push_str(&format!("\n{:w$}refused by the server: {}", "", one_line(reason), w = width + 2));
+        }
         let figs: Vec<String> = figures(r)
             .iter()
             .map(|(k, f)| format!("{}: {}", k.replace('_', " "), f.text))
             .collect();
         if !figs.is_empty() {
-            line.push_str(&format!("\n{:14}{}", "", figs.join("; ")));
+            line.push_str(&format!("\n{:w$}{}", "", figs.join("; "), w = width + 2));
         }
-        println!("{line}");
+        say!("{line}");
     }
-    if total as usize > items.len() {
-        println!(
-            "({} of {total} shown; use --offset and --limit for more)",
-            items.len()
+    if let Some(next) = &listing.next {
+        say!(
+            "({} of {} shown; next page: --cursor {next}, or --all)",
+            items.len(),
+            listing.total
         );
     }
     Ok(())
 }
 
-pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
+/// `refused`: the server's reason if it refused the current version.
+pub fn show(l: &Listed, sites: &[terrain_domain::Site], refused: Option<&str>) {
     let r = &l.report;
-    println!(
+    say!(
         "{}",
         if r.title.is_empty() {
-            "(untitled)"
+            "(untitled)".into()
         } else {
-            &r.title
+            one_line(&r.title)
         }
     );
-    println!(
+    say!(
         "id {}  ·  {}  ·  revision {}  ·  sha256 {}",
         r.id,
-        state(l),
+        state(l, refused.is_some()),
         l.head,
         l.content_hash
     );
+    if let Some(reason) = refused {
+        say!(
+            "! the server refused this version: {}; edit the report to send it again",
+            one_line(reason)
+        );
+    }
     if l.heads > 1 {
-        println!("! {} conflicting versions wait to be resolved", l.heads);
+        say!("! {} conflicting versions wait to be resolved", l.heads);
     }
     let w = &r.when;
     let when = w.line();
-    println!("\nWhen:   {when} (precision: {})", words(&w.precision));
-    println!("Where:  {}", r.place_line());
+    say!("\nWhen:   {when} (precision: {})", words(&w.precision));
+    say!("Where:  {}", r.place_line());
     if let Some(c) = r.location.coordinates {
-        println!(
+        say!(
             "        {:.5}, {:.5} (precision: {})",
             c.latitude,
             c.longitude,
@@ -198,7 +246,7 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
     .into_iter()
     .flatten()
     .collect();
-    println!(
+    say!(
         "What:   {}",
         if what.is_empty() {
             "(not set)".to_string()
@@ -208,20 +256,20 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
     );
     if !r.what.categories.is_empty() {
         let cats: Vec<_> = r.what.categories.iter().map(|c| c.words()).collect();
-        println!("        {}", cats.join(", "));
+        say!("        {}", cats.join(", "));
     }
     for a in &r.perpetrators {
-        println!("Who:    {} ({})", a.name, words(&a.attribution));
+        say!("Who:    {} ({})", a.name, words(&a.attribution));
     }
     if !r.targets.is_empty() {
-        println!("Target: {}", r.targets.join(", "));
+        say!("Target: {}", r.targets.join(", "));
     }
     for s in &r.sites {
         let name = sites
             .iter()
             .find(|x| x.id == s.site_id)
             .map_or("(unknown site)", |x| x.name.as_str());
-        println!(
+        say!(
             "Site:   {name}{}",
             s.damage
                 .as_deref()
@@ -230,10 +278,10 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
         );
     }
     if !r.figures.is_empty() {
-        println!("\nFigures");
+        say!("\nFigures");
         for (kind, claims) in &r.figures {
             if let Some(s) = ClaimsSummary::of(claims) {
-                println!("  {}: {s}", kind.label());
+                say!("  {}: {s}", kind.label());
             }
             for c in claims {
                 let source = r
@@ -250,14 +298,14 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
                     .as_deref()
                     .map(|n| format!(" ({n})"))
                     .unwrap_or_default();
-                println!("      {amount:>8}  {source}{note}");
+                say!("      {amount:>8}  {source}{note}");
             }
         }
     }
     if !r.sources.is_empty() {
-        println!("\nSources");
+        say!("\nSources");
         for s in &r.sources {
-            println!(
+            say!(
                 "  [{}] {} — {}, reliability: {}",
                 s.key,
                 s.name,
@@ -267,13 +315,13 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site]) {
         }
     }
     if !r.narrative.is_empty() {
-        println!("\nNarrative\n{}", r.narrative);
+        say!("\nNarrative\n{}", r.narrative);
     }
     if let Some(d) = &r.damage {
-        println!("\nDamage\n{d}");
+        say!("\nDamage\n{d}");
     }
     if !r.tags.is_empty() {
-        println!("\nTags: {}", r.tags.join(", "));
+        say!("\nTags: {}", r.tags.join(", "));
     }
 }
 
@@ -309,14 +357,17 @@ pub fn history(revisions: &[Revision], json: bool) -> Result<()> {
     if json {
         return print_json(&items);
     }
+    // Revisions saved together share their first digits: each is cut where it differs.
+    let ids: Vec<Uuid> = revisions.iter().map(|r| r.id).collect();
+    let short = |id: &Uuid| short_id(id, &ids);
     for i in &items {
-        let parents: Vec<String> = i.parents.iter().map(|p| short(*p)).collect();
-        println!(
+        let parents: Vec<String> = i.parents.iter().map(short).collect();
+        say!(
             "{}  {}  {:<6} by {}  parents [{}]  sha256 {}{}",
-            short(i.revision),
+            short(&i.revision),
             i.created_at,
             i.status,
-            i.author,
+            one_line(i.author),
             parents.join(", "),
             &i.content_hash[..16],
             if i.hash_verified {
@@ -329,23 +380,32 @@ pub fn history(revisions: &[Revision], json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn outbox(entries: &[OutboxEntry], json: bool) -> Result<()> {
+/// `short`: each entry's report's short id.
+pub fn outbox(entries: &[OutboxEntry], short: &HashMap<Uuid, String>, json: bool) -> Result<()> {
     if json {
         return print_json(&entries);
     }
     if entries.is_empty() {
-        println!("Nothing waits to be sent.");
+        say!("Nothing waits to be sent.");
     }
     for e in entries {
-        println!(
-            "{}  {}  {}",
+        say!(
+            "{}  {}  {:<7}  {}",
             e.queued_at.to_rfc3339(),
-            short(e.report),
-            e.title
+            short[&e.report],
+            if e.refused.is_some() { "refused" } else { "queued" },
+            one_line(&e.title)
         );
+        if let Some(reason) = &e.refused {
+            say!("    the server refused it: {}", one_line(reason));
+        }
     }
-    if !entries.is_empty() {
-        println!("{} revision(s) wait to be sent.", entries.len());
+    let refused = entries.iter().filter(|e| e.refused.is_some()).count();
+    if entries.len() > refused {
+        say!("{} revision(s) wait to be sent.", entries.len() - refused);
+    }
+    if refused > 0 {
+        say!("{refused} revision(s) refused by the server: edit them to send them again.");
     }
     Ok(())
 }
@@ -356,14 +416,14 @@ pub fn places(text: &str, json: bool) -> Result<()> {
         return print_json(&found);
     }
     if found.is_empty() {
-        println!("No place in the gazetteer matches \"{text}\".");
+        say!("No place in the gazetteer matches \"{text}\".");
     }
     for s in found {
         let path: Vec<&str> = [s.admin3, s.admin2, Some(s.admin1)]
             .into_iter()
             .flatten()
             .collect();
-        println!("{:<8} {}", words(&s.level), path.join(", "));
+        say!("{:<8} {}", words(&s.level), path.join(", "));
     }
     Ok(())
 }

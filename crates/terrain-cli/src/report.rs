@@ -1,6 +1,7 @@
 //! `terrain report ...`
 
-use crate::input::{FileProblems, report_from};
+use crate::input::{FileProblems, import_from, report_from};
+use crate::terminal::{one_line, say};
 use crate::{Context, output, prompt};
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
@@ -8,7 +9,7 @@ use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use terrain_domain::{EventType, Status, gazetteer};
-use terrain_store::{Filter, Page};
+use terrain_store::{Filter, Imported, Page};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -18,10 +19,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
-    /// Import report files; if any file is wrong, nothing is imported
+    /// Import report files; if any file is wrong, nothing is imported. A file without an id
+    /// whose content was imported before is skipped ("already imported as ID"), so a repeated
+    /// import adds nothing
     Import {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Import files without an id even when the same content was imported before
+        #[arg(long)]
+        allow_duplicate: bool,
     },
     /// Save a new revision of a report from a JSON file (get one with `report show ID --json`)
     Edit {
@@ -35,10 +41,8 @@ pub enum Command {
         filter: FilterArgs,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-        #[arg(long, default_value_t = 0)]
-        offset: u32,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Find reports by words in title, narrative, places or sources (accents optional)
     Search {
@@ -47,8 +51,8 @@ pub enum Command {
         filter: FilterArgs,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Show one report (ID or its first characters)
     Show {
@@ -63,6 +67,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Which page of a list or a search.
+#[derive(Args, Clone)]
+pub struct PageArgs {
+    /// Reports per page
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Skip this many reports first
+    #[arg(long, default_value_t = 0, conflicts_with = "cursor")]
+    offset: u32,
+    /// Continue where the previous page ended (its `next_cursor`, or the command it printed)
+    #[arg(long, value_name = "CURSOR")]
+    cursor: Option<String>,
+    /// Every report, on one page
+    #[arg(long, conflicts_with_all = ["limit", "offset", "cursor"])]
+    all: bool,
+}
+
+impl PageArgs {
+    fn to_page(&self) -> Result<Page> {
+        if self.all {
+            return Ok(Page::all());
+        }
+        let offset = match &self.cursor {
+            // The cursor is the number of reports before the next page; scripts treat it as
+            // an opaque string.
+            Some(c) => c.trim().parse().map_err(|_| {
+                anyhow::anyhow!("--cursor: \"{c}\" is not a cursor printed by `report list`")
+            })?,
+            None => self.offset,
+        };
+        Ok(Page {
+            limit: self.limit,
+            offset,
+        })
+    }
 }
 
 /// Which reports: shared by list, search and export.
@@ -152,7 +193,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 None => report_from(&PathBuf::from("-"), None)?,
             };
             let saved = ctx.store.save(report, &ctx.author)?;
-            println!(
+            say!(
                 "Saved report {} ({}{}).",
                 saved.revision.report_id,
                 saved.revision.content.status.as_str(),
@@ -164,38 +205,38 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             );
             Ok(())
         }
-        Command::Import { files } => import(ctx, &files),
+        Command::Import {
+            files,
+            allow_duplicate,
+        } => import(ctx, &files, allow_duplicate),
         Command::Edit { id, json } => {
             let id = ctx.store.resolve_id(&id)?;
             let saved = ctx.store.save(report_from(&json, Some(id))?, &ctx.author)?;
             if saved.unchanged {
-                println!("No change: report {id} already holds this content.");
+                say!("No change: report {id} already holds this content.");
             } else {
-                println!("Saved revision {} of report {id}.", saved.revision.id);
+                say!("Saved revision {} of report {id}.", saved.revision.id);
             }
             Ok(())
         }
-        Command::List {
-            filter,
-            json,
-            limit,
-            offset,
-        } => list(ctx, &filter, Page { limit, offset }, json),
+        Command::List { filter, json, page } => list(ctx, &filter, page.to_page()?, json),
         Command::Search {
             text,
             mut filter,
             json,
-            limit,
+            page,
         } => {
             filter.query = Some(text);
-            list(ctx, &filter, Page::first(limit), json)
+            list(ctx, &filter, page.to_page()?, json)
         }
         Command::Show { id, json } => {
             let listed = ctx.store.get(ctx.store.resolve_id(&id)?)?;
             if json {
                 return output::print_json(&listed.report);
             }
-            output::show(&listed, &ctx.store.sites()?);
+            let refused = output::refusals(&ctx.store.outbox()?);
+            let sites = ctx.store.sites()?;
+            output::show(&listed, &sites, refused.get(&listed.head).map(String::as_str));
             Ok(())
         }
         Command::History { id, json } => {
@@ -208,21 +249,39 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
 fn list(ctx: &Context, filter: &FilterArgs, page: Page, json: bool) -> Result<()> {
     let filter = filter.to_filter(ctx)?;
     let items = ctx.store.list(&filter, page)?;
-    let total = if json { 0 } else { ctx.store.count(&filter)? };
-    output::list(&items, total, json)
+    let total = ctx.store.count(&filter)?;
+    let end = u64::from(page.offset) + items.len() as u64;
+    let ids: Vec<_> = items.iter().map(|l| l.report.id).collect();
+    output::list(
+        &output::Listing {
+            items: &items,
+            total,
+            next: (!items.is_empty() && end < total).then(|| end.to_string()),
+            short: ctx.store.short_ids(&ids)?,
+            refused: output::refusals(&ctx.store.outbox()?),
+        },
+        json,
+    )
 }
 
-fn import(ctx: &Context, files: &[PathBuf]) -> Result<()> {
+/// `terrain outbox`.
+pub fn outbox(ctx: &Context, json: bool) -> Result<()> {
+    let entries = ctx.store.outbox()?;
+    let ids: Vec<_> = entries.iter().map(|e| e.report).collect();
+    output::outbox(&entries, &ctx.store.short_ids(&ids)?, json)
+}
+
+fn import(ctx: &Context, files: &[PathBuf], allow_duplicate: bool) -> Result<()> {
     let mut reports = Vec::new();
     let mut failed = Vec::new();
     for file in files {
-        match report_from(file, None) {
+        match import_from(file) {
             Ok(r) => reports.push(r),
             Err(e) => failed.push(output::error_text(&e)),
         }
     }
     let mut ids = std::collections::HashSet::new();
-    for (file, r) in files.iter().zip(&reports) {
+    for (file, r) in files.iter().zip(reports.iter().map(|i| &i.report)) {
         if !ids.insert(r.id) {
             failed.push(format!(
                 "{}: id: report {} is in another file too",
@@ -234,9 +293,9 @@ fn import(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     if !failed.is_empty() {
         bail!("nothing imported:\n{}", failed.join("\n"));
     }
-    let saved = ctx
+    let done = ctx
         .store
-        .save_all(reports, &ctx.author)
+        .import(reports, &ctx.author, allow_duplicate)
         .map_err(|e| match e {
             terrain_store::StoreError::Invalid(problems) => anyhow::Error::new(FileProblems {
                 file: "(import)".into(),
@@ -245,16 +304,30 @@ fn import(ctx: &Context, files: &[PathBuf]) -> Result<()> {
             .context("nothing imported"),
             other => other.into(),
         })?;
-    for s in &saved {
-        let what = if s.unchanged { "unchanged" } else { "saved" };
-        println!(
-            "{what:<9} {}  {}",
-            s.revision.report_id, s.revision.content.title
-        );
+    let (mut saved, mut skipped) = (0, 0);
+    for d in &done {
+        match d {
+            Imported::Saved(s) => {
+                let what = if s.unchanged { "unchanged" } else { "saved" };
+                saved += usize::from(!s.unchanged);
+                say!(
+                    "{what:<9} {}  {}",
+                    s.revision.report_id,
+                    one_line(&s.revision.content.title)
+                );
+            }
+            Imported::AlreadyImported { report_id, title } => {
+                skipped += 1;
+                say!(
+                    "skipped   {}: already imported as {report_id} (--allow-duplicate imports it again)",
+                    one_line(title)
+                );
+            }
+        }
     }
-    println!(
-        "{} report(s) imported.",
-        saved.iter().filter(|s| !s.unchanged).count()
-    );
+    match skipped {
+        0 => say!("{saved} report(s) imported."),
+        _ => say!("{saved} report(s) imported, {skipped} already imported before."),
+    }
     Ok(())
 }

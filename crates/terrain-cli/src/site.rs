@@ -1,11 +1,13 @@
 //! `terrain site ...`
 
 use crate::input::read_text;
+use crate::terminal::say;
 use crate::{Context, output};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use std::path::PathBuf;
 use terrain_domain::{Coordinates, Site, SiteKind};
+use terrain_store::short_id;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -51,17 +53,18 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 return output::print_json(&sites);
             }
             if sites.is_empty() {
-                println!("No sites yet: add one with `terrain site add`.");
+                say!("No sites yet: add one with `terrain site add`.");
             }
-            for s in sites {
+            let ids: Vec<_> = sites.iter().map(|s| s.id).collect();
+            for s in &sites {
                 let place = [s.place.as_deref(), s.admin2.as_deref(), Some(&s.admin1)]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(", ");
-                println!(
+                say!(
                     "{}  {:<13} {}  ({place})",
-                    &s.id.simple().to_string()[..12],
+                    short_id(&s.id, &ids),
                     s.kind.key(),
                     s.name
                 );
@@ -110,24 +113,25 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 }
             };
             let site = ctx.store.save_site(site)?;
-            println!("Saved site {}  {}", site.id, site.name);
+            say!("Saved site {}  {}", site.id, site.name);
             Ok(())
         }
         Command::Show { site } => {
             let site = ctx.store.find_site(&site)?;
-            println!("{}  ({}, {})", site.name, site.kind.key(), site.admin1);
-            println!("id {}", site.id);
+            say!("{}  ({}, {})", site.name, site.kind.key(), site.admin1);
+            say!("id {}", site.id);
             if let Some(op) = &site.operator {
-                println!("Operator: {op}");
+                say!("Operator: {op}");
             }
             let reports = ctx.store.reports_at_site(site.id)?;
-            println!("{} report(s) at this site:", reports.len());
+            let short = ctx.store.short_ids(&reports)?;
+            say!("{} report(s) at this site:", reports.len());
             for id in reports {
                 let l = ctx.store.get(id)?;
-                println!(
+                say!(
                     "  {}  {}  {}",
                     l.report.when.date,
-                    &id.simple().to_string()[..12],
+                    short[&id],
                     l.report.title
                 );
             }

@@ -1,6 +1,7 @@
 //! `terrain login` and `terrain sync`.
 
 use crate::Context;
+use crate::terminal::say;
 use anyhow::{Context as _, Result};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
@@ -29,7 +30,7 @@ pub fn login(ctx: &Context, server: &str, user: &str, password_stdin: bool) -> R
     let account = runtime()?.block_on(terrain_sync::login(
         &ctx.store, server, user, &password, &device,
     ))?;
-    println!(
+    say!(
         "Signed in to {} as {}. This device will sync with it.",
         account.server, account.user
     );
@@ -67,9 +68,10 @@ pub fn sync(ctx: Context, watch: bool, json: bool) -> Result<()> {
     let store = Arc::new(ctx.store);
     let mut on = move |e: Event| {
         if json {
-            println!("{}", serde_json::to_string(&e).expect("events serialise"));
+            let line = serde_json::to_string(&e).expect("events serialise");
+            println!("{}", crate::terminal::escape_json(&line));
         } else if let Some(line) = describe(&e) {
-            println!("{line}");
+            say!("{line}");
         }
     };
     let rt = runtime()?;
@@ -90,7 +92,7 @@ pub fn sync(ctx: Context, watch: bool, json: bool) -> Result<()> {
     } else {
         let summary = rt.block_on(terrain_sync::sync_once(&store, &client, &author, &mut on))?;
         if !json {
-            println!(
+            say!(
                 "Sync done: {} sent, {} received, {} merged, {} conflict(s), {} refused.",
                 summary.acked, summary.received, summary.merged, summary.conflicts, summary.refused
             );

@@ -2,6 +2,7 @@
 //! `TERRAIN_PASSPHRASE` or asked on the terminal, and the key is gone when the command ends.
 //! Encrypting an old plain store, changing the passphrase and quick delete live here too.
 
+use crate::terminal::{say, say_err};
 use anyhow::{Result, bail};
 use dialoguer::{Confirm, Password};
 use std::io::IsTerminal;
@@ -12,17 +13,28 @@ use terrain_store::{Kind, Passphrase, Store, kind};
 pub const PASSPHRASE_ENV: &str = "TERRAIN_PASSPHRASE";
 pub const NEW_PASSPHRASE_ENV: &str = "TERRAIN_NEW_PASSPHRASE";
 
-/// Unlocks the store in `dir`, making an encrypted one if there is none yet.
-pub fn open(dir: &Path) -> Result<Store> {
+/// Unlocks the store in `dir`. With `may_create`, makes an encrypted one if there is none yet
+/// (and says so); without, a folder holding no store is refused by name.
+pub fn open(dir: &Path, may_create: bool) -> Result<Store> {
     match kind(dir)? {
+        Kind::Absent if !may_create => bail!(
+            "no Terrain reports in {} (--data or TERRAIN_DATA): {}; `terrain report new` or \
+             `terrain report import FILE` starts a store there",
+            dir.display(),
+            if dir.exists() {
+                "the folder holds no store"
+            } else {
+                "the folder does not exist"
+            }
+        ),
         Kind::Absent => {
-            eprintln!(
+            say_err!(
                 "No reports in {} yet. Choose a passphrase: it encrypts them on this device, and \
                  nobody can recover them without it.",
                 dir.display()
             );
             let store = Store::create(dir, &new_passphrase(PASSPHRASE_ENV)?)?;
-            eprintln!("Encrypted store created in {}.", dir.display());
+            say_err!("Encrypted store created in {}.", dir.display());
             Ok(store)
         }
         Kind::Plain => bail!(
@@ -44,7 +56,7 @@ pub fn encrypt(dir: &Path) -> Result<()> {
         Kind::Plain => {}
     }
     let store = Store::encrypt(dir, &new_passphrase(PASSPHRASE_ENV)?)?;
-    println!(
+    say!(
         "The reports in {} are encrypted; the plain copy was destroyed.",
         store.dir().display()
     );
@@ -56,7 +68,7 @@ pub fn change(dir: &Path) -> Result<()> {
     let old = passphrase(PASSPHRASE_ENV, "Current passphrase")?;
     let new = new_passphrase(NEW_PASSPHRASE_ENV)?;
     Store::change_passphrase(dir, &old, &new)?;
-    println!("Passphrase changed.");
+    say!("Passphrase changed.");
     Ok(())
 }
 
@@ -74,13 +86,13 @@ pub fn wipe(dir: &Path, yes: bool) -> Result<()> {
             .default(false)
             .interact()?;
         if !sure {
-            println!("Nothing was deleted.");
+            say!("Nothing was deleted.");
             return Ok(());
         }
     }
     let started = Instant::now();
     terrain_store::wipe(dir)?;
-    println!(
+    say!(
         "Deleted: the reports and keys in {} are gone ({} ms).",
         dir.display(),
         started.elapsed().as_millis()

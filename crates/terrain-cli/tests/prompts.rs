@@ -72,7 +72,7 @@ fn a_report_written_at_the_prompts_is_saved_and_queued() {
         .output()
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let r = &list[0];
+    let r = &list["reports"][0];
     assert_eq!(r["title"], "Guards killed at the Kita cement plant");
     assert_eq!(
         (r["admin1"].as_str(), r["admin2"].as_str()),

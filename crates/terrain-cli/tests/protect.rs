@@ -43,7 +43,8 @@ fn titles(data: &Path, passphrase: &str) -> Vec<String> {
     let out = with_passphrase(data, passphrase, &["report", "list", "--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    list.as_array()
+    list["reports"]
+        .as_array()
         .unwrap()
         .iter()
         .map(|r| r["title"].as_str().unwrap().to_string())
@@ -54,7 +55,12 @@ fn titles(data: &Path, passphrase: &str) -> Vec<String> {
 fn on_a_terminal_a_passphrase_is_chosen_once_then_asked_for() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    // Only a command that saves starts a store (a mistyped --data must not make one).
     let mut p = spawn_command(terrain(&data, &["report", "list"]), Some(20_000)).unwrap();
+    p.exp_string("the folder does not exist").unwrap();
+    p.exp_eof().unwrap();
+    assert!(!data.exists());
+    let mut p = spawn_command(terrain(&data, &["report", "import", SEED]), Some(20_000)).unwrap();
     p.exp_string("Choose a passphrase").unwrap();
     p.exp_string("New passphrase").unwrap();
     p.send_line("short").unwrap();
@@ -64,6 +70,7 @@ fn on_a_terminal_a_passphrase_is_chosen_once_then_asked_for() {
     p.exp_string("Repeat it").unwrap();
     p.send_line(GOOD).unwrap();
     p.exp_string("Encrypted store created").unwrap();
+    p.exp_string("1 report(s) imported").unwrap();
     p.exp_eof().unwrap();
     assert!(data.join("terrain.key").is_file());
 
@@ -77,14 +84,14 @@ fn on_a_terminal_a_passphrase_is_chosen_once_then_asked_for() {
     let mut p = spawn_command(terrain(&data, &["report", "list"]), Some(20_000)).unwrap();
     p.exp_string("Passphrase").unwrap();
     p.send_line(GOOD).unwrap();
-    p.exp_string("No reports").unwrap();
+    p.exp_string("Bafoulab").unwrap();
     p.exp_eof().unwrap();
 }
 
 #[test]
 fn without_a_terminal_the_passphrase_must_come_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(terrain(dir.path(), &["report", "list"]));
+    let out = run(terrain(dir.path(), &["report", "import", SEED]));
     assert!(!out.status.success());
     assert!(
         text(&out).contains("set TERRAIN_PASSPHRASE"),
@@ -93,7 +100,7 @@ fn without_a_terminal_the_passphrase_must_come_from_the_environment() {
     );
     assert!(!dir.path().join("terrain.db").exists(), "nothing made");
 
-    let out = with_passphrase(dir.path(), "too short", &["report", "list"]);
+    let out = with_passphrase(dir.path(), "too short", &["report", "import", SEED]);
     assert!(!out.status.success());
     assert!(text(&out).contains("use at least 10"), "{}", text(&out));
 

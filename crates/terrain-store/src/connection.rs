@@ -2,7 +2,8 @@
 
 use crate::vault::Key;
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// What a connection is for. Readers cannot write, so a bug in a read path cannot change data.
@@ -48,4 +49,69 @@ pub(crate) fn open(path: &Path, role: Role, key: Option<&Key>) -> rusqlite::Resu
     let conn = Connection::open(path)?;
     configure(&conn, role, key)?;
     Ok(conn)
+}
+
+/// The read-only connections, opened on the calling thread when none is idle and kept for the
+/// next read. No helper thread: r2d2's pool closed connections on its own threads, which could
+/// still be running while `exit()` ran SQLCipher's shutdown, and the `terrain` command then
+/// crashed as it ended (about one run in 300). Here every connection is closed by the thread
+/// that drops it, at the latest when the store is dropped.
+pub(crate) struct Readers {
+    path: PathBuf,
+    key: Option<Key>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Idle readers kept open; more may be open at once, the extra ones close when returned.
+const IDLE_READERS: usize = 4;
+
+impl Readers {
+    pub(crate) fn new(path: &Path, key: Option<Key>) -> Readers {
+        Readers {
+            path: path.into(),
+            key,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn get(&self) -> rusqlite::Result<Reader<'_>> {
+        let idle = self.idle().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open(&self.path, Role::Reader, self.key.as_ref())?,
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            readers: self,
+        })
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A Vec of connections is sound whatever a panicking holder was doing.
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A reader on loan; it goes back to the idle ones when dropped.
+pub(crate) struct Reader<'a> {
+    conn: Option<Connection>,
+    readers: &'a Readers,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        let mut idle = self.readers.idle();
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+    }
 }

@@ -9,11 +9,13 @@ pub enum StoreError {
     Invalid(#[from] Problems),
     #[error("no report matches \"{0}\"")]
     ReportNotFound(String),
-    #[error("\"{given}\" matches {count} {what}; give more of the id")]
+    #[error("\"{given}\" matches {count} {what} ({}); give more of the id", .matches.join(", "))]
     AmbiguousId {
         given: String,
         count: usize,
         what: &'static str,
+        /// The first of them, by id (or name for sites).
+        matches: Vec<String>,
     },
     #[error("report {0} has conflicting versions: resolve them first (`terrain conflicts`)")]
     Conflicted(uuid::Uuid),
@@ -32,8 +34,6 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("database {path}: no connection could be opened: {source}")]
-    Pool { path: PathBuf, source: r2d2::Error },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -3,7 +3,7 @@
 //! Every save is one transaction that appends an immutable revision, moves the report's head,
 //! updates the list and search rows and, for a final report, queues an outbox row; the commit
 //! is fsynced (WAL, `synchronous=FULL`) before `save` returns. One writer connection behind a
-//! mutex, a pool of read-only connections for lists and searches.
+//! mutex, read-only connections kept for reuse (no helper thread) for lists and searches.
 //!
 //! The store takes only [`terrain_domain::ValidReport`]s: the rules live in the domain crate.
 //! It knows nothing of the network, the UI or the file formats of exports.
@@ -19,6 +19,8 @@ mod attachments;
 mod connection;
 mod error;
 mod filter;
+mod ids;
+mod import;
 mod read;
 pub mod schema;
 mod search;
@@ -30,14 +32,15 @@ mod write;
 
 pub use error::{Result, StoreError};
 pub use filter::{Filter, Page};
+pub use ids::{SHORT_ID_CHARS, short_id};
+pub use import::{Import, Imported, fingerprint};
 pub use read::{Listed, OutboxEntry};
 pub use secure::{Kind, kind, wipe};
 pub use sync::{Account, Applied, Conflict, Pending, Token};
 pub use vault::{KEY_FILE, MIN_PASSPHRASE_CHARS, Passphrase};
 pub use write::Saved;
 
-use connection::Role;
-use r2d2_sqlite::SqliteConnectionManager;
+use connection::{Reader, Readers, Role};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -56,7 +59,7 @@ pub struct Store {
     dir: PathBuf,
     db_path: PathBuf,
     writer: Mutex<Connection>,
-    readers: r2d2::Pool<SqliteConnectionManager>,
+    readers: Readers,
     device_id: String,
     /// Seals attachment files; None in a plain store.
     blob_key: Option<Key>,
@@ -117,21 +120,11 @@ impl Store {
             Some(_) => Some(secure::blob_key(&writer).map_err(sql)?),
             None => None,
         };
-        let manager = SqliteConnectionManager::file(&db_path)
-            .with_init(move |c| connection::configure(c, Role::Reader, key.as_ref()));
-        let readers = r2d2::Pool::builder()
-            .max_size(4)
-            .min_idle(Some(0))
-            .build(manager)
-            .map_err(|source| StoreError::Pool {
-                path: db_path.clone(),
-                source,
-            })?;
         Ok(Store {
             dir: dir.into(),
+            readers: Readers::new(&db_path, key),
             db_path,
             writer: Mutex::new(writer),
-            readers,
             device_id,
             blob_key,
         })
@@ -162,11 +155,8 @@ impl Store {
         }
     }
 
-    fn reader(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>> {
-        self.readers.get().map_err(|source| StoreError::Pool {
-            path: self.db_path.clone(),
-            source,
-        })
+    fn reader(&self) -> Result<Reader<'_>> {
+        self.readers.get().map_err(self.sql())
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {

@@ -145,56 +145,6 @@ impl Store {
         Ok(f(&mut iter))
     }
 
-    /// The report with this id, or the one whose id starts with `prefix` (at least 4 characters).
-    pub fn resolve_id(&self, prefix: &str) -> Result<Uuid> {
-        let prefix = prefix.trim().to_ascii_lowercase();
-        if let Ok(id) = Uuid::parse_str(&prefix) {
-            return if self.exists(id)? {
-                Ok(id)
-            } else {
-                Err(StoreError::ReportNotFound(prefix))
-            };
-        }
-        if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            return Err(StoreError::ReportNotFound(prefix));
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT id FROM reports WHERE id >= ?1 AND id < ?1 || 'g' LIMIT 2")
-            .map_err(self.sql())?;
-        let ids: Vec<String> = stmt
-            .query_map([&prefix], |r| r.get(0))
-            .map_err(self.sql())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(self.sql())?;
-        match ids.as_slice() {
-            [one] => parse_uuid(one),
-            [] => Err(StoreError::ReportNotFound(prefix)),
-            _ => {
-                let count = self
-                    .reader()?
-                    .query_row(
-                        "SELECT count(*) FROM reports WHERE id >= ?1 AND id < ?1 || 'g'",
-                        [&prefix],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .map_err(self.sql())?;
-                Err(StoreError::AmbiguousId {
-                    given: prefix,
-                    count: count as usize,
-                    what: "reports",
-                })
-            }
-        }
-    }
-
-    fn exists(&self, id: Uuid) -> Result<bool> {
-        let conn = self.reader()?;
-        conn.prepare_cached("SELECT 1 FROM reports WHERE id = ?1")
-            .and_then(|mut s| s.exists([id.to_string()]))
-            .map_err(self.sql())
-    }
-
     /// The report as lists show it.
     pub fn get(&self, id: Uuid) -> Result<Listed> {
         let conn = self.reader()?;

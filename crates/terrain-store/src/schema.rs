@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "007_search_folded",
         include_str!("migrations/007_search_folded.sql"),
     ),
+    (
+        "008_import_fingerprints",
+        include_str!("migrations/008_import_fingerprints.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

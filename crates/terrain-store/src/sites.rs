@@ -80,6 +80,7 @@ impl Store {
                 given: typed.to_string(),
                 count: many.len(),
                 what: "sites",
+                matches: many.iter().map(|s| format!("{} {}", s.id, s.name)).collect(),
             }),
         }
     }

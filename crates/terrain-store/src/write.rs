@@ -54,7 +54,7 @@ impl Store {
         Ok(saved)
     }
 
-    fn save_in(
+    pub(crate) fn save_in(
         &self,
         tx: &Transaction,
         report: ValidReport,

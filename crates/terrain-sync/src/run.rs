@@ -148,7 +148,9 @@ pub async fn sync_once(
                 refused: summary.refused + more.refused,
                 received: summary.received + more.received,
                 merged: summary.merged + more.merged,
-                conflicts: more.conflicts,
+                // Every conflict the progress reported, as for the other totals: the conflicts
+                // of the first pass do not go away when the merge is sent.
+                conflicts: summary.conflicts + more.conflicts,
             });
     }
     on(Event::UpToDate);
