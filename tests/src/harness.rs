@@ -35,7 +35,7 @@ pub struct Server {
     pub url: String,
     pub state: AppState,
     pub engine: Engine,
-    schema: Option<String>,
+    pub schema: Option<String>,
     /// The server's folder: its SQLite database (`server.db`, `-wal`) and `contact.key`.
     pub dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
@@ -57,19 +57,18 @@ impl Server {
             ),
         };
         let contact_key = ContactKey::load_or_create(&dir.path().join("contact.key")).unwrap();
-        let store = match open_store(&db, schema.as_deref().unwrap_or("terrain"), &contact_key)
-            .await
-        {
-            Ok(store) => store,
-            Err(e) if engine == Engine::Postgres && std::env::var_os("CI").is_none() => {
-                eprintln!(
-                    "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
-                    pg_url()
-                );
-                return None;
-            }
-            Err(e) => panic!("cannot open the server's store {db}: {e}"),
-        };
+        let store =
+            match open_store(&db, schema.as_deref().unwrap_or("terrain"), &contact_key).await {
+                Ok(store) => store,
+                Err(e) if engine == Engine::Postgres && std::env::var_os("CI").is_none() => {
+                    eprintln!(
+                        "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
+                        pg_url()
+                    );
+                    return None;
+                }
+                Err(e) => panic!("cannot open the server's store {db}: {e}"),
+            };
         let state = AppState::new(store, contact_key);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
