@@ -1,8 +1,8 @@
 //! `terrain export csv|geojson|pdf`: the same filters as `report list`.
 
 use crate::Context;
-use crate::terminal::say;
 use crate::report::FilterArgs;
+use crate::terminal::say;
 use anyhow::Result;
 use clap::Subcommand;
 use std::path::PathBuf;

@@ -179,7 +179,12 @@ pub fn list(listing: &Listing, json: bool) -> Result<()> {
             one_line(&r.place_line())
         );
         if let Some(reason) = refused(l) {
-            line.push_str(&format!("\n{:w$}refused by the server: {}", "", one_line(reason), w = width + 2));
+            line.push_str(&format!(
+                "\n{:w$}refused by the server: {}",
+                "",
+                one_line(reason),
+                w = width + 2
+            ));
         }
         let figs: Vec<String> = figures(r)
             .iter()
@@ -393,7 +398,11 @@ pub fn outbox(entries: &[OutboxEntry], short: &HashMap<Uuid, String>, json: bool
             "{}  {}  {:<7}  {}",
             e.queued_at.to_rfc3339(),
             short[&e.report],
-            if e.refused.is_some() { "refused" } else { "queued" },
+            if e.refused.is_some() {
+                "refused"
+            } else {
+                "queued"
+            },
             one_line(&e.title)
         );
         if let Some(reason) = &e.refused {

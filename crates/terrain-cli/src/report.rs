@@ -236,7 +236,11 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             }
             let refused = output::refusals(&ctx.store.outbox()?);
             let sites = ctx.store.sites()?;
-            output::show(&listed, &sites, refused.get(&listed.head).map(String::as_str));
+            output::show(
+                &listed,
+                &sites,
+                refused.get(&listed.head).map(String::as_str),
+            );
             Ok(())
         }
         Command::History { id, json } => {

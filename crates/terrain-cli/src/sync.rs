@@ -32,7 +32,8 @@ pub fn login(ctx: &Context, server: &str, user: &str, password_stdin: bool) -> R
     ))?;
     say!(
         "Signed in to {} as {}. This device will sync with it.",
-        account.server, account.user
+        account.server,
+        account.user
     );
     Ok(())
 }
@@ -94,7 +95,11 @@ pub fn sync(ctx: Context, watch: bool, json: bool) -> Result<()> {
         if !json {
             say!(
                 "Sync done: {} sent, {} received, {} merged, {} conflict(s), {} refused.",
-                summary.acked, summary.received, summary.merged, summary.conflicts, summary.refused
+                summary.acked,
+                summary.received,
+                summary.merged,
+                summary.conflicts,
+                summary.refused
             );
         }
     }

@@ -100,6 +100,9 @@ mod tests {
         let text = serde_json::to_string(&value).unwrap();
         let safe = escape_json(&text);
         assert!(!safe.chars().any(hidden_or_active), "{safe}");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), value);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&safe).unwrap(),
+            value
+        );
     }
 }

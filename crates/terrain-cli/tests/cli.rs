@@ -325,7 +325,10 @@ fn list_json_has_the_documented_fields() {
     let t = Terrain::new();
     t.ok(&["report", "import", SEED]);
     let page = t.json(&["report", "list", "--json"]);
-    assert_eq!((&page["total"], &page["next_cursor"]), (&json!(1), &Value::Null));
+    assert_eq!(
+        (&page["total"], &page["next_cursor"]),
+        (&json!(1), &Value::Null)
+    );
     let item = &page["reports"][0];
     let mut keys: Vec<&str> = item
         .as_object()

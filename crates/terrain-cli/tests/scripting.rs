@@ -82,7 +82,14 @@ impl Terrain {
 
     fn login(&self, server: &str, user: &str) {
         let mut child = self
-            .cmd(&["login", "--server", server, "--user", user, "--password-stdin"])
+            .cmd(&[
+                "login",
+                "--server",
+                server,
+                "--user",
+                user,
+                "--password-stdin",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -135,7 +142,9 @@ fn server(user: &str, regions: &[&str]) -> String {
             let dir = tempfile::tempdir().unwrap();
             let db = format!("sqlite:{}", dir.path().join("server.db").display());
             let key = terrain_server_store::ContactKey::random();
-            let store = terrain_server::open_store(&db, "terrain", &key).await.unwrap();
+            let store = terrain_server::open_store(&db, "terrain", &key)
+                .await
+                .unwrap();
             let state = terrain_server::AppState::new(store, key);
             terrain_server::add_user(
                 &state,
@@ -204,7 +213,11 @@ fn every_command_exits_cleanly_500_times_running() {
         RUNS * commands.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(failures.is_empty(), "{} failed: {failures:#?}", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:#?}",
+        failures.len()
+    );
 }
 
 #[test]
@@ -244,22 +257,37 @@ fn importing_the_same_file_again_is_recognised_and_adds_nothing() {
         )),
         "{out}"
     );
-    assert!(out.contains("0 report(s) imported, 2 already imported before."), "{out}");
+    assert!(
+        out.contains("0 report(s) imported, 2 already imported before."),
+        "{out}"
+    );
     assert_eq!(t.all().len(), 2);
 
     // Two copies in one import make one report.
     let copy = t.file("copy.json", &seed_without_id("Market burned in Nioro"));
     let out = t.ok(&["report", "import", s(&copy), s(&copy)]);
-    assert!(out.contains("1 report(s) imported, 1 already imported before."), "{out}");
+    assert!(
+        out.contains("1 report(s) imported, 1 already imported before."),
+        "{out}"
+    );
     assert_eq!(t.all().len(), 3);
 
     // A changed file is a new report; a duplicate on purpose is allowed when asked for.
-    let changed = t.file("changed.json", &seed_without_id("Convoy attacked near Kayes town"));
-    assert!(t.ok(&["report", "import", s(&changed)]).contains("1 report(s) imported."));
+    let changed = t.file(
+        "changed.json",
+        &seed_without_id("Convoy attacked near Kayes town"),
+    );
+    assert!(
+        t.ok(&["report", "import", s(&changed)])
+            .contains("1 report(s) imported.")
+    );
     let out = t.ok(&["report", "import", "--allow-duplicate", s(&first)]);
     assert!(out.contains("1 report(s) imported."), "{out}");
     assert_eq!(t.all().len(), 5);
-    assert!(ids.iter().all(|id| t.all().iter().any(|r| r["id"] == *id.as_str())));
+    assert!(
+        ids.iter()
+            .all(|id| t.all().iter().any(|r| r["id"] == *id.as_str()))
+    );
 }
 
 #[test]
@@ -267,7 +295,12 @@ fn the_ids_lists_print_are_accepted_everywhere_and_unique() {
     let t = Terrain::new();
     // Imported together, their UUIDv7 ids share the time prefix.
     let files: Vec<PathBuf> = (0..4)
-        .map(|i| t.file(&format!("{i}.json"), &seed_without_id(&format!("Report {i}"))))
+        .map(|i| {
+            t.file(
+                &format!("{i}.json"),
+                &seed_without_id(&format!("Report {i}")),
+            )
+        })
         .collect();
     let mut args = vec!["report", "import"];
     args.extend(files.iter().map(|f| s(f)));
@@ -288,13 +321,18 @@ fn the_ids_lists_print_are_accepted_everywhere_and_unique() {
     for (i, id) in short.iter().enumerate() {
         assert!(id.len() >= 8, "{id}");
         assert_eq!(
-            ids.iter().filter(|full| full.starts_with(id.as_str())).count(),
+            ids.iter()
+                .filter(|full| full.starts_with(id.as_str()))
+                .count(),
             1,
             "{id} names one report:\n{list}"
         );
         let title = t.ok(&["report", "show", id]);
         let title = title.lines().next().unwrap();
-        assert!(list.lines().any(|l| l.starts_with(id.as_str()) && l.contains(title)));
+        assert!(
+            list.lines()
+                .any(|l| l.starts_with(id.as_str()) && l.contains(title))
+        );
         assert!(t.ok(&["report", "history", id]).contains("final"));
         t.edit(id, |r| r["narrative"] = json!(format!("Edited {i}.")));
         let pdf = t.dir.path().join(format!("{i}.pdf"));
@@ -356,7 +394,12 @@ fn nothing_printed_can_drive_the_terminal() {
 fn list_json_pages_with_a_total_and_a_cursor() {
     let t = Terrain::new();
     let files: Vec<PathBuf> = (0..5)
-        .map(|i| t.file(&format!("{i}.json"), &seed_without_id(&format!("Report {i}"))))
+        .map(|i| {
+            t.file(
+                &format!("{i}.json"),
+                &seed_without_id(&format!("Report {i}")),
+            )
+        })
         .collect();
     let mut args = vec!["report", "import"];
     args.extend(files.iter().map(|f| s(f)));
@@ -372,17 +415,28 @@ fn list_json_pages_with_a_total_and_a_cursor() {
         let Some(cursor) = page["next_cursor"].as_str() else {
             break;
         };
-        page = t.json(&["report", "list", "--json", "--limit", "2", "--cursor", cursor]);
+        page = t.json(&[
+            "report", "list", "--json", "--limit", "2", "--cursor", cursor,
+        ]);
     }
     assert_eq!(seen.len(), 5);
     let all: Vec<Value> = t.all().iter().map(|r| r["id"].clone()).collect();
     assert_eq!(seen, all, "the pages, in order, are the whole list");
-    assert_eq!(t.json(&["report", "list", "--json", "--all"])["next_cursor"], Value::Null);
+    assert_eq!(
+        t.json(&["report", "list", "--json", "--all"])["next_cursor"],
+        Value::Null
+    );
 
     let text = t.ok(&["report", "list", "--limit", "2"]);
-    assert!(text.contains("(2 of 5 shown; next page: --cursor 2, or --all)"), "{text}");
+    assert!(
+        text.contains("(2 of 5 shown; next page: --cursor 2, or --all)"),
+        "{text}"
+    );
     let search = t.json(&["report", "search", "Report", "--json", "--limit", "4"]);
-    assert_eq!((search["total"].as_u64(), search["next_cursor"].as_str()), (Some(5), Some("4")));
+    assert_eq!(
+        (search["total"].as_u64(), search["next_cursor"].as_str()),
+        (Some(5), Some("4"))
+    );
     let err = t.fails(&["report", "list", "--cursor", "next"]);
     assert!(err.contains("--cursor: \"next\""), "{err}");
 }
@@ -408,7 +462,10 @@ fn a_data_folder_that_does_not_exist_is_refused_unless_the_command_starts_one() 
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
-        said.contains(&format!("Encrypted store created in {}", t.data().display())),
+        said.contains(&format!(
+            "Encrypted store created in {}",
+            t.data().display()
+        )),
         "{said}"
     );
     assert!(t.ok(&["report", "list"]).contains("Bafoulabé"));
@@ -435,10 +492,19 @@ fn a_refused_report_shows_as_refused_with_the_reason() {
         .to_string();
     assert!(!reason.is_empty());
     let show = t.ok(&["report", "show", "019a8f3c"]);
-    assert!(show.contains(&format!("the server refused this version: {reason}")), "{show}");
+    assert!(
+        show.contains(&format!("the server refused this version: {reason}")),
+        "{show}"
+    );
     let outbox = t.ok(&["outbox"]);
-    assert!(outbox.contains("refused") && outbox.contains(&reason), "{outbox}");
-    assert!(outbox.contains("1 revision(s) refused by the server"), "{outbox}");
+    assert!(
+        outbox.contains("refused") && outbox.contains(&reason),
+        "{outbox}"
+    );
+    assert!(
+        outbox.contains("1 revision(s) refused by the server"),
+        "{outbox}"
+    );
     let json = t.json(&["outbox", "--json"]);
     assert_eq!(json[0]["refused"], reason.as_str());
     assert_eq!(t.all()[0]["refused"], reason.as_str());
@@ -472,5 +538,8 @@ fn the_sync_summary_counts_the_conflicts_its_progress_reported() {
     let out = b.ok(&["sync"]);
     assert!(out.contains("merged 1, conflicts 1"), "{out}");
     assert!(out.contains("1 merged, 1 conflict(s)"), "{out}");
-    assert!(b.ok(&["conflicts"]).contains("019a8f3c-5d2e-7a41-b6c3-000000000002"));
+    assert!(
+        b.ok(&["conflicts"])
+            .contains("019a8f3c-5d2e-7a41-b6c3-000000000002")
+    );
 }

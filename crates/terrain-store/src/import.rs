@@ -22,7 +22,10 @@ pub struct Import {
 pub enum Imported {
     Saved(Box<Saved>),
     /// The same content was imported before as this report; nothing was written.
-    AlreadyImported { report_id: Uuid, title: String },
+    AlreadyImported {
+        report_id: Uuid,
+        title: String,
+    },
 }
 
 /// What makes two files the same report: the sha256 of the report's canonical JSON (checked

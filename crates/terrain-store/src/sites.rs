@@ -80,7 +80,10 @@ impl Store {
                 given: typed.to_string(),
                 count: many.len(),
                 what: "sites",
-                matches: many.iter().map(|s| format!("{} {}", s.id, s.name)).collect(),
+                matches: many
+                    .iter()
+                    .map(|s| format!("{} {}", s.id, s.name))
+                    .collect(),
             }),
         }
     }
