@@ -93,13 +93,17 @@ impl Store {
             return Err(StoreError::Conflicted(report.id));
         }
         let revision = Revision::new(report, heads.clone(), author, &self.device_id, now);
+        // The hash leaves contacts out, so an equal hash may still hide a changed contact:
+        // only the same content is "unchanged".
         if heads.len() == 1 && previous.is_some_and(|(_, hash)| hash == revision.content_hash) {
             let head = self.revision_in(tx, &heads[0])?;
-            return Ok(Saved {
-                revision: head,
-                unchanged: true,
-                queued: false,
-            });
+            if head.content == revision.content {
+                return Ok(Saved {
+                    revision: head,
+                    unchanged: true,
+                    queued: false,
+                });
+            }
         }
         insert_revision(tx, &revision).map_err(&sql)?;
         tx.execute("DELETE FROM heads WHERE report_id = ?1", [&id])
@@ -256,4 +260,3 @@ pub(crate) fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<(
     }
     Ok(())
 }
-

@@ -158,6 +158,27 @@ fn saving_the_same_content_again_writes_nothing() {
     );
 }
 
+/// The revision hash leaves contacts out (they are need-to-know on the server), so a save
+/// that only changes a contact must still be written, not taken for "unchanged".
+#[test]
+fn changing_only_a_sources_contact_is_saved() {
+    let (_dir, store) = open();
+    let with_contact = |contact: &str| {
+        let contact = contact.to_string();
+        report(move |v| {
+            v["id"] = json!("019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a");
+            v["sources"][0]["contact"] = json!(contact);
+        })
+    };
+    let first = store.save(with_contact("+223 70 00 00 01"), "awa").unwrap();
+    let second = store.save(with_contact("+223 70 00 00 02"), "awa").unwrap();
+    assert!(!second.unchanged);
+    assert_ne!(second.revision.id, first.revision.id);
+    let head = store.get(second.revision.report_id).unwrap().report;
+    assert_eq!(head.sources[0].contact.as_deref(), Some("+223 70 00 00 02"));
+    assert_eq!(count(&store, "revisions"), 2);
+}
+
 #[test]
 fn a_final_report_cannot_be_saved_back_as_draft() {
     let (_dir, store) = open();
