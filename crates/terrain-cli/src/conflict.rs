@@ -1,6 +1,7 @@
 //! `terrain conflicts` and `terrain resolve`.
 
 use crate::input::{report_from, today};
+use crate::terminal::say;
 use crate::{Context, output};
 use anyhow::{Result, bail};
 use clap::ValueEnum;
@@ -51,11 +52,13 @@ fn sides<'a>(ctx: &Context, c: &'a Conflict) -> Result<(&'a Revision, &'a Revisi
             c.heads.len()
         );
     };
-    Ok(if b.device == ctx.store.device_id() && a.device != b.device {
-        (b, a)
-    } else {
-        (a, b)
-    })
+    Ok(
+        if b.device == ctx.store.device_id() && a.device != b.device {
+            (b, a)
+        } else {
+            (a, b)
+        },
+    )
 }
 
 fn disputes_of(ctx: &Context, c: &Conflict) -> Result<Vec<Dispute>> {
@@ -88,15 +91,15 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
         return output::print_json(&listed);
     }
     if conflicts.is_empty() {
-        println!("No conflicts.");
+        say!("No conflicts.");
     }
     for c in &conflicts {
-        println!("{}  {}", c.report_id, c.heads[0].content.title);
-        println!("  versions disagree on: {}", c.fields.join(", "));
+        say!("{}  {}", c.report_id, c.heads[0].content.title);
+        say!("  versions disagree on: {}", c.fields.join(", "));
         for d in disputes_of(ctx, c).unwrap_or_default() {
-            println!("  {}", d.path);
-            println!("    local:  {}", Dispute::show(&d.ours));
-            println!("    remote: {}", Dispute::show(&d.theirs));
+            say!("  {}", d.path);
+            say!("    local:  {}", Dispute::show(&d.ours));
+            say!("    remote: {}", Dispute::show(&d.theirs));
         }
         for h in &c.heads {
             let here = if h.device == ctx.store.device_id() {
@@ -104,7 +107,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
             } else {
                 "remote"
             };
-            println!(
+            say!(
                 "  {here:<6} revision {}  by {} on {}",
                 h.id,
                 h.author,
@@ -172,7 +175,7 @@ pub fn resolve(
         }
     };
     let saved = ctx.store.resolve(report, &ctx.author)?;
-    println!(
+    say!(
         "Resolved: revision {} follows {} versions.",
         saved.revision.id,
         saved.revision.parents.len()
