@@ -5,7 +5,8 @@ use crate::{App, AppError, ErrorCode, Result, today};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use terrain_domain::{
-    EventType, FigureKind, Problem, Report, Revision, Status, When, check, parse_json, settle,
+    Dispute, EventType, FigureKind, Problem, Report, Revision, Status, When, check, disputes,
+    parse_json, settle,
 };
 use terrain_store::{Conflict, Filter, Listed, Page};
 use ts_rs::TS;
@@ -109,8 +110,11 @@ pub struct RevisionInfo {
 /// Two versions of a report that disagree, and on what.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ConflictView {
-    /// Field paths both versions changed differently (`where.place`, `figures.abducted`).
+    /// Paths both versions changed differently (`where.place`, `sources[wamaps].name`,
+    /// `figures.abducted[<claim id>]`).
     pub fields: Vec<String>,
+    /// Each disputed path with both versions' values, for the user to choose between.
+    pub disputes: Vec<Dispute>,
     /// This device's version.
     pub ours: Report,
     pub ours_revision: RevisionInfo,
@@ -143,6 +147,9 @@ pub struct SavedReport {
     pub unchanged: bool,
     /// Queued for the server (final reports).
     pub queued: bool,
+    /// The report as saved, tidied and with the ids `check` gave new claims: the form takes
+    /// these back so the next save names the same claims.
+    pub report: Report,
 }
 
 fn figures(report: &Report) -> Vec<FigureLine> {
@@ -299,6 +306,11 @@ impl App {
             let (ours, theirs) = (&c.heads[ours], &c.heads[theirs]);
             ConflictView {
                 fields: c.fields.clone(),
+                disputes: disputes(
+                    c.base.as_ref().map(|b| &b.content),
+                    &ours.content,
+                    &theirs.content,
+                ),
                 ours: ours.content.clone(),
                 ours_revision: self.revision_info(ours),
                 theirs: theirs.content.clone(),
@@ -330,6 +342,7 @@ impl App {
             revision: saved.revision.id,
             unchanged: saved.unchanged,
             queued: saved.queued,
+            report: saved.revision.content,
         })
     }
 
@@ -358,6 +371,7 @@ impl App {
             revision: saved.revision.id,
             unchanged: saved.unchanged,
             queued: saved.queued,
+            report: saved.revision.content,
         })
     }
 }
