@@ -2,6 +2,9 @@ import { describe, expect, it, vi } from "vitest";
 import type { Report } from "../bindings/Report";
 import {
   addFigure,
+  adoptClaimIds,
+  disputedValue,
+  splitPath,
   amountMode,
   debounce,
   messageAt,
@@ -93,5 +96,44 @@ describe("autosave", () => {
   });
   it("splits a typed list", () => {
     expect(splitList(" Bafoulabé, industry ,, repeat-attack ")).toEqual(["Bafoulabé", "industry", "repeat-attack"]);
+  });
+});
+
+describe("claim ids after a save", () => {
+  const claim = (amount: number, id?: string) => ({ amount, source: "wamaps", ...(id ? { id } : {}) });
+  const report = (claims: ReturnType<typeof claim>[]) => ({ figures: { abducted: claims } }) as unknown as Report;
+
+  it("takes the ids the core gave, keeping what was typed since", () => {
+    const sent = report([claim(5), claim(7, "b")]);
+    const saved = report([claim(5, "a"), claim(7, "b")]);
+    const current = report([claim(6), claim(7, "b")]);
+    adoptClaimIds(current, sent, saved);
+    expect(current.figures?.abducted).toEqual([claim(6, "a"), claim(7, "b")]);
+  });
+
+  it("leaves a figure alone when its claims were added or removed since the save", () => {
+    const sent = report([claim(5)]);
+    const saved = report([claim(5, "a")]);
+    const current = report([claim(5), claim(0)]);
+    adoptClaimIds(current, sent, saved);
+    expect(current.figures?.abducted).toEqual([claim(5), claim(0)]);
+  });
+});
+
+describe("disputes", () => {
+  it("splits element paths", () => {
+    expect(splitPath("where.place")).toEqual({ list: "where.place", element: null, field: null });
+    expect(splitPath("figures.abducted[0192-ab]")).toEqual({ list: "figures.abducted", element: "0192-ab", field: null });
+    expect(splitPath("sources[wamaps].name")).toEqual({ list: "sources", element: "wamaps", field: "name" });
+  });
+
+  it("shows each side in words", () => {
+    expect(disputedValue("North gate")).toBe("North gate");
+    expect(disputedValue(null)).toBe("—");
+    expect(disputedValue(undefined)).toBe("—");
+    const names = (k: string) => (k === "wamaps" ? "WAMAPS" : k);
+    expect(disputedValue({ id: "x", amount: 6, source: "wamaps", note: "per the mayor" }, names)).toBe("6 (WAMAPS), per the mayor");
+    expect(disputedValue({ amount: { min: 3, max: 4 }, source: "s" })).toBe("3\u20134 (s)");
+    expect(disputedValue(["a", "b"])).toBe('["a","b"]');
   });
 });

@@ -87,3 +87,39 @@ export function splitList(text: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/**
+ * Takes the claim ids the core gave at a save (`saved`) into the form (`current`), in place,
+ * so the next save names the same claims and the merge sees an edit, not a removal and an
+ * addition. `sent` is what was saved; a figure whose list changed length since is left alone
+ * (its claims get ids at the next save). Only missing ids are set: nothing typed is touched.
+ */
+export function adoptClaimIds(current: Report, sent: Report, saved: Report): void {
+  for (const [kind, savedClaims] of Object.entries(saved.figures ?? {}) as [FigureKind, Claim[]][]) {
+    const now = current.figures?.[kind];
+    const then = sent.figures?.[kind];
+    if (!now || !then || now.length !== then.length || then.length !== savedClaims.length) continue;
+    now.forEach((claim, i) => {
+      if (!claim.id && !then[i].id && savedClaims[i].id) claim.id = savedClaims[i].id;
+    });
+  }
+}
+
+/** A disputed path in parts: `figures.abducted[<id>]` is the list `figures.abducted`, element `<id>`. */
+export function splitPath(path: string): { list: string; element: string | null; field: string | null } {
+  const m = /^([^[]+)\[([^\]]+)\](?:\.(.+))?$/.exec(path);
+  return m ? { list: m[1], element: m[2], field: m[3] ?? null } : { list: path, element: null, field: null };
+}
+
+/** One side of a dispute as one line: text as it is, a claim as its amount and source, else JSON. */
+export function disputedValue(v: unknown, sourceName: (key: string) => string = (k) => k): string {
+  if (v === undefined || v === null) return "—";
+  if (typeof v === "string") return v;
+  if (typeof v === "object" && "amount" in v && "source" in v) {
+    const c = v as Claim;
+    const a = c.amount;
+    const amount = typeof a === "object" ? `${a.min}\u2013${a.max}` : String(a);
+    return [`${amount} (${sourceName(c.source)})`, c.said_on, c.note].filter(Boolean).join(", ");
+  }
+  return JSON.stringify(v);
+}
