@@ -156,3 +156,53 @@ async fn a_corrected_figure_survives_a_conflict_on_the_place_resolved_field_by_f
     }
     server.task.abort();
 }
+
+#[tokio::test]
+async fn one_claim_corrected_differently_on_two_devices_is_one_dispute_settled_by_its_path() {
+    let server = server().await;
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = device(&server, da.path(), "A").await;
+    let b = device(&server, db.path(), "B").await;
+    let saved = a.save(&base()).unwrap();
+    let (id, claim) = (saved.id, abducted(&saved.report)[0].0.unwrap());
+    sync(&a).await;
+    sync(&b).await;
+    let edit = |app: &App, amount: u32, place: Option<&str>| {
+        let mut v = serde_json::to_value(app.get(id).unwrap().report).unwrap();
+        v["figures"]["abducted"][0]["amount"] = json!(amount);
+        if let Some(place) = place {
+            v["where"]["place"] = json!(place);
+        }
+        app.save(&v).unwrap();
+    };
+    edit(&a, 6, Some("North gate"));
+    edit(&b, 7, None);
+    sync(&a).await;
+    sync(&b).await;
+
+    let conflict = b.get(id).unwrap().conflict.unwrap();
+    let path = format!("figures.abducted[{claim}]");
+    assert_eq!(conflict.fields, [path.clone()]);
+    let d = &conflict.disputes[0];
+    assert_eq!(d.ours.as_ref().unwrap()["amount"], json!(7));
+    assert_eq!(d.theirs.as_ref().unwrap()["amount"], json!(6));
+    // B takes A's 6; A's place, undisputed, comes along.
+    b.resolve(id, &[path]).unwrap();
+    sync(&b).await;
+    sync(&a).await;
+    for (name, app) in [("A", &a), ("B", &b)] {
+        let r = app.get(id).unwrap();
+        assert!(r.conflict.is_none(), "{name}");
+        assert_eq!(
+            abducted(&r.report),
+            [(Some(claim), Amount::Exact(6))],
+            "{name}"
+        );
+        assert_eq!(
+            r.report.location.place.as_deref(),
+            Some("North gate"),
+            "{name}"
+        );
+    }
+    server.task.abort();
+}
