@@ -182,7 +182,7 @@ async fn one_claim_corrected_differently_on_two_devices_is_one_dispute_settled_b
 
     let conflict = b.get(id).unwrap().conflict.unwrap();
     let path = format!("figures.abducted[{claim}]");
-    assert_eq!(conflict.fields, [path.clone()]);
+    assert_eq!(conflict.fields, std::slice::from_ref(&path));
     let d = &conflict.disputes[0];
     assert_eq!(d.ours.as_ref().unwrap()["amount"], json!(7));
     assert_eq!(d.theirs.as_ref().unwrap()["amount"], json!(6));
