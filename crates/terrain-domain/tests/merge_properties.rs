@@ -219,7 +219,10 @@ mod model {
         RemoveSource(usize),
         RenameSource(usize, usize),
         Reliability(usize, usize),
+        Contact(usize, Option<usize>),
         AddTag(usize),
+        AddTarget(usize),
+        RemoveTarget(usize),
         RemoveTag(usize),
         AddPerpetrator(usize, usize),
         RemovePerpetrator(usize),
@@ -359,6 +362,23 @@ mod model {
                     let s = &mut r.sources[at];
                     s.reliability = RELIABILITIES[rel % RELIABILITIES.len()];
                     Some(format!("sources[{}].reliability", s.key))
+                }
+                Edit::Contact(i, contact) => {
+                    let at = pick(&r.sources, i)?;
+                    let s = &mut r.sources[at];
+                    s.contact = contact.map(|c| format!("+223 70 00 00 0{c}"));
+                    Some(format!("sources[{}].contact", s.key))
+                }
+                Edit::AddTarget(i) => {
+                    let target = TAGS[i % TAGS.len()].to_string();
+                    if !r.targets.contains(&target) {
+                        r.targets.push(target.clone());
+                    }
+                    Some(format!("targets[{target}]"))
+                }
+                Edit::RemoveTarget(i) => {
+                    let target = r.targets.remove(pick(&r.targets, i)?);
+                    Some(format!("targets[{target}]"))
                 }
                 Edit::AddTag(i) => {
                     let tag = TAGS[i % TAGS.len()].to_string();
@@ -525,6 +545,8 @@ mod model {
     /// different from the ancestor's, with that value.
     pub struct Side {
         pub report: Report,
+        /// The ancestor, as [`normal`] gives it.
+        pub base: Value,
         pub changed: Vec<(String, Option<Value>)>,
     }
 
@@ -537,24 +559,32 @@ mod model {
         touched.sort();
         touched.dedup();
         let (b, r) = (normal(base), normal(&report));
+        // A side without a contact holds none to give: devices may receive sources without
+        // their contacts, so dropping one is no change (docs/merge.md).
         let changed = touched
             .into_iter()
             .filter_map(|p| {
                 let v = at(&r, &p);
-                (v != at(&b, &p)).then_some((p, v))
+                let dropped_contact = p.ends_with(".contact") && v.is_none();
+                (v != at(&b, &p) && !dropped_contact).then_some((p, v))
             })
             .collect();
-        Side { report, changed }
+        Side {
+            report,
+            base: b,
+            changed,
+        }
     }
 
-    /// Two sides' values of one thing differ. An element both added (its fields have no
-    /// ancestor) differs only in a field both gave, differently: a field one side left out is
-    /// the other's to fill, as for any field only one side changed.
-    pub fn differ(a: Option<Value>, b: Option<Value>) -> bool {
+    /// Two sides' values of one thing differ. In an element both added (`fresh`: its fields
+    /// have no ancestor) only a field both gave, differently, differs: a field one side left
+    /// out is the other's to fill, as for any field only one side changed.
+    pub fn differ(a: Option<Value>, b: Option<Value>, fresh: bool) -> bool {
         match (&a, &b) {
             (Some(Value::Object(x)), Some(Value::Object(y))) => {
                 x.iter().any(|(k, v)| y.get(k).is_some_and(|w| w != v))
             }
+            (None, _) | (_, None) if fresh => false,
             _ => a != b,
         }
     }
@@ -577,7 +607,14 @@ mod model {
         for (pa, _) in &a.changed {
             for (pb, _) in &b.changed {
                 let finer = if pa.len() >= pb.len() { pa } else { pb };
-                if related(pa, pb) && differ(at(&ar, finer), at(&br, finer)) {
+                let element = match finer.rsplit_once('.') {
+                    Some((e, _)) if e.ends_with(']') => e,
+                    _ => finer.as_str(),
+                };
+                let fresh = at(&a.base, element).is_none()
+                    && at(&ar, element).is_some()
+                    && at(&br, element).is_some();
+                if related(pa, pb) && differ(at(&ar, finer), at(&br, finer), fresh) {
                     out.push((pa.clone(), pb.clone()));
                 }
             }
@@ -605,8 +642,11 @@ fn change() -> impl Strategy<Value = Change> {
         i().prop_map(Change::RemoveSource),
         (i(), i()).prop_map(|(s, n)| Change::RenameSource(s, n)),
         (i(), i()).prop_map(|(s, r)| Change::Reliability(s, r)),
+        (i(), t()).prop_map(|(s, c)| Change::Contact(s, c)),
         i().prop_map(Change::AddTag),
         i().prop_map(Change::RemoveTag),
+        i().prop_map(Change::AddTarget),
+        i().prop_map(Change::RemoveTarget),
         (i(), i()).prop_map(|(p, a)| Change::AddPerpetrator(p, a)),
         i().prop_map(Change::RemovePerpetrator),
         (i(), i()).prop_map(|(p, a)| Change::Attribute(p, a)),
@@ -692,6 +732,18 @@ fn one_photo_attached_on_both_devices_keeps_the_caption_one_gave() {
         panic!("a caption only one side gave conflicted");
     };
     assert_eq!(merged.attachments.len(), 1);
+    assert_eq!(
+        merged.attachments[0].caption.as_deref(),
+        Some(model::TEXTS[0])
+    );
+    // Shrunk from a later run: attached, then captioned on one device; attached on the other.
+    let later = model::side(
+        &base,
+        &[Change::AddAttachment(0, None), Change::Caption(0, Some(0))],
+    );
+    let Merge::Clean(merged) = three_way(Some(&base), &plain.report, &later.report) else {
+        panic!("a caption only one side gave conflicted");
+    };
     assert_eq!(
         merged.attachments[0].caption.as_deref(),
         Some(model::TEXTS[0])
