@@ -534,6 +534,10 @@ mod model {
         for (n, c) in r.figures.values_mut().flatten().enumerate() {
             c.id = Some(claim_id(200 + n as u8));
         }
+        // Half the sources with a contact, so that devices drop and change them.
+        for s in r.sources.iter_mut().step_by(2) {
+            s.contact = Some(format!("+223 66 00 00 0{}", s.key.len()));
+        }
         let seed = r.clone();
         for e in edits {
             e.apply(&mut r, &seed);
@@ -547,6 +551,8 @@ mod model {
         pub report: Report,
         /// The ancestor, as [`normal`] gives it.
         pub base: Value,
+        /// Every path its edits touched, changed or not.
+        pub touched: Vec<String>,
         pub changed: Vec<(String, Option<Value>)>,
     }
 
@@ -562,16 +568,17 @@ mod model {
         // A side without a contact holds none to give: devices may receive sources without
         // their contacts, so dropping one is no change (docs/merge.md).
         let changed = touched
-            .into_iter()
+            .iter()
             .filter_map(|p| {
                 let v = at(&r, &p);
                 let dropped_contact = p.ends_with(".contact") && v.is_none();
-                (v != at(&b, &p) && !dropped_contact).then_some((p, v))
+                (v != at(&b, p) && !dropped_contact).then(|| (p.clone(), v))
             })
             .collect();
         Side {
             report,
             base: b,
+            touched,
             changed,
         }
     }
@@ -701,6 +708,26 @@ fn holds(merged: &Report, side: &model::Side, who: &str) -> Result<(), TestCaseE
     Ok(())
 }
 
+/// What the sides' edits touched but neither changed (an edit undone, a contact dropped) is
+/// as the ancestor had it.
+fn untouched_stays(merged: &Report, a: &model::Side, b: &model::Side) -> Result<(), TestCaseError> {
+    let m = normal(merged);
+    for path in a.touched.iter().chain(&b.touched) {
+        let changed = [a, b]
+            .iter()
+            .any(|s| s.changed.iter().any(|(p, _)| related(p, path)));
+        if !changed {
+            prop_assert_eq!(
+                model::at(&m, path),
+                model::at(&a.base, path),
+                "{} changed though no side changed it",
+                path
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Names of the claims, sources and attachments in a report.
 fn elements(r: &Report) -> Vec<String> {
     let m = normal(r);
@@ -774,6 +801,7 @@ proptest! {
                 prop_assert!(model::clashes(&a, &b).is_empty(), "clashes merged clean: {:?}", model::clashes(&a, &b));
                 holds(m, &a, "ours")?;
                 holds(m, &b, "theirs")?;
+                untouched_stays(m, &a, &b)?;
                 prop_assert_eq!(normal(m), normal(n), "the merge depends on which side is ours");
             }
             (Merge::Conflict(p), Merge::Conflict(q)) => {
