@@ -570,7 +570,7 @@ mod model {
         let changed = touched
             .iter()
             .filter_map(|p| {
-                let v = at(&r, &p);
+                let v = at(&r, p);
                 let dropped_contact = p.ends_with(".contact") && v.is_none();
                 (v != at(&b, p) && !dropped_contact).then(|| (p.clone(), v))
             })
@@ -781,6 +781,25 @@ fn one_photo_attached_on_both_devices_keeps_the_caption_one_gave() {
         three_way(Some(&base), &other.report, &captioned.report).conflict_paths(),
         vec![format!("attachments[{sha}].caption")]
     );
+}
+
+/// A device that never received a source's contact removes nothing, either way round (the
+/// case the model found when the merge was made to take a missing contact as a removal).
+#[test]
+fn a_device_without_a_contact_keeps_the_ancestors() {
+    let base = model::ancestor(&[]);
+    let without = model::side(&base, &[Change::Contact(2, None)]);
+    assert!(
+        without.changed.is_empty(),
+        "dropping a contact is no change"
+    );
+    for (a, b) in [(&base, &without.report), (&without.report, &base)] {
+        let Merge::Clean(merged) = three_way(Some(&base), a, b) else {
+            panic!("a dropped contact conflicted");
+        };
+        assert_eq!(merged.sources[2].contact, base.sources[2].contact);
+        assert!(merged.sources[2].contact.is_some());
+    }
 }
 
 proptest! {
