@@ -566,13 +566,17 @@ mod model {
         touched.dedup();
         let (b, r) = (normal(base), normal(&report));
         // A side without a contact holds none to give: devices may receive sources without
-        // their contacts, so dropping one is no change (docs/merge.md).
+        // their contacts, so dropping one is no change (docs/merge.md). A field of an element
+        // the side removed is that removal, which names the element.
         let changed = touched
             .iter()
             .filter_map(|p| {
                 let v = at(&r, p);
                 let dropped_contact = p.ends_with(".contact") && v.is_none();
-                (v != at(&b, p) && !dropped_contact).then(|| (p.clone(), v))
+                let removed = p
+                    .rsplit_once('.')
+                    .is_some_and(|(e, _)| e.ends_with(']') && at(&r, e).is_none());
+                (v != at(&b, p) && !dropped_contact && !removed).then(|| (p.clone(), v))
             })
             .collect();
         Side {
