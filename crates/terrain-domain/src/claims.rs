@@ -5,8 +5,8 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use uuid::Uuid;
 
 /// What a figure counts.
@@ -292,20 +292,32 @@ mod tests {
         let report = Uuid::now_v7();
         let old = BTreeMap::from([(
             FigureKind::Killed,
-            vec![claim(Amount::Exact(3)), claim(Amount::Exact(3)), claim(Amount::Exact(4))],
+            vec![
+                claim(Amount::Exact(3)),
+                claim(Amount::Exact(3)),
+                claim(Amount::Exact(4)),
+            ],
         )]);
         let (mut a, mut b) = (old.clone(), old.clone());
         assign_ids(report, &mut a);
         assign_ids(report, &mut b);
         assert_eq!(a, b);
-        let ids: HashSet<_> = a[&FigureKind::Killed].iter().map(|c| c.id.unwrap()).collect();
+        let ids: HashSet<_> = a[&FigureKind::Killed]
+            .iter()
+            .map(|c| c.id.unwrap())
+            .collect();
         assert_eq!(ids.len(), 3, "equal claims get different ids");
         let kept = a[&FigureKind::Killed][0].id;
         a.get_mut(&FigureKind::Killed).unwrap()[0].amount = Amount::Exact(9);
-        a.get_mut(&FigureKind::Killed).unwrap().push(claim(Amount::Exact(4)));
+        a.get_mut(&FigureKind::Killed)
+            .unwrap()
+            .push(claim(Amount::Exact(4)));
         assign_ids(report, &mut a);
         assert_eq!(a[&FigureKind::Killed][0].id, kept, "an id once given stays");
-        let ids: HashSet<_> = a[&FigureKind::Killed].iter().map(|c| c.id.unwrap()).collect();
+        let ids: HashSet<_> = a[&FigureKind::Killed]
+            .iter()
+            .map(|c| c.id.unwrap())
+            .collect();
         assert_eq!(ids.len(), 4);
     }
 

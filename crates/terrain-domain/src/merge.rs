@@ -88,7 +88,9 @@ pub fn settle(
         .iter()
         .find(|p| !disputes.iter().any(|d| &d.path == *p))
     {
-        return Err(format!("{path}: the versions do not disagree on this field"));
+        return Err(format!(
+            "{path}: the versions do not disagree on this field"
+        ));
     }
     merged.map_err(|e| e.to_string())
 }
@@ -577,7 +579,10 @@ mod tests {
         source(&mut theirs, &key).contact = Some("+223 66 00 00 00".into());
         assert_eq!(
             three_way(None, &ours, &theirs).conflict_paths(),
-            vec![format!("sources[{key}].contact"), format!("sources[{key}].name")]
+            vec![
+                format!("sources[{key}].contact"),
+                format!("sources[{key}].name")
+            ]
         );
     }
 
