@@ -543,3 +543,106 @@ fn the_sync_summary_counts_the_conflicts_its_progress_reported() {
             .contains("019a8f3c-5d2e-7a41-b6c3-000000000002")
     );
 }
+
+/// What officials hit: one device moved the place and corrected an abducted count, the other
+/// moved only the place. `conflicts` names the place with both values and the count both
+/// changed nowhere; resolving with this device's place keeps the other device's correction,
+/// on both devices. Before, `--take local` kept one whole version and the correction was gone.
+#[test]
+fn resolving_one_field_keeps_every_other_edit_of_both_devices() {
+    let url = server("awa", &["Kayes"]);
+    let (a, b) = (Terrain::new(), Terrain::new());
+    a.ok(&["report", "import", SEED]);
+    a.login(&url, "awa");
+    b.login(&url, "awa");
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+
+    let first_abducted = |t: &Terrain| {
+        t.json(&["report", "show", SEED_ID, "--json"])["figures"]["abducted"][0]["amount"].clone()
+    };
+    let before = first_abducted(&a).as_u64().unwrap();
+    a.edit(SEED_ID, |r| {
+        r["where"]["place"] = json!("North gate");
+        r["figures"]["abducted"][0]["amount"] = json!(before + 1);
+    });
+    b.edit(SEED_ID, |r| r["where"]["place"] = json!("South gate"));
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+
+    let listed = b.ok(&["conflicts"]);
+    assert!(listed.contains("where.place"), "{listed}");
+    assert!(
+        listed.contains("North gate") && listed.contains("South gate"),
+        "both values are shown: {listed}"
+    );
+    assert!(
+        !listed.contains("figures."),
+        "only one side changed the count: {listed}"
+    );
+    let listed = b.json(&["conflicts", "--json"]);
+    let paths: Vec<&str> = listed[0]["disputes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["where.place"]);
+
+    b.ok(&["resolve", &SEED_ID[..8], "--take", "local"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    for t in [&a, &b] {
+        let report = t.json(&["report", "show", SEED_ID, "--json"]);
+        assert_eq!(report["where"]["place"], json!("South gate"));
+        assert_eq!(
+            first_abducted(t),
+            json!(before + 1),
+            "the correction is kept"
+        );
+        assert_eq!(t.ok(&["conflicts"]).trim(), "No conflicts.");
+    }
+}
+
+/// Both devices corrected the same claim differently: one dispute on that claim, named by its
+/// id, never two claims from one source shown as "sources disagree".
+#[test]
+fn one_claim_corrected_on_two_devices_is_listed_as_one_dispute() {
+    let url = server("awa", &["Kayes"]);
+    let (a, b) = (Terrain::new(), Terrain::new());
+    a.ok(&["report", "import", SEED]);
+    a.login(&url, "awa");
+    b.login(&url, "awa");
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.edit(SEED_ID, |r| {
+        r["figures"]["abducted"][0]["amount"] = json!(10)
+    });
+    b.edit(SEED_ID, |r| {
+        r["figures"]["abducted"][0]["amount"] = json!(11)
+    });
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let listed = b.json(&["conflicts", "--json"]);
+    let disputes = listed[0]["disputes"].as_array().unwrap();
+    assert_eq!(disputes.len(), 1, "{listed}");
+    let path = disputes[0]["path"].as_str().unwrap();
+    assert!(path.starts_with("figures.abducted["), "{path}");
+    let field = format!("{path}=remote");
+    b.ok(&["resolve", SEED_ID, "--field", &field]);
+    let report = b.json(&["report", "show", SEED_ID, "--json"]);
+    let amounts: Vec<&Value> = report["figures"]["abducted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["amount"])
+        .collect();
+    assert!(
+        amounts.contains(&&json!(10)) && !amounts.contains(&&json!(11)),
+        "{amounts:?}"
+    );
+    assert_eq!(
+        amounts.len(),
+        seed()["figures"]["abducted"].as_array().unwrap().len()
+    );
+}
