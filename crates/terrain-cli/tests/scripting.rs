@@ -544,12 +544,8 @@ fn the_sync_summary_counts_the_conflicts_its_progress_reported() {
     );
 }
 
-/// What officials hit: one device moved the place and corrected an abducted count, the other
-/// moved only the place. `conflicts` names the place with both values and the count both
-/// changed nowhere; resolving with this device's place keeps the other device's correction,
-/// on both devices. Before, `--take local` kept one whole version and the correction was gone.
-#[test]
-fn resolving_one_field_keeps_every_other_edit_of_both_devices() {
+/// Two devices of one reporter, both holding the seed report through a real server.
+fn two_devices_with_the_seed() -> (Terrain, Terrain) {
     let url = server("awa", &["Kayes"]);
     let (a, b) = (Terrain::new(), Terrain::new());
     a.ok(&["report", "import", SEED]);
@@ -557,6 +553,16 @@ fn resolving_one_field_keeps_every_other_edit_of_both_devices() {
     b.login(&url, "awa");
     a.ok(&["sync"]);
     b.ok(&["sync"]);
+    (a, b)
+}
+
+/// What officials hit: one device moved the place and corrected an abducted count, the other
+/// moved only the place. `conflicts` names the place with both values and the count both
+/// changed nowhere; resolving with this device's place keeps the other device's correction,
+/// on both devices. Before, `--take local` kept one whole version and the correction was gone.
+#[test]
+fn resolving_one_field_keeps_every_other_edit_of_both_devices() {
+    let (a, b) = two_devices_with_the_seed();
 
     let first_abducted = |t: &Terrain| {
         t.json(&["report", "show", SEED_ID, "--json"])["figures"]["abducted"][0]["amount"].clone()
@@ -608,13 +614,7 @@ fn resolving_one_field_keeps_every_other_edit_of_both_devices() {
 /// id, never two claims from one source shown as "sources disagree".
 #[test]
 fn one_claim_corrected_on_two_devices_is_listed_as_one_dispute() {
-    let url = server("awa", &["Kayes"]);
-    let (a, b) = (Terrain::new(), Terrain::new());
-    a.ok(&["report", "import", SEED]);
-    a.login(&url, "awa");
-    b.login(&url, "awa");
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
+    let (a, b) = two_devices_with_the_seed();
     a.edit(SEED_ID, |r| {
         r["figures"]["abducted"][0]["amount"] = json!(10)
     });
