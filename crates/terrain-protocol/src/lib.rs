@@ -40,6 +40,32 @@ pub mod limits {
     /// ...one every this many seconds. Only failures count, so an office behind one NAT is
     /// never slowed by its colleagues' successful sign-ins, only by ten typos at once.
     pub const SIGN_IN_EVERY_SECS: u64 = 6;
+    // The edge (terrain-server's `edge`): what one client may cost before any handler runs.
+    /// A sign-in's body: a name, a password and a device name.
+    pub const SIGN_IN_BODY_BYTES: usize = 64 * 1024;
+    /// A compressed body may expand this many times...
+    pub const DECOMPRESSION_RATIO: u64 = 100;
+    /// ...once past this many bytes decompressed (small JSON bodies compress better).
+    pub const DECOMPRESSION_RATIO_FREE_BYTES: u64 = 1024 * 1024;
+    /// The largest zstd window accepted (2^23 = 8 MiB of decoder memory), and never more than
+    /// the route's body limit needs; `zstd::bulk::compress` at level 3 uses at most 2^21.
+    pub const ZSTD_WINDOW_LOG_MAX: u32 = 23;
+    /// Seconds a client has to send a request's headers (and between two requests on one
+    /// connection, and for a TLS handshake) before the connection is closed.
+    pub const HEADER_TIMEOUT_SECS: u64 = 10;
+    /// Seconds a request body may go without a byte before it is refused (408).
+    pub const BODY_IDLE_SECS: u64 = 20;
+    /// After the first [`BODY_GRACE_SECS`], a body must arrive at this many bytes a second on
+    /// average (a slow field link does 6,000) or it is refused (408).
+    pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+    pub const BODY_GRACE_SECS: u64 = 10;
+    /// Open connections in all; past it new ones are closed at once.
+    pub const CONNECTIONS: usize = 512;
+    /// Open connections from one client address (an office behind one NAT is one address);
+    /// past it, each request is answered `429 too_many_connections` and the connection closed.
+    pub const CONNECTIONS_PER_ADDRESS: usize = 64;
+    /// Request bodies being read at once from one client address; past it, `429`.
+    pub const BODIES_PER_ADDRESS: usize = 16;
 }
 
 /// POST /v1/sessions
@@ -216,6 +242,18 @@ pub mod codes {
     pub const OFFSET_MISMATCH: &str = "offset_mismatch";
     pub const NOT_FOUND: &str = "not_found";
     pub const UNAVAILABLE: &str = "unavailable";
+    /// 400 for a request the server cannot read: a path segment, a header, a body framing.
+    pub const BAD_REQUEST: &str = "bad_request";
+    /// 405: the path exists, not with this method (the `Allow` header lists those it takes).
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// 415: a body type or a Content-Encoding the endpoint does not take.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// 400: a compressed body that does not decompress (corrupt, truncated, window too large).
+    pub const BAD_ENCODING: &str = "bad_encoding";
+    /// 408: headers or body arrived too slowly.
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
+    /// 429: too many connections or bodies in flight from this client address.
+    pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
 }
 
 #[cfg(test)]

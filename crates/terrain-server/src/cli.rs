@@ -1,8 +1,8 @@
 //! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
 
 use crate::{
-    AppState, FailureLimit, add_user, default_contact_key, open_store, revoke_tokens, router,
-    with_client_address, with_hsts,
+    AppState, FailureLimit, add_user, default_contact_key, edge, open_store, revoke_tokens,
+    router, with_hsts,
 };
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -176,26 +176,25 @@ pub async fn main() -> Result<()> {
             limit,
         } => {
             state.set_failure_limit(limit.limit());
-            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+            let tls = edge::tls_acceptor(&cert, &key).await.with_context(|| {
+                format!(
+                    "--tls-cert {} / --tls-key {}: cannot load",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
+            let listener = tokio::net::TcpListener::bind(listen)
                 .await
-                .with_context(|| {
-                    format!(
-                        "--tls-cert {} / --tls-key {}: cannot load",
-                        cert.display(),
-                        key.display()
-                    )
-                })?;
-            let handle = axum_server::Handle::new();
-            let stopping = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                stopping.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-            });
+                .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(%listen, tls = true, %engine, "serving");
-            axum_server::bind_rustls(listen, tls)
-                .handle(handle)
-                .serve(with_client_address(with_hsts(router(state))))
-                .await?;
+            edge::serve(
+                listener,
+                with_hsts(router(state)),
+                edge::EdgeConfig::default(),
+                Some(tls),
+                shutdown_signal(),
+            )
+            .await;
         }
         Command::Serve { listen, limit, .. } => {
             state.set_failure_limit(limit.limit());
@@ -203,9 +202,14 @@ pub async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(%listen, %engine, "serving");
-            axum::serve(listener, with_client_address(router(state)))
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            edge::serve(
+                listener,
+                router(state),
+                edge::EdgeConfig::default(),
+                None,
+                shutdown_signal(),
+            )
+            .await;
         }
         Command::User(UserCommand::Add {
             name,

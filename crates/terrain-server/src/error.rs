@@ -59,3 +59,74 @@ impl IntoResponse for AppError {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Gives every error answer the documented shape, whoever made it: axum's extractor
+/// rejections (plain text), its empty 405, a 413 or 415 from a layer. Answers already in JSON
+/// (an [`AppError`]) pass untouched; headers such as `Allow` are kept.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || resp
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    // axum's rejections are a line or two; anything longer is cut, not buffered.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let or = |default: &str| {
+        if text.is_empty() {
+            default.to_string()
+        } else {
+            text.clone()
+        }
+    };
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            codes::METHOD_NOT_ALLOWED,
+            format!(
+                "{method} is not taken here; this path takes {}",
+                parts
+                    .headers
+                    .get(axum::http::header::ALLOW)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("other methods")
+            ),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            or("this body's Content-Type or Content-Encoding is not taken here"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            codes::BODY_TOO_LARGE,
+            or("the request body is larger than this endpoint takes"),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (codes::REQUEST_TIMEOUT, or("the request came too slowly")),
+        StatusCode::NOT_FOUND => (codes::NOT_FOUND, or("not found")),
+        StatusCode::BAD_REQUEST if text.starts_with("Failed to deserialize query string") => {
+            (codes::INVALID_QUERY, text.clone())
+        }
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST
+            if text.starts_with("Failed to deserialize the JSON")
+                || text.starts_with("Failed to parse the request body as JSON") =>
+        {
+            (codes::MALFORMED_JSON, text.clone())
+        }
+        s if s.is_server_error() => (codes::UNAVAILABLE, or("the server failed; try again later")),
+        _ => (codes::BAD_REQUEST, or("the request cannot be read")),
+    };
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let mut fixed = AppError::new(status, code, message).into_response();
+    for (name, value) in parts.headers.iter() {
+        fixed.headers_mut().insert(name.clone(), value.clone());
+    }
+    fixed
+}

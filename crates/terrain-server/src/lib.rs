@@ -13,6 +13,8 @@
 pub mod auth;
 pub mod cli;
 mod contacts;
+mod decompress;
+pub mod edge;
 mod error;
 mod handlers;
 pub mod openapi;
@@ -38,7 +40,6 @@ use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, codes, limits};
 use terrain_server_store::{ContactKey, ServerStore};
 use throttle::Throttle;
 use tower_http::compression::CompressionLayer;
-use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -214,14 +215,30 @@ pub fn router(state: AppState) -> Router {
             "/v1/blobs/{sha256}",
             put(handlers::blob_put).head(handlers::blob_head),
         )
+        .layer(middleware::from_fn_with_state(
+            limits::BLOB_CHUNK_BYTES,
+            decompress::layer,
+        ))
         .layer(DefaultBodyLimit::max(limits::BLOB_CHUNK_BYTES));
-    let api = Router::new()
+    // Signing in is the one body read before anyone is known: it stays small.
+    let sessions = Router::new()
         .route("/v1/sessions", post(handlers::sign_in))
+        .layer(middleware::from_fn_with_state(
+            limits::SIGN_IN_BODY_BYTES,
+            decompress::layer,
+        ))
+        .layer(DefaultBodyLimit::max(limits::SIGN_IN_BODY_BYTES));
+    let api = Router::new()
         .route("/v1/push", post(handlers::push))
         .route("/v1/pull", get(handlers::pull))
         .route("/v1/reports/{id}/verify", post(handlers::verify))
         .route("/v1/audit", get(handlers::audit))
+        .layer(middleware::from_fn_with_state(
+            limits::BODY_BYTES,
+            decompress::layer,
+        ))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
+        .merge(sessions)
         .merge(blobs)
         .layer(middleware::from_fn(require_protocol));
     let app = Router::new()
@@ -232,7 +249,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(api)
         .fallback(handlers::not_found)
-        .layer(RequestDecompressionLayer::new())
+        .layer(middleware::from_fn(error::json_errors))
         .layer(CompressionLayer::new());
     SECURITY_HEADERS
         .iter()
@@ -282,10 +299,15 @@ pub fn with_client_address(app: Router) -> IntoMakeServiceWithConnectInfo<Router
     app.into_make_service_with_connect_info::<SocketAddr>()
 }
 
-/// Serves `app` on `listener` until the task is dropped (tests); the binary adds graceful
-/// shutdown on SIGTERM and Ctrl-C.
+/// Serves `app` on `listener` until the task is dropped (tests), through the same
+/// [`edge`] as the binary, with its default bounds.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) {
-    if let Err(e) = axum::serve(listener, with_client_address(app)).await {
-        tracing::error!(error = %e, "server stopped");
-    }
+    edge::serve(
+        listener,
+        app,
+        edge::EdgeConfig::default(),
+        None,
+        std::future::pending(),
+    )
+    .await
 }

@@ -53,3 +53,94 @@ async fn every_documented_route_is_served_and_the_document_is_served_too() {
         .unwrap();
     assert_eq!(served.status(), StatusCode::OK);
 }
+
+/// The served document passes an OpenAPI 3.1 validator (PyPI's `openapi-spec-validator`,
+/// installed by `scripts/setup test`), and declares what the issue found missing.
+#[tokio::test]
+async fn the_served_document_is_valid_openapi() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Arc::new(terrain_server_sqlite::SqliteStore::open(&dir.path().join("s.db")).unwrap());
+    let app = terrain_server::router(terrain_server::AppState::new(
+        store,
+        terrain_server_store::ContactKey::random(),
+    ));
+    let served = app
+        .oneshot(
+            Request::get("/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(served.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+
+    let params = |path: &str, method: &str| -> Vec<(String, String)> {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["in"].as_str().unwrap().to_string(),
+                    p["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let has = |list: &[(String, String)], place: &str, name: &str| {
+        list.iter().any(|(i, n)| i == place && n == name)
+    };
+    assert!(has(&params("/v1/blobs/{sha256}", "put"), "path", "sha256"));
+    assert!(has(&params("/v1/blobs/{sha256}", "head"), "path", "sha256"));
+    assert!(has(
+        &params("/v1/reports/{id}/verify", "post"),
+        "path",
+        "id"
+    ));
+    for q in ["since", "limit"] {
+        assert!(has(&params("/v1/pull", "get"), "query", q), "pull ?{q}");
+    }
+    for q in ["since", "user", "limit"] {
+        assert!(has(&params("/v1/audit", "get"), "query", q), "audit ?{q}");
+    }
+    for (path, method) in [
+        ("/v1/sessions", "post"),
+        ("/v1/push", "post"),
+        ("/v1/blobs/{sha256}", "put"),
+    ] {
+        assert_eq!(
+            doc["paths"][path][method]["requestBody"]["required"], true,
+            "{method} {path}: body not marked required"
+        );
+    }
+    assert_eq!(
+        doc["paths"]["/v1/push"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/PushAnswer"
+    );
+
+    let mut python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\n\
+             from openapi_spec_validator import validate\n\
+             validate(json.load(sys.stdin))\n",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (scripts/setup test installs openapi-spec-validator)");
+    use std::io::Write;
+    python.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = python.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the OpenAPI document is invalid (or openapi-spec-validator is missing: run scripts/setup test):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
