@@ -40,6 +40,11 @@ pub mod limits {
     /// ...one every this many seconds. Only failures count, so an office behind one NAT is
     /// never slowed by its colleagues' successful sign-ins, only by ten typos at once.
     pub const SIGN_IN_EVERY_SECS: u64 = 6;
+    /// Pieces in one upload (a whole blob in 1-byte pieces would be millions of rows).
+    pub const UPLOAD_PIECES: usize = 4_096;
+    /// Hours an upload in progress may go without a piece before the server deletes it
+    /// (`terrain-server serve --upload-expiry-hours`).
+    pub const UPLOAD_EXPIRY_HOURS: u64 = 7 * 24;
     // The edge (terrain-server's `edge`): what one client may cost before any handler runs.
     /// A sign-in's body: a name, a password and a device name.
     pub const SIGN_IN_BODY_BYTES: usize = 64 * 1024;
@@ -242,6 +247,10 @@ pub mod codes {
     pub const OFFSET_MISMATCH: &str = "offset_mismatch";
     pub const NOT_FOUND: &str = "not_found";
     pub const UNAVAILABLE: &str = "unavailable";
+    /// Upload-Offset or Upload-Length missing, not a number, or past the largest size.
+    pub const INVALID_UPLOAD_HEADER: &str = "invalid_upload_header";
+    /// An upload already has `limits::UPLOAD_PIECES` pieces (HTTP 413).
+    pub const TOO_MANY_PIECES: &str = "too_many_pieces";
     /// 400 for a request the server cannot read: a path segment, a header, a body framing.
     pub const BAD_REQUEST: &str = "bad_request";
     /// 405: the path exists, not with this method (the `Allow` header lists those it takes).

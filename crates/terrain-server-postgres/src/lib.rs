@@ -11,6 +11,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use terrain_domain::Revision;
+use terrain_protocol::limits;
 use terrain_server_store::*;
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
@@ -73,6 +74,73 @@ impl ContactRows {
         .map(|_| ())
         .map_err(backend)
     }
+}
+
+/// Drops `owner`'s upload of `sha` and its pieces; whether there was one.
+async fn drop_upload(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sha: &str,
+    owner: &str,
+) -> Result<bool> {
+    tx.execute(
+        "DELETE FROM upload_pieces WHERE sha256 = $1 AND owner = $2",
+        &[&sha, &owner],
+    )
+    .await
+    .map_err(backend)?;
+    tx.execute(
+        "DELETE FROM uploads WHERE sha256 = $1 AND owner = $2",
+        &[&sha, &owner],
+    )
+    .await
+    .map(|n| n > 0)
+    .map_err(backend)
+}
+
+/// Which blobs stored revisions name, as columns: readers of their regions may know of them.
+#[derive(Default)]
+struct BlobNames {
+    sha256: Vec<String>,
+    rev: Vec<Uuid>,
+}
+
+impl BlobNames {
+    fn add(&mut self, rev: &Revision) {
+        for attachment in &rev.content.attachments {
+            self.sha256.push(attachment.sha256.clone());
+            self.rev.push(rev.id);
+        }
+    }
+
+    async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+        if self.rev.is_empty() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO revision_blobs (sha256, rev_id)
+             SELECT * FROM UNNEST($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING",
+            &[&self.sha256, &self.rev],
+        )
+        .await
+        .map(|_| ())
+        .map_err(backend)
+    }
+}
+
+/// Appends audit events in `tx`, in order.
+async fn insert_audit(
+    tx: &deadpool_postgres::Transaction<'_>,
+    events: &[AuditEvent],
+) -> Result<()> {
+    for e in events {
+        tx.execute(
+            "INSERT INTO audit (at, actor, device, action, detail) VALUES ($1, $2, $3, $4, $5)",
+            &[&e.at, &e.actor, &e.device, &e.action, &e.detail],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 impl PgStore {
@@ -258,6 +326,7 @@ impl ServerStore for PgStore {
             Default::default();
         let mut seen: HashMap<Uuid, i64> = HashMap::new();
         let mut contact_rows = ContactRows::default();
+        let mut blob_names = BlobNames::default();
         for Incoming {
             revision: rev,
             region,
@@ -272,6 +341,7 @@ impl ServerStore for PgStore {
             n += 1;
             seen.insert(rev.id, n);
             contact_rows.add(rev, n, pushed_by, contacts);
+            blob_names.add(rev);
             let report_heads = heads.entry(rev.report_id).or_default();
             for p in &rev.parents {
                 report_heads.remove(p);
@@ -299,6 +369,7 @@ impl ServerStore for PgStore {
             .await
             .map_err(backend)?;
             contact_rows.insert(&tx).await?;
+            blob_names.insert(&tx).await?;
             let (head_reports, head_revs): (Vec<Uuid>, Vec<Uuid>) = heads
                 .iter()
                 .flat_map(|(report, revs)| revs.iter().map(move |r| (*report, *r)))
@@ -485,76 +556,233 @@ impl ServerStore for PgStore {
             .client()
             .await?
             .query_opt(
-                "SELECT length(data)::bigint, complete FROM blobs WHERE sha256 = $1",
+                "SELECT size FROM blob_files WHERE sha256 = $1
+                 UNION ALL SELECT length(data)::bigint FROM blobs WHERE sha256 = $1 AND complete
+                 LIMIT 1",
                 &[&sha256],
             )
             .await
             .map_err(backend)?;
-        Ok(
-            match row.map(|r| (r.get::<_, i64>(0), r.get::<_, bool>(1))) {
-                None => BlobState::Absent,
-                Some((size, true)) => BlobState::Complete { size: size as u64 },
-                Some((size, false)) => BlobState::Partial {
-                    received: size as u64,
-                },
-            },
-        )
+        Ok(row.map_or(BlobState::Absent, |r| BlobState::Complete {
+            size: r.get::<_, i64>(0) as u64,
+        }))
     }
 
-    async fn blob_append(&self, sha256: &str, offset: u64, bytes: Vec<u8>) -> Result<u64> {
+    async fn upload_state(&self, sha256: &str, owner: &str) -> Result<Option<u64>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT received FROM uploads WHERE sha256 = $1 AND owner = $2",
+                &[&sha256, &owner],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    async fn blob_append(
+        &self,
+        sha256: &str,
+        owner: &str,
+        offset: u64,
+        bytes: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         tx.execute(
-            "INSERT INTO blobs (sha256, data) VALUES ($1, '') ON CONFLICT DO NOTHING",
-            &[&sha256],
+            "INSERT INTO uploads (sha256, owner, received, pieces, touched_at)
+             VALUES ($1, $2, 0, 0, $3) ON CONFLICT DO NOTHING",
+            &[&sha256, &owner, &at],
         )
         .await
         .map_err(backend)?;
-        let have: i64 = tx
+        let row = tx
             .query_one(
-                "SELECT length(data)::bigint FROM blobs WHERE sha256 = $1 FOR UPDATE",
-                &[&sha256],
+                "SELECT received, pieces FROM uploads WHERE sha256 = $1 AND owner = $2 FOR UPDATE",
+                &[&sha256, &owner],
             )
             .await
-            .map_err(backend)?
-            .get(0);
+            .map_err(backend)?;
+        let (have, pieces): (i64, i64) = (row.get(0), row.get(1));
         if have as u64 != offset {
             return Err(StoreError::OffsetMismatch {
                 actual: have as u64,
             });
         }
+        if pieces as usize >= limits::UPLOAD_PIECES {
+            return Err(StoreError::TooManyPieces {
+                limit: limits::UPLOAD_PIECES,
+            });
+        }
+        let added = bytes.len() as i64;
+        if added > 0 {
+            tx.execute(
+                "INSERT INTO upload_pieces (sha256, owner, start, bytes) VALUES ($1, $2, $3, $4)",
+                &[&sha256, &owner, &have, &bytes],
+            )
+            .await
+            .map_err(backend)?;
+        }
         tx.execute(
-            "UPDATE blobs SET data = data || $2 WHERE sha256 = $1",
-            &[&sha256, &bytes],
+            "UPDATE uploads SET received = received + $3, pieces = pieces + $4, touched_at = $5
+              WHERE sha256 = $1 AND owner = $2",
+            &[&sha256, &owner, &added, &i64::from(added > 0), &at],
         )
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(offset + bytes.len() as u64)
+        Ok((have + added) as u64)
+    }
+
+    async fn blob_finish(&self, sha256: &str, owner: &str) -> Result<Finished> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.query_opt(
+            "SELECT 1 FROM uploads WHERE sha256 = $1 AND owner = $2 FOR UPDATE",
+            &[&sha256, &owner],
+        )
+        .await
+        .map_err(backend)?;
+        // Piece by piece (each at most one request's body), never the whole blob at once.
+        let mut hasher = PieceHasher::default();
+        let mut start: i64 = 0;
+        while let Some(row) = tx
+            .query_opt(
+                "SELECT bytes FROM upload_pieces WHERE sha256 = $1 AND owner = $2 AND start = $3",
+                &[&sha256, &owner, &start],
+            )
+            .await
+            .map_err(backend)?
+        {
+            let piece: &[u8] = row.get(0);
+            hasher.update(piece);
+            start += piece.len() as i64;
+        }
+        let finished = hasher.finish(sha256);
+        if let Finished::Complete { size } = finished {
+            let legacy: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = $1 AND complete)",
+                    &[&sha256],
+                )
+                .await
+                .map_err(backend)?
+                .get(0);
+            let new = !legacy
+                && tx
+                    .execute(
+                        "INSERT INTO blob_files (sha256, size) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&sha256, &(size as i64)],
+                    )
+                    .await
+                    .map_err(backend)?
+                    == 1;
+            if new {
+                tx.execute(
+                    "INSERT INTO blob_pieces (sha256, start, bytes)
+                     SELECT sha256, start, bytes FROM upload_pieces WHERE sha256 = $1 AND owner = $2",
+                    &[&sha256, &owner],
+                )
+                .await
+                .map_err(backend)?;
+            }
+            tx.execute(
+                "INSERT INTO blob_holders (sha256, user_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&sha256, &owner],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        drop_upload(&tx, sha256, owner).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(finished)
+    }
+
+    async fn upload_reset(&self, sha256: &str, owner: &str) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let had = drop_upload(&tx, sha256, owner).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(had)
+    }
+
+    async fn expire_uploads(&self, before: DateTime<Utc>) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute(
+            "DELETE FROM upload_pieces p USING uploads u
+              WHERE u.touched_at < $1 AND p.sha256 = u.sha256 AND p.owner = u.owner",
+            &[&before],
+        )
+        .await
+        .map_err(backend)?;
+        let expired = tx
+            .execute("DELETE FROM uploads WHERE touched_at < $1", &[&before])
+            .await
+            .map_err(backend)?;
+        // Older servers' partial uploads have no owner and no time: none can resume.
+        let ownerless = tx
+            .execute("DELETE FROM blobs WHERE NOT complete", &[])
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok((expired + ownerless) as usize)
+    }
+
+    async fn blob_visible(
+        &self,
+        sha256: &str,
+        user: &str,
+        regions: Option<Vec<String>>,
+    ) -> Result<bool> {
+        self.client()
+            .await?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob_holders WHERE sha256 = $1 AND user_name = $2)
+                     OR EXISTS (SELECT 1 FROM revision_blobs b JOIN revisions r ON r.id = b.rev_id
+                                 WHERE b.sha256 = $1
+                                   AND ($3::text[] IS NULL OR r.region = ANY($3)))",
+                &[&sha256, &user, &regions],
+            )
+            .await
+            .map(|r| r.get(0))
+            .map_err(backend)
     }
 
     async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt("SELECT data FROM blobs WHERE sha256 = $1", &[&sha256])
+        let client = self.client().await?;
+        if let Some(row) = client
+            .query_opt(
+                "SELECT data FROM blobs WHERE sha256 = $1 AND complete",
+                &[&sha256],
+            )
             .await
-            .map_err(backend)?;
-        Ok(row.map(|r| r.get(0)))
-    }
-
-    async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()> {
-        let sql = if keep {
-            "UPDATE blobs SET complete = TRUE WHERE sha256 = $1"
-        } else {
-            "DELETE FROM blobs WHERE sha256 = $1"
+            .map_err(backend)?
+        {
+            return Ok(Some(row.get(0)));
+        }
+        let Some(size) = client
+            .query_opt("SELECT size FROM blob_files WHERE sha256 = $1", &[&sha256])
+            .await
+            .map_err(backend)?
+            .map(|r| r.get::<_, i64>(0))
+        else {
+            return Ok(None);
         };
-        self.client()
-            .await?
-            .execute(sql, &[&sha256])
+        let mut data = Vec::with_capacity(size as usize);
+        for row in client
+            .query(
+                "SELECT bytes FROM blob_pieces WHERE sha256 = $1 ORDER BY start",
+                &[&sha256],
+            )
             .await
-            .map(|_| ())
-            .map_err(backend)
+            .map_err(backend)?
+        {
+            data.extend_from_slice(row.get::<_, &[u8]>(0));
+        }
+        Ok(Some(data))
     }
 
     async fn audit_append(&self, event: &AuditEvent) -> Result<()> {

@@ -73,3 +73,55 @@ END
 $$;
 CREATE OR REPLACE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
+-- Attachments (issue 11). An upload in progress is its uploader's own, keyed by (sha256,
+-- owner), and grows by appended pieces, never rewritten; `touched_at` is when it last grew, for
+-- the expiry sweep. Older servers' `blobs` rows stay readable when complete.
+CREATE TABLE IF NOT EXISTS uploads (
+    sha256     TEXT NOT NULL,
+    owner      TEXT NOT NULL,
+    received   BIGINT NOT NULL,
+    pieces     BIGINT NOT NULL,
+    touched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (sha256, owner)
+);
+CREATE INDEX IF NOT EXISTS uploads_by_touch ON uploads (touched_at);
+CREATE TABLE IF NOT EXISTS upload_pieces (
+    sha256 TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    start  BIGINT NOT NULL,
+    bytes  BYTEA NOT NULL,
+    PRIMARY KEY (sha256, owner, start)
+);
+-- A complete blob, stored once, in the pieces it arrived in.
+CREATE TABLE IF NOT EXISTS blob_files (
+    sha256 TEXT PRIMARY KEY,
+    size   BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blob_pieces (
+    sha256 TEXT NOT NULL,
+    start  BIGINT NOT NULL,
+    bytes  BYTEA NOT NULL,
+    PRIMARY KEY (sha256, start)
+);
+-- Who proved they hold a blob by uploading it whole.
+CREATE TABLE IF NOT EXISTS blob_holders (
+    sha256    TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    PRIMARY KEY (sha256, user_name)
+);
+-- Which blobs each stored revision names among its attachments (filled at push): with the
+-- revision's region, who else may know of a blob.
+CREATE TABLE IF NOT EXISTS revision_blobs (
+    sha256 TEXT NOT NULL,
+    rev_id UUID NOT NULL,
+    PRIMARY KEY (sha256, rev_id)
+);
+-- Revisions stored before `revision_blobs` existed, named once (the marker row says done).
+CREATE TABLE IF NOT EXISTS revision_blobs_filled (one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one));
+INSERT INTO revision_blobs (sha256, rev_id)
+SELECT DISTINCT a ->> 'sha256', r.id
+  FROM revisions r,
+       jsonb_array_elements(coalesce(r.revision::jsonb -> 'content' -> 'attachments', '[]'::jsonb)) a
+ WHERE NOT EXISTS (SELECT 1 FROM revision_blobs_filled) AND a ->> 'sha256' IS NOT NULL
+ON CONFLICT DO NOTHING;
+INSERT INTO revision_blobs_filled (one) VALUES (TRUE) ON CONFLICT DO NOTHING;

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use terrain_domain::Revision;
+use terrain_protocol::limits;
 use terrain_server_store::*;
 use uuid::Uuid;
 
@@ -65,6 +66,68 @@ impl SqliteStore {
         })
         .await
         .map_err(backend)?
+    }
+}
+
+/// Drops `owner`'s upload of `sha` and its pieces; whether there was one.
+fn drop_upload(tx: &rusqlite::Transaction, sha: &str, owner: &str) -> Result<bool> {
+    tx.execute(
+        "DELETE FROM upload_pieces WHERE sha256 = ?1 AND owner = ?2",
+        [sha, owner],
+    )
+    .map_err(backend)?;
+    tx.execute(
+        "DELETE FROM uploads WHERE sha256 = ?1 AND owner = ?2",
+        [sha, owner],
+    )
+    .map(|n| n > 0)
+    .map_err(backend)
+}
+
+/// Records which blobs `rev` names, so readers of its region may know of them.
+fn insert_blob_names(tx: &rusqlite::Transaction, rev: &Revision) -> Result<()> {
+    for attachment in &rev.content.attachments {
+        tx.prepare_cached("INSERT OR IGNORE INTO revision_blobs (sha256, rev_id) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![attachment.sha256, rev.id.to_string()]))
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn insert_audit(tx: &rusqlite::Transaction, e: &AuditEvent) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit (at, actor, device, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            audit_time(e.at),
+            e.actor,
+            e.device,
+            e.action,
+            e.detail
+        ])
+    })
+    .map(|_| ())
+    .map_err(backend)
+}
+
+/// Whether `rev`'s device may be `user`'s: it is theirs, or no one's yet (then it becomes
+/// theirs).
+fn claim_device(tx: &rusqlite::Transaction, rev: &Revision, user: &str) -> Result<bool> {
+    let owner: Option<String> = tx
+        .prepare_cached("SELECT user_name FROM device_owners WHERE device = ?1")
+        .and_then(|mut s| s.query_row([&rev.device], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    match owner {
+        Some(owner) => Ok(owner == user),
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO device_owners (device, user_name, first_rev) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![rev.device, user, rev.id.to_string()]))
+            .map_err(backend)?;
+            Ok(true)
+        }
     }
 }
 
@@ -237,6 +300,7 @@ impl ServerStore for SqliteStore {
                 .map_err(backend)?;
                 let seq = tx.last_insert_rowid();
                 insert_contacts(&tx, &rev, seq, &pushed_by, &contacts)?;
+                insert_blob_names(&tx, &rev)?;
                 for p in &rev.parents {
                     tx.prepare_cached("DELETE FROM heads WHERE report_id = ?1 AND rev_id = ?2")
                         .and_then(|mut s| s.execute(params![report, p.to_string()]))
@@ -437,51 +501,207 @@ impl ServerStore for SqliteStore {
     async fn blob_state(&self, sha256: &str) -> Result<BlobState> {
         let sha = sha256.to_string();
         self.call(move |c| {
-            let row: Option<(i64, bool)> = c
+            let size: Option<i64> = c
                 .query_row(
-                    "SELECT length(data), complete FROM blobs WHERE sha256 = ?1",
+                    "SELECT size FROM blob_files WHERE sha256 = ?1
+                     UNION ALL SELECT length(data) FROM blobs WHERE sha256 = ?1 AND complete = 1
+                     LIMIT 1",
                     [sha],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| r.get(0),
                 )
                 .optional()
                 .map_err(backend)?;
-            Ok(match row {
-                None => BlobState::Absent,
-                Some((size, true)) => BlobState::Complete { size: size as u64 },
-                Some((size, false)) => BlobState::Partial {
-                    received: size as u64,
-                },
-            })
+            Ok(size.map_or(BlobState::Absent, |size| BlobState::Complete {
+                size: size as u64,
+            }))
         })
         .await
     }
 
-    async fn blob_append(&self, sha256: &str, offset: u64, bytes: Vec<u8>) -> Result<u64> {
-        let sha = sha256.to_string();
+    async fn upload_state(&self, sha256: &str, owner: &str) -> Result<Option<u64>> {
+        let (sha, owner) = (sha256.to_string(), owner.to_string());
+        self.call(move |c| {
+            c.query_row(
+                "SELECT received FROM uploads WHERE sha256 = ?1 AND owner = ?2",
+                [sha, owner],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|n| n.map(|n| n as u64))
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn blob_append(
+        &self,
+        sha256: &str,
+        owner: &str,
+        offset: u64,
+        bytes: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let (sha, owner) = (sha256.to_string(), owner.to_string());
         self.call(move |c| {
             let tx = c
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            let have: u64 = tx
+            let (have, pieces): (i64, i64) = tx
                 .query_row(
-                    "SELECT length(data) FROM blobs WHERE sha256 = ?1",
-                    [&sha],
-                    |r| r.get::<_, i64>(0),
+                    "SELECT received, pieces FROM uploads WHERE sha256 = ?1 AND owner = ?2",
+                    [&sha, &owner],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()
                 .map_err(backend)?
-                .unwrap_or(0) as u64;
-            if have != offset {
-                return Err(StoreError::OffsetMismatch { actual: have });
+                .unwrap_or((0, 0));
+            if have as u64 != offset {
+                return Err(StoreError::OffsetMismatch {
+                    actual: have as u64,
+                });
+            }
+            if pieces as usize >= limits::UPLOAD_PIECES {
+                return Err(StoreError::TooManyPieces {
+                    limit: limits::UPLOAD_PIECES,
+                });
+            }
+            let added = bytes.len() as i64;
+            if added > 0 {
+                tx.execute(
+                    "INSERT INTO upload_pieces (sha256, owner, start, bytes) VALUES (?1, ?2, ?3, ?4)",
+                    params![sha, owner, have, bytes],
+                )
+                .map_err(backend)?;
             }
             tx.execute(
-                "INSERT INTO blobs (sha256, data) VALUES (?1, ?2)
-                 ON CONFLICT (sha256) DO UPDATE SET data = CAST(blobs.data || excluded.data AS BLOB)",
-                params![sha, bytes],
+                "INSERT INTO uploads (sha256, owner, received, pieces, touched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (sha256, owner) DO UPDATE SET received = uploads.received + ?3,
+                     pieces = uploads.pieces + ?4, touched_at = ?5",
+                params![sha, owner, added, (added > 0) as i64, audit_time(at)],
             )
             .map_err(backend)?;
             tx.commit().map_err(backend)?;
-            Ok(have + bytes.len() as u64)
+            Ok((have + added) as u64)
+        })
+        .await
+    }
+
+    async fn blob_finish(&self, sha256: &str, owner: &str) -> Result<Finished> {
+        let (sha, owner) = (sha256.to_string(), owner.to_string());
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let mut hasher = PieceHasher::default();
+            {
+                let mut stmt = tx
+                    .prepare(
+                        "SELECT bytes FROM upload_pieces WHERE sha256 = ?1 AND owner = ?2
+                          ORDER BY start",
+                    )
+                    .map_err(backend)?;
+                let mut rows = stmt.query([&sha, &owner]).map_err(backend)?;
+                while let Some(row) = rows.next().map_err(backend)? {
+                    let piece = row.get_ref(0).map_err(backend)?;
+                    hasher.update(piece.as_blob().map_err(backend)?);
+                }
+            }
+            let finished = hasher.finish(&sha);
+            if let Finished::Complete { size } = finished {
+                let legacy: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1 AND complete = 1)",
+                        [&sha],
+                        |r| r.get(0),
+                    )
+                    .map_err(backend)?;
+                let new = !legacy
+                    && tx
+                        .execute(
+                            "INSERT OR IGNORE INTO blob_files (sha256, size) VALUES (?1, ?2)",
+                            params![sha, size as i64],
+                        )
+                        .map_err(backend)?
+                        == 1;
+                if new {
+                    tx.execute(
+                        "INSERT INTO blob_pieces (sha256, start, bytes)
+                         SELECT sha256, start, bytes FROM upload_pieces
+                          WHERE sha256 = ?1 AND owner = ?2",
+                        [&sha, &owner],
+                    )
+                    .map_err(backend)?;
+                }
+                tx.execute(
+                    "INSERT OR IGNORE INTO blob_holders (sha256, user_name) VALUES (?1, ?2)",
+                    [&sha, &owner],
+                )
+                .map_err(backend)?;
+            }
+            drop_upload(&tx, &sha, &owner)?;
+            tx.commit().map_err(backend)?;
+            Ok(finished)
+        })
+        .await
+    }
+
+    async fn upload_reset(&self, sha256: &str, owner: &str) -> Result<bool> {
+        let (sha, owner) = (sha256.to_string(), owner.to_string());
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let had = drop_upload(&tx, &sha, &owner)?;
+            tx.commit().map_err(backend)?;
+            Ok(had)
+        })
+        .await
+    }
+
+    async fn expire_uploads(&self, before: DateTime<Utc>) -> Result<usize> {
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let before = audit_time(before);
+            tx.execute(
+                "DELETE FROM upload_pieces WHERE (sha256, owner) IN
+                   (SELECT sha256, owner FROM uploads WHERE touched_at < ?1)",
+                [&before],
+            )
+            .map_err(backend)?;
+            let expired = tx
+                .execute("DELETE FROM uploads WHERE touched_at < ?1", [&before])
+                .map_err(backend)?;
+            // Older servers' partial uploads have no owner and no time: none can resume.
+            let ownerless = tx
+                .execute("DELETE FROM blobs WHERE complete = 0", [])
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(expired + ownerless)
+        })
+        .await
+    }
+
+    async fn blob_visible(
+        &self,
+        sha256: &str,
+        user: &str,
+        regions: Option<Vec<String>>,
+    ) -> Result<bool> {
+        let (sha, user) = (sha256.to_string(), user.to_string());
+        let regions = regions.map(|r| serde_json::to_string(&r).expect("strings serialise"));
+        self.call(move |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blob_holders WHERE sha256 = ?1 AND user_name = ?2)
+                     OR EXISTS (SELECT 1 FROM revision_blobs b JOIN revisions r ON r.id = b.rev_id
+                                 WHERE b.sha256 = ?1
+                                   AND (?3 IS NULL OR r.region IN (SELECT value FROM json_each(?3))))",
+                params![sha, user, regions],
+                |r| r.get(0),
+            )
+            .map_err(backend)
         })
         .await
     }
@@ -489,24 +709,42 @@ impl ServerStore for SqliteStore {
     async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
         let sha = sha256.to_string();
         self.call(move |c| {
-            c.query_row("SELECT data FROM blobs WHERE sha256 = ?1", [sha], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(backend)
-        })
-        .await
-    }
-
-    async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()> {
-        let sha = sha256.to_string();
-        self.call(move |c| {
-            let sql = if keep {
-                "UPDATE blobs SET complete = 1 WHERE sha256 = ?1"
-            } else {
-                "DELETE FROM blobs WHERE sha256 = ?1"
+            let legacy: Option<Vec<u8>> = c
+                .query_row(
+                    "SELECT data FROM blobs WHERE sha256 = ?1 AND complete = 1",
+                    [&sha],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            if legacy.is_some() {
+                return Ok(legacy);
+            }
+            let Some(size) = c
+                .query_row(
+                    "SELECT size FROM blob_files WHERE sha256 = ?1",
+                    [&sha],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()
+                .map_err(backend)?
+            else {
+                return Ok(None);
             };
-            c.execute(sql, [sha]).map(|_| ()).map_err(backend)
+            let mut data = Vec::with_capacity(size as usize);
+            let mut stmt = c
+                .prepare_cached("SELECT bytes FROM blob_pieces WHERE sha256 = ?1 ORDER BY start")
+                .map_err(backend)?;
+            let mut rows = stmt.query([&sha]).map_err(backend)?;
+            while let Some(row) = rows.next().map_err(backend)? {
+                data.extend_from_slice(
+                    row.get_ref(0)
+                        .map_err(backend)?
+                        .as_blob()
+                        .map_err(backend)?,
+                );
+            }
+            Ok(Some(data))
         })
         .await
     }

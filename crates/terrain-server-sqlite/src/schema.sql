@@ -64,3 +64,54 @@ CREATE TRIGGER IF NOT EXISTS audit_is_append_only_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_is_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- Attachments (issue 11). An upload in progress is its uploader's own, keyed by (sha256,
+-- owner), and grows by appended pieces, never rewritten; `touched_at` (as audit times) is when
+-- it last grew, for the expiry sweep. Older servers' `blobs` rows stay readable when complete.
+CREATE TABLE IF NOT EXISTS uploads (
+    sha256     TEXT NOT NULL,
+    owner      TEXT NOT NULL,
+    received   INTEGER NOT NULL,
+    pieces     INTEGER NOT NULL,
+    touched_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, owner)
+) STRICT;
+CREATE INDEX IF NOT EXISTS uploads_by_touch ON uploads (touched_at);
+CREATE TABLE IF NOT EXISTS upload_pieces (
+    sha256 TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    start  INTEGER NOT NULL,
+    bytes  BLOB NOT NULL,
+    PRIMARY KEY (sha256, owner, start)
+) STRICT;
+-- A complete blob, stored once, in the pieces it arrived in.
+CREATE TABLE IF NOT EXISTS blob_files (
+    sha256 TEXT PRIMARY KEY,
+    size   INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS blob_pieces (
+    sha256 TEXT NOT NULL,
+    start  INTEGER NOT NULL,
+    bytes  BLOB NOT NULL,
+    PRIMARY KEY (sha256, start)
+) STRICT;
+-- Who proved they hold a blob by uploading it whole.
+CREATE TABLE IF NOT EXISTS blob_holders (
+    sha256    TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    PRIMARY KEY (sha256, user_name)
+) STRICT;
+-- Which blobs each stored revision names among its attachments (filled at push): with the
+-- revision's region, who else may know of a blob.
+CREATE TABLE IF NOT EXISTS revision_blobs (
+    sha256 TEXT NOT NULL,
+    rev_id TEXT NOT NULL,
+    PRIMARY KEY (sha256, rev_id)
+) STRICT;
+-- Revisions stored before `revision_blobs` existed, named once (the marker row says done).
+CREATE TABLE IF NOT EXISTS revision_blobs_filled (one INTEGER PRIMARY KEY CHECK (one = 1)) STRICT;
+INSERT OR IGNORE INTO revision_blobs (sha256, rev_id)
+SELECT json_extract(a.value, '$.sha256'), r.id
+  FROM revisions r, json_each(r.revision, '$.content.attachments') a
+ WHERE NOT EXISTS (SELECT 1 FROM revision_blobs_filled)
+   AND json_extract(a.value, '$.sha256') IS NOT NULL;
+INSERT OR IGNORE INTO revision_blobs_filled (one) VALUES (1);

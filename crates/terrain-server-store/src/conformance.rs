@@ -49,7 +49,7 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     pushes_are_idempotent_and_never_overwrite(&*store).await;
     contacts_are_kept_sealed_apart_from_their_revisions(&*store).await;
     pull_pages_in_feed_order_by_region(&*store).await;
-    blobs_resume_from_their_offset(&*store).await;
+    blobs(&*store).await;
     verification_is_recorded(&*store).await;
     audit_log_appends_and_answers_queries(&*store).await;
     sign_in_failures_count_from_the_last_success(&*store).await;
@@ -365,41 +365,244 @@ async fn pull_pages_in_feed_order_by_region(store: &dyn ServerStore) {
     assert_eq!(all.items[0].1, pushed[0], "revisions come back whole");
 }
 
-async fn blobs_resume_from_their_offset(store: &dyn ServerStore) {
-    let sha = "ab".repeat(32);
+/// A hex sha256 of `bytes`, as blobs are named.
+fn sha_of(bytes: &[u8]) -> String {
+    terrain_domain::sha256_hex(bytes)
+}
+
+/// Runs every check of attachments (uploads, blobs, who may know of one).
+pub async fn blobs(store: &dyn ServerStore) {
+    uploads_append_and_resume_from_their_offset(store).await;
+    uploads_are_their_uploaders_own(store).await;
+    a_blob_is_stored_once_whoever_completes_it(store).await;
+    a_mismatched_upload_is_dropped_and_may_start_again(store).await;
+    uploads_expire_when_no_piece_comes(store).await;
+    a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store).await;
+}
+
+async fn uploads_append_and_resume_from_their_offset(store: &dyn ServerStore) {
+    let data = b"hello world";
+    let sha = sha_of(data);
+    let now = Utc::now();
     assert_eq!(store.blob_state(&sha).await.unwrap(), BlobState::Absent);
+    assert_eq!(store.upload_state(&sha, "awa").await.unwrap(), None);
     assert_eq!(
         store
-            .blob_append(&sha, 0, b"hello ".to_vec())
+            .blob_append(&sha, "awa", 0, data[..6].to_vec(), now)
             .await
             .unwrap(),
         6
     );
+    assert_eq!(store.upload_state(&sha, "awa").await.unwrap(), Some(6));
     assert_eq!(
         store.blob_state(&sha).await.unwrap(),
-        BlobState::Partial { received: 6 }
+        BlobState::Absent,
+        "a partial upload is no blob"
     );
-    match store.blob_append(&sha, 3, b"again".to_vec()).await {
-        Err(StoreError::OffsetMismatch { actual }) => assert_eq!(actual, 6),
-        other => panic!("{other:?}"),
+    for stale in [0, 3, 7] {
+        match store
+            .blob_append(&sha, "awa", stale, b"again".to_vec(), now)
+            .await
+        {
+            Err(StoreError::OffsetMismatch { actual }) => assert_eq!(actual, 6),
+            other => panic!("{other:?}"),
+        }
     }
     assert_eq!(
-        store.blob_append(&sha, 6, b"world".to_vec()).await.unwrap(),
+        store
+            .blob_append(&sha, "awa", 6, data[6..].to_vec(), now)
+            .await
+            .unwrap(),
         11
     );
     assert_eq!(
-        store.blob_bytes(&sha).await.unwrap().unwrap(),
-        b"hello world"
+        store.blob_finish(&sha, "awa").await.unwrap(),
+        Finished::Complete { size: 11 }
     );
-    store.blob_finish(&sha, true).await.unwrap();
     assert_eq!(
         store.blob_state(&sha).await.unwrap(),
         BlobState::Complete { size: 11 }
     );
-    let bad = "cd".repeat(32);
-    store.blob_append(&bad, 0, b"junk".to_vec()).await.unwrap();
-    store.blob_finish(&bad, false).await.unwrap();
-    assert_eq!(store.blob_state(&bad).await.unwrap(), BlobState::Absent);
+    assert_eq!(store.blob_bytes(&sha).await.unwrap().unwrap(), data);
+    assert_eq!(
+        store.upload_state(&sha, "awa").await.unwrap(),
+        None,
+        "the upload is done with"
+    );
+}
+
+async fn uploads_are_their_uploaders_own(store: &dyn ServerStore) {
+    let data = b"a photo of the burnt granary";
+    let sha = sha_of(data);
+    let now = Utc::now();
+    store
+        .blob_append(&sha, "awa", 0, data[..10].to_vec(), now)
+        .await
+        .unwrap();
+    // Another user's pieces, at any offset, go to their own upload or nowhere.
+    match store
+        .blob_append(&sha, "mallory", 10, b"junk".to_vec(), now)
+        .await
+    {
+        Err(StoreError::OffsetMismatch { actual }) => assert_eq!(actual, 0),
+        other => panic!("{other:?}"),
+    }
+    store
+        .blob_append(&sha, "mallory", 0, b"junk".to_vec(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.blob_finish(&sha, "mallory").await.unwrap(),
+        Finished::Mismatch { size: 4 }
+    );
+    assert!(!store.upload_reset(&sha, "mallory").await.unwrap());
+    assert_eq!(
+        store.upload_state(&sha, "awa").await.unwrap(),
+        Some(10),
+        "mallory's pieces and finish left awa's upload alone"
+    );
+    // Only the owner's reset drops it.
+    assert!(store.upload_reset(&sha, "awa").await.unwrap());
+    assert_eq!(store.upload_state(&sha, "awa").await.unwrap(), None);
+    assert_eq!(
+        store
+            .blob_append(&sha, "awa", 0, data.to_vec(), now)
+            .await
+            .unwrap(),
+        data.len() as u64
+    );
+    assert!(matches!(
+        store.blob_finish(&sha, "awa").await.unwrap(),
+        Finished::Complete { .. }
+    ));
+}
+
+async fn a_blob_is_stored_once_whoever_completes_it(store: &dyn ServerStore) {
+    let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = sha_of(&data);
+    let now = Utc::now();
+    // Both start; fanta finishes first, awa second: one blob, both hold it.
+    for (who, end) in [("awa", 20_000), ("fanta", 30_000)] {
+        store
+            .blob_append(&sha, who, 0, data[..end].to_vec(), now)
+            .await
+            .unwrap();
+    }
+    store
+        .blob_append(&sha, "fanta", 30_000, data[30_000..].to_vec(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.blob_finish(&sha, "fanta").await.unwrap(),
+        Finished::Complete { size: 50_000 }
+    );
+    assert_eq!(store.upload_state(&sha, "awa").await.unwrap(), Some(20_000));
+    store
+        .blob_append(&sha, "awa", 20_000, data[20_000..].to_vec(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.blob_finish(&sha, "awa").await.unwrap(),
+        Finished::Complete { size: 50_000 }
+    );
+    assert_eq!(store.blob_bytes(&sha).await.unwrap().unwrap(), data);
+    for who in ["awa", "fanta"] {
+        assert!(store.blob_visible(&sha, who, Some(vec![])).await.unwrap());
+    }
+}
+
+async fn a_mismatched_upload_is_dropped_and_may_start_again(store: &dyn ServerStore) {
+    let sha = sha_of(b"the real bytes");
+    let now = Utc::now();
+    store
+        .blob_append(&sha, "awa", 0, b"the fake bytes".to_vec(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.blob_finish(&sha, "awa").await.unwrap(),
+        Finished::Mismatch { size: 14 }
+    );
+    assert_eq!(store.blob_state(&sha).await.unwrap(), BlobState::Absent);
+    assert_eq!(store.upload_state(&sha, "awa").await.unwrap(), None);
+    assert!(!store.blob_visible(&sha, "awa", Some(vec![])).await.unwrap());
+    store
+        .blob_append(&sha, "awa", 0, b"the real bytes".to_vec(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.blob_finish(&sha, "awa").await.unwrap(),
+        Finished::Complete { size: 14 }
+    );
+}
+
+async fn uploads_expire_when_no_piece_comes(store: &dyn ServerStore) {
+    let (old, fresh) = (sha_of(b"old"), sha_of(b"fresh"));
+    store
+        .blob_append(&old, "awa", 0, b"ol".to_vec(), second(0))
+        .await
+        .unwrap();
+    store
+        .blob_append(&fresh, "awa", 0, b"fr".to_vec(), second(0))
+        .await
+        .unwrap();
+    // A piece keeps an upload alive.
+    store
+        .blob_append(&fresh, "awa", 2, b"es".to_vec(), second(100))
+        .await
+        .unwrap();
+    assert_eq!(store.expire_uploads(second(50)).await.unwrap(), 1);
+    assert_eq!(store.upload_state(&old, "awa").await.unwrap(), None);
+    assert_eq!(store.upload_state(&fresh, "awa").await.unwrap(), Some(4));
+    assert_eq!(store.expire_uploads(second(50)).await.unwrap(), 0);
+    store
+        .blob_append(&old, "awa", 0, b"old".to_vec(), second(200))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.blob_finish(&old, "awa").await.unwrap(),
+        Finished::Complete { size: 3 }
+    ));
+    assert!(store.upload_reset(&fresh, "awa").await.unwrap());
+}
+
+async fn a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store: &dyn ServerStore) {
+    let photo = b"kiln, north wall";
+    let sha = sha_of(photo);
+    store
+        .blob_append(&sha, "awa", 0, photo.to_vec(), Utc::now())
+        .await
+        .unwrap();
+    store.blob_finish(&sha, "awa").await.unwrap();
+    let kayes = || Some(vec!["Kayes".to_string()]);
+    assert!(store.blob_visible(&sha, "awa", Some(vec![])).await.unwrap());
+    assert!(
+        !store.blob_visible(&sha, "fanta", kayes()).await.unwrap(),
+        "named by no report yet"
+    );
+    let mut rev = revision(Uuid::now_v7(), "Kayes", "The kiln", vec![]);
+    rev.content.attachments.push(terrain_domain::Attachment {
+        sha256: sha.clone(),
+        media_type: "image/jpeg".into(),
+        size: photo.len() as u64,
+        file_name: "kiln.jpg".into(),
+        caption: None,
+    });
+    rev.content_hash = terrain_domain::content_hash(&rev.content);
+    store.push(vec![incoming(&rev)]).await.unwrap();
+    assert!(store.blob_visible(&sha, "fanta", kayes()).await.unwrap());
+    assert!(
+        !store
+            .blob_visible(&sha, "oumar", Some(vec!["Mopti".into()]))
+            .await
+            .unwrap()
+    );
+    assert!(store.blob_visible(&sha, "admin", None).await.unwrap());
+    assert!(
+        !store
+            .blob_visible(&sha_of(b"other"), "admin", None)
+            .await
+            .unwrap()
+    );
 }
 
 async fn verification_is_recorded(store: &dyn ServerStore) {

@@ -29,6 +29,9 @@ pub enum StoreError {
     Backend(String),
     #[error("the upload stands at byte {actual}")]
     OffsetMismatch { actual: u64 },
+    /// An upload already has [`terrain_protocol::limits::UPLOAD_PIECES`] pieces.
+    #[error("the upload already has {limit} pieces")]
+    TooManyPieces { limit: usize },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -131,6 +134,43 @@ pub enum BlobState {
     Complete { size: u64 },
 }
 
+/// What finishing an upload found, streaming a SHA-256 over its pieces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// The bytes have the sha256 they are named by: the blob is stored (now, or already by
+    /// another uploader, then kept once) and the uploader recorded as holding it.
+    Complete { size: u64 },
+    /// They do not: the upload is dropped, and may start again from 0.
+    Mismatch { size: u64 },
+}
+
+/// Hashes an upload's pieces in order, as an engine reads them, so a whole blob is never held
+/// in memory to be checked.
+#[derive(Default)]
+pub struct PieceHasher {
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl PieceHasher {
+    pub fn update(&mut self, piece: &[u8]) {
+        use sha2::Digest;
+        self.hasher.update(piece);
+        self.size += piece.len() as u64;
+    }
+
+    /// Whether the bytes hashed are `sha256` (lower-case hex): the finish as it stands.
+    pub fn finish(self, sha256: &str) -> Finished {
+        use sha2::Digest;
+        let hex = hex::encode(self.hasher.finalize());
+        if hex == sha256 {
+            Finished::Complete { size: self.size }
+        } else {
+            Finished::Mismatch { size: self.size }
+        }
+    }
+}
+
 /// What the audit log records; the names are what is stored and shown.
 pub mod actions {
     pub const SIGN_IN: &str = "sign_in";
@@ -146,6 +186,14 @@ pub mod actions {
     /// A request with an unknown or revoked device token (detail: which, the address and the
     /// request); only those within the per-address limit are recorded.
     pub const TOKEN_REFUSED: &str = "token_refused";
+    /// An attachment uploaded whole, its hash checked (detail: the sha256's start, the size).
+    pub const UPLOAD_COMPLETE: &str = "upload_complete";
+    /// An upload whose bytes did not have their sha256: dropped (detail: sha256's start, size).
+    pub const UPLOAD_HASH_MISMATCH: &str = "upload_hash_mismatch";
+    /// An upload in progress dropped by its uploader to start again (detail: sha256's start).
+    pub const UPLOAD_RESET: &str = "upload_reset";
+    /// Partial uploads untouched for too long, deleted by the sweep (detail: how many).
+    pub const UPLOADS_EXPIRED: &str = "uploads_expired";
 }
 
 /// One entry of the append-only audit log. Never carries a password or a token.
@@ -217,12 +265,40 @@ pub trait ServerStore: Send + Sync + 'static {
     /// How many heads the report has (0: unknown report).
     async fn heads(&self, report: Uuid) -> Result<usize>;
 
+    /// The blob as stored, whoever uploaded it: `Complete` or `Absent`. Uploads in progress
+    /// are each their uploader's own: [`ServerStore::upload_state`].
     async fn blob_state(&self, sha256: &str) -> Result<BlobState>;
-    /// Appends bytes at `offset` (which must be what was received so far); returns the new size.
-    async fn blob_append(&self, sha256: &str, offset: u64, bytes: Vec<u8>) -> Result<u64>;
+    /// Bytes received so far of `owner`'s upload of `sha256`, if one is in progress.
+    async fn upload_state(&self, sha256: &str, owner: &str) -> Result<Option<u64>>;
+    /// Appends a piece to `owner`'s upload at `offset`, which must be what they sent so far
+    /// (else `OffsetMismatch` with that); offset 0 starts an upload. Never rewrites a byte
+    /// received, never touches another owner's upload. Returns the bytes received.
+    async fn blob_append(
+        &self,
+        sha256: &str,
+        owner: &str,
+        offset: u64,
+        bytes: Vec<u8>,
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Checks `owner`'s upload against `sha256`, streaming over its pieces: whole, the blob is
+    /// stored once (kept as it is if another upload stored it first) and `owner` recorded as
+    /// holding it; not, the upload is dropped. The upload is gone either way.
+    async fn blob_finish(&self, sha256: &str, owner: &str) -> Result<Finished>;
+    /// Drops `owner`'s upload in progress (to start again); whether there was one.
+    async fn upload_reset(&self, sha256: &str, owner: &str) -> Result<bool>;
+    /// Deletes uploads in progress not appended to since `before`; how many.
+    async fn expire_uploads(&self, before: DateTime<Utc>) -> Result<usize>;
+    /// Whether `user` may know of the stored blob: they uploaded it whole, or a stored revision
+    /// of one of `regions` (None: any) names it among its attachments.
+    async fn blob_visible(
+        &self,
+        sha256: &str,
+        user: &str,
+        regions: Option<Vec<String>>,
+    ) -> Result<bool>;
+    /// A complete blob's bytes.
     async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
-    /// Marks a blob whole (its hash checked), or forgets it.
-    async fn blob_finish(&self, sha256: &str, keep: bool) -> Result<()>;
 
     /// Appends an event to the audit log. There is no way to change or remove one: the
     /// engines refuse UPDATE and DELETE on the table itself.

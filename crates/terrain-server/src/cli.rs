@@ -47,6 +47,10 @@ enum Command {
         tls_key: Option<std::path::PathBuf>,
         #[command(flatten)]
         limit: LimitArgs,
+        /// Delete attachment uploads in progress that no piece came to for this many hours
+        /// (swept at start and hourly)
+        #[arg(long, env = "TERRAIN_SERVER_UPLOAD_EXPIRY_HOURS", default_value_t = limits::UPLOAD_EXPIRY_HOURS, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        upload_expiry_hours: u64,
     },
     /// Users
     #[command(subcommand)]
@@ -166,14 +170,27 @@ pub async fn main() -> Result<()> {
             sign_in_burst: limits::SIGN_IN_BURST,
             sign_in_every: limits::SIGN_IN_EVERY_SECS,
         },
+        upload_expiry_hours: limits::UPLOAD_EXPIRY_HOURS,
     };
     let engine = db.split(':').next().unwrap_or("").to_string();
-    match config.command.unwrap_or(default) {
+    let command = config.command.unwrap_or(default);
+    if let Command::Serve {
+        upload_expiry_hours,
+        ..
+    } = &command
+    {
+        crate::sweep_uploads(
+            state.clone(),
+            chrono::Duration::hours(*upload_expiry_hours as i64),
+        );
+    }
+    match command {
         Command::Serve {
             listen,
             tls_cert: Some(cert),
             tls_key: Some(key),
             limit,
+            ..
         } => {
             state.set_failure_limit(limit.limit());
             let tls = edge::tls_acceptor(&cert, &key).await.with_context(|| {

@@ -9,14 +9,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use terrain_domain::{Status, check};
 use terrain_protocol::*;
-use terrain_server_store::{AuditQuery, BlobState, Device, Incoming, Outcome, StoreError};
+use terrain_server_store::{AuditQuery, Device, Incoming, Outcome};
 use uuid::Uuid;
 
 /// Reads a JSON body, mapping each way it can be wrong to its error code.
@@ -336,112 +336,6 @@ pub async fn pull(
         next: page.next,
         more: page.more,
     }))
-}
-
-fn check_sha(sha: &str) -> Result<()> {
-    if sha.len() == 64 && sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
-        Ok(())
-    } else {
-        Err(AppError::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            "a blob is named by 64 lower-case hex digits",
-        ))
-    }
-}
-
-pub async fn blob_head(
-    State(state): State<AppState>,
-    Authed(_): Authed,
-    Path(sha): Path<String>,
-) -> Result<Response> {
-    check_sha(&sha)?;
-    let (status, offset) = match state.store.blob_state(&sha).await? {
-        BlobState::Absent => return Ok(StatusCode::NOT_FOUND.into_response()),
-        BlobState::Partial { received } => (StatusCode::NO_CONTENT, received),
-        BlobState::Complete { size } => (StatusCode::OK, size),
-    };
-    Ok((status, [(UPLOAD_OFFSET, offset.to_string())]).into_response())
-}
-
-fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok()?.parse().ok())
-        .ok_or_else(|| {
-            AppError::new(
-                StatusCode::BAD_REQUEST,
-                codes::OFFSET_MISMATCH,
-                format!("the {name} header is missing or not a number"),
-            )
-        })
-}
-
-pub async fn blob_put(
-    State(state): State<AppState>,
-    Authed(_): Authed,
-    Path(sha): Path<String>,
-    headers: HeaderMap,
-    bytes: std::result::Result<Bytes, BytesRejection>,
-) -> Result<Response> {
-    check_sha(&sha)?;
-    let bytes = bytes.map_err(|_| {
-        AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::BODY_TOO_LARGE,
-            format!(
-                "upload pieces may be at most {} bytes",
-                limits::BLOB_CHUNK_BYTES
-            ),
-        )
-    })?;
-    let (offset, length) = (
-        header_u64(&headers, UPLOAD_OFFSET)?,
-        header_u64(&headers, UPLOAD_LENGTH)?,
-    );
-    if length > limits::BLOB_BYTES || offset + bytes.len() as u64 > length {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::BODY_TOO_LARGE,
-            format!(
-                "a blob may be at most {} bytes and no longer than its Upload-Length",
-                limits::BLOB_BYTES
-            ),
-        ));
-    }
-    if let BlobState::Complete { size } = state.store.blob_state(&sha).await? {
-        return Ok((StatusCode::OK, [(UPLOAD_OFFSET, size.to_string())]).into_response());
-    }
-    let received = match state.store.blob_append(&sha, offset, bytes.to_vec()).await {
-        Ok(n) => n,
-        Err(StoreError::OffsetMismatch { actual }) => {
-            return Err(AppError::new(
-                StatusCode::CONFLICT,
-                codes::OFFSET_MISMATCH,
-                format!("the upload stands at byte {actual}; resume from there"),
-            )
-            .with_header("upload-offset", actual));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if received < length {
-        return Ok((
-            StatusCode::NO_CONTENT,
-            [(UPLOAD_OFFSET, received.to_string())],
-        )
-            .into_response());
-    }
-    let data = state.store.blob_bytes(&sha).await?.unwrap_or_default();
-    let whole = terrain_domain::sha256_hex(&data) == sha;
-    state.store.blob_finish(&sha, whole).await?;
-    if !whole {
-        return Err(AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            codes::BLOB_HASH_MISMATCH,
-            "the bytes received do not have the sha256 they are named by; upload again",
-        ));
-    }
-    Ok((StatusCode::CREATED, [(UPLOAD_OFFSET, received.to_string())]).into_response())
 }
 
 pub async fn verify(

@@ -11,6 +11,7 @@
 //! [`with_client_address`]. Every answer carries the security headers of [`router`].
 
 pub mod auth;
+mod blobs;
 pub mod cli;
 mod contacts;
 mod decompress;
@@ -22,6 +23,7 @@ pub mod throttle;
 
 pub use axum::Router;
 pub use error::AppError;
+pub use blobs::{expire_uploads, sweep_uploads};
 pub use handlers::{add_user, revoke_tokens};
 pub use throttle::FailureLimit;
 
@@ -213,7 +215,7 @@ pub fn router(state: AppState) -> Router {
     let blobs = Router::new()
         .route(
             "/v1/blobs/{sha256}",
-            put(handlers::blob_put).head(handlers::blob_head),
+            put(blobs::put).head(blobs::head).delete(blobs::reset),
         )
         .layer(middleware::from_fn_with_state(
             limits::BLOB_CHUNK_BYTES,

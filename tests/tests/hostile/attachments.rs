@@ -1,0 +1,386 @@
+//! Attachments: uploads owned, append-only and expiring; blobs hidden from other regions;
+//! offsets checked without overflow; all of it audited. Real HTTP on loopback, both engines.
+
+use serde_json::{Value, json};
+use terrain_protocol::Role;
+use terrain_server_store::AuditQuery;
+use terrain_tests::harness::{Engine, Server};
+
+terrain_tests::on_both_engines!(
+    another_users_bad_pieces_leave_my_upload_intact,
+    a_photo_is_absent_to_users_of_other_regions_until_they_prove_they_hold_it,
+    an_upload_nobody_appends_to_expires,
+    an_offset_near_two_to_the_64_is_a_400_not_a_panic,
+);
+
+/// What the server answered a blob request: status, Upload-Offset, error code.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    status: u16,
+    offset: Option<String>,
+    code: Option<String>,
+}
+
+async fn answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status().as_u16();
+    let offset = resp
+        .headers()
+        .get("upload-offset")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body: Option<Value> = resp.json().await.ok();
+    Answer {
+        status,
+        offset,
+        code: body.and_then(|b| b["error"]["code"].as_str().map(str::to_string)),
+    }
+}
+
+fn blob_request(
+    server: &Server,
+    method: reqwest::Method,
+    token: &str,
+    sha: &str,
+) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .request(method, format!("{}/v1/blobs/{sha}", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+}
+
+async fn head(server: &Server, token: &str, sha: &str) -> Answer {
+    answer(
+        blob_request(server, reqwest::Method::HEAD, token, sha)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn put(
+    server: &Server,
+    token: &str,
+    sha: &str,
+    offset: &str,
+    length: &str,
+    piece: &[u8],
+) -> Answer {
+    answer(
+        blob_request(server, reqwest::Method::PUT, token, sha)
+            .header("Upload-Offset", offset)
+            .header("Upload-Length", length)
+            .body(piece.to_vec())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn at(status: u16, offset: u64) -> Answer {
+    Answer {
+        status,
+        offset: Some(offset.to_string()),
+        code: None,
+    }
+}
+
+fn refused(status: u16, code: &str) -> Answer {
+    Answer {
+        status,
+        offset: None,
+        code: Some(code.into()),
+    }
+}
+
+/// A HEAD's 404: no body, no offset (the same for a blob hidden from the caller and one that
+/// never was).
+fn nothing() -> Answer {
+    Answer {
+        status: 404,
+        offset: None,
+        code: None,
+    }
+}
+
+/// The audit log's (action, actor) pairs of attachment events, oldest first.
+async fn upload_events(server: &Server) -> Vec<(String, String, String)> {
+    server
+        .state
+        .store
+        .audit(&AuditQuery {
+            limit: 1000,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.contains("upload"))
+        .map(|e| (e.action, e.actor.unwrap_or_default(), e.detail))
+        .collect()
+}
+
+fn photo(len: u32, seed: u32) -> Vec<u8> {
+    (0..len).map(|i| ((i * 7 + seed) % 251) as u8).collect()
+}
+
+async fn another_users_bad_pieces_leave_my_upload_intact(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("mallory", Role::Reporter, &["Kayes"]).await;
+    let (awa, mallory) = (
+        server.device("awa").await.token(),
+        server.device("mallory").await.token(),
+    );
+    let bytes = photo(300_000, 1);
+    let sha = terrain_domain::sha256_hex(&bytes);
+    let len = bytes.len().to_string();
+    assert_eq!(
+        put(&server, &awa, &sha, "0", &len, &bytes[..100_000]).await,
+        at(204, 100_000)
+    );
+
+    // Mallory cannot see awa's upload, nor append to it, nor end it with a bad hash (the old
+    // way to delete it: a piece at its offset whose Upload-Length ends it there).
+    assert_eq!(head(&server, &mallory, &sha).await, nothing());
+    let mut wrong = put(&server, &mallory, &sha, "100000", "100004", b"junk").await;
+    assert_eq!((wrong.status, wrong.offset.take()), (409, Some("0".into())));
+    assert_eq!(
+        put(&server, &mallory, &sha, "0", "4", b"junk").await,
+        refused(422, "blob_hash_mismatch")
+    );
+    let delete = blob_request(&server, reqwest::Method::DELETE, &mallory, &sha)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer(delete).await, refused(404, "not_found"));
+    assert_eq!(
+        head(&server, &awa, &sha).await,
+        at(204, 100_000),
+        "awa's upload untouched"
+    );
+
+    // Only awa resets it; then she sends it whole.
+    let delete = blob_request(&server, reqwest::Method::DELETE, &awa, &sha)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status().as_u16(), 204);
+    assert_eq!(head(&server, &awa, &sha).await, nothing());
+    for start in (0..bytes.len()).step_by(100_000) {
+        let end = (start + 100_000).min(bytes.len());
+        let expected = if end == bytes.len() { 201 } else { 204 };
+        assert_eq!(
+            put(
+                &server,
+                &awa,
+                &sha,
+                &start.to_string(),
+                &len,
+                &bytes[start..end]
+            )
+            .await,
+            at(expected, end as u64)
+        );
+    }
+    assert_eq!(head(&server, &awa, &sha).await, at(200, 300_000));
+    assert_eq!(
+        server.state.store.blob_bytes(&sha).await.unwrap().unwrap(),
+        bytes
+    );
+
+    let events = upload_events(&server).await;
+    let summary: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(a, u, _)| (a.as_str(), u.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("upload_hash_mismatch", "mallory"),
+            ("upload_reset", "awa"),
+            ("upload_complete", "awa"),
+        ],
+        "one event per upload outcome, none per piece"
+    );
+    assert!(
+        events[2].2.contains(&sha[..12]) && events[2].2.contains("300000 bytes"),
+        "{:?}",
+        events[2]
+    );
+    server.stop().await;
+}
+
+async fn a_photo_is_absent_to_users_of_other_regions_until_they_prove_they_hold_it(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("fanta", Role::Reviewer, &["Kayes"]).await;
+    server.user("oumar", Role::Reporter, &["Mopti"]).await;
+    server.user("boss", Role::Admin, &[]).await;
+    let awa = server.device("awa").await;
+    let bytes = photo(600_000, 2);
+    let sha = awa.store.put_attachment(&bytes).unwrap();
+    let mut v = serde_json::to_value(terrain_tests::seed_with_new_id().into_inner()).unwrap();
+    v["where"]["admin1"] = json!("Kayes");
+    v["attachments"] = json!([{"sha256": sha, "media_type": "image/jpeg", "size": bytes.len(), "file_name": "kiln.jpg"}]);
+    let report = terrain_domain::check(
+        serde_json::from_value(v).unwrap(),
+        chrono::Local::now().date_naive(),
+    )
+    .unwrap();
+    awa.store.save(report, "awa").unwrap();
+    let (summary, _) = awa.sync().await.unwrap();
+    assert_eq!(summary.refused, 0, "the report with its photo was stored");
+
+    let size = bytes.len() as u64;
+    let fanta = server.device("fanta").await.token();
+    let oumar = server.device("oumar").await.token();
+    let boss = server.device("boss").await.token();
+    assert_eq!(head(&server, &awa.token(), &sha).await, at(200, size));
+    assert_eq!(
+        head(&server, &fanta, &sha).await,
+        at(200, size),
+        "a Kayes reader"
+    );
+    assert_eq!(head(&server, &boss, &sha).await, at(200, size), "an admin");
+    let never = "e".repeat(64);
+    assert_eq!(
+        head(&server, &oumar, &sha).await,
+        head(&server, &oumar, &never).await,
+        "to Mopti, the Kayes photo is as absent as one that never was"
+    );
+    assert_eq!(head(&server, &oumar, &sha).await.status, 404);
+
+    // Oumar's first piece does not reveal it either; his whole copy, hash checked, completes
+    // as any upload does, and from then on he holds it.
+    let len = bytes.len().to_string();
+    assert_eq!(
+        put(&server, &oumar, &sha, "0", &len, &bytes[..300_000]).await,
+        at(204, 300_000)
+    );
+    assert_eq!(
+        put(&server, &oumar, &sha, "300000", &len, &bytes[300_000..]).await,
+        at(201, size)
+    );
+    assert_eq!(head(&server, &oumar, &sha).await, at(200, size));
+    assert_eq!(
+        server.state.store.blob_bytes(&sha).await.unwrap().unwrap(),
+        bytes,
+        "stored once, unchanged"
+    );
+    let completes: Vec<String> = upload_events(&server)
+        .await
+        .into_iter()
+        .filter(|(a, _, _)| a == "upload_complete")
+        .map(|(_, u, _)| u)
+        .collect();
+    assert_eq!(completes, ["awa", "oumar"]);
+    server.stop().await;
+}
+
+async fn an_upload_nobody_appends_to_expires(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let awa = server.device("awa").await.token();
+    let bytes = photo(200_000, 3);
+    let sha = terrain_domain::sha256_hex(&bytes);
+    assert_eq!(
+        put(&server, &awa, &sha, "0", "200000", &bytes[..50_000]).await,
+        at(204, 50_000)
+    );
+    // A sweep keeps what had a piece within the allowed time...
+    let kept = terrain_server::expire_uploads(&server.state, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    assert_eq!(head(&server, &awa, &sha).await, at(204, 50_000));
+    // ...and deletes what did not (here: none allowed).
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let gone = terrain_server::expire_uploads(&server.state, chrono::Duration::zero())
+        .await
+        .unwrap();
+    assert_eq!(gone, 1);
+    assert_eq!(head(&server, &awa, &sha).await, nothing());
+    let events = upload_events(&server).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].0, "uploads_expired");
+    assert!(events[0].2.starts_with("1 upload"), "{:?}", events[0]);
+    // The device starts again from 0, as after any lost upload.
+    assert_eq!(
+        put(&server, &awa, &sha, "0", "200000", &bytes).await,
+        at(201, 200_000)
+    );
+    server.stop().await;
+}
+
+async fn an_offset_near_two_to_the_64_is_a_400_not_a_panic(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let awa = server.device("awa").await.token();
+    let sha = terrain_domain::sha256_hex(b"hello");
+    for (offset, length) in [
+        ("18446744073709551615", "5"),
+        ("18446744073709551615", "18446744073709551615"),
+        ("18446744073709551612", "18446744073709551615"),
+    ] {
+        assert_eq!(
+            put(&server, &awa, &sha, offset, length, b"hello").await,
+            refused(400, "invalid_upload_header"),
+            "{offset} + 5"
+        );
+    }
+    for (offset, length) in [("18446744073709551616", "5"), ("-1", "5"), ("0", "five")] {
+        assert_eq!(
+            put(&server, &awa, &sha, offset, length, b"hello").await,
+            refused(400, "invalid_upload_header"),
+            "{offset} / {length}"
+        );
+    }
+    assert_eq!(
+        put(&server, &awa, &sha, "0", "18446744073709551615", b"hello").await,
+        refused(413, "body_too_large")
+    );
+    // Still serving, nothing stored.
+    assert_eq!(head(&server, &awa, &sha).await, nothing());
+    assert_eq!(
+        put(&server, &awa, &sha, "0", "5", b"hello").await,
+        at(201, 5)
+    );
+    server.stop().await;
+}
+
+/// The figure for the issue: 32 MiB sent by the device's client in its 256 KiB pieces (15.6 s
+/// when each piece rewrote the whole file). `cargo nextest run -p terrain-tests --test hostile
+/// --run-ignored only thirty_two` prints it for both engines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: prints the time of a 32 MiB upload on each engine"]
+async fn thirty_two_mib_in_256_kib_pieces() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(server) = Server::start(engine).await else {
+            continue;
+        };
+        server.user("awa", Role::Reporter, &["Kayes"]).await;
+        let device = server.device("awa").await;
+        let bytes = photo(32 * 1024 * 1024, 4);
+        let sha = terrain_domain::sha256_hex(&bytes);
+        let started = std::time::Instant::now();
+        device.client().upload_blob(&sha, &bytes).await.unwrap();
+        let took = started.elapsed();
+        eprintln!("{engine:?}: 32 MiB in 256 KiB pieces uploaded in {took:.2?}");
+        assert_eq!(
+            server.state.store.blob_state(&sha).await.unwrap(),
+            terrain_tests::harness::BlobState::Complete {
+                size: bytes.len() as u64
+            }
+        );
+        server.stop().await;
+    }
+}
