@@ -198,7 +198,8 @@ pub struct AuditEntry {
     #[serde(default)]
     pub device: Option<String>,
     /// sign_in, sign_in_failed, locked_out, sign_in_throttled, token_refused, push, verify,
-    /// user_add, token_revoke
+    /// user_add, token_revoke, upload_complete, upload_hash_mismatch, upload_reset,
+    /// uploads_expired
     pub action: String,
     pub detail: String,
 }
