@@ -76,25 +76,28 @@ impl ContactRows {
     }
 }
 
-/// Drops `owner`'s upload of `sha` and its pieces; whether there was one.
+/// Drops `owner`'s upload of `sha` and its pieces; whether there was one. The upload's row
+/// goes first: its lock keeps a concurrent append from adding a piece left behind.
 async fn drop_upload(
     tx: &deadpool_postgres::Transaction<'_>,
     sha: &str,
     owner: &str,
 ) -> Result<bool> {
+    let had = tx
+        .execute(
+            "DELETE FROM uploads WHERE sha256 = $1 AND owner = $2",
+            &[&sha, &owner],
+        )
+        .await
+        .map_err(backend)?
+        > 0;
     tx.execute(
         "DELETE FROM upload_pieces WHERE sha256 = $1 AND owner = $2",
         &[&sha, &owner],
     )
     .await
     .map_err(backend)?;
-    tx.execute(
-        "DELETE FROM uploads WHERE sha256 = $1 AND owner = $2",
-        &[&sha, &owner],
-    )
-    .await
-    .map(|n| n > 0)
-    .map_err(backend)
+    Ok(had)
 }
 
 /// Which blobs stored revisions name, as columns: readers of their regions may know of them.
@@ -591,17 +594,15 @@ impl ServerStore for PgStore {
     ) -> Result<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
-        tx.execute(
-            "INSERT INTO uploads (sha256, owner, received, pieces, touched_at)
-             VALUES ($1, $2, 0, 0, $3) ON CONFLICT DO NOTHING",
-            &[&sha256, &owner, &at],
-        )
-        .await
-        .map_err(backend)?;
+        // One statement finds or starts the upload and locks its row, so a sweep or reset
+        // racing it either goes first (this starts afresh) or waits.
         let row = tx
             .query_one(
-                "SELECT received, pieces FROM uploads WHERE sha256 = $1 AND owner = $2 FOR UPDATE",
-                &[&sha256, &owner],
+                "INSERT INTO uploads (sha256, owner, received, pieces, touched_at)
+                 VALUES ($1, $2, 0, 0, $3)
+                 ON CONFLICT (sha256, owner) DO UPDATE SET owner = uploads.owner
+                 RETURNING received, pieces",
+                &[&sha256, &owner, &at],
             )
             .await
             .map_err(backend)?;
@@ -711,17 +712,26 @@ impl ServerStore for PgStore {
     async fn expire_uploads(&self, before: DateTime<Utc>) -> Result<usize> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
+        // The rows first, locked as they go, so an append racing the sweep either lands
+        // before (and the upload stays) or starts a new upload after.
+        let (shas, owners): (Vec<String>, Vec<String>) = tx
+            .query(
+                "DELETE FROM uploads WHERE touched_at < $1 RETURNING sha256, owner",
+                &[&before],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .unzip();
         tx.execute(
-            "DELETE FROM upload_pieces p USING uploads u
-              WHERE u.touched_at < $1 AND p.sha256 = u.sha256 AND p.owner = u.owner",
-            &[&before],
+            "DELETE FROM upload_pieces p USING UNNEST($1::text[], $2::text[]) AS g (sha256, owner)
+              WHERE p.sha256 = g.sha256 AND p.owner = g.owner",
+            &[&shas, &owners],
         )
         .await
         .map_err(backend)?;
-        let expired = tx
-            .execute("DELETE FROM uploads WHERE touched_at < $1", &[&before])
-            .await
-            .map_err(backend)?;
+        let expired = shas.len() as u64;
         // Older servers' partial uploads have no owner and no time: none can resume.
         let ownerless = tx
             .execute("DELETE FROM blobs WHERE NOT complete", &[])

@@ -378,6 +378,54 @@ pub async fn blobs(store: &dyn ServerStore) {
     a_mismatched_upload_is_dropped_and_may_start_again(store).await;
     uploads_expire_when_no_piece_comes(store).await;
     a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store).await;
+    an_upload_racing_the_sweep_loses_no_piece_it_keeps(store).await;
+}
+
+/// Sweeps (everything counts as stale) race an uploader: whatever an upload keeps after them
+/// is whole, and it finishes with the right hash.
+async fn an_upload_racing_the_sweep_loses_no_piece_it_keeps(store: &dyn ServerStore) {
+    let data: Vec<u8> = (0..60_000u32).map(|i| (i % 253) as u8).collect();
+    let sha = sha_of(&data);
+    let sweeping = std::sync::atomic::AtomicBool::new(true);
+    let (data, sha) = (&data, &sha);
+    let append_from = |at: usize| async move {
+        let end = (at + 1_000).min(data.len());
+        match store
+            .blob_append(sha, "awa", at as u64, data[at..end].to_vec(), Utc::now())
+            .await
+        {
+            Ok(n) => n as usize,
+            Err(StoreError::OffsetMismatch { actual }) => actual as usize,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let upload = async {
+        let mut at = 0;
+        while sweeping.load(std::sync::atomic::Ordering::Relaxed) && at < data.len() {
+            at = append_from(at).await;
+        }
+    };
+    let sweep = async {
+        for _ in 0..20 {
+            store
+                .expire_uploads(Utc::now() + chrono::Duration::hours(1))
+                .await
+                .unwrap();
+            tokio::task::yield_now().await;
+        }
+        sweeping.store(false, std::sync::atomic::Ordering::Relaxed);
+    };
+    tokio::join!(upload, sweep);
+    let mut at = store.upload_state(sha, "awa").await.unwrap().unwrap_or(0) as usize;
+    while at < data.len() {
+        at = append_from(at).await;
+    }
+    assert_eq!(
+        store.blob_finish(sha, "awa").await.unwrap(),
+        Finished::Complete {
+            size: data.len() as u64
+        }
+    );
 }
 
 async fn uploads_append_and_resume_from_their_offset(store: &dyn ServerStore) {
