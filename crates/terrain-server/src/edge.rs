@@ -121,15 +121,20 @@ impl Drop for Held {
     }
 }
 
-/// A request body that must keep coming: see the module's list.
+/// A request body that must keep coming: see the module's list. Its clock starts, and it
+/// takes one of its address's places for bodies in flight, when a handler first reads it (after
+/// the token is checked), so a request waiting on its handler costs no place.
 struct TimedBody {
     inner: hyper::body::Incoming,
     config: Arc<EdgeConfig>,
-    started: Instant,
+    /// Set at the first read.
+    started: Option<Instant>,
     received: u64,
     sleep: Pin<Box<Sleep>>,
     fault: BodyFault,
-    /// The address's count of bodies in flight, given back at the body's end.
+    bodies: Arc<PerAddress>,
+    ip: IpAddr,
+    /// The address's place, given back at the body's end.
     held: Option<Held>,
 }
 
@@ -137,7 +142,7 @@ impl TimedBody {
     fn deadline(&self) -> Instant {
         let idle = Instant::now() + self.config.body_idle;
         let rate = self.config.body_min_rate.max(1);
-        let by_rate = self.started
+        let by_rate = self.started.unwrap_or_else(Instant::now)
             + self.config.body_grace
             + Duration::from_millis(self.received.saturating_mul(1000) / rate);
         idle.min(by_rate)
@@ -152,6 +157,32 @@ impl http_body::Body for TimedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.started.is_none() {
+            if self.inner.is_end_stream() {
+                return Poll::Ready(None);
+            }
+            let Some(held) = self.bodies.take(self.ip, self.config.bodies_per_address) else {
+                let message = format!(
+                    "more than {} request bodies at once from your network address; wait for some to finish",
+                    self.config.bodies_per_address
+                );
+                self.fault.set(
+                    AppError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        codes::TOO_MANY_CONNECTIONS,
+                        message.clone(),
+                    )
+                    .with_header("retry-after", 5),
+                );
+                self.started = Some(Instant::now());
+                return Poll::Ready(Some(Err(message.into())));
+            };
+            self.held = Some(held);
+            let now = Instant::now();
+            self.started = Some(now);
+            let first = now + self.config.body_idle.min(self.config.body_grace);
+            self.sleep.as_mut().reset(first);
+        }
         match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
@@ -175,7 +206,7 @@ impl http_body::Body for TimedBody {
                     let message = format!(
                         "the request body came too slowly ({} bytes in {} s; at least {} bytes a second, no pause over {} s)",
                         self.received,
-                        self.started.elapsed().as_secs(),
+                        self.started.map_or(0, |t| t.elapsed().as_secs()),
                         self.config.body_min_rate,
                         self.config.body_idle.as_secs()
                     );
@@ -255,43 +286,18 @@ async fn handle(
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ConnectInfo(peer));
-    let held = if http_body::Body::is_end_stream(&body) {
-        None
-    } else {
-        match shared.bodies.take(peer.ip(), config.bodies_per_address) {
-            Some(held) => Some(held),
-            None => {
-                return Ok(refusal(
-                    AppError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        codes::TOO_MANY_CONNECTIONS,
-                        format!(
-                            "more than {} request bodies at once from your network address; wait for some to finish",
-                            config.bodies_per_address
-                        ),
-                    )
-                    .with_header("retry-after", 5),
-                    shared.tls,
-                ));
-            }
-        }
-    };
     let fault = BodyFault::default();
     parts.extensions.insert(fault.clone());
-    let started = Instant::now();
     let body = TimedBody {
         inner: body,
         config: config.clone(),
-        started,
+        started: None,
         received: 0,
-        sleep: Box::pin(tokio::time::sleep_until(
-            started
-                + config
-                    .body_idle
-                    .min(config.body_grace.max(Duration::from_millis(1))),
-        )),
+        sleep: Box::pin(tokio::time::sleep(config.body_idle)),
         fault: fault.clone(),
-        held,
+        bodies: shared.bodies.clone(),
+        ip: peer.ip(),
+        held: None,
     };
     let req = Request::from_parts(parts, Body::new(body));
     let resp = app.oneshot(req).await?;

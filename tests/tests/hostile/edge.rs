@@ -490,3 +490,166 @@ async fn one_address_cannot_take_every_connection() {
     );
     server.stop().await;
 }
+
+/// The issue's "Done means": the real `terrain-server` process (SQLite) holds 200 slow
+/// unauthenticated connections (100 trickling headers, 100 trickling sign-in bodies, from ten
+/// addresses, reconnecting whenever cut off) while 50 devices sign in and then sync at once;
+/// every device completes, and what the slow connections and the syncs add to the server's
+/// peak memory (VmHWM) stays under [`EDGE_MIB`], the whole under [`PEAK_MIB`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_slow_clients_do_not_stop_fifty_devices() {
+    /// Measured (debug build, 2 cores): 17 MiB idle; 171-247 MiB after the 50 sign-ins, one
+    /// after another (each Argon2id verification takes 19 MiB, which the allocator keeps per
+    /// thread); the 200 slow connections and the 50 syncs added 0-4 MiB to that peak.
+    const EDGE_MIB: u64 = 48;
+    /// Before the edge, 100 held zstd bodies alone took the server to 1.95 GB.
+    const PEAK_MIB: u64 = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    let bin = env!("CARGO_BIN_EXE_terrain-server-under-test");
+    let mut add = std::process::Command::new(bin)
+        .args(["--db", &db, "user", "add", "awa", "--role", "reporter"])
+        .args(["--region", "Kayes", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        add.stdin.as_mut().unwrap(),
+        format!("{PASSWORD}\n").as_bytes(),
+    )
+    .unwrap();
+    drop(add.stdin.take());
+    assert!(add.wait().unwrap().success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "--db",
+            &db,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let url = format!("http://127.0.0.1:{port}");
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    for _ in 0..200 {
+        if reqwest::get(format!("{url}/health"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let idle_kib = memory(pid, "VmRSS:");
+    // The devices sign in one after another (each sign-in is an Argon2id hash, 19 MiB).
+    let mut devices = Vec::new();
+    for i in 0..50 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(terrain_store::Store::open(dir.path()).unwrap());
+        terrain_sync::login(&store, &url, "awa", PASSWORD, &format!("tablet {i}"))
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            store
+                .save(terrain_tests::seed_with_new_id(), "awa")
+                .unwrap();
+        }
+        devices.push((dir, store));
+    }
+
+    let signed_in_kib = memory(pid, "VmHWM:");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cut_off = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut slow = Vec::new();
+    for i in 0..200u32 {
+        let (stop, cut_off) = (stop.clone(), cut_off.clone());
+        let from = 20 + (i % 10) as u8;
+        slow.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut stream = connect(addr, from).await;
+                let head = if i % 2 == 0 {
+                    "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nX-Slow: ".to_string()
+                } else {
+                    "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nTerrain-Protocol: 1\r\nContent-Length: 60000\r\n\r\n{\"user\": \"".to_string()
+                };
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    continue;
+                }
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    if stream.write_all(b"a").await.is_err() {
+                        cut_off.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let held_kib = memory(pid, "VmRSS:");
+
+    let started = Instant::now();
+    let mut syncs = tokio::task::JoinSet::new();
+    for (_, store) in &devices {
+        let store = store.clone();
+        syncs.spawn(async move {
+            let client = terrain_sync::client_for(&store).unwrap();
+            terrain_sync::sync_once(&store, &client, "awa", &mut |_| {}).await
+        });
+    }
+    let mut acked = 0;
+    while let Some(done) = syncs.join_next().await {
+        let summary = done.unwrap().expect("every honest device syncs");
+        assert_eq!(summary.refused, 0);
+        acked += summary.acked;
+    }
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_kib = memory(pid, "VmHWM:");
+    eprintln!(
+        "50 devices synced 150 reports in {took:?} beside 200 slow connections ({} cut off and reopened); server RSS: {} MiB idle, peak {} MiB after 50 sign-ins, {} MiB holding the slow connections, peak {} MiB in all",
+        cut_off.load(std::sync::atomic::Ordering::Relaxed),
+        idle_kib / 1024,
+        signed_in_kib / 1024,
+        held_kib / 1024,
+        peak_kib / 1024
+    );
+    for task in slow {
+        task.abort();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(acked, 150);
+    assert!(
+        peak_kib.saturating_sub(signed_in_kib) / 1024 < EDGE_MIB,
+        "the slow connections and syncs took the server from {} to {} MiB",
+        signed_in_kib / 1024,
+        peak_kib / 1024
+    );
+    assert!(
+        peak_kib / 1024 < PEAK_MIB,
+        "server peak RSS {} MiB",
+        peak_kib / 1024
+    );
+}
+
+/// A `/proc/PID/status` figure, in KiB.
+fn memory(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
