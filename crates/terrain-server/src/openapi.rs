@@ -130,21 +130,37 @@ pub const ROUTES: &[Route] = &[
     route(
         "head",
         "/v1/blobs/{sha256}",
-        "How much of an attachment the server holds",
+        "How much of an attachment the server holds: 200 and its size (a blob the caller may know of), 204 and where the caller's own upload stands, else 404",
         None,
         &[200, 204, 404],
-        &[codes::UNAUTHENTICATED],
+        &[codes::UNAUTHENTICATED, codes::TOKEN_REVOKED],
     ),
     route(
         "put",
         "/v1/blobs/{sha256}",
-        "Upload a piece of an attachment from the offset the server holds",
+        "Append a piece to the caller's upload at Upload-Offset; the last piece (ending at Upload-Length) checks the sha256 and stores the blob (201); 200 if it was already stored, 204 with the new offset otherwise",
         Some("bytes"),
-        &[201, 204],
+        &[200, 201, 204],
         &[
+            codes::UNAUTHENTICATED,
+            codes::TOKEN_REVOKED,
             codes::OFFSET_MISMATCH,
             codes::BLOB_HASH_MISMATCH,
+            codes::INVALID_UPLOAD_HEADER,
+            codes::TOO_MANY_PIECES,
             codes::BODY_TOO_LARGE,
+        ],
+    ),
+    route(
+        "delete",
+        "/v1/blobs/{sha256}",
+        "Drop the caller's own upload in progress to start again from 0 (204); never a stored blob or another user's upload",
+        None,
+        &[204],
+        &[
+            codes::UNAUTHENTICATED,
+            codes::TOKEN_REVOKED,
+            codes::NOT_FOUND,
         ],
     ),
     route(
@@ -265,7 +281,10 @@ pub fn document() -> Value {
     {
         let mut responses = serde_json::Map::new();
         for status in *ok {
-            let mut response = json!({ "description": "success" });
+            let mut response = json!({ "description": if *status == 404 { "not known to the caller" } else { "success" } });
+            if path.starts_with("/v1/blobs/") && *status != 404 {
+                response["headers"] = json!({ UPLOAD_OFFSET: { "description": "bytes the server holds", "schema": { "type": "integer", "minimum": 0 } } });
+            }
             if let (Some(schema), 200) = (answer, status) {
                 response["content"] =
                     json!({ "application/json": { "schema": schema_ref(schema) } });
