@@ -1,8 +1,8 @@
 //! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
 
 use crate::{
-    AppState, FailureLimit, add_user, default_contact_key, edge, open_store, revoke_tokens,
-    router, with_hsts,
+    AppState, FailureLimit, add_user, default_contact_key, edge, open_store, revoke_tokens, router,
+    with_hsts,
 };
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -72,7 +72,8 @@ enum Command {
     },
 }
 
-/// The per-client-address limit on failed sign-ins (see `terrain_server::throttle`).
+/// The per-client-address limits: failed sign-ins (see `terrain_server::throttle`) and the
+/// edge's connections and bodies (see `terrain_server::edge`).
 #[derive(clap::Args)]
 struct LimitArgs {
     /// Failed sign-ins one client address may make at once, whatever the names, before its
@@ -83,9 +84,29 @@ struct LimitArgs {
     /// ...then one more every this many seconds
     #[arg(long, env = "TERRAIN_SERVER_SIGN_IN_EVERY", default_value_t = limits::SIGN_IN_EVERY_SECS, value_parser = clap::value_parser!(u64).range(1..))]
     sign_in_every: u64,
+    /// Open connections in all; past it new ones are closed at once
+    #[arg(long, env = "TERRAIN_SERVER_CONNECTIONS", default_value_t = limits::CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    connections: u64,
+    /// Open connections from one client address; past it each request on an extra connection
+    /// is answered 429 too_many_connections. Behind a reverse proxy all clients share one
+    /// address: raise it there
+    #[arg(long, env = "TERRAIN_SERVER_CONNECTIONS_PER_ADDRESS", default_value_t = limits::CONNECTIONS_PER_ADDRESS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    connections_per_address: u64,
+    /// Request bodies read at once from one client address; past it 429
+    #[arg(long, env = "TERRAIN_SERVER_BODIES_PER_ADDRESS", default_value_t = limits::BODIES_PER_ADDRESS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    bodies_per_address: u64,
 }
 
 impl LimitArgs {
+    fn edge(&self) -> edge::EdgeConfig {
+        edge::EdgeConfig {
+            connections: self.connections as usize,
+            connections_per_address: self.connections_per_address as usize,
+            bodies_per_address: self.bodies_per_address as usize,
+            ..edge::EdgeConfig::default()
+        }
+    }
+
     fn limit(&self) -> FailureLimit {
         FailureLimit {
             burst: std::num::NonZeroU32::new(self.sign_in_burst)
@@ -169,6 +190,9 @@ pub async fn main() -> Result<()> {
         limit: LimitArgs {
             sign_in_burst: limits::SIGN_IN_BURST,
             sign_in_every: limits::SIGN_IN_EVERY_SECS,
+            connections: limits::CONNECTIONS as u64,
+            connections_per_address: limits::CONNECTIONS_PER_ADDRESS as u64,
+            bodies_per_address: limits::BODIES_PER_ADDRESS as u64,
         },
         upload_expiry_hours: limits::UPLOAD_EXPIRY_HOURS,
     };
@@ -207,7 +231,7 @@ pub async fn main() -> Result<()> {
             edge::serve(
                 listener,
                 with_hsts(router(state)),
-                edge::EdgeConfig::default(),
+                limit.edge(),
                 Some(tls),
                 shutdown_signal(),
             )
@@ -222,7 +246,7 @@ pub async fn main() -> Result<()> {
             edge::serve(
                 listener,
                 router(state),
-                edge::EdgeConfig::default(),
+                limit.edge(),
                 None,
                 shutdown_signal(),
             )
