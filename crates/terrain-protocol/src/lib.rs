@@ -71,6 +71,11 @@ pub mod limits {
     pub const CONNECTIONS_PER_ADDRESS: usize = 64;
     /// Request bodies being read at once from one client address; past it, `429`.
     pub const BODIES_PER_ADDRESS: usize = 16;
+    /// Sign-ins checked at once, whoever sends them: each Argon2id check takes 19 MiB (100 at
+    /// once from ten addresses took the server to 1.97 GB). The others wait their turn...
+    pub const SIGN_INS_AT_ONCE: usize = 4;
+    /// ...at most this many seconds, then `503 unavailable` with `Retry-After`.
+    pub const SIGN_IN_WAIT_SECS: u64 = 10;
 }
 
 /// POST /v1/sessions

@@ -217,6 +217,7 @@ pub async fn main() -> Result<()> {
             ..
         } => {
             state.set_failure_limit(limit.limit());
+            edge::return_large_buffers_to_the_os();
             let tls = edge::tls_acceptor(&cert, &key).await.with_context(|| {
                 format!(
                     "--tls-cert {} / --tls-key {}: cannot load",
@@ -239,6 +240,7 @@ pub async fn main() -> Result<()> {
         }
         Command::Serve { listen, limit, .. } => {
             state.set_failure_limit(limit.limit());
+            edge::return_large_buffers_to_the_os();
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

@@ -229,6 +229,10 @@ pub fn router(state: AppState) -> Router {
             limits::SIGN_IN_BODY_BYTES,
             decompress::layer,
         ))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(tokio::sync::Semaphore::new(limits::SIGN_INS_AT_ONCE)),
+            edge::sign_ins_at_once,
+        ))
         .layer(DefaultBodyLimit::max(limits::SIGN_IN_BODY_BYTES));
     let api = Router::new()
         .route("/v1/push", post(handlers::push))
