@@ -439,23 +439,40 @@ pub async fn tls_acceptor(
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server)))
 }
 
-/// Lets [`limits::SIGN_INS_AT_ONCE`] sign-ins run at once (a layer on `POST /v1/sessions`);
-/// the others wait up to [`limits::SIGN_IN_WAIT_SECS`], then `503 unavailable`. Argon2id is
-/// memory-hard by design, so its memory is bounded here rather than by each address's limit.
-pub async fn sign_ins_at_once(
-    axum::extract::State(turns): axum::extract::State<Arc<Semaphore>>,
+/// Turns for a costly route: so many run at once, the others wait up to `wait`.
+#[derive(Clone)]
+pub struct Turns {
+    pub turns: Arc<Semaphore>,
+    pub wait: Duration,
+}
+
+impl Turns {
+    /// [`limits::SIGN_INS_AT_ONCE`] turns, [`limits::SIGN_IN_WAIT_SECS`] of waiting.
+    pub fn sign_ins() -> Turns {
+        Turns {
+            turns: Arc::new(Semaphore::new(limits::SIGN_INS_AT_ONCE)),
+            wait: Duration::from_secs(limits::SIGN_IN_WAIT_SECS),
+        }
+    }
+}
+
+/// A layer letting requests run by [`Turns`] (on `POST /v1/sessions`: Argon2id is
+/// memory-hard by design, so its memory is bounded here rather than by each address's limit);
+/// one that waits past its time is answered `503 unavailable` with `Retry-After`, its body
+/// unread.
+pub async fn in_turn(
+    axum::extract::State(turns): axum::extract::State<Turns>,
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let wait = Duration::from_secs(limits::SIGN_IN_WAIT_SECS);
-    match tokio::time::timeout(wait, turns.acquire_owned()).await {
+    match tokio::time::timeout(turns.wait, turns.turns.acquire_owned()).await {
         Ok(Ok(_turn)) => next.run(req).await,
         _ => AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             codes::UNAVAILABLE,
             format!(
-                "too many sign-ins at once; none came free within {} s, try again shortly",
-                limits::SIGN_IN_WAIT_SECS
+                "too many requests like this one at once; none came free within {} s, try again shortly",
+                turns.wait.as_secs_f32()
             ),
         )
         .with_header("retry-after", 5)

@@ -230,8 +230,8 @@ pub fn router(state: AppState) -> Router {
             decompress::layer,
         ))
         .layer(middleware::from_fn_with_state(
-            Arc::new(tokio::sync::Semaphore::new(limits::SIGN_INS_AT_ONCE)),
-            edge::sign_ins_at_once,
+            edge::Turns::sign_ins(),
+            edge::in_turn,
         ))
         .layer(DefaultBodyLimit::max(limits::SIGN_IN_BODY_BYTES));
     let api = Router::new()

@@ -801,3 +801,41 @@ async fn a_hundred_sign_ins_at_once_wait_their_turn() {
     );
     assert!(peak_mib < 200, "server peak RSS {peak_mib} MiB");
 }
+
+/// A request that waits past its turn (sign-ins wait 10 s; here 300 ms) is answered 503 in the
+/// JSON shape with Retry-After, while the one holding the turn completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_waits_past_its_turn_is_answered_503() {
+    use terrain_server::edge::{Turns, in_turn};
+    let turns = Turns {
+        turns: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        wait: Duration::from_millis(300),
+    };
+    let app = terrain_server::Router::new()
+        .route(
+            "/slow",
+            axum::routing::post(|| async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                "done"
+            }),
+        )
+        .layer(axum::middleware::from_fn_with_state(turns, in_turn));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(terrain_server::edge::serve(
+        listener,
+        app,
+        EdgeConfig::default(),
+        None,
+        std::future::pending(),
+    ));
+    let http = reqwest::Client::new();
+    let first = tokio::spawn(http.post(&url).send());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = http.post(&url).send().await.unwrap();
+    assert_eq!(second.status().as_u16(), 503);
+    assert_eq!(second.headers()["retry-after"], "5");
+    let body: Value = second.json().await.unwrap();
+    assert_eq!(code(&body), "unavailable", "{body}");
+    assert_eq!(first.await.unwrap().unwrap().status().as_u16(), 200);
+}
