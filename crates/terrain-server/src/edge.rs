@@ -9,7 +9,8 @@
 //!   [`EdgeConfig::header_timeout`], else the connection is closed;
 //! - a body may not pause longer than [`EdgeConfig::body_idle`] nor, after
 //!   [`EdgeConfig::body_grace`], fall below [`EdgeConfig::body_min_rate`] on average: `408`;
-//! - at most [`EdgeConfig::bodies_per_address`] bodies read at once per address: `429`.
+//! - at most [`EdgeConfig::bodies_per_address`] bodies read at once per address: `429`;
+//! - sign-ins (Argon2id, 19 MiB each) a few at a time ([`Turns`], a layer in the router).
 //!
 //! [`crate::serve`] (tests) and the binary (plain and TLS) all go through [`serve`].
 
