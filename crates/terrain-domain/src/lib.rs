@@ -32,4 +32,6 @@ pub use report::{
 pub use revision::{Revision, canonical_json, canonical_report_json, content_hash, sha256_hex};
 pub use site::{Site, SiteKind};
 pub use taxonomy::{EventType, LocalCategory, SubEventType};
-pub use validate::{Problem, Problems, ValidReport, check, check_transition, limits, parse_json};
+pub use validate::{
+    Problem, Problems, ValidReport, check, check_transition, limits, parse_json, sizes,
+};

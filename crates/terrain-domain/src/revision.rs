@@ -6,7 +6,8 @@
 //! verify ([`Revision::hash_matches`]).
 
 use crate::report::Report;
-use crate::validate::ValidReport;
+use crate::text::{self, TextKind};
+use crate::validate::{Problem, Problems, ValidReport, limits, sizes, too_long, too_many};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -75,6 +76,48 @@ impl Revision {
         let mut rev = Revision::new(report, parents, author, device, now);
         rev.id = Uuid::new_v5(&MERGE_NAMESPACE, joined.as_bytes());
         rev
+    }
+
+    /// Checks every size bound of the revision (its author, device, parents and hash) and of
+    /// its content ([`sizes`]), and the characters of its author and device: cheap enough to run
+    /// on whatever is received, before it is hashed or checked further. A device runs it before
+    /// saving, the server before anything else, so both refuse the same revisions alike.
+    pub fn check_bounds(&self) -> Result<(), Problems> {
+        use limits::{AUTHOR_CHARS, DEVICE_CHARS, PARENTS, SHA256_CHARS};
+        let mut problems = Vec::new();
+        let mut fail = |field: &str, message: String| {
+            problems.push(Problem {
+                field: field.into(),
+                message,
+            })
+        };
+        for (field, value, max) in [
+            ("author", &self.author, AUTHOR_CHARS),
+            ("device", &self.device, DEVICE_CHARS),
+            ("content_hash", &self.content_hash, SHA256_CHARS),
+        ] {
+            let n = if value.len() > max {
+                value.chars().count()
+            } else {
+                0
+            };
+            if n > max {
+                fail(field, too_long(n, max));
+            } else if let Some(refused) = text::refused(value, TextKind::Line) {
+                fail(field, refused.to_string());
+            }
+        }
+        if self.parents.len() > PARENTS {
+            fail("parents", too_many(self.parents.len(), PARENTS));
+        }
+        if let Err(Problems(more)) = sizes(&self.content) {
+            problems.extend(more);
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Problems(problems))
+        }
     }
 
     /// True when the stored hash matches the content: the revision is unaltered. Either rule

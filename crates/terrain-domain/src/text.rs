@@ -6,7 +6,12 @@
 //! names that look the same differ, so searches and merges miss. All are refused, naming the
 //! field, the character and where it is: the writer can see and fix it, and nothing quietly
 //! changes what they wrote. The table is in docs/record.md ("Characters").
+//!
+//! The same table says what a terminal must not be handed raw ([`escape`]): the CLI's output
+//! and the server's audit print escape exactly what a field may not hold, so text stored before
+//! a rule existed, or a name typed at a sign-in, is shown and never obeyed.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What a field holds: one line (a title, a name, a key), or prose (a narrative, a note),
@@ -35,8 +40,9 @@ pub fn refused(text: &str, kind: TextKind) -> Option<Refused> {
         })
 }
 
-/// Why `c` is refused in a field of this kind, as a phrase ("a control character").
-fn refusal(c: char, kind: TextKind) -> Option<&'static str> {
+/// Why `c` is refused in a field of this kind, as a phrase ("a control character"): the one
+/// table of dangerous characters, for fields and terminals alike.
+pub fn refusal(c: char, kind: TextKind) -> Option<&'static str> {
     match c {
         '\t' | '\n' if kind == TextKind::Prose => None,
         '\t' => Some("a tab"),
@@ -83,6 +89,29 @@ impl fmt::Display for Refused {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether a field of this kind may not hold `c`.
+pub fn is_refused(c: char, kind: TextKind) -> bool {
+    refusal(c, kind).is_some()
+}
+
+/// `text` with every character a field of `kind` may not hold written as `\u{1b}`, so a
+/// terminal shows it instead of obeying it. With [`TextKind::Line`] line breaks and tabs are
+/// escaped too: what is printed as one line stays one line.
+pub fn escape(text: &str, kind: TextKind) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_refused(c, kind)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_refused(c, kind) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Carriage returns from Windows and old Mac text become plain line breaks in prose, so a
@@ -150,6 +179,22 @@ mod tests {
             assert!(r.to_string().contains("invisible character"), "{r}");
         }
         assert!(refused("a\u{2028}b", TextKind::Prose).is_some());
+    }
+
+    #[test]
+    fn escaping_shows_what_a_field_may_not_hold_and_nothing_else() {
+        assert_eq!(
+            escape("Bafoulabé كاي\u{200F}", TextKind::Line),
+            "Bafoulabé كاي\u{200F}"
+        );
+        assert_eq!(
+            escape("a\n2026-01-01 forged\u{1b}[2J", TextKind::Line),
+            "a\\u{a}2026-01-01 forged\\u{1b}[2J"
+        );
+        assert_eq!(
+            escape("one\n\ttwo\r\u{202E}\u{E0041}", TextKind::Prose),
+            "one\n\ttwo\\u{d}\\u{202e}\\u{e0041}"
+        );
     }
 
     #[test]

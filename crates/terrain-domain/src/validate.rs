@@ -9,13 +9,14 @@ use crate::gazetteer;
 use crate::report::{DatePrecision, Report, SCHEMA_VERSION, Status};
 use crate::text::{self, TextKind};
 use chrono::{Days, NaiveDate};
-use limits::SHORT_TEXT_CHARS;
 use std::collections::HashSet;
 use std::fmt;
 
 pub use crate::json::parse_json;
 
-/// Size bounds: generous for real reports, small enough that bad input cannot swamp a device.
+/// Size bounds: generous for real reports, small enough that bad input cannot swamp a device
+/// or the server. The one table of limits: [`sizes`] and [`crate::Revision::check_bounds`] read
+/// it, device and server alike; docs/record.md lists it.
 pub mod limits {
     pub const TITLE_CHARS: usize = 200;
     pub const SHORT_TEXT_CHARS: usize = 500;
@@ -25,6 +26,16 @@ pub mod limits {
     pub const TAGS: usize = 50;
     pub const TAG_CHARS: usize = 64;
     pub const SOURCE_KEY_CHARS: usize = 32;
+    /// RFC 6838: a type and a subtype of at most 127 characters each.
+    pub const MEDIA_TYPE_CHARS: usize = 255;
+    pub const SHA256_CHARS: usize = 64;
+    /// A revision's author: the name the person typed.
+    pub const AUTHOR_CHARS: usize = 200;
+    /// A revision's device: its id (a UUID today) or name.
+    pub const DEVICE_CHARS: usize = 100;
+    /// A revision's parents: one per head it follows. A save follows every head of the report,
+    /// which is one per device that edited it at once; far fewer than this in any team.
+    pub const PARENTS: usize = 64;
     pub const AMOUNT: u32 = 10_000_000;
     pub const ATTACHMENT_BYTES: u64 = 200 * 1024 * 1024;
     /// A report's JSON form, as read from a file or a request.
@@ -87,6 +98,8 @@ impl std::ops::Deref for ValidReport {
 pub fn check(mut report: Report, today: NaiveDate) -> Result<ValidReport, Problems> {
     unify_prose_line_ends(&mut report);
     tidy(&mut report);
+    // An oversized report is refused on its sizes alone, before anything else walks it.
+    sizes(&report)?;
     crate::claims::assign_ids(report.id, &mut report.figures);
     let mut c = Checker {
         problems: Vec::new(),
@@ -97,6 +110,213 @@ pub fn check(mut report: Report, today: NaiveDate) -> Result<ValidReport, Proble
     } else {
         Err(Problems(c.problems))
     }
+}
+
+/// One text field of a report: where it is, what it holds, how long it may be, which kind.
+struct TextField<'a> {
+    field: String,
+    text: &'a str,
+    max: usize,
+    kind: TextKind,
+}
+
+/// Every list of a report: (field, items, at most). Read before [`texts`], which walks them.
+fn lists(r: &Report) -> Vec<(String, usize, usize)> {
+    use limits::*;
+    let mut lists = vec![
+        (
+            "what.categories".to_string(),
+            r.what.categories.len(),
+            LIST_ITEMS,
+        ),
+        ("perpetrators".into(), r.perpetrators.len(), LIST_ITEMS),
+        ("targets".into(), r.targets.len(), LIST_ITEMS),
+        ("sites".into(), r.sites.len(), LIST_ITEMS),
+        ("sources".into(), r.sources.len(), LIST_ITEMS),
+        ("tags".into(), r.tags.len(), TAGS),
+        ("attachments".into(), r.attachments.len(), LIST_ITEMS),
+    ];
+    for (kind, claims) in &r.figures {
+        lists.push((
+            format!("figures.{}", kind.key()),
+            claims.len(),
+            CLAIMS_PER_FIGURE,
+        ));
+    }
+    lists
+}
+
+/// Every text field of a report with its limit and kind: the table sizes and characters are
+/// checked by.
+fn texts(r: &Report) -> Vec<TextField<'_>> {
+    use TextKind::{Line, Prose};
+    use limits::*;
+    fn field(field: String, text: &str, max: usize, kind: TextKind) -> TextField<'_> {
+        TextField {
+            field,
+            text,
+            max,
+            kind,
+        }
+    }
+    let l = &r.location;
+    let mut out = vec![field("title".into(), &r.title, TITLE_CHARS, Line)];
+    out.push(field(
+        "where.admin1".into(),
+        &l.admin1,
+        SHORT_TEXT_CHARS,
+        Line,
+    ));
+    for (name, text) in [
+        ("where.admin2", &l.admin2),
+        ("where.admin3", &l.admin3),
+        ("where.place", &l.place),
+    ] {
+        if let Some(text) = text {
+            out.push(field(name.into(), text, SHORT_TEXT_CHARS, Line));
+        }
+    }
+    for (i, a) in r.perpetrators.iter().enumerate() {
+        out.push(field(
+            format!("perpetrators[{i}].name"),
+            &a.name,
+            SHORT_TEXT_CHARS,
+            Line,
+        ));
+    }
+    for (i, t) in r.targets.iter().enumerate() {
+        out.push(field(format!("targets[{i}]"), t, SHORT_TEXT_CHARS, Line));
+    }
+    for (i, s) in r.sites.iter().enumerate() {
+        if let Some(d) = &s.damage {
+            out.push(field(
+                format!("sites[{i}].damage"),
+                d,
+                SHORT_TEXT_CHARS,
+                Prose,
+            ));
+        }
+    }
+    for (i, s) in r.sources.iter().enumerate() {
+        out.push(field(
+            format!("sources[{i}].key"),
+            &s.key,
+            SOURCE_KEY_CHARS,
+            Line,
+        ));
+        out.push(field(
+            format!("sources[{i}].name"),
+            &s.name,
+            SHORT_TEXT_CHARS,
+            Line,
+        ));
+        for (name, v, kind) in [
+            ("contact", &s.contact, Line),
+            ("url", &s.url, Line),
+            ("note", &s.note, Prose),
+        ] {
+            if let Some(v) = v {
+                out.push(field(
+                    format!("sources[{i}].{name}"),
+                    v,
+                    SHORT_TEXT_CHARS,
+                    kind,
+                ));
+            }
+        }
+    }
+    for (kind, claims) in &r.figures {
+        for (i, c) in claims.iter().enumerate() {
+            let at = format!("figures.{}[{i}]", kind.key());
+            out.push(field(
+                format!("{at}.source"),
+                &c.source,
+                SOURCE_KEY_CHARS,
+                Line,
+            ));
+            if let Some(n) = &c.note {
+                out.push(field(format!("{at}.note"), n, SHORT_TEXT_CHARS, Prose));
+            }
+        }
+    }
+    out.push(field(
+        "narrative".into(),
+        &r.narrative,
+        NARRATIVE_CHARS,
+        Prose,
+    ));
+    if let Some(d) = &r.damage {
+        out.push(field("damage".into(), d, NARRATIVE_CHARS, Prose));
+    }
+    for (i, t) in r.tags.iter().enumerate() {
+        out.push(field(format!("tags[{i}]"), t, TAG_CHARS, Line));
+    }
+    for (i, a) in r.attachments.iter().enumerate() {
+        let at = format!("attachments[{i}]");
+        out.push(field(format!("{at}.sha256"), &a.sha256, SHA256_CHARS, Line));
+        out.push(field(
+            format!("{at}.media_type"),
+            &a.media_type,
+            MEDIA_TYPE_CHARS,
+            Line,
+        ));
+        out.push(field(
+            format!("{at}.file_name"),
+            &a.file_name,
+            SHORT_TEXT_CHARS,
+            Line,
+        ));
+        if let Some(c) = &a.caption {
+            out.push(field(format!("{at}.caption"), c, SHORT_TEXT_CHARS, Line));
+        }
+    }
+    out
+}
+
+/// Checks every size bound of a report (text lengths and list lengths) and nothing else: cheap
+/// enough to run on anything received before it is hashed or checked further.
+pub fn sizes(r: &Report) -> Result<(), Problems> {
+    let mut problems: Vec<Problem> = lists(r)
+        .into_iter()
+        .filter(|(_, n, max)| n > max)
+        .map(|(field, n, max)| Problem {
+            field,
+            message: too_many(n, max),
+        })
+        .collect();
+    // Texts are walked only once every list is known to be short.
+    if problems.is_empty() {
+        problems = texts(r)
+            .into_iter()
+            .filter_map(|f| {
+                // A text of at most `max` bytes has at most `max` characters: no count needed.
+                let n = if f.text.len() <= f.max {
+                    return None;
+                } else {
+                    f.text.chars().count()
+                };
+                (n > f.max).then(|| Problem {
+                    field: f.field,
+                    message: too_long(n, f.max),
+                })
+            })
+            .collect();
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+/// "is 201 characters long; at most 200 are allowed"
+pub(crate) fn too_long(n: usize, max: usize) -> String {
+    format!("is {n} characters long; at most {max} are allowed")
+}
+
+/// "has 101 items; at most 100 are allowed"
+pub(crate) fn too_many(n: usize, max: usize) -> String {
+    format!("has {n} items; at most {max} are allowed")
 }
 
 /// The fields that may hold line breaks, in one form whatever system they were written on.
@@ -191,57 +411,28 @@ impl Checker {
         });
     }
 
-    /// One line of text: at most `max` characters, none of those [`text::refused`] refuses.
-    fn bounded(&mut self, field: &str, text: &str, max: usize) {
-        self.sized(field, text, max, TextKind::Line);
-    }
-
-    /// Prose (a narrative, a note): as [`Checker::bounded`], and tabs and line breaks allowed.
-    fn prose(&mut self, field: &str, text: &str, max: usize) {
-        self.sized(field, text, max, TextKind::Prose);
-    }
-
-    fn sized(&mut self, field: &str, text: &str, max: usize, kind: TextKind) {
-        let n = text.chars().count();
-        if n > max {
-            self.fail(
-                field,
-                format!("is {n} characters long; at most {max} are allowed"),
-            );
-        }
-        self.characters(field, text, kind);
-    }
-
-    /// Says which refused character the text holds, and where.
-    fn characters(&mut self, field: &str, text: &str, kind: TextKind) {
-        if let Some(refused) = text::refused(text, kind) {
-            self.fail(field, refused.to_string());
-        }
-    }
-
-    fn required(&mut self, field: &str, text: &str, max: usize, final_only: bool, status: Status) {
-        if text.is_empty() {
-            if !final_only || status == Status::Final {
-                let when = if final_only {
-                    " for a final report"
-                } else {
-                    ""
-                };
-                self.fail(field, format!("is required{when}"));
+    /// Says which refused character each text field holds, and where.
+    fn characters(&mut self, r: &Report) {
+        for f in texts(r) {
+            if let Some(refused) = text::refused(f.text, f.kind) {
+                self.fail(f.field, refused.to_string());
             }
-        } else {
-            self.bounded(field, text, max);
         }
     }
 
-    fn count(&mut self, field: &str, n: usize, max: usize) {
-        if n > max {
-            self.fail(field, format!("has {n} items; at most {max} are allowed"));
+    /// An empty field that must not be: always, or (`final_only`) in a final report.
+    fn required(&mut self, field: &str, text: &str, final_only: bool, status: Status) {
+        if text.is_empty() && (!final_only || status == Status::Final) {
+            let when = if final_only {
+                " for a final report"
+            } else {
+                ""
+            };
+            self.fail(field, format!("is required{when}"));
         }
     }
 
     fn check(&mut self, r: &mut Report, today: NaiveDate) {
-        use limits::*;
         let status = r.status;
         if r.schema_version != SCHEMA_VERSION {
             let why = if r.schema_version > SCHEMA_VERSION {
@@ -257,7 +448,8 @@ impl Checker {
         if r.id.get_version_num() != 7 {
             self.fail("id", "must be a UUIDv7 (time-ordered, made on the device)");
         }
-        self.required("title", &r.title, TITLE_CHARS, true, status);
+        self.characters(r);
+        self.required("title", &r.title, true, status);
         self.check_when(r, today);
         self.check_where(r);
         if status == Status::Final && r.what.event_type.is_none() {
@@ -280,15 +472,8 @@ impl Checker {
                 );
             }
         }
-        self.count("perpetrators", r.perpetrators.len(), LIST_ITEMS);
         for (i, a) in r.perpetrators.iter().enumerate() {
-            self.required(
-                &format!("perpetrators[{i}].name"),
-                &a.name,
-                SHORT_TEXT_CHARS,
-                false,
-                status,
-            );
+            self.required(&format!("perpetrators[{i}].name"), &a.name, false, status);
             if let Some(inter) = a.inter
                 && !(1..=8).contains(&inter)
             {
@@ -298,30 +483,17 @@ impl Checker {
                 );
             }
         }
-        self.count("targets", r.targets.len(), LIST_ITEMS);
         for (i, t) in r.targets.iter().enumerate() {
-            self.required(&format!("targets[{i}]"), t, SHORT_TEXT_CHARS, false, status);
+            self.required(&format!("targets[{i}]"), t, false, status);
         }
-        self.count("sites", r.sites.len(), LIST_ITEMS);
         let mut seen = HashSet::new();
         for (i, s) in r.sites.iter().enumerate() {
             if !seen.insert(s.site_id) {
                 self.fail(format!("sites[{i}].site_id"), "lists the same site twice");
             }
-            if let Some(d) = &s.damage {
-                self.prose(&format!("sites[{i}].damage"), d, SHORT_TEXT_CHARS);
-            }
         }
         self.check_sources(r);
         self.check_figures(r);
-        self.prose("narrative", &r.narrative, NARRATIVE_CHARS);
-        if let Some(d) = &r.damage {
-            self.prose("damage", d, NARRATIVE_CHARS);
-        }
-        self.count("tags", r.tags.len(), TAGS);
-        for (i, t) in r.tags.iter().enumerate() {
-            self.bounded(&format!("tags[{i}]"), t, TAG_CHARS);
-        }
         self.check_attachments(r);
     }
 
@@ -363,7 +535,7 @@ impl Checker {
     fn check_where(&mut self, r: &mut Report) {
         let status = r.status;
         let l = &mut r.location;
-        self.required("where.admin1", &l.admin1, SHORT_TEXT_CHARS, true, status);
+        self.required("where.admin1", &l.admin1, true, status);
         let region = if l.admin1.is_empty() {
             None
         } else if let Some(region) = gazetteer::region(&l.admin1) {
@@ -419,15 +591,6 @@ impl Checker {
         {
             *name = canonical.to_string();
         }
-        for (field, text) in [
-            ("where.admin2", &l.admin2),
-            ("where.admin3", &l.admin3),
-            ("where.place", &l.place),
-        ] {
-            if let Some(text) = text {
-                self.bounded(field, text, SHORT_TEXT_CHARS);
-            }
-        }
         if let Some(c) = l.coordinates {
             self.check_coordinates(c.latitude, c.longitude);
         }
@@ -464,7 +627,6 @@ impl Checker {
 
     fn check_sources(&mut self, r: &Report) {
         use limits::*;
-        self.count("sources", r.sources.len(), LIST_ITEMS);
         if r.status == Status::Final && r.sources.is_empty() {
             self.fail("sources", "a final report needs at least one source");
         }
@@ -476,8 +638,8 @@ impl Checker {
                     field,
                     "is required (a short name claims refer to, like \"s1\")",
                 );
-            } else if let Some(refused) = text::refused(&s.key, TextKind::Line) {
-                self.fail(field, refused.to_string());
+            } else if text::refused(&s.key, TextKind::Line).is_some() {
+                // Said with every field's characters.
             } else if s.key.len() > SOURCE_KEY_CHARS
                 || !s
                     .key
@@ -494,21 +656,7 @@ impl Checker {
             } else if !keys.insert(s.key.as_str()) {
                 self.fail(field, format!("\"{}\" is used by another source", s.key));
             }
-            self.required(
-                &format!("sources[{i}].name"),
-                &s.name,
-                SHORT_TEXT_CHARS,
-                false,
-                r.status,
-            );
-            for (name, v) in [("contact", &s.contact), ("url", &s.url)] {
-                if let Some(v) = v {
-                    self.bounded(&format!("sources[{i}].{name}"), v, SHORT_TEXT_CHARS);
-                }
-            }
-            if let Some(note) = &s.note {
-                self.prose(&format!("sources[{i}].note"), note, SHORT_TEXT_CHARS);
-            }
+            self.required(&format!("sources[{i}].name"), &s.name, false, r.status);
         }
     }
 
@@ -524,7 +672,6 @@ impl Checker {
                     "has no claims; add one with its source, or remove the figure",
                 );
             }
-            self.count(&base, claims.len(), CLAIMS_PER_FIGURE);
             for (i, c) in claims.iter().enumerate() {
                 let at = format!("{base}[{i}]");
                 // The merge tells claims apart by id.
@@ -562,8 +709,8 @@ impl Checker {
                         format!("{at}.source"),
                         "is required: every claim names its source",
                     );
-                } else if let Some(refused) = text::refused(&c.source, TextKind::Line) {
-                    self.fail(format!("{at}.source"), refused.to_string());
+                } else if text::refused(&c.source, TextKind::Line).is_some() {
+                    // Said with every field's characters.
                 } else if !keys.contains(c.source.as_str()) {
                     self.fail(
                         format!("{at}.source"),
@@ -573,16 +720,12 @@ impl Checker {
                         ),
                     );
                 }
-                if let Some(n) = &c.note {
-                    self.prose(&format!("{at}.note"), n, SHORT_TEXT_CHARS);
-                }
             }
         }
     }
 
     fn check_attachments(&mut self, r: &Report) {
         use limits::*;
-        self.count("attachments", r.attachments.len(), LIST_ITEMS);
         for (i, a) in r.attachments.iter().enumerate() {
             let at = format!("attachments[{i}]");
             if a.sha256.len() != 64 || !a.sha256.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
@@ -599,8 +742,8 @@ impl Checker {
                 );
             }
             let mut parts = a.media_type.split('/');
-            if let Some(refused) = text::refused(&a.media_type, TextKind::Line) {
-                self.fail(format!("{at}.media_type"), refused.to_string());
+            if text::refused(&a.media_type, TextKind::Line).is_some() {
+                // Said with every field's characters.
             } else if !matches!((parts.next(), parts.next(), parts.next()), (Some(t), Some(s), None) if !t.is_empty() && !s.is_empty())
             {
                 self.fail(
@@ -608,16 +751,7 @@ impl Checker {
                     format!("\"{}\" is not a media type like image/jpeg", a.media_type),
                 );
             }
-            self.required(
-                &format!("{at}.file_name"),
-                &a.file_name,
-                SHORT_TEXT_CHARS,
-                false,
-                r.status,
-            );
-            if let Some(c) = &a.caption {
-                self.bounded(&format!("{at}.caption"), c, SHORT_TEXT_CHARS);
-            }
+            self.required(&format!("{at}.file_name"), &a.file_name, false, r.status);
         }
     }
 }
