@@ -4,38 +4,17 @@
 //! as `\u{…}`. Newlines and tabs stay, for narratives.
 
 use std::borrow::Cow;
+use terrain_domain::text::{self, TextKind};
 
-/// Whether `c` would act on the terminal or disguise the text instead of being seen.
+/// Whether `c` would act on the terminal or disguise the text instead of being seen: what a
+/// report's prose may not hold (the domain's one table), so newlines and tabs stay.
 pub fn hidden_or_active(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c,
-            '\u{061C}'                      // Arabic letter mark
-            | '\u{200B}'..='\u{200F}'       // zero-width space, joiners, LRM, RLM
-            | '\u{2028}' | '\u{2029}'       // line and paragraph separators
-            | '\u{202A}'..='\u{202E}'       // bidi embeddings and overrides
-            | '\u{2060}'..='\u{2064}'       // word joiner, invisible operators
-            | '\u{2066}'..='\u{2069}'       // bidi isolates
-            | '\u{FEFF}'                    // zero-width no-break space
-            | '\u{FFF9}'..='\u{FFFB}'       // interlinear annotations
-        )
+    text::is_refused(c, TextKind::Prose)
 }
 
 /// `text` with every such character shown as `\u{1b}`.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(hidden_or_active) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if hidden_or_active(c) {
-                    format!("\\u{{{:x}}}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    text::escape(text, TextKind::Prose)
 }
 
 /// One line of text (a title, a name) on one line: newlines shown as `\n` too.
@@ -57,8 +36,13 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
         json.chars()
             .map(|c| {
                 if hidden_or_active(c) {
-                    // Every such character is in the Basic Multilingual Plane.
-                    format!("\\u{:04x}", c as u32)
+                    // Tag characters lie past the Basic Multilingual Plane: JSON writes
+                    // them as a surrogate pair.
+                    let mut units = [0u16; 2];
+                    c.encode_utf16(&mut units)
+                        .iter()
+                        .map(|u| format!("\\u{u:04x}"))
+                        .collect()
                 } else {
                     c.to_string()
                 }
@@ -96,7 +80,7 @@ mod tests {
 
     #[test]
     fn json_stays_the_same_value() {
-        let value = serde_json::json!({"title": "a\u{1b}[31m\u{9b}\u{202e}z"});
+        let value = serde_json::json!({"title": "a\u{1b}[31m\u{9b}\u{202e}\u{e0041}z"});
         let text = serde_json::to_string(&value).unwrap();
         let safe = escape_json(&text);
         assert!(!safe.chars().any(hidden_or_active), "{safe}");

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::net::SocketAddr;
+use terrain_domain::text::TextKind;
 use terrain_protocol::{Role, limits};
 
 #[derive(Parser)]
@@ -325,14 +326,17 @@ fn rpassword_prompt(name: &str) -> Result<String> {
 
 /// One audit event as a line: time, action, who, from which device, detail.
 pub fn audit_line(e: &terrain_server_store::AuditEvent) -> String {
+    // Names and details come from clients (a failed sign-in's name is whatever was typed):
+    // escaped, so an event stays one line and never drives the administrator's terminal.
+    let shown = |text: &str| terrain_domain::text::escape(text, TextKind::Line).into_owned();
     format!(
         "{}  {:<14}  {}  {}  {}",
         e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        e.action,
-        e.actor.as_deref().unwrap_or("-"),
+        shown(&e.action),
+        e.actor.as_deref().map_or("-".to_string(), shown),
         e.device
             .as_deref()
-            .map_or("-".to_string(), |d| format!("[{d}]")),
-        e.detail
+            .map_or("-".to_string(), |d| format!("[{}]", shown(d))),
+        shown(&e.detail)
     )
 }

@@ -71,3 +71,48 @@ fn user_add_and_token_revoke_are_audited_and_printed() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_failed_sign_in_name_holding_a_forged_line_and_terminal_codes_prints_as_one_escaped_line()
+{
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let store = std::sync::Arc::new(terrain_server_sqlite::SqliteStore::open(&path).unwrap());
+    let app = terrain_server::router(terrain_server::AppState::new(
+        store,
+        terrain_server_store::ContactKey::random(),
+    ));
+    let name = "mallory\n2026-01-01T00:00:00Z  sign_in  admin  [laptop]  forged line\u{1b}[2J";
+    let body = serde_json::json!({"user": name, "password": "x", "device_name": "d\u{202e}exe"});
+    let answer = app
+        .oneshot(
+            Request::post("/v1/sessions")
+                .header("Terrain-Protocol", "1")
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(answer.status().is_client_error(), "{}", answer.status());
+    let db = format!("sqlite:{}", path.display());
+    let printed = tokio::task::spawn_blocking(move || run(&db, &["audit"], None))
+        .await
+        .unwrap();
+    assert!(
+        !printed.contains(['\u{1b}', '\u{202e}']),
+        "raw codes in {printed:?}"
+    );
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 1, "{printed}");
+    assert!(
+        lines[0].contains(
+            "mallory\\u{a}2026-01-01T00:00:00Z  sign_in  admin  [laptop]  forged line\\u{1b}[2J"
+        ) && lines[0].contains("[d\\u{202e}exe]"),
+        "{}",
+        lines[0]
+    );
+}

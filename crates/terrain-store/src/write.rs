@@ -93,6 +93,8 @@ impl Store {
             return Err(StoreError::Conflicted(report.id));
         }
         let revision = Revision::new(report, heads.clone(), author, &self.device_id, now);
+        // The server refuses what breaks a bound; refused here too, before it is queued.
+        revision.check_bounds()?;
         // The hash leaves contacts out, so an equal hash may still hide a changed contact:
         // only the same content is "unchanged".
         if heads.len() == 1 && previous.is_some_and(|(_, hash)| hash == revision.content_hash) {
