@@ -28,6 +28,9 @@ pub mod limits {
     pub const BLOB_BYTES: u64 = 200 * 1024 * 1024;
     /// Revisions in one pull page.
     pub const PULL_PAGE: usize = 1_000;
+    /// JSON bytes of one pull page, about: a page stops at the revision that would pass them
+    /// (one revision always goes, so the feed advances).
+    pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
     /// Audit events in one answer.
     pub const AUDIT_PAGE: usize = 1_000;
     /// Failed sign-ins for one user name within [`LOCKOUT_MINUTES`] that lock it out...

@@ -225,7 +225,14 @@ pub async fn push(
     let mut batch = Vec::new();
     for rev in req.revisions {
         let region = rev.content.location.admin1.clone();
-        let verdict = if rev.report_id != rev.content.id || !rev.hash_matches() {
+        // Sizes first: cheap, and an oversized revision is refused before it is hashed.
+        let verdict = if let Err(problems) = rev.check_bounds() {
+            Some(rejected(
+                rev.id,
+                codes::INVALID_REPORT,
+                problems.to_string().replace('\n', "; "),
+            ))
+        } else if rev.report_id != rev.content.id || !rev.hash_matches() {
             Some(rejected(
                 rev.id,
                 codes::HASH_MISMATCH,
@@ -316,6 +323,13 @@ pub struct PullQuery {
     limit: Option<usize>,
 }
 
+/// Revisions read from the store at a time while a page fills: one pull holds at most this
+/// many beyond its byte budget.
+const PULL_CHUNK: usize = 64;
+
+/// A page of the feed: at most `limit` revisions and about [`limits::PULL_PAGE_BYTES`] of JSON
+/// (always one revision, so the feed advances); `next` is the last revision sent, so the
+/// client goes on from there.
 pub async fn pull(
     State(state): State<AppState>,
     Authed(device): Authed,
@@ -326,15 +340,37 @@ pub async fn pull(
         .unwrap_or(limits::PULL_PAGE)
         .clamp(1, limits::PULL_PAGE);
     let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
-    let page = state.store.pull(q.since.max(0), limit, regions).await?;
-    let mut reports: Vec<Uuid> = page.items.iter().map(|(_, r)| r.report_id).collect();
-    reports.sort();
-    reports.dedup();
-    let stored = state.store.contacts(reports).await?;
+    let (mut revisions, mut bytes) = (Vec::new(), 0);
+    let (mut next, mut more) = (q.since.max(0), true);
+    while more && revisions.len() < limit {
+        let want = (limit - revisions.len()).min(PULL_CHUNK);
+        let page = state.store.pull(next, want, regions.clone()).await?;
+        let mut reports: Vec<Uuid> = page.items.iter().map(|(_, r)| r.report_id).collect();
+        reports.sort();
+        reports.dedup();
+        let stored = state.store.contacts(reports).await?;
+        let pulled = contacts::for_reader(page.items, stored, &device.user, &state.contact_key)?;
+        for p in pulled {
+            let size = serde_json::to_vec(&p).map_or(0, |json| json.len() + 1);
+            if !revisions.is_empty() && bytes + size > limits::PULL_PAGE_BYTES {
+                let next = revisions.last().map_or(next, |r: &Pulled| r.seq);
+                return Ok(Json(PullPage {
+                    revisions,
+                    next,
+                    more: true,
+                }));
+            }
+            bytes += size;
+            revisions.push(p);
+        }
+        // A store that no longer advances has nothing more to give.
+        let stalled = page.next == next;
+        (next, more) = (page.next, page.more && !stalled);
+    }
     Ok(Json(PullPage {
-        revisions: contacts::for_reader(page.items, stored, &device.user, &state.contact_key)?,
-        next: page.next,
-        more: page.more,
+        revisions,
+        next,
+        more,
     }))
 }
 

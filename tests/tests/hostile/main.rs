@@ -2,6 +2,6 @@
 //! each module reproduces one way in and shows it refused, bounded or audited.
 //! (Issue "The server holds against hostile clients".)
 
-mod edge;
-
 mod attachments;
+mod edge;
+mod sizes;
