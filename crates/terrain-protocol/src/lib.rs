@@ -79,6 +79,12 @@ pub mod limits {
     pub const SIGN_INS_AT_ONCE: usize = 4;
     /// ...at most this many seconds, then `503 unavailable` with `Retry-After`.
     pub const SIGN_IN_WAIT_SECS: u64 = 10;
+    /// Days a device token may go unused before it is refused (`token_expired`);
+    /// `terrain-server serve --token-idle-days`. Renewing (`POST /v1/sessions/renew`) or any
+    /// use starts the count again.
+    pub const TOKEN_IDLE_DAYS: i64 = 30;
+    /// Reasons for refused revisions one push's audit event lists; the rest are counted.
+    pub const AUDIT_REASONS: usize = 20;
 }
 
 /// POST /v1/sessions
@@ -256,10 +262,6 @@ pub mod codes {
     pub const OFFSET_MISMATCH: &str = "offset_mismatch";
     pub const NOT_FOUND: &str = "not_found";
     pub const UNAVAILABLE: &str = "unavailable";
-    /// Upload-Offset or Upload-Length missing, not a number, or past the largest size.
-    pub const INVALID_UPLOAD_HEADER: &str = "invalid_upload_header";
-    /// An upload already has `limits::UPLOAD_PIECES` pieces (HTTP 413).
-    pub const TOO_MANY_PIECES: &str = "too_many_pieces";
     /// 400 for a request the server cannot read: a path segment, a header, a body framing.
     pub const BAD_REQUEST: &str = "bad_request";
     /// 405: the path exists, not with this method (the `Allow` header lists those it takes).
@@ -272,6 +274,16 @@ pub mod codes {
     pub const REQUEST_TIMEOUT: &str = "request_timeout";
     /// 429: too many connections or bodies in flight from this client address.
     pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
+    /// Upload-Offset or Upload-Length missing, not a number, or past the largest size.
+    pub const INVALID_UPLOAD_HEADER: &str = "invalid_upload_header";
+    /// An upload already has `limits::UPLOAD_PIECES` pieces (HTTP 413).
+    pub const TOO_MANY_PIECES: &str = "too_many_pieces";
+    /// 401: a device token unused for longer than the server's idle time; sign in again.
+    pub const TOKEN_EXPIRED: &str = "token_expired";
+    /// A revision whose `device` first pushed under another user (per revision, in a push).
+    pub const DEVICE_FORBIDDEN: &str = "device_forbidden";
+    /// 400: a name holding a control, invisible or bidirectional character.
+    pub const INVALID_TEXT: &str = "invalid_text";
 }
 
 #[cfg(test)]

@@ -76,6 +76,107 @@ impl ContactRows {
     }
 }
 
+/// One schema change after the base schema (version 1, `schema.sql`): SQL, then whether the
+/// regions are to be canonicalised (done in code: the gazetteer).
+struct Migration {
+    version: i32,
+    sql: &'static str,
+    canonical_regions: bool,
+}
+
+/// In order; each applied once, all pending ones in the transaction (under the schema lock)
+/// that opens the database, so server processes starting together apply each once.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 2,
+        sql: "",
+        canonical_regions: true,
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/003_who_pushed.sql"),
+        canonical_regions: false,
+    },
+];
+
+/// Brings the schema to the newest version: each step not yet in `schema_version`, in `tx`.
+/// A database made by a newer server is refused, not guessed at.
+async fn migrate(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             version    INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         );
+         INSERT INTO schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;",
+    )
+    .await
+    .map_err(backend)?;
+    let current: i32 = tx
+        .query_one("SELECT max(version) FROM schema_version", &[])
+        .await
+        .map_err(backend)?
+        .get(0);
+    let newest = MIGRATIONS.last().map_or(1, |m| m.version);
+    if current > newest {
+        return Err(backend(format!(
+            "the database has schema version {current}, newer than this server's {newest}; \
+             update the server"
+        )));
+    }
+    for step in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(step.sql).await.map_err(backend)?;
+        if step.canonical_regions {
+            canonical_regions(tx).await?;
+        }
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&step.version],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Regions as the gazetteer spells them, in revisions and users (stored as sent before).
+async fn canonical_regions(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+    for row in tx
+        .query("SELECT DISTINCT region FROM revisions", &[])
+        .await
+        .map_err(backend)?
+    {
+        let region: String = row.get(0);
+        let canonical = canonical_region(&region);
+        if canonical != region {
+            tx.execute(
+                "UPDATE revisions SET region = $1 WHERE region = $2",
+                &[&canonical, &region],
+            )
+            .await
+            .map_err(backend)?;
+        }
+    }
+    for row in tx
+        .query("SELECT name, regions FROM users", &[])
+        .await
+        .map_err(backend)?
+    {
+        let (name, json): (String, String) = (row.get(0), row.get(1));
+        let regions: Vec<String> = serde_json::from_str(&json).map_err(backend)?;
+        let canonical: Vec<String> = regions.iter().map(|r| canonical_region(r)).collect();
+        if canonical != regions {
+            let json = serde_json::to_string(&canonical).map_err(backend)?;
+            tx.execute(
+                "UPDATE users SET regions = $1 WHERE name = $2",
+                &[&json, &name],
+            )
+            .await
+            .map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
 /// Drops `owner`'s upload of `sha` and its pieces; whether there was one. The upload's row
 /// goes first: its lock keeps a concurrent append from adding a piece left behind.
 async fn drop_upload(
@@ -183,6 +284,7 @@ impl PgStore {
         ))
         .await
         .map_err(backend)?;
+        migrate(&tx).await?;
         tx.commit().await.map_err(backend)?;
         Ok(store)
     }
@@ -242,7 +344,8 @@ impl ServerStore for PgStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO devices (token_hash, user_name, name, created_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at)
+                 VALUES ($1, $2, $3, $4, $4)",
                 &[&token_hash, &user, &device_name, &at],
             )
             .await
@@ -255,7 +358,8 @@ impl ServerStore for PgStore {
             .client()
             .await?
             .query_opt(
-                "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL
+                "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL,
+                        coalesce(d.last_used_at, d.created_at)
                    FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = $1",
                 &[&token_hash],
             )
@@ -266,9 +370,54 @@ impl ServerStore for PgStore {
                 user: User::from_columns(r.get(0), r.get(1), r.get(2))?,
                 name: r.get(3),
                 revoked: r.get(4),
+                last_used: r.get(5),
             })
         })
         .transpose()
+    }
+
+    async fn touch_device(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE devices SET last_used_at = $2 WHERE token_hash = $1",
+                &[&token_hash, &at],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn renew_device(
+        &self,
+        old: &str,
+        new: &str,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        // Retiring first locks the old row: two renewals of one token make one new token.
+        let retired = tx
+            .execute(
+                "UPDATE devices SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
+                &[&old, &at],
+            )
+            .await
+            .map_err(backend)?
+            > 0;
+        if retired {
+            tx.execute(
+                "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at)
+                 SELECT $2, user_name, name, $3, $3 FROM devices WHERE token_hash = $1",
+                &[&old, &new, &at],
+            )
+            .await
+            .map_err(backend)?;
+            insert_audit(&tx, std::slice::from_ref(&event)).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(retired)
     }
 
     async fn revoke(
@@ -289,7 +438,7 @@ impl ServerStore for PgStore {
             .map_err(backend)
     }
 
-    async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>> {
+    async fn push(&self, batch: Vec<Incoming>, audit: PushAudit) -> Result<Vec<Outcome>> {
         // A handful of statements per batch, whatever its size: round trips, not rows, are what
         // cost on a database across the network. Heads are worked out in memory, in batch order.
         let mut client = self.client().await?;
@@ -324,6 +473,20 @@ impl ServerStore for PgStore {
         {
             heads.entry(row.get(0)).or_default().insert(row.get(1));
         }
+        // Read after the feed lock: a claim committed by a push before this one is seen.
+        let devices: Vec<&str> = batch.iter().map(|i| i.revision.device.as_str()).collect();
+        let mut owners: HashMap<String, String> = tx
+            .query(
+                "SELECT device, user_name FROM device_owners WHERE device = ANY($1)",
+                &[&devices],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let mut new_owners: (Vec<String>, Vec<String>, Vec<Uuid>) = Default::default();
+        let (mut pushers, mut pusher_devices): (Vec<String>, Vec<String>) = Default::default();
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut new_rows: (Vec<i64>, Vec<Uuid>, Vec<Uuid>, Vec<String>, Vec<String>) =
             Default::default();
@@ -334,6 +497,7 @@ impl ServerStore for PgStore {
             revision: rev,
             region,
             pushed_by,
+            pushed_device,
             contacts,
         } in &batch
         {
@@ -341,6 +505,21 @@ impl ServerStore for PgStore {
                 outcomes.push(Outcome::AlreadyHave { seq: *seq });
                 continue;
             }
+            match owners.get(&rev.device) {
+                Some(owner) if owner != pushed_by => {
+                    outcomes.push(Outcome::DeviceOfAnotherUser);
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    owners.insert(rev.device.clone(), pushed_by.clone());
+                    new_owners.0.push(rev.device.clone());
+                    new_owners.1.push(pushed_by.clone());
+                    new_owners.2.push(rev.id);
+                }
+            }
+            pushers.push(pushed_by.clone());
+            pusher_devices.push(pushed_device.clone());
             n += 1;
             seen.insert(rev.id, n);
             contact_rows.add(rev, n, pushed_by, contacts);
@@ -365,9 +544,25 @@ impl ServerStore for PgStore {
         }
         if !new_rows.0.is_empty() {
             tx.execute(
-                "INSERT INTO revisions (seq, id, report_id, region, revision)
-                 SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])",
-                &[&new_rows.0, &new_rows.1, &new_rows.2, &new_rows.3, &new_rows.4],
+                "INSERT INTO revisions (seq, id, report_id, region, revision, pushed_by, pushed_device)
+                 SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                                      $6::text[], $7::text[])",
+                &[
+                    &new_rows.0,
+                    &new_rows.1,
+                    &new_rows.2,
+                    &new_rows.3,
+                    &new_rows.4,
+                    &pushers,
+                    &pusher_devices,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO device_owners (device, user_name, first_rev)
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING",
+                &[&new_owners.0, &new_owners.1, &new_owners.2],
             )
             .await
             .map_err(backend)?;
@@ -390,8 +585,41 @@ impl ServerStore for PgStore {
                 .await
                 .map_err(backend)?;
         }
+        insert_audit(&tx, &audit(&outcomes)).await?;
         tx.commit().await.map_err(backend)?;
         Ok(outcomes)
+    }
+
+    async fn pusher(&self, rev: Uuid) -> Result<Option<Pusher>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT pushed_by, pushed_device FROM revisions WHERE id = $1",
+                &[&rev],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.and_then(|r| {
+            Some(Pusher {
+                user: r.get::<_, Option<String>>(0)?,
+                device: r.get::<_, Option<String>>(1)?,
+            })
+        }))
+    }
+
+    async fn head_regions(&self, reports: Vec<Uuid>) -> Result<Vec<(Uuid, String)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT DISTINCT h.report_id, r.region FROM heads h JOIN revisions r ON r.id = h.rev_id
+                  WHERE h.report_id = ANY($1)",
+                &[&reports],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page> {
@@ -514,17 +742,24 @@ impl ServerStore for PgStore {
         Ok(row.map(|r| r.get(0)))
     }
 
-    async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO verifications (report_id, by_user, at) VALUES ($1, $2, $3)
-                 ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
-                &[&report, &by, &at],
-            )
-            .await
-            .map(|_| ())
-            .map_err(backend)
+    async fn verify(
+        &self,
+        report: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute(
+            "INSERT INTO verifications (report_id, by_user, at) VALUES ($1, $2, $3)
+             ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
+            &[&report, &by, &at],
+        )
+        .await
+        .map_err(backend)?;
+        insert_audit(&tx, std::slice::from_ref(&event)).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>> {

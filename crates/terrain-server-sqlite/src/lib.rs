@@ -39,7 +39,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
-        let conn = Connection::open(path).map_err(backend)?;
+        let mut conn = Connection::open(path).map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(backend)?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
@@ -48,8 +48,7 @@ impl SqliteStore {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
         )
         .map_err(backend)?;
-        conn.execute_batch(include_str!("schema.sql"))
-            .map_err(backend)?;
+        migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -67,6 +66,103 @@ impl SqliteStore {
         .await
         .map_err(backend)?
     }
+}
+
+/// One schema change after the base schema (version 1, `schema.sql`): SQL, then code for
+/// what SQL cannot do (the gazetteer).
+struct Migration {
+    version: i64,
+    sql: &'static str,
+    code: fn(&rusqlite::Transaction) -> Result<()>,
+}
+
+/// In order; each applied once, all pending ones in the transaction that opens the database.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 2,
+        sql: "",
+        code: canonical_regions,
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/003_who_pushed.sql"),
+        code: |_| Ok(()),
+    },
+];
+
+/// Brings the database to the newest schema: the base tables (created if missing, so new
+/// tables can be added there), then each migration step not yet recorded in `schema_version`,
+/// in one transaction. A database made by a newer server is refused, not guessed at.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    tx.execute_batch(include_str!("schema.sql"))
+        .map_err(backend)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             version    INTEGER PRIMARY KEY,
+             applied_at TEXT NOT NULL
+         ) STRICT;
+         INSERT OR IGNORE INTO schema_version (version, applied_at)
+         VALUES (1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));",
+    )
+    .map_err(backend)?;
+    let current: i64 = tx
+        .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    let newest = MIGRATIONS.last().map_or(1, |m| m.version);
+    if current > newest {
+        return Err(backend(format!(
+            "the database has schema version {current}, newer than this server's {newest}; \
+             update the server"
+        )));
+    }
+    for step in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.execute_batch(step.sql).map_err(backend)?;
+        (step.code)(&tx)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at)
+             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            [step.version],
+        )
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)
+}
+
+/// Regions as the gazetteer spells them, in revisions and users (stored as sent before).
+fn canonical_regions(tx: &rusqlite::Transaction) -> Result<()> {
+    let regions: Vec<String> = tx
+        .prepare("SELECT DISTINCT region FROM revisions")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(backend)?;
+    for region in regions {
+        let canonical = canonical_region(&region);
+        if canonical != region {
+            tx.execute(
+                "UPDATE revisions SET region = ?1 WHERE region = ?2",
+                params![canonical, region],
+            )
+            .map_err(backend)?;
+        }
+    }
+    let users: Vec<(String, String)> = tx
+        .prepare("SELECT name, regions FROM users")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(backend)?;
+    for (name, json) in users {
+        let regions: Vec<String> = serde_json::from_str(&json).map_err(backend)?;
+        let canonical: Vec<String> = regions.iter().map(|r| canonical_region(r)).collect();
+        if canonical != regions {
+            tx.execute(
+                "UPDATE users SET regions = ?1 WHERE name = ?2",
+                params![serde_json::to_string(&canonical).map_err(backend)?, name],
+            )
+            .map_err(backend)?;
+        }
+    }
+    Ok(())
 }
 
 /// Drops `owner`'s upload of `sha` and its pieces; whether there was one.
@@ -218,8 +314,9 @@ impl ServerStore for SqliteStore {
         );
         self.call(move |c| {
             c.execute(
-                "INSERT INTO devices (token_hash, user_name, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![hash, user, name, at.to_rfc3339()],
+                "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![hash, user, name, audit_time(at)],
             )
             .map(|_| ())
             .map_err(backend)
@@ -232,7 +329,8 @@ impl ServerStore for SqliteStore {
         self.call(move |c| {
             let row = c
                 .query_row(
-                    "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL
+                    "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL,
+                            coalesce(d.last_used_at, d.created_at)
                        FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = ?1",
                     [hash],
                     |r| {
@@ -242,19 +340,70 @@ impl ServerStore for SqliteStore {
                             r.get::<_, String>(2)?,
                             r.get::<_, String>(3)?,
                             r.get::<_, bool>(4)?,
+                            r.get::<_, String>(5)?,
                         ))
                     },
                 )
                 .optional()
                 .map_err(backend)?;
-            row.map(|(u, role, regions, name, revoked)| {
+            row.map(|(u, role, regions, name, revoked, last_used)| {
                 Ok(Device {
                     user: User::from_columns(u, &role, &regions)?,
                     name,
                     revoked,
+                    last_used: parse_time(&last_used)?,
                 })
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn touch_device(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        let hash = token_hash.to_string();
+        self.call(move |c| {
+            c.execute(
+                "UPDATE devices SET last_used_at = ?2 WHERE token_hash = ?1",
+                params![hash, audit_time(at)],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn renew_device(
+        &self,
+        old: &str,
+        new: &str,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<bool> {
+        let (old, new) = (old.to_string(), new.to_string());
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let at = audit_time(at);
+            let renewed = tx
+                .execute(
+                    "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at)
+                     SELECT ?2, user_name, name, ?3, ?3 FROM devices
+                      WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    params![old, new, at],
+                )
+                .map_err(backend)?
+                > 0;
+            if renewed {
+                tx.execute(
+                    "UPDATE devices SET revoked_at = ?2 WHERE token_hash = ?1",
+                    params![old, at],
+                )
+                .map_err(backend)?;
+                insert_audit(&tx, &event)?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(renewed)
         })
         .await
     }
@@ -277,12 +426,12 @@ impl ServerStore for SqliteStore {
         .await
     }
 
-    async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>> {
+    async fn push(&self, batch: Vec<Incoming>, audit: PushAudit) -> Result<Vec<Outcome>> {
         self.call(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             let now = Utc::now().to_rfc3339();
             let mut outcomes = Vec::with_capacity(batch.len());
-            for Incoming { revision: rev, region, pushed_by, contacts } in batch {
+            for Incoming { revision: rev, region, pushed_by, pushed_device, contacts } in batch {
                 let id = rev.id.to_string();
                 let report = rev.report_id.to_string();
                 if let Some(seq) = tx
@@ -293,10 +442,15 @@ impl ServerStore for SqliteStore {
                     outcomes.push(Outcome::AlreadyHave { seq });
                     continue;
                 }
+                if !claim_device(&tx, &rev, &pushed_by)? {
+                    outcomes.push(Outcome::DeviceOfAnotherUser);
+                    continue;
+                }
                 tx.prepare_cached(
-                    "INSERT INTO revisions (id, report_id, region, revision, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO revisions (id, report_id, region, revision, received_at, pushed_by, pushed_device)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
-                .and_then(|mut s| s.execute(params![id, report, region, serde_json::to_string(&rev).unwrap(), now]))
+                .and_then(|mut s| s.execute(params![id, report, region, serde_json::to_string(&rev).unwrap(), now, pushed_by, pushed_device]))
                 .map_err(backend)?;
                 let seq = tx.last_insert_rowid();
                 insert_contacts(&tx, &rev, seq, &pushed_by, &contacts)?;
@@ -315,8 +469,46 @@ impl ServerStore for SqliteStore {
                     .map_err(backend)?;
                 outcomes.push(if heads > 1 { Outcome::Conflict { seq } } else { Outcome::Stored { seq } });
             }
+            for event in audit(&outcomes) {
+                insert_audit(&tx, &event)?;
+            }
             tx.commit().map_err(backend)?;
             Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn pusher(&self, rev: Uuid) -> Result<Option<Pusher>> {
+        self.call(move |c| {
+            let row: Option<(Option<String>, Option<String>)> = c
+                .query_row(
+                    "SELECT pushed_by, pushed_device FROM revisions WHERE id = ?1",
+                    [rev.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(match row {
+                Some((Some(user), Some(device))) => Some(Pusher { user, device }),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    async fn head_regions(&self, reports: Vec<Uuid>) -> Result<Vec<(Uuid, String)>> {
+        self.call(move |c| {
+            let reports = serde_json::to_string(&reports).map_err(backend)?;
+            let rows: Vec<(String, String)> = c
+                .prepare_cached(
+                    "SELECT DISTINCT h.report_id, r.region FROM heads h JOIN revisions r ON r.id = h.rev_id
+                      WHERE h.report_id IN (SELECT value FROM json_each(?1))",
+                )
+                .and_then(|mut s| s.query_map([reports], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .map_err(backend)?;
+            rows.into_iter()
+                .map(|(report, region)| Ok((report.parse().map_err(backend)?, region)))
+                .collect()
         })
         .await
     }
@@ -448,16 +640,26 @@ impl ServerStore for SqliteStore {
         .await
     }
 
-    async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn verify(
+        &self,
+        report: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<()> {
         let by = by.to_string();
         self.call(move |c| {
-            c.execute(
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            tx.execute(
                 "INSERT INTO verifications (report_id, by_user, at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
                 params![report.to_string(), by, at.to_rfc3339()],
             )
-            .map(|_| ())
-            .map_err(backend)
+            .map_err(backend)?;
+            insert_audit(&tx, &event)?;
+            tx.commit().map_err(backend)
         })
         .await
     }

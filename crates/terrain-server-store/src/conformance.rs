@@ -27,8 +27,14 @@ fn incoming(r: &Revision) -> Incoming {
         revision: r.clone(),
         region: r.content.location.admin1.clone(),
         pushed_by: "tester".into(),
+        pushed_device: "tester's laptop".into(),
         contacts: Vec::new(),
     }
+}
+
+/// No audit events for a push (the suite checks them on its own).
+pub fn no_audit() -> PushAudit {
+    Box::new(|_| Vec::new())
 }
 
 /// What a source of the seed report gives as its contact in [`with_contact`].
@@ -50,9 +56,13 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     contacts_are_kept_sealed_apart_from_their_revisions(&*store).await;
     pull_pages_in_feed_order_by_region(&*store).await;
     blobs(&*store).await;
-    verification_is_recorded(&*store).await;
     audit_log_appends_and_answers_queries(&*store).await;
     sign_in_failures_count_from_the_last_success(&*store).await;
+    // These write audit events: after the checks that start from an empty log.
+    verification_is_recorded(&*store).await;
+    pushes_record_who_and_commit_their_audit_events(&*store).await;
+    head_regions_are_those_of_the_current_heads(&*store).await;
+    tokens_are_touched_and_renewed(&*store).await;
     concurrent_pushes_never_let_the_feed_skip(store).await;
 }
 
@@ -241,12 +251,18 @@ async fn users_and_devices(store: &dyn ServerStore) {
 async fn pushes_are_idempotent_and_never_overwrite(store: &dyn ServerStore) {
     let report = Uuid::now_v7();
     let first = revision(report, "Kayes", "first", vec![]);
-    let out = store.push(vec![incoming(&first)]).await.unwrap();
+    let out = store
+        .push(vec![incoming(&first)], no_audit())
+        .await
+        .unwrap();
     let Outcome::Stored { seq } = out[0] else {
         panic!("{out:?}")
     };
     assert_eq!(
-        store.push(vec![incoming(&first)]).await.unwrap(),
+        store
+            .push(vec![incoming(&first)], no_audit())
+            .await
+            .unwrap(),
         [Outcome::AlreadyHave { seq }]
     );
     assert_eq!(store.heads(report).await.unwrap(), 1);
@@ -254,13 +270,19 @@ async fn pushes_are_idempotent_and_never_overwrite(store: &dyn ServerStore) {
     // Two devices edit the same first revision: both are kept, as two heads.
     let a = revision(report, "Kayes", "edit on A", vec![first.id]);
     let b = revision(report, "Kayes", "edit on B", vec![first.id]);
-    let out = store.push(vec![incoming(&a), incoming(&b)]).await.unwrap();
+    let out = store
+        .push(vec![incoming(&a), incoming(&b)], no_audit())
+        .await
+        .unwrap();
     assert!(matches!(out[0], Outcome::Stored { .. }), "{out:?}");
     assert!(matches!(out[1], Outcome::Conflict { .. }), "{out:?}");
     assert_eq!(store.heads(report).await.unwrap(), 2);
     let merge = revision(report, "Kayes", "resolved", vec![a.id, b.id]);
     assert!(matches!(
-        store.push(vec![incoming(&merge)]).await.unwrap()[0],
+        store
+            .push(vec![incoming(&merge)], no_audit())
+            .await
+            .unwrap()[0],
         Outcome::Stored { .. }
     ));
     assert_eq!(store.heads(report).await.unwrap(), 1);
@@ -274,20 +296,26 @@ async fn pushes_are_idempotent_and_never_overwrite(store: &dyn ServerStore) {
 async fn contacts_are_kept_sealed_apart_from_their_revisions(store: &dyn ServerStore) {
     let key = ContactKey::random();
     let report = Uuid::now_v7();
-    let first = with_contact(report, "Kayes", "first", vec![]);
-    let sealed = Incoming::sealing(first.clone(), "awa", &key);
+    let mut first = with_contact(report, "Kayes", "first", vec![]);
+    first.device = "awa-1".into();
+    let sealed = Incoming::sealing(first.clone(), "awa", "awa's laptop", &key);
     assert!(
         sealed.revision.hash_matches(),
         "the hash leaves contacts out"
     );
-    let Outcome::Stored { seq } = store.push(vec![sealed.clone()]).await.unwrap()[0] else {
+    let Outcome::Stored { seq } = store.push(vec![sealed.clone()], no_audit()).await.unwrap()[0]
+    else {
         panic!("stored")
     };
     // A retry stores nothing twice; an edit without the contact stores none.
-    store.push(vec![sealed]).await.unwrap();
-    let edit = revision(report, "Kayes", "edited elsewhere", vec![first.id]);
+    store.push(vec![sealed], no_audit()).await.unwrap();
+    let mut edit = revision(report, "Kayes", "edited elsewhere", vec![first.id]);
+    edit.device = "binta-1".into();
     store
-        .push(vec![Incoming::sealing(edit, "binta", &key)])
+        .push(
+            vec![Incoming::sealing(edit, "binta", "binta's laptop", &key)],
+            no_audit(),
+        )
         .await
         .unwrap();
     let page = store.pull(seq - 1, 10, None).await.unwrap();
@@ -327,7 +355,7 @@ async fn pull_pages_in_feed_order_by_region(store: &dyn ServerStore) {
     for i in 0..7 {
         let region = if i % 2 == 0 { "Mopti" } else { "Gao" };
         let r = revision(Uuid::now_v7(), region, &format!("r{i}"), vec![]);
-        store.push(vec![incoming(&r)]).await.unwrap();
+        store.push(vec![incoming(&r)], no_audit()).await.unwrap();
         pushed.push(r);
     }
     let mopti: Vec<Uuid> = pushed
@@ -636,7 +664,7 @@ async fn a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store: 
         caption: None,
     });
     rev.content_hash = terrain_domain::content_hash(&rev.content);
-    store.push(vec![incoming(&rev)]).await.unwrap();
+    store.push(vec![incoming(&rev)], no_audit()).await.unwrap();
     assert!(store.blob_visible(&sha, "fanta", kayes()).await.unwrap());
     assert!(
         !store
@@ -656,17 +684,23 @@ async fn a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store: 
 async fn verification_is_recorded(store: &dyn ServerStore) {
     let report = Uuid::now_v7();
     store
-        .push(vec![incoming(&revision(
-            report,
-            "Kayes",
-            "to verify",
-            vec![],
-        ))])
+        .push(
+            vec![incoming(&revision(report, "Kayes", "to verify", vec![]))],
+            no_audit(),
+        )
         .await
         .unwrap();
     assert_eq!(store.verification(report).await.unwrap(), None);
     let at = Utc::now();
-    store.verify(report, "reviewer-1", at).await.unwrap();
+    store
+        .verify(
+            report,
+            "reviewer-1",
+            at,
+            event(at, Some("reviewer-1"), actions::VERIFY, "verified"),
+        )
+        .await
+        .unwrap();
     let (by, when) = store.verification(report).await.unwrap().unwrap();
     assert_eq!(by, "reviewer-1");
     assert!((when - at).num_seconds().abs() <= 1);
@@ -693,7 +727,7 @@ async fn concurrent_pushes_never_let_the_feed_skip(store: Arc<dyn ServerStore>) 
                         .collect();
                     ids.extend(batch.iter().map(|r| r.id));
                     store
-                        .push(batch.iter().map(incoming).collect())
+                        .push(batch.iter().map(incoming).collect(), no_audit())
                         .await
                         .unwrap();
                 }
@@ -736,4 +770,190 @@ async fn concurrent_pushes_never_let_the_feed_skip(store: Arc<dyn ServerStore>) 
     seen.sort();
     pushed.sort();
     assert_eq!(seen, pushed);
+}
+
+/// `rev` as pushed by `user` from their laptop.
+fn pushed_by(rev: &Revision, user: &str) -> Incoming {
+    Incoming {
+        pushed_by: user.into(),
+        pushed_device: format!("{user}'s laptop"),
+        ..incoming(rev)
+    }
+}
+
+/// An audit that records one push event counting what was stored.
+fn counting(user: &str) -> PushAudit {
+    let user = user.to_string();
+    Box::new(move |outcomes: &[Outcome]| {
+        let stored = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Stored { .. } | Outcome::Conflict { .. }))
+            .count();
+        vec![event(
+            Utc::now(),
+            Some(&user),
+            actions::PUSH,
+            &format!("{stored} stored of {}", outcomes.len()),
+        )]
+    })
+}
+
+async fn push_events(store: &dyn ServerStore, user: &str) -> Vec<String> {
+    store
+        .audit(&AuditQuery {
+            user: Some(user.into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == actions::PUSH)
+        .map(|e| e.detail)
+        .collect()
+}
+
+async fn pushes_record_who_and_commit_their_audit_events(store: &dyn ServerStore) {
+    let report = Uuid::now_v7();
+    let mut first = revision(report, "Kayes", "by kadi", vec![]);
+    first.device = "kadi-tablet".into();
+    // The author typed is not who pushed: the server keeps both.
+    first.author = "someone else".into();
+    let out = store
+        .push(vec![pushed_by(&first, "kadi")], counting("kadi"))
+        .await
+        .unwrap();
+    assert!(matches!(out[0], Outcome::Stored { .. }), "{out:?}");
+    assert_eq!(
+        store.pusher(first.id).await.unwrap(),
+        Some(Pusher {
+            user: "kadi".into(),
+            device: "kadi's laptop".into()
+        })
+    );
+    assert_eq!(store.pusher(Uuid::now_v7()).await.unwrap(), None);
+
+    // Another user's revision claiming kadi's device is not stored; their own is.
+    let mut claimed = revision(report, "Kayes", "as kadi's tablet", vec![first.id]);
+    claimed.device = "kadi-tablet".into();
+    let mut own = revision(Uuid::now_v7(), "Kayes", "by modibo", vec![]);
+    own.device = "modibo-phone".into();
+    let out = store
+        .push(
+            vec![pushed_by(&claimed, "modibo"), pushed_by(&own, "modibo")],
+            counting("modibo"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out[0], Outcome::DeviceOfAnotherUser);
+    assert!(matches!(out[1], Outcome::Stored { .. }), "{out:?}");
+    assert_eq!(store.pusher(claimed.id).await.unwrap(), None);
+    assert_eq!(store.heads(report).await.unwrap(), 1);
+    // kadi may go on with their device.
+    let mut next = revision(report, "Kayes", "kadi again", vec![first.id]);
+    next.device = "kadi-tablet".into();
+    let out = store
+        .push(vec![pushed_by(&next, "kadi")], counting("kadi"))
+        .await
+        .unwrap();
+    assert!(matches!(out[0], Outcome::Stored { .. }), "{out:?}");
+
+    // The events are the push's: one per push, nothing stored included.
+    store
+        .push(vec![pushed_by(&first, "kadi")], counting("kadi"))
+        .await
+        .unwrap();
+    store.push(Vec::new(), counting("kadi")).await.unwrap();
+    assert_eq!(
+        push_events(store, "kadi").await,
+        [
+            "1 stored of 1",
+            "1 stored of 1",
+            "0 stored of 1",
+            "0 stored of 0"
+        ]
+    );
+    assert_eq!(push_events(store, "modibo").await, ["1 stored of 2"]);
+}
+
+async fn head_regions_are_those_of_the_current_heads(store: &dyn ServerStore) {
+    let report = Uuid::now_v7();
+    let first = revision(report, "Mopti", "in Mopti", vec![]);
+    let a = revision(report, "Mopti", "still Mopti", vec![first.id]);
+    let b = revision(report, "Kayes", "moved to Kayes", vec![first.id]);
+    store
+        .push(vec![incoming(&first)], no_audit())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.head_regions(vec![report]).await.unwrap(),
+        [(report, "Mopti".to_string())]
+    );
+    store
+        .push(vec![incoming(&a), incoming(&b)], no_audit())
+        .await
+        .unwrap();
+    let mut regions = store
+        .head_regions(vec![report, Uuid::now_v7()])
+        .await
+        .unwrap();
+    regions.sort();
+    assert_eq!(
+        regions,
+        [(report, "Kayes".to_string()), (report, "Mopti".to_string())]
+    );
+}
+
+async fn tokens_are_touched_and_renewed(store: &dyn ServerStore) {
+    store
+        .put_user(
+            &User {
+                name: "sali".into(),
+                role: Role::Reporter,
+                regions: vec!["Kayes".into()],
+            },
+            "hash",
+        )
+        .await
+        .unwrap();
+    let made = second(0);
+    store
+        .add_device("sali", "tablet", "sali-old", made)
+        .await
+        .unwrap();
+    let device = store.device("sali-old").await.unwrap().unwrap();
+    assert_eq!(device.last_used, made);
+    store.touch_device("sali-old", second(60)).await.unwrap();
+    assert_eq!(
+        store.device("sali-old").await.unwrap().unwrap().last_used,
+        second(60)
+    );
+    let renew = event(second(61), Some("sali"), actions::TOKEN_RENEW, "renewed");
+    assert!(
+        store
+            .renew_device("sali-old", "sali-new", second(61), renew.clone())
+            .await
+            .unwrap()
+    );
+    assert!(store.device("sali-old").await.unwrap().unwrap().revoked);
+    let new = store.device("sali-new").await.unwrap().unwrap();
+    assert_eq!((new.name.as_str(), new.revoked), ("tablet", false));
+    assert_eq!(new.last_used, second(61));
+    // A retired token renews nothing.
+    assert!(
+        !store
+            .renew_device("sali-old", "sali-other", second(62), renew)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.device("sali-other").await.unwrap(), None);
+    let renewals = store
+        .audit(&AuditQuery {
+            user: Some("sali".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(renewals.len(), 1, "{renewals:?}");
 }

@@ -36,6 +36,23 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A region name as the server stores and compares it: the gazetteer's spelling of the region
+/// ("kayes", "KAYES" and "Kayes" are one), or, for a name the gazetteer does not know, the
+/// name as given, trimmed.
+pub fn canonical_region(name: &str) -> String {
+    match terrain_domain::gazetteer::region(name) {
+        Some(region) => region.name.to_string(),
+        None => name.trim().to_string(),
+    }
+}
+
+/// Whether two region names are one region: canonically, and case- and accent-folded for
+/// names the gazetteer does not know.
+pub fn same_region(a: &str, b: &str) -> bool {
+    let (a, b) = (canonical_region(a), canonical_region(b));
+    a == b || terrain_domain::gazetteer::fold(&a) == terrain_domain::gazetteer::fold(&b)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub name: String,
@@ -67,30 +84,53 @@ pub struct Device {
     pub user: User,
     pub name: String,
     pub revoked: bool,
+    /// When the token was last used (written at most about once a minute: see
+    /// [`ServerStore::touch_device`]), or made.
+    pub last_used: DateTime<Utc>,
 }
 
-/// A revision to store, with the region it belongs to (its content's admin1), who pushed it,
-/// and the contacts it carried, sealed. The revision itself carries none.
+/// A revision to store, with the region it belongs to (its content's admin1, canonical), who
+/// pushed it (the signed-in user and their device's name, whatever the revision's `author` and
+/// `device` say), and the contacts it carried, sealed. The revision itself carries none.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub revision: Revision,
     pub region: String,
     pub pushed_by: String,
+    pub pushed_device: String,
     pub contacts: Vec<SealedContact>,
 }
 
 impl Incoming {
-    /// `revision` as pushed by `pushed_by`, its contacts taken out and sealed under `key`.
-    pub fn sealing(mut revision: Revision, pushed_by: &str, key: &ContactKey) -> Incoming {
+    /// `revision` as pushed by `pushed_by` from their device `pushed_device`, its contacts taken
+    /// out and sealed under `key`.
+    pub fn sealing(
+        mut revision: Revision,
+        pushed_by: &str,
+        pushed_device: &str,
+        key: &ContactKey,
+    ) -> Incoming {
         let contacts = seal_contacts(&mut revision, key);
         Incoming {
-            region: revision.content.location.admin1.clone(),
+            region: canonical_region(&revision.content.location.admin1),
             pushed_by: pushed_by.to_string(),
+            pushed_device: pushed_device.to_string(),
             revision,
             contacts,
         }
     }
 }
+
+/// Who pushed a stored revision: the signed-in user and the name of their device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pusher {
+    pub user: String,
+    pub device: String,
+}
+
+/// Builds a push's audit events from the outcomes of its batch, inside the push's transaction:
+/// the events commit with the revisions they describe, or neither does.
+pub type PushAudit = Box<dyn FnOnce(&[Outcome]) -> Vec<AuditEvent> + Send>;
 
 /// A contact a stored revision carried for one of its sources, sealed, with who pushed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +158,9 @@ pub enum Outcome {
     Conflict {
         seq: i64,
     },
+    /// Not stored: the revision's `device` first pushed under another user, and a device id
+    /// belongs to one user.
+    DeviceOfAnotherUser,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +229,11 @@ pub mod actions {
     /// A request with an unknown or revoked device token (detail: which, the address and the
     /// request); only those within the per-address limit are recorded.
     pub const TOKEN_REFUSED: &str = "token_refused";
+    /// A report moved from one region to another by a revision (detail: the report, the
+    /// revision, from which regions to which); only reviewers and administrators may.
+    pub const REPORT_MOVE: &str = "report_move";
+    /// A device's token exchanged for a new one, the old one retired.
+    pub const TOKEN_RENEW: &str = "token_renew";
     /// An attachment uploaded whole, its hash checked (detail: the sha256's start, the size).
     pub const UPLOAD_COMPLETE: &str = "upload_complete";
     /// An upload whose bytes did not have their sha256: dropped (detail: sha256's start, size).
@@ -237,6 +285,17 @@ pub trait ServerStore: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn device(&self, token_hash: &str) -> Result<Option<Device>>;
+    /// Records that the token was used at `at` (its idle time starts again).
+    async fn touch_device(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Retires the token `old` (as revoked at `at`) and gives its device the token `new`, with
+    /// `event`, in one transaction; false (nothing done) if `old` is unknown or revoked.
+    async fn renew_device(
+        &self,
+        old: &str,
+        new: &str,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<bool>;
     /// Revokes the user's devices (one by name, or all); returns how many.
     async fn revoke(
         &self,
@@ -245,8 +304,17 @@ pub trait ServerStore: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<usize>;
 
-    /// Stores a batch in one transaction, in order; each revision's outcome in the same order.
-    async fn push(&self, batch: Vec<Incoming>) -> Result<Vec<Outcome>>;
+    /// Stores a batch in one transaction, in order, with the audit events `audit` makes of the
+    /// outcomes (always, even when nothing is stored); each revision's outcome in the same
+    /// order. A revision's `device` belongs to the user who first pushed it: a new revision
+    /// claiming another user's is not stored ([`Outcome::DeviceOfAnotherUser`]).
+    async fn push(&self, batch: Vec<Incoming>, audit: PushAudit) -> Result<Vec<Outcome>>;
+    /// Who pushed a stored revision; None for an unknown one or one stored before the server
+    /// recorded it.
+    async fn pusher(&self, rev: Uuid) -> Result<Option<Pusher>>;
+    /// The regions of the current heads of each of `reports` the server has, as (report,
+    /// region) pairs: what a change to the report changes.
+    async fn head_regions(&self, reports: Vec<Uuid>) -> Result<Vec<(Uuid, String)>>;
     /// Revisions after `since`, in feed order, of the given regions (None: all). They carry no
     /// contacts: [`ServerStore::contacts`] has them.
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page>;
@@ -259,7 +327,14 @@ pub trait ServerStore: Send + Sync + 'static {
     async fn seal_clear_contacts(&self, key: &ContactKey) -> Result<usize>;
     /// The region of a report, if the server has it.
     async fn report_region(&self, report: Uuid) -> Result<Option<String>>;
-    async fn verify(&self, report: Uuid, by: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Records the verification with its audit event, in one transaction.
+    async fn verify(
+        &self,
+        report: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Result<()>;
     /// Who verified a report, and when.
     async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>>;
     /// How many heads the report has (0: unknown report).

@@ -73,13 +73,43 @@ pub async fn locked_until(
     Ok(lockout_end(&failures, now))
 }
 
-/// The signed-in device making the request.
+/// The token of an `Authorization: Bearer <token>` header; the scheme in any case (RFC 9110
+/// §11.1: schemes are case-insensitive).
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The signed-in device making the request, with its token's hash.
 ///
-/// A request whose bearer token is unknown or revoked is refused (401) and, within the
+/// A token unused for longer than the server's idle time ([`AppState::token_idle`]) is
+/// refused as expired; each use starts the idle time again, written at most once a minute
+/// per device to spare the database.
+///
+/// A request whose bearer token is unknown, revoked or expired is refused (401) and, within the
 /// per-address limit ([`crate::throttle`]), recorded in the audit log with its address: tokens
 /// are 256 random bits, so this is for the record (a lost laptop still trying), not to stop
 /// guessing. A request with no token at all is refused without a record.
 pub struct Authed(pub Device);
+
+/// [`Authed`] with the hash of the token it came with (to renew it).
+pub struct AuthedToken(pub Device, pub String);
+
+impl FromRequestParts<AppState> for AuthedToken {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let Authed(device) = Authed::from_request_parts(parts, state).await?;
+        let hash = token_hash(bearer(parts).expect("Authed found a token"));
+        Ok(AuthedToken(device, hash))
+    }
+}
 
 impl FromRequestParts<AppState> for Authed {
     type Rejection = AppError;
@@ -92,15 +122,34 @@ impl FromRequestParts<AppState> for Authed {
                 "sign in first: no valid device token",
             )
         };
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthenticated)?;
-        let found = state.store.device(&token_hash(token)).await?;
+        let token = bearer(parts).ok_or_else(unauthenticated)?;
+        let hash = token_hash(token);
+        let found = state.store.device(&hash).await?;
+        let now = Utc::now();
+        let idle = state.token_idle();
         let (refusal, device) = match found {
-            Some(device) if !device.revoked => return Ok(Authed(device)),
+            Some(device) if !device.revoked && now - device.last_used <= idle => {
+                // Never more often than a minute (or a quarter of a short idle time).
+                if now - device.last_used > (idle / 4).min(Duration::minutes(1)) {
+                    state.store.touch_device(&hash, now).await?;
+                }
+                return Ok(Authed(device));
+            }
+            Some(device) if !device.revoked => (
+                AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    codes::TOKEN_EXPIRED,
+                    format!(
+                        "this device's token was not used for more than {}; sign in again",
+                        if idle.num_days() >= 1 {
+                            format!("{} days", idle.num_days())
+                        } else {
+                            format!("{} seconds", idle.num_seconds())
+                        }
+                    ),
+                ),
+                Some(device),
+            ),
             Some(device) => (
                 AppError::new(
                     StatusCode::UNAUTHORIZED,
@@ -113,10 +162,10 @@ impl FromRequestParts<AppState> for Authed {
         };
         let from = ClientAddress::of(parts);
         if state.bad_tokens.fail(from.0) {
-            let what = if device.is_some() {
-                "revoked"
-            } else {
-                "unknown"
+            let what = match &device {
+                Some(_) if refusal.code == codes::TOKEN_EXPIRED => "expired",
+                Some(_) => "revoked",
+                None => "unknown",
             };
             state
                 .audit(

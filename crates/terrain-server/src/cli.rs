@@ -52,6 +52,10 @@ enum Command {
         /// (swept at start and hourly)
         #[arg(long, env = "TERRAIN_SERVER_UPLOAD_EXPIRY_HOURS", default_value_t = limits::UPLOAD_EXPIRY_HOURS, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         upload_expiry_hours: u64,
+        /// Refuse a device token not used for this many days (token_expired: the device signs
+        /// in again); each use, or a renewal, starts the count again
+        #[arg(long, env = "TERRAIN_SERVER_TOKEN_IDLE_DAYS", default_value_t = limits::TOKEN_IDLE_DAYS, value_parser = clap::value_parser!(i64).range(1..=36_500))]
+        token_idle_days: i64,
     },
     /// Users
     #[command(subcommand)]
@@ -196,6 +200,7 @@ pub async fn main() -> Result<()> {
             bodies_per_address: limits::BODIES_PER_ADDRESS as u64,
         },
         upload_expiry_hours: limits::UPLOAD_EXPIRY_HOURS,
+        token_idle_days: limits::TOKEN_IDLE_DAYS,
     };
     let engine = db.split(':').next().unwrap_or("").to_string();
     let command = config.command.unwrap_or(default);
@@ -208,6 +213,12 @@ pub async fn main() -> Result<()> {
             state.clone(),
             chrono::Duration::hours(*upload_expiry_hours as i64),
         );
+    }
+    if let Command::Serve {
+        token_idle_days, ..
+    } = &command
+    {
+        state.set_token_idle(chrono::Duration::days(*token_idle_days));
     }
     match command {
         Command::Serve {

@@ -1,7 +1,7 @@
 //! HTTP handlers: each parses, checks who may do what, calls the store, maps the answer.
 
 use crate::actions;
-use crate::auth::{Authed, hash_password, locked_until, new_token, password_matches, token_hash};
+use crate::auth::{Authed, AuthedToken, hash_password, locked_until, new_token, password_matches, token_hash};
 use crate::contacts;
 use crate::error::{AppError, Result};
 use crate::{AppState, ClientAddress};
@@ -16,7 +16,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use terrain_domain::{Status, check};
 use terrain_protocol::*;
-use terrain_server_store::{AuditQuery, Device, Incoming, Outcome};
+use axum::extract::FromRequest;
+use std::collections::HashMap;
+use terrain_domain::text;
+use terrain_server_store::{
+    AuditEvent, AuditQuery, Device, Incoming, Outcome, PushAudit, canonical_region, same_region,
+};
 use uuid::Uuid;
 
 /// Reads a JSON body, mapping each way it can be wrong to its error code.
@@ -82,16 +87,23 @@ pub async fn not_found() -> AppError {
 pub async fn sign_in(
     State(state): State<AppState>,
     from: ClientAddress,
-    bytes: std::result::Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> Result<Json<Session>> {
-    let req: SignIn = body(bytes)?;
-    // The name as tried is what failures are counted and logged by, whether it exists or not.
-    let name: String = req.user.chars().take(100).collect();
-    let device_name: String = req.device_name.chars().take(100).collect();
     let now = Utc::now();
-    if let Some(refused) = state.sign_ins.refused(from.0) {
+    // The address's allowance is checked before the body is read: a refused address costs no
+    // read and no parse, but for the one request a minute whose names the audit event records.
+    let refused = state.sign_ins.refused(from.0);
+    if refused.as_ref().is_some_and(|r| !r.report) {
+        return Err(rate_limited(refused.expect("checked").retry_after_secs()));
+    }
+    let req: SignIn = body(Bytes::from_request(request, &state).await)?;
+    // The name as tried is what failures are counted and logged by, whether it exists or not;
+    // in the log, characters no name may hold are shown escaped.
+    let name = printable(&req.user);
+    let device_name = printable(&req.device_name);
+    if let Some(refused) = refused {
         let secs = refused.retry_after_secs();
-        if refused.report {
+        {
             let until = now + chrono::Duration::seconds(secs as i64);
             state
                 .audit(
@@ -106,12 +118,27 @@ pub async fn sign_in(
                 .await?;
             tracing::warn!(user = %name, client = %from, "sign-ins refused: too many failures from this address");
         }
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMITED,
-            format!("too many failed sign-ins from your network address; try again in {secs} s"),
-        )
-        .with_header("retry-after", secs));
+        return Err(rate_limited(secs));
+    }
+    // Refused here, before any engine sees them (PostgreSQL cannot store a NUL): the same
+    // answer on every engine, audited and counted like a failed sign-in.
+    for (field, text) in [("user", &req.user), ("device_name", &req.device_name)] {
+        if let Some(bad) = text::refused(text, text::TextKind::Line) {
+            state.sign_ins.fail(from.0);
+            state
+                .audit(
+                    Some(&name),
+                    Some(&device_name),
+                    actions::SIGN_IN_FAILED,
+                    format!("{field} {bad}"),
+                )
+                .await?;
+            return Err(AppError::new(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_TEXT,
+                format!("{field} {bad}"),
+            ));
+        }
     }
     if let Some(until) = locked_until(&*state.store, &name, now).await? {
         state.sign_ins.fail(from.0);
@@ -189,8 +216,188 @@ pub async fn sign_in(
     }))
 }
 
+fn rate_limited(secs: u64) -> AppError {
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        codes::RATE_LIMITED,
+        format!("too many failed sign-ins from your network address; try again in {secs} s"),
+    )
+    .with_header("retry-after", secs)
+}
+
+/// A name as the audit log may hold it: its first 100 characters, those no name may hold
+/// (controls, NUL, invisible and bidirectional ones) escaped as `\u{..}`.
+fn printable(name: &str) -> String {
+    name.chars()
+        .take(100)
+        .map(|c| {
+            if text::refused(c.encode_utf8(&mut [0; 4]), text::TextKind::Line).is_some() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Exchanges the device's token for a new one, retiring the old, without the password: a
+/// device in use never has to sign in again. Audited with the new token's device.
+pub async fn renew(
+    State(state): State<AppState>,
+    AuthedToken(device, old): AuthedToken,
+) -> Result<Json<Session>> {
+    let token = new_token();
+    let now = Utc::now();
+    let event = AuditEvent {
+        at: now,
+        actor: Some(device.user.name.clone()),
+        device: Some(device.name.clone()),
+        action: actions::TOKEN_RENEW.into(),
+        detail: "device token renewed; the old one retired".into(),
+    };
+    if !state
+        .store
+        .renew_device(&old, &token_hash(&token), now, event)
+        .await?
+    {
+        // Retired by a renewal or a revocation since this request was authenticated.
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            codes::TOKEN_REVOKED,
+            "this token was renewed or revoked meanwhile; use the new one or sign in",
+        ));
+    }
+    tracing::info!(user = %device.user.name, device = %device.name, "device token renewed");
+    Ok(Json(Session {
+        token,
+        user: device.user.name,
+        role: device.user.role,
+        regions: device.user.regions,
+    }))
+}
+
 fn may_use_region(device: &Device, region: &str) -> bool {
-    device.user.role == Role::Admin || device.user.regions.iter().any(|r| r == region)
+    device.user.role == Role::Admin || device.user.regions.iter().any(|r| same_region(r, region))
+}
+
+/// Why `device`'s user may not change a report whose current heads are in regions `was` (none:
+/// a new report) to content in `region`; None if they may. A change needs both the regions
+/// before and the region after; a move between regions is a reviewer's or an administrator's.
+fn region_refusal(device: &Device, was: &[String], region: &str) -> Option<String> {
+    let name = &device.user.name;
+    if !may_use_region(device, region) {
+        return Some(format!("{name} may not send reports for region {region:?}"));
+    }
+    if let Some(other) = was.iter().find(|w| !may_use_region(device, w)) {
+        return Some(format!("{name} may not change a report of region {other:?}"));
+    }
+    let moved = was.iter().any(|w| !same_region(w, region));
+    if moved && device.user.role == Role::Reporter {
+        return Some(format!(
+            "moving a report from {} to {region:?} is for reviewers and administrators",
+            was.join(", ")
+        ));
+    }
+    None
+}
+
+/// A move of a report between regions, by one revision of a push.
+struct Move {
+    rev: Uuid,
+    report: Uuid,
+    from: Vec<String>,
+    to: String,
+}
+
+/// What one push did, for its audit events.
+struct PushRecord {
+    user: String,
+    device: String,
+    total: usize,
+    /// Revisions refused before storage, with their reasons.
+    refused: Vec<(Uuid, String)>,
+    /// The revisions sent to storage and the device each claims, in batch order.
+    sent: Vec<(Uuid, String)>,
+    moves: Vec<Move>,
+}
+
+/// `items`, the first [`limits::AUDIT_REASONS`] of them, then how many more.
+fn bounded(items: &[String]) -> String {
+    let mut text = items
+        .iter()
+        .take(limits::AUDIT_REASONS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if items.len() > limits::AUDIT_REASONS {
+        text.push_str(&format!(" and {} more", items.len() - limits::AUDIT_REASONS));
+    }
+    text
+}
+
+impl PushRecord {
+    /// The push event (counts, what was stored, why each refused revision was: bounded) and
+    /// one `report_move` event per move stored, given the storage's outcomes.
+    fn events(self, outcomes: &[Outcome]) -> Vec<AuditEvent> {
+        let at = Utc::now();
+        let event = |action: &str, detail: String| AuditEvent {
+            at,
+            actor: Some(self.user.clone()),
+            device: Some(self.device.clone()),
+            action: action.into(),
+            detail,
+        };
+        let mut stored = Vec::new();
+        let mut refused: Vec<String> = self
+            .refused
+            .iter()
+            .map(|(rev, why)| format!("{rev}: {why}"))
+            .collect();
+        let mut held = 0;
+        for ((rev, claimed), outcome) in self.sent.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Stored { .. } | Outcome::Conflict { .. } => stored.push(rev.to_string()),
+                Outcome::AlreadyHave { .. } => held += 1,
+                Outcome::DeviceOfAnotherUser => refused.push(format!(
+                    "{rev}: {}: device {claimed:?} belongs to another user",
+                    codes::DEVICE_FORBIDDEN
+                )),
+            }
+        }
+        let mut detail = format!(
+            "{} revisions: {} stored, {} refused, {held} already held",
+            self.total,
+            stored.len(),
+            refused.len()
+        );
+        if !stored.is_empty() {
+            detail.push_str(&format!("; stored: {}", bounded(&stored)));
+        }
+        if !refused.is_empty() {
+            detail.push_str(&format!("; refused: {}", bounded(&refused)));
+        }
+        let mut events = vec![event(actions::PUSH, detail)];
+        for m in &self.moves {
+            let kept = self
+                .sent
+                .iter()
+                .zip(outcomes)
+                .any(|((rev, _), o)| *rev == m.rev && matches!(o, Outcome::Stored { .. } | Outcome::Conflict { .. }));
+            if kept {
+                events.push(event(
+                    actions::REPORT_MOVE,
+                    format!(
+                        "report {} moved from {} to {} by revision {}",
+                        m.report,
+                        m.from.join(", "),
+                        m.to,
+                        m.rev
+                    ),
+                ));
+            }
+        }
+        events
+    }
 }
 
 fn rejected(rev_id: Uuid, code: &str, message: String) -> PushResult {
@@ -221,10 +428,20 @@ pub async fn push(
         ));
     }
     let today = Utc::now().date_naive();
+    // The regions each report is in now (its heads'): a change must be allowed there too.
+    let mut reports: Vec<Uuid> = req.revisions.iter().map(|r| r.report_id).collect();
+    reports.sort();
+    reports.dedup();
+    let mut before: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (report, region) in state.store.head_regions(reports).await? {
+        before.entry(report).or_default().push(region);
+    }
     let mut results: Vec<Option<PushResult>> = Vec::with_capacity(req.revisions.len());
     let mut batch = Vec::new();
+    let mut moves = Vec::new();
     for rev in req.revisions {
-        let region = rev.content.location.admin1.clone();
+        let region = canonical_region(&rev.content.location.admin1);
+        let was = before.get(&rev.report_id).map_or(&[][..], Vec::as_slice);
         // Sizes first: cheap, and an oversized revision is refused before it is hashed.
         let verdict = if let Err(problems) = rev.check_bounds() {
             Some(rejected(
@@ -238,15 +455,8 @@ pub async fn push(
                 codes::HASH_MISMATCH,
                 "the content does not match its id or sha256".into(),
             ))
-        } else if !may_use_region(&device, &region) {
-            Some(rejected(
-                rev.id,
-                codes::REGION_FORBIDDEN,
-                format!(
-                    "{} may not send reports for region {region:?}",
-                    device.user.name
-                ),
-            ))
+        } else if let Some(why) = region_refusal(&device, was, &region) {
+            Some(rejected(rev.id, codes::REGION_FORBIDDEN, why))
         } else if rev.content.status != Status::Final {
             Some(rejected(
                 rev.id,
@@ -263,25 +473,65 @@ pub async fn push(
             None
         };
         if verdict.is_none() {
+            if was.iter().any(|w| !same_region(w, &region)) {
+                moves.push(Move {
+                    rev: rev.id,
+                    report: rev.report_id,
+                    from: was.to_vec(),
+                    to: region,
+                });
+            }
             batch.push(Incoming::sealing(
                 rev,
                 &device.user.name,
+                &device.name,
                 &state.contact_key,
             ));
         }
         results.push(verdict);
     }
-    let ids: Vec<Uuid> = batch.iter().map(|i| i.revision.id).collect();
-    let mut outcomes = state.store.push(batch).await?.into_iter().zip(ids);
+    let sent: Vec<(Uuid, String)> = batch
+        .iter()
+        .map(|i| (i.revision.id, i.revision.device.clone()))
+        .collect();
+    let record = PushRecord {
+        user: device.user.name.clone(),
+        device: device.name.clone(),
+        total: results.len(),
+        refused: results
+            .iter()
+            .flatten()
+            .map(|r| {
+                let (code, message) = (r.code.as_deref(), r.message.as_deref());
+                (r.rev_id, format!("{}: {}", code.unwrap_or(""), message.unwrap_or("")))
+            })
+            .collect(),
+        sent: sent.clone(),
+        moves,
+    };
+    // The events commit with the revisions: a stored revision without its event is impossible.
+    let audit: PushAudit = Box::new(move |outcomes: &[Outcome]| record.events(outcomes));
+    let mut outcomes = state.store.push(batch, audit).await?.into_iter().zip(sent);
     let results: Vec<PushResult> = results
         .into_iter()
         .map(|r| {
             r.unwrap_or_else(|| {
-                let (outcome, rev_id) = outcomes.next().expect("one outcome per stored revision");
+                let (outcome, (rev_id, claimed)) =
+                    outcomes.next().expect("one outcome per stored revision");
                 let (status, seq) = match outcome {
                     Outcome::Stored { seq } => (PushStatus::Stored, seq),
                     Outcome::AlreadyHave { seq } => (PushStatus::AlreadyHave, seq),
                     Outcome::Conflict { seq } => (PushStatus::Conflict, seq),
+                    Outcome::DeviceOfAnotherUser => {
+                        return rejected(
+                            rev_id,
+                            codes::DEVICE_FORBIDDEN,
+                            format!(
+                                "the revision's device {claimed:?} first sent revisions as another \
+                                 user; a device id belongs to one user"
+                            ),
+                        );
+                    }
                 };
                 PushResult {
                     rev_id,
@@ -293,25 +543,6 @@ pub async fn push(
             })
         })
         .collect();
-    let stored = results
-        .iter()
-        .filter(|r| matches!(r.status, PushStatus::Stored | PushStatus::Conflict))
-        .count();
-    let refused = results
-        .iter()
-        .filter(|r| r.status == PushStatus::Rejected)
-        .count();
-    state
-        .audit(
-            Some(&device.user.name),
-            Some(&device.name),
-            actions::PUSH,
-            format!(
-                "{} revisions: {stored} stored, {refused} refused",
-                results.len()
-            ),
-        )
-        .await?;
     tracing::info!(user = %device.user.name, device = %device.name, count = results.len(), "push");
     Ok(Json(PushAnswer { results }))
 }
@@ -386,14 +617,16 @@ pub async fn verify(
             "only reviewers and administrators verify reports",
         ));
     }
-    let Some(region) = state.store.report_region(report).await? else {
+    // Every head's region: a report in conflict across regions needs a reviewer of each.
+    let regions = state.store.head_regions(vec![report]).await?;
+    if regions.is_empty() {
         return Err(AppError::new(
             StatusCode::NOT_FOUND,
             codes::NOT_FOUND,
             format!("no report {report} on this server"),
         ));
-    };
-    if !may_use_region(&device, &region) {
+    }
+    if let Some((_, region)) = regions.iter().find(|(_, r)| !may_use_region(&device, r)) {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
             codes::REGION_FORBIDDEN,
@@ -401,14 +634,16 @@ pub async fn verify(
         ));
     }
     let at = Utc::now();
-    state.store.verify(report, &device.user.name, at).await?;
+    let event = AuditEvent {
+        at,
+        actor: Some(device.user.name.clone()),
+        device: Some(device.name.clone()),
+        action: actions::VERIFY.into(),
+        detail: format!("report {report}"),
+    };
     state
-        .audit(
-            Some(&device.user.name),
-            Some(&device.name),
-            actions::VERIFY,
-            format!("report {report}"),
-        )
+        .store
+        .verify(report, &device.user.name, at, event)
         .await?;
     tracing::info!(user = %device.user.name, %report, "report verified");
     Ok(Json(Verified {
@@ -454,6 +689,14 @@ pub async fn audit(
             .map_err(|_| invalid(format!("limit={l:?} is not a number")))?,
     }
     .clamp(1, limits::AUDIT_PAGE);
+    // No stored name holds one (failed sign-ins' names are kept escaped), and no engine sees it.
+    if let Some(bad) = q
+        .user
+        .as_deref()
+        .and_then(|u| text::refused(u, text::TextKind::Line))
+    {
+        return Err(invalid(format!("user {bad}")));
+    }
     let events = state
         .store
         .audit(&AuditQuery {
@@ -484,6 +727,27 @@ pub async fn add_user(
     regions: Vec<String>,
     password: &str,
 ) -> anyhow::Result<()> {
+    if let Some(bad) = text::refused(name, text::TextKind::Line) {
+        anyhow::bail!("the user name {bad}");
+    }
+    if name.trim().is_empty() || name.trim() != name {
+        anyhow::bail!("the user name {name:?} is empty or starts or ends with a space");
+    }
+    // Stored as the gazetteer spells them, so they compare with reports' regions; a name it
+    // does not know would match no report and is refused.
+    let regions = regions
+        .iter()
+        .map(|r| match terrain_domain::gazetteer::region(r) {
+            Some(region) => Ok(region.name.to_string()),
+            None => {
+                let names = terrain_domain::gazetteer::regions().iter().map(|g| g.name);
+                let hint = terrain_domain::gazetteer::closest(r, names)
+                    .map(|c| format!(" (did you mean {c}?)"))
+                    .unwrap_or_default();
+                Err(anyhow::anyhow!("{r:?} is not a region of Mali{hint}"))
+            }
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
     let password = password.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
     let user = terrain_server_store::User {

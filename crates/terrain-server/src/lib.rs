@@ -57,6 +57,8 @@ pub struct AppState {
     /// Requests with an unknown or revoked device token per client address: only those within
     /// the limit are audited, so a flood cannot fill the log. Never refuses anything itself.
     bad_tokens: Arc<Throttle>,
+    /// Seconds a device token may go unused before it is refused ([`AppState::set_token_idle`]).
+    token_idle_secs: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl AppState {
@@ -69,7 +71,24 @@ impl AppState {
             dummy_hash: auth::hash_password("no such user"),
             sign_ins: Arc::new(Throttle::new(FailureLimit::default())),
             bad_tokens: Arc::new(Throttle::new(FailureLimit::default())),
+            token_idle_secs: Arc::new(std::sync::atomic::AtomicI64::new(
+                limits::TOKEN_IDLE_DAYS * 24 * 3600,
+            )),
         }
+    }
+
+    /// Sets how long a device token may go unused before it is refused (`token_expired`);
+    /// shared by every clone of this state, so it takes effect at once.
+    pub fn set_token_idle(&self, idle: chrono::Duration) {
+        self.token_idle_secs
+            .store(idle.num_seconds().max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn token_idle(&self) -> chrono::Duration {
+        chrono::Duration::seconds(
+            self.token_idle_secs
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     /// Sets how many failed sign-ins (and audited bad tokens) one client address may make
@@ -235,6 +254,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limits::SIGN_IN_BODY_BYTES));
     let api = Router::new()
+        .route("/v1/sessions/renew", post(handlers::renew))
         .route("/v1/push", post(handlers::push))
         .route("/v1/pull", get(handlers::pull))
         .route("/v1/reports/{id}/verify", post(handlers::verify))
