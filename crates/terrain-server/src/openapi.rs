@@ -89,6 +89,19 @@ pub const ROUTES: &[Route] = &[
     .answers("Session"),
     route(
         "post",
+        "/v1/sessions/renew",
+        "Exchange this device's token for a new one without the password; the old one is retired",
+        None,
+        &[200],
+        &[
+            codes::UNAUTHENTICATED,
+            codes::TOKEN_REVOKED,
+            codes::TOKEN_EXPIRED,
+        ],
+    )
+    .answers("Session"),
+    route(
+        "post",
         "/v1/push",
         "Store a batch of revisions, each once; conflicts become second heads",
         Some("Push"),
