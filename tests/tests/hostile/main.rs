@@ -2,6 +2,7 @@
 //! each module reproduces one way in and shows it refused, bounded or audited.
 //! (Issue "The server holds against hostile clients".)
 
+mod accountability;
 mod attachments;
 mod edge;
 mod sizes;

@@ -1,0 +1,189 @@
+//! Who may change what, and what the audit log proves: a reporter cannot take another region's
+//! report, a move between regions is a reviewer's act and is audited, a revision cannot claim
+//! another user's device, a name holding NUL is refused alike by both engines and audited, and
+//! a token renews without the password. Both engines.
+
+use serde_json::{Value, json};
+use terrain_domain::{Revision, check, new_id, parse_json};
+use terrain_protocol::Role;
+use terrain_tests::harness::{Engine, PASSWORD, Server};
+
+terrain_tests::on_both_engines!(
+    a_reporter_cannot_take_another_regions_report_and_a_reviewers_move_is_audited,
+    a_revision_claiming_another_users_device_is_refused,
+    a_nul_in_a_name_is_refused_before_the_engine_and_audited,
+    a_renewed_token_works_and_the_old_one_is_retired,
+);
+
+const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+
+/// The seed report in `region` (no cercle or commune outside Kayes).
+fn report_in(region: &str) -> terrain_domain::Report {
+    let mut report = parse_json(SEED).unwrap();
+    report.id = new_id();
+    if region != "Kayes" {
+        report.location.admin1 = region.to_string();
+        report.location.admin2 = None;
+        report.location.admin3 = None;
+    }
+    report
+}
+
+fn revision(
+    report: terrain_domain::Report,
+    parents: Vec<uuid::Uuid>,
+    who: &str,
+    device: &str,
+) -> Revision {
+    let report = check(report, chrono::Utc::now().date_naive()).unwrap();
+    Revision::new(report, parents, who, device, chrono::Utc::now())
+}
+
+/// POST /v1/push with `token`: the first result.
+async fn push(server: &Server, token: &str, rev: &Revision) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/push", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .json(&json!({ "revisions": [rev] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    body["results"][0].clone()
+}
+
+async fn events(server: &Server, action: &str) -> Vec<Value> {
+    let admin = server.device("boss").await;
+    let (status, page) = server.audit(&admin.token(), "?limit=1000").await;
+    assert_eq!(status, 200, "{page}");
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == action)
+        .cloned()
+        .collect()
+}
+
+async fn a_reporter_cannot_take_another_regions_report_and_a_reviewers_move_is_audited(
+    engine: Engine,
+) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("moussa", Role::Reporter, &["Mopti"]).await;
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server
+        .user("fanta", Role::Reviewer, &["Kayes", "Mopti"])
+        .await;
+    server.user("boss", Role::Admin, &[]).await;
+    let moussa = server.device("moussa").await.token();
+    let awa = server.device("awa").await.token();
+    let fanta = server.device("fanta").await.token();
+
+    let first = revision(report_in("Mopti"), vec![], "moussa", "moussa-laptop");
+    assert_eq!(push(&server, &moussa, &first).await["status"], "stored");
+    // Awa, of Kayes, edits Moussa's Mopti report into her region: refused.
+    let mut taken = first.content.clone();
+    taken.location = report_in("Kayes").location;
+    let takeover = revision(taken.clone(), vec![first.id], "awa", "awa-laptop");
+    let answer = push(&server, &awa, &takeover).await;
+    assert_eq!(answer["status"], "rejected", "{answer}");
+    assert_eq!(answer["code"], "region_forbidden", "{answer}");
+    assert_eq!(server.revision_count().await, 1, "nothing of Awa's stored");
+    let (status, page) = server
+        .call(reqwest::Method::GET, "/v1/pull?since=0", &moussa)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(page["revisions"].as_array().unwrap().len(), 1);
+    assert_eq!(page["revisions"][0]["revision"]["id"], json!(first.id));
+    let refused = events(&server, "push").await;
+    assert!(
+        refused
+            .iter()
+            .any(|e| e["actor"] == "awa" && e["detail"].as_str().unwrap().contains("refused: ")),
+        "the refusal and its reason are audited: {refused:?}"
+    );
+
+    // Fanta reviews both regions: her move is stored, and audited with both regions.
+    let moved = revision(taken, vec![first.id], "fanta", "fanta-laptop");
+    assert_eq!(push(&server, &fanta, &moved).await["status"], "stored");
+    let moves = events(&server, "report_move").await;
+    assert_eq!(moves.len(), 1, "{moves:?}");
+    assert_eq!(moves[0]["actor"], "fanta");
+    let detail = moves[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Mopti") && detail.contains("Kayes"),
+        "{detail}"
+    );
+    server.stop().await;
+}
+
+async fn a_revision_claiming_another_users_device_is_refused(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("bakary", Role::Reporter, &["Kayes"]).await;
+    let awa = server.device("awa").await.token();
+    let bakary = server.device("bakary").await.token();
+    let device = new_id().to_string();
+    let hers = revision(report_in("Kayes"), vec![], "awa", &device);
+    assert_eq!(push(&server, &awa, &hers).await["status"], "stored");
+    // Bakary signs his revision as if it came from Awa's device.
+    let forged = revision(report_in("Kayes"), vec![], "awa", &device);
+    let answer = push(&server, &bakary, &forged).await;
+    assert_eq!(answer["status"], "rejected", "{answer}");
+    assert_eq!(answer["code"], "device_forbidden", "{answer}");
+    assert_eq!(server.revision_count().await, 1);
+    server.stop().await;
+}
+
+async fn a_nul_in_a_name_is_refused_before_the_engine_and_audited(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("boss", Role::Admin, &[]).await;
+    let client = reqwest::Client::new();
+    let answer = server.sign_in(&client, "awa\u{0}", PASSWORD).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(answer.code, "invalid_text", "{}", answer.body);
+    let failed = events(&server, "sign_in_failed").await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        !failed[0]["actor"].as_str().unwrap().contains('\u{0}'),
+        "the name is kept escaped: {failed:?}"
+    );
+    server.stop().await;
+}
+
+async fn a_renewed_token_works_and_the_old_one_is_retired(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let old = server.device("awa").await.token();
+    // The scheme is read whatever its case.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/sessions/renew", server.url))
+        .header("Authorization", format!("bearer {old}"))
+        .header("Terrain-Protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let session: Value = resp.json().await.unwrap();
+    let new = session["token"].as_str().unwrap();
+    assert_ne!(new, old);
+    let (status, _) = server
+        .call(reqwest::Method::GET, "/v1/pull?since=0", new)
+        .await;
+    assert_eq!(status, 200, "the new token works");
+    let (status, body) = server
+        .call(reqwest::Method::GET, "/v1/pull?since=0", &old)
+        .await;
+    assert_eq!(status, 401, "the old one is retired: {body}");
+    server.stop().await;
+}
