@@ -1,12 +1,15 @@
 //! HTTP handlers: each parses, checks who may do what, calls the store, maps the answer.
 
 use crate::actions;
-use crate::auth::{Authed, AuthedToken, hash_password, locked_until, new_token, password_matches, token_hash};
+use crate::auth::{
+    Authed, AuthedToken, hash_password, locked_until, new_token, password_matches, token_hash,
+};
 use crate::contacts;
 use crate::error::{AppError, Result};
 use crate::{AppState, ClientAddress};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::FromRequest;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,11 +17,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use terrain_domain::{Status, check};
-use terrain_protocol::*;
-use axum::extract::FromRequest;
 use std::collections::HashMap;
 use terrain_domain::text;
+use terrain_domain::{Status, check};
+use terrain_protocol::*;
 use terrain_server_store::{
     AuditEvent, AuditQuery, Device, Incoming, Outcome, PushAudit, canonical_region, same_region,
 };
@@ -289,7 +291,9 @@ fn region_refusal(device: &Device, was: &[String], region: &str) -> Option<Strin
         return Some(format!("{name} may not send reports for region {region:?}"));
     }
     if let Some(other) = was.iter().find(|w| !may_use_region(device, w)) {
-        return Some(format!("{name} may not change a report of region {other:?}"));
+        return Some(format!(
+            "{name} may not change a report of region {other:?}"
+        ));
     }
     let moved = was.iter().any(|w| !same_region(w, region));
     if moved && device.user.role == Role::Reporter {
@@ -330,7 +334,10 @@ fn bounded(items: &[String]) -> String {
         .collect::<Vec<_>>()
         .join("; ");
     if items.len() > limits::AUDIT_REASONS {
-        text.push_str(&format!(" and {} more", items.len() - limits::AUDIT_REASONS));
+        text.push_str(&format!(
+            " and {} more",
+            items.len() - limits::AUDIT_REASONS
+        ));
     }
     text
 }
@@ -378,11 +385,9 @@ impl PushRecord {
         }
         let mut events = vec![event(actions::PUSH, detail)];
         for m in &self.moves {
-            let kept = self
-                .sent
-                .iter()
-                .zip(outcomes)
-                .any(|((rev, _), o)| *rev == m.rev && matches!(o, Outcome::Stored { .. } | Outcome::Conflict { .. }));
+            let kept = self.sent.iter().zip(outcomes).any(|((rev, _), o)| {
+                *rev == m.rev && matches!(o, Outcome::Stored { .. } | Outcome::Conflict { .. })
+            });
             if kept {
                 events.push(event(
                     actions::REPORT_MOVE,
@@ -503,7 +508,10 @@ pub async fn push(
             .flatten()
             .map(|r| {
                 let (code, message) = (r.code.as_deref(), r.message.as_deref());
-                (r.rev_id, format!("{}: {}", code.unwrap_or(""), message.unwrap_or("")))
+                (
+                    r.rev_id,
+                    format!("{}: {}", code.unwrap_or(""), message.unwrap_or("")),
+                )
             })
             .collect(),
         sent: sent.clone(),

@@ -22,8 +22,8 @@ pub mod openapi;
 pub mod throttle;
 
 pub use axum::Router;
-pub use error::AppError;
 pub use blobs::{expire_uploads, sweep_uploads};
+pub use error::AppError;
 pub use handlers::{add_user, revoke_tokens};
 pub use throttle::FailureLimit;
 
@@ -80,8 +80,10 @@ impl AppState {
     /// Sets how long a device token may go unused before it is refused (`token_expired`);
     /// shared by every clone of this state, so it takes effect at once.
     pub fn set_token_idle(&self, idle: chrono::Duration) {
-        self.token_idle_secs
-            .store(idle.num_seconds().max(1), std::sync::atomic::Ordering::Relaxed);
+        self.token_idle_secs.store(
+            idle.num_seconds().max(1),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     pub fn token_idle(&self) -> chrono::Duration {
