@@ -46,6 +46,32 @@ fn reports(n: usize) -> Vec<terrain_domain::ValidReport> {
     (0..n).map(|_| terrain_tests::seed_with_new_id()).collect()
 }
 
+/// How many revisions the audit log's push events say were stored, in all. Each push's event
+/// commits with its revisions, so this equals the revisions the server holds: a batch stored
+/// without its event, or an event without its batch, would make them differ.
+async fn stored_per_push_events(store: &dyn terrain_server_store::ServerStore) -> usize {
+    let events = store
+        .audit(&terrain_server_store::AuditQuery {
+            limit: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    events
+        .iter()
+        .filter(|e| e.action == "push")
+        .map(|e| {
+            let counts = e.detail.split(';').next().unwrap();
+            let stored = counts
+                .split(": ")
+                .nth(1)
+                .and_then(|rest| rest.split(" stored").next())
+                .unwrap_or_else(|| panic!("a push event gives its stored count: {}", e.detail));
+            stored.parse::<usize>().unwrap()
+        })
+        .sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_flaky_link_loses_and_doubles_nothing() {
     let server = Server::start(Engine::Sqlite).await.unwrap();
@@ -157,6 +183,11 @@ async fn a_client_killed_mid_sync_resumes_without_loss_or_duplicates() {
     );
     assert!(store.outbox().unwrap().is_empty());
     assert_eq!(server.revision_count().await, 3000);
+    assert_eq!(
+        stored_per_push_events(&*server.state.store).await,
+        3000,
+        "one push event for each stored batch, counting each revision once"
+    );
     server.stop().await;
 }
 
@@ -290,4 +321,9 @@ async fn a_server_killed_mid_push_loses_nothing_once_restarted() {
         }
     }
     assert_eq!(n, 3000, "every report once, none lost in the kills");
+    assert_eq!(
+        stored_per_push_events(&engine).await,
+        3000,
+        "after the kills, one push event for each stored batch, counting each revision once"
+    );
 }
