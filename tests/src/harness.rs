@@ -208,3 +208,86 @@ impl Device {
         self.store.account().unwrap().unwrap().token.0
     }
 }
+
+/// A free loopback port (the OS's choice; free again once this returns).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Adds a reporter of `region` to the database at `db` with `bin`'s `user add` (the password is
+/// [`PASSWORD`], given on standard input).
+pub fn add_reporter_with_binary(bin: &str, db: &str, name: &str, region: &str) {
+    use std::io::Write;
+    let mut add = std::process::Command::new(bin)
+        .args(["--db", db, "user", "add", name, "--role", "reporter"])
+        .args(["--region", region, "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add.wait().unwrap().success());
+}
+
+/// The server binary (`bin`: the test's `CARGO_BIN_EXE_terrain-server-under-test`) serving
+/// `db` as its own process on loopback `port`, SIGKILLed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    /// Starts `serve` with `extra` arguments and waits until `/health` answers.
+    pub async fn start(bin: &str, db: &str, port: u16, extra: &[&str]) -> ServerProcess {
+        let server = ServerProcess {
+            child: std::process::Command::new(bin)
+                .args([
+                    "--db",
+                    db,
+                    "serve",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .args(extra)
+                .env("RUST_LOG", "error")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+            port,
+        };
+        for _ in 0..200 {
+            if reqwest::get(format!("{}/health", server.url()))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, through Drop.
+    pub fn kill(self) {
+        drop(self)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+}

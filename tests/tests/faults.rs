@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use terrain_protocol::Role;
 use terrain_store::Store;
-use terrain_tests::harness::{Engine, PASSWORD, Server};
+use terrain_tests::harness::{
+    Engine, PASSWORD, Server, ServerProcess, add_reporter_with_binary, free_port,
+};
 use terrain_tests::proxy::FlakyProxy;
 
 /// Runs `sync_once` until a pass succeeds, as `terrain sync --watch` would; returns the tries.
@@ -191,82 +193,15 @@ async fn a_client_killed_mid_sync_resumes_without_loss_or_duplicates() {
     server.stop().await;
 }
 
-struct ServerProcess {
-    child: Child,
-}
-
-impl ServerProcess {
-    async fn start(db: &str, port: u16) -> ServerProcess {
-        let server = ServerProcess {
-            child: Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
-                .args([
-                    "--db",
-                    db,
-                    "serve",
-                    "--listen",
-                    &format!("127.0.0.1:{port}"),
-                ])
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap(),
-        };
-        for _ in 0..200 {
-            if reqwest::get(format!("http://127.0.0.1:{port}/health"))
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("server did not start");
-    }
-
-    /// SIGKILL, through Drop.
-    fn kill(self) {
-        drop(self)
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill(); // SIGKILL
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_push_loses_nothing_once_restarted() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("server.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut add = Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
-        .args([
-            "--db",
-            &db,
-            "user",
-            "add",
-            "awa",
-            "--role",
-            "reporter",
-            "--region",
-            "Kayes",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(add.wait().unwrap().success());
-    let url = format!("http://127.0.0.1:{port}");
-    let mut server = ServerProcess::start(&db, port).await;
+    let bin = env!("CARGO_BIN_EXE_terrain-server-under-test");
+    let port = free_port();
+    add_reporter_with_binary(bin, &db, "awa", "Kayes");
+    let mut server = ServerProcess::start(bin, &db, port, &[]).await;
+    let url = server.url();
     let device_dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(device_dir.path()).unwrap());
     terrain_sync::login(&store, &url, "awa", PASSWORD, "laptop")
@@ -294,7 +229,7 @@ async fn a_server_killed_mid_push_loses_nothing_once_restarted() {
                 "was cut"
             }
         );
-        server = ServerProcess::start(&db, port).await;
+        server = ServerProcess::start(bin, &db, port, &[]).await;
     }
     let mut passes = 0;
     loop {

@@ -7,7 +7,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use terrain_protocol::Role;
 use terrain_server::edge::EdgeConfig;
-use terrain_tests::harness::{Engine, PASSWORD, Server};
+use terrain_tests::harness::{
+    Engine, PASSWORD, Server, ServerProcess, add_reporter_with_binary, free_port,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -506,49 +508,11 @@ async fn two_hundred_slow_clients_do_not_stop_fifty_devices() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("server.db").display());
     let bin = env!("CARGO_BIN_EXE_terrain-server-under-test");
-    let mut add = std::process::Command::new(bin)
-        .args(["--db", &db, "user", "add", "awa", "--role", "reporter"])
-        .args(["--region", "Kayes", "--password-stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        add.stdin.as_mut().unwrap(),
-        format!("{PASSWORD}\n").as_bytes(),
-    )
-    .unwrap();
-    drop(add.stdin.take());
-    assert!(add.wait().unwrap().success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = std::process::Command::new(bin)
-        .args([
-            "--db",
-            &db,
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let url = format!("http://127.0.0.1:{port}");
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    for _ in 0..200 {
-        if reqwest::get(format!("{url}/health"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    add_reporter_with_binary(bin, &db, "awa", "Kayes");
+    let server = ServerProcess::start(bin, &db, free_port(), &[]).await;
+    let pid = server.pid();
+    let url = server.url();
+    let addr: SocketAddr = ([127, 0, 0, 1], server.port).into();
 
     let idle_kib = memory(pid, "VmRSS:");
     // The devices sign in one after another (each sign-in is an Argon2id hash, 19 MiB).
@@ -627,8 +591,7 @@ async fn two_hundred_slow_clients_do_not_stop_fifty_devices() {
     for task in slow {
         task.abort();
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill();
     assert_eq!(acked, 150);
     assert!(
         peak_kib.saturating_sub(signed_in_kib) / 1024 < EDGE_MIB,
@@ -659,45 +622,14 @@ fn memory(pid: u32, field: &str) -> u64 {
 async fn the_binary_takes_its_per_address_limit_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("server.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _server = Killed(
-        std::process::Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
-            .args([
-                "--db",
-                &db,
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .args(["--connections-per-address", "2"])
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{url}/health"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let server = ServerProcess::start(
+        env!("CARGO_BIN_EXE_terrain-server-under-test"),
+        &db,
+        free_port(),
+        &["--connections-per-address", "2"],
+    )
+    .await;
+    let addr: SocketAddr = ([127, 0, 0, 1], server.port).into();
     let held = (connect(addr, 5).await, connect(addr, 5).await);
     let mut third = connect(addr, 5).await;
     third
@@ -734,43 +666,14 @@ async fn the_binary_takes_its_per_address_limit_from_the_command_line() {
 async fn a_hundred_sign_ins_at_once_wait_their_turn() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("server.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let server = Killed(
-        std::process::Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
-            .args([
-                "--db",
-                &db,
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{url}/health"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = ServerProcess::start(
+        env!("CARGO_BIN_EXE_terrain-server-under-test"),
+        &db,
+        free_port(),
+        &[],
+    )
+    .await;
+    let url = server.url();
     let started = Instant::now();
     let mut tries = tokio::task::JoinSet::new();
     for i in 0..100u8 {
@@ -794,7 +697,7 @@ async fn a_hundred_sign_ins_at_once_wait_their_turn() {
     while let Some(status) = tries.join_next().await {
         assert!([401, 429].contains(&status.unwrap()));
     }
-    let peak_mib = memory(server.0.id(), "VmHWM:") / 1024;
+    let peak_mib = memory(server.pid(), "VmHWM:") / 1024;
     eprintln!(
         "100 wrong sign-ins at once answered in {:?}; server peak RSS {peak_mib} MiB",
         started.elapsed()
