@@ -11,7 +11,6 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use terrain_domain::Revision;
-use terrain_protocol::limits;
 use terrain_server_store::*;
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
@@ -842,16 +841,7 @@ impl ServerStore for PgStore {
             .await
             .map_err(backend)?;
         let (have, pieces): (i64, i64) = (row.get(0), row.get(1));
-        if have as u64 != offset {
-            return Err(StoreError::OffsetMismatch {
-                actual: have as u64,
-            });
-        }
-        if pieces as usize >= limits::UPLOAD_PIECES {
-            return Err(StoreError::TooManyPieces {
-                limit: limits::UPLOAD_PIECES,
-            });
-        }
+        check_append(have as u64, pieces as usize, offset)?;
         let added = bytes.len() as i64;
         if added > 0 {
             tx.execute(

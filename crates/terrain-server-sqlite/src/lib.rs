@@ -11,7 +11,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use terrain_domain::Revision;
-use terrain_protocol::limits;
 use terrain_server_store::*;
 use uuid::Uuid;
 
@@ -757,17 +756,8 @@ impl ServerStore for SqliteStore {
                 .optional()
                 .map_err(backend)?
                 .unwrap_or((0, 0));
-            if have as u64 != offset {
-                return Err(StoreError::OffsetMismatch {
-                    actual: have as u64,
-                });
-            }
-            if pieces as usize >= limits::UPLOAD_PIECES {
-                return Err(StoreError::TooManyPieces {
-                    limit: limits::UPLOAD_PIECES,
-                });
-            }
-            let added = bytes.len() as i64;
+            check_append(have as u64, pieces as usize, offset)?;
+                        let added = bytes.len() as i64;
             if added > 0 {
                 tx.execute(
                     "INSERT INTO upload_pieces (sha256, owner, start, bytes) VALUES (?1, ?2, ?3, ?4)",

@@ -36,6 +36,20 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Whether a piece at `offset` may be appended to an upload that has `received` bytes in
+/// `pieces` pieces: the engines' one rule for appends.
+pub fn check_append(received: u64, pieces: usize, offset: u64) -> Result<()> {
+    if received != offset {
+        return Err(StoreError::OffsetMismatch { actual: received });
+    }
+    if pieces >= terrain_protocol::limits::UPLOAD_PIECES {
+        return Err(StoreError::TooManyPieces {
+            limit: terrain_protocol::limits::UPLOAD_PIECES,
+        });
+    }
+    Ok(())
+}
+
 /// A region name as the server stores and compares it: the gazetteer's spelling of the region
 /// ("kayes", "KAYES" and "Kayes" are one), or, for a name the gazetteer does not know, the
 /// name as given, trimmed.
