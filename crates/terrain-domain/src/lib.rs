@@ -13,6 +13,8 @@
 //! ```
 
 pub mod claims;
+pub mod coords;
+pub mod dates;
 pub mod gazetteer;
 mod json;
 pub mod merge;
