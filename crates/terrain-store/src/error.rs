@@ -17,6 +17,8 @@ pub enum StoreError {
         /// The first of them, by id (or name for sites).
         matches: Vec<String>,
     },
+    #[error("report {0} was final or sent: only a draft never sent can be deleted")]
+    NotADraft(String),
     #[error("report {0} has conflicting versions: resolve them first (`terrain conflicts`)")]
     Conflicted(uuid::Uuid),
     #[error("no site matches \"{0}\"")]

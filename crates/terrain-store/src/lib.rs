@@ -17,6 +17,7 @@
 
 mod attachments;
 mod connection;
+mod drafts;
 mod error;
 mod filter;
 mod ids;
@@ -30,6 +31,7 @@ mod sync;
 mod vault;
 mod write;
 
+pub use drafts::WorkInProgress;
 pub use error::{Result, StoreError};
 pub use filter::{Filter, Page};
 pub use ids::{SHORT_ID_CHARS, short_id};

@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "008_import_fingerprints",
         include_str!("migrations/008_import_fingerprints.sql"),
     ),
+    (
+        "009_work_in_progress",
+        include_str!("migrations/009_work_in_progress.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
