@@ -1036,6 +1036,60 @@ impl ServerStore for PgStore {
             .await
             .map(|_| ())
             .map_err(backend)
+    async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>> {
+        let client = self.client().await?;
+        let (start, end) = (start as i64, start.saturating_add(len as u64) as i64);
+        if let Some(row) = client
+            .query_opt(
+                "SELECT substring(data FROM ($2::bigint + 1)::int FOR ($3::bigint - $2::bigint)::int)
+                   FROM blobs WHERE sha256 = $1 AND complete",
+                &[&sha256, &start, &end],
+            )
+            .await
+            .map_err(backend)?
+        {
+            return Ok(Some(row.get(0)));
+        }
+        if client
+            .query_opt("SELECT 1 FROM blob_files WHERE sha256 = $1", &[&sha256])
+            .await
+            .map_err(backend)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut data = Vec::new();
+        for row in client
+            .query(
+                "SELECT start, bytes FROM blob_pieces
+                  WHERE sha256 = $1 AND start < $3 AND start + octet_length(bytes) > $2
+                  ORDER BY start",
+                &[&sha256, &start, &end],
+            )
+            .await
+            .map_err(backend)?
+        {
+            let at: i64 = row.get(0);
+            data.extend_from_slice(slice_of_piece(row.get::<_, &[u8]>(1), at, start, end));
+        }
+        Ok(Some(data))
+    }
+
+    async fn blobs_stored(&self, sha256s: Vec<String>) -> Result<Vec<String>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT DISTINCT s FROM unnest($1::text[]) AS s
+                  WHERE s IN (SELECT sha256 FROM blob_files)
+                     OR s IN (SELECT sha256 FROM blobs WHERE complete)",
+                &[&sha256s],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {

@@ -954,6 +954,64 @@ impl ServerStore for SqliteStore {
         .await
     }
 
+    async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>> {
+        let sha = sha256.to_string();
+        self.call(move |c| {
+            let (start, end) = (start as i64, start.saturating_add(len as u64) as i64);
+            let legacy: Option<Vec<u8>> = c
+                .query_row(
+                    "SELECT substr(data, ?2 + 1, ?3 - ?2) FROM blobs WHERE sha256 = ?1 AND complete = 1",
+                    params![sha, start, end],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            if legacy.is_some() {
+                return Ok(legacy);
+            }
+            let stored: bool = c
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM blob_files WHERE sha256 = ?1)",
+                    [&sha],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if !stored {
+                return Ok(None);
+            }
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT start, bytes FROM blob_pieces
+                      WHERE sha256 = ?1 AND start < ?3 AND start + length(bytes) > ?2
+                      ORDER BY start",
+                )
+                .map_err(backend)?;
+            let mut rows = stmt.query(params![sha, start, end]).map_err(backend)?;
+            let mut data = Vec::new();
+            while let Some(row) = rows.next().map_err(backend)? {
+                let at: i64 = row.get(0).map_err(backend)?;
+                let piece = row.get_ref(1).map_err(backend)?.as_blob().map_err(backend)?;
+                data.extend_from_slice(slice_of_piece(piece, at, start, end));
+            }
+            Ok(Some(data))
+        })
+        .await
+    }
+
+    async fn blobs_stored(&self, sha256s: Vec<String>) -> Result<Vec<String>> {
+        self.call(move |c| {
+            let json = serde_json::to_string(&sha256s).expect("strings serialise");
+            c.prepare(
+                "SELECT DISTINCT value FROM json_each(?1)
+                  WHERE value IN (SELECT sha256 FROM blob_files)
+                     OR value IN (SELECT sha256 FROM blobs WHERE complete = 1)",
+            )
+            .and_then(|mut s| s.query_map([json], |r| r.get(0))?.collect())
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
         let q = query.clone();
         self.call(move |c| {

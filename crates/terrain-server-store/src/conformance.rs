@@ -425,6 +425,110 @@ async fn an_upload_racing_the_sweep_loses_no_piece_it_keeps(store: &dyn ServerSt
             Ok(n) => n as usize,
             Err(StoreError::OffsetMismatch { actual }) => actual as usize,
             Err(e) => panic!("{e}"),
+    a_blob_is_read_by_ranges_across_its_pieces(store).await;
+    a_revision_naming_a_blob_not_yet_held_is_stored_with_it_pending(store).await;
+}
+
+/// Downloads resume: any range of a stored blob reads back its bytes, across the pieces it was
+/// uploaded in; nothing of a blob not stored whole.
+async fn a_blob_is_read_by_ranges_across_its_pieces(store: &dyn ServerStore) {
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 13 % 251) as u8).collect();
+    let sha = sha_of(&data);
+    for at in (0..data.len()).step_by(3_000) {
+        let end = (at + 3_000).min(data.len());
+        store
+            .blob_append(&sha, "awa", at as u64, data[at..end].to_vec(), Utc::now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.blob_range(&sha, 0, 100).await.unwrap(),
+        None,
+        "an upload in progress is no blob"
+    );
+    store.blob_finish(&sha, "awa").await.unwrap();
+    for (start, len) in [
+        (0, 10_000),
+        (2_999, 2),
+        (3_000, 3_000),
+        (5_000, 100_000),
+        (9_999, 1),
+        (0, 1),
+    ] {
+        let end = (start + len).min(data.len());
+        assert_eq!(
+            store
+                .blob_range(&sha, start as u64, len)
+                .await
+                .unwrap()
+                .unwrap(),
+            data[start..end],
+            "{len} bytes from {start}"
+        );
+    }
+    assert_eq!(
+        store.blob_range(&sha, 10_000, 5).await.unwrap(),
+        Some(vec![])
+    );
+    assert_eq!(
+        store.blob_range(&sha_of(b"never"), 0, 5).await.unwrap(),
+        None
+    );
+}
+
+/// A report may name a photo whose upload has not finished: the revision is stored and the
+/// photo is pending until its bytes arrive and verify; then the region's readers may know of it.
+async fn a_revision_naming_a_blob_not_yet_held_is_stored_with_it_pending(store: &dyn ServerStore) {
+    let photo = b"market, east gate, smoke";
+    let sha = sha_of(photo);
+    let mut rev = revision(Uuid::now_v7(), "Kayes", "The market", vec![]);
+    rev.content.attachments.push(terrain_domain::Attachment {
+        sha256: sha.clone(),
+        media_type: "image/jpeg".into(),
+        size: photo.len() as u64,
+        file_name: "market.jpg".into(),
+        caption: None,
+    });
+    rev.content_hash = terrain_domain::content_hash(&rev.content);
+    let outcomes = store.push(vec![incoming(&rev)], no_audit()).await.unwrap();
+    assert!(
+        matches!(outcomes[..], [Outcome::Stored { .. }]),
+        "{outcomes:?}"
+    );
+    // Stored whole by a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it.
+    let held = sha_of(b"kiln, north wall");
+    let ask = vec![sha.clone(), held.clone(), sha.clone()];
+    assert_eq!(
+        store.blobs_stored(ask.clone()).await.unwrap(),
+        std::slice::from_ref(&held)
+    );
+    assert_eq!(store.blob_state(&sha).await.unwrap(), BlobState::Absent);
+    store
+        .blob_append(&sha, "awa", 0, photo.to_vec(), Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .blobs_stored(vec![sha.clone()])
+            .await
+            .unwrap()
+            .is_empty(),
+        "partial"
+    );
+    store.blob_finish(&sha, "awa").await.unwrap();
+    let mut stored = store.blobs_stored(ask).await.unwrap();
+    stored.sort();
+    let mut both = vec![sha.clone(), held];
+    both.sort();
+    assert_eq!(stored, both, "each once");
+    assert!(
+        store
+            .blob_visible(&sha, "fanta", Some(vec!["Kayes".into()]))
+            .await
+            .unwrap(),
+        "named by a Kayes report it was pending for"
+    );
+    assert!(store.blobs_stored(vec![]).await.unwrap().is_empty());
         }
     };
     let upload = async {

@@ -241,6 +241,14 @@ pub mod actions {
     /// address and until when); at most one a minute per address.
     pub const SIGN_IN_THROTTLED: &str = "sign_in_throttled";
     /// A request with an unknown or revoked device token (detail: which, the address and the
+/// The part of a stored piece starting at byte `at` that falls within `start..end` of its
+/// blob: how engines cut a range out of the pieces overlapping it.
+pub fn slice_of_piece(piece: &[u8], at: i64, start: i64, end: i64) -> &[u8] {
+    let from = (start - at).clamp(0, piece.len() as i64) as usize;
+    let to = (end - at).clamp(0, piece.len() as i64) as usize;
+    &piece[from..to.max(from)]
+}
+
     /// request); only those within the per-address limit are recorded.
     pub const TOKEN_REFUSED: &str = "token_refused";
     /// A report moved from one region to another by a revision (detail: the report, the
@@ -402,3 +410,8 @@ pub trait ServerStore: Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>>;
 }
+    /// At most `len` bytes of a complete blob from byte `start` (fewer at its end); None when
+    /// the blob is not stored whole.
+    async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>>;
+    /// Which of `sha256s` are stored whole; the others, named by revisions, are pending.
+    async fn blobs_stored(&self, sha256s: Vec<String>) -> Result<Vec<String>>;

@@ -61,6 +61,7 @@ pub fn for_reader(
                 seq,
                 revision,
                 rehashed,
+                pending: Vec::new(),
             }
         })
         .collect())

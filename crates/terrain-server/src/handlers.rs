@@ -588,7 +588,9 @@ pub async fn pull(
         reports.sort();
         reports.dedup();
         let stored = state.store.contacts(reports).await?;
-        let pulled = contacts::for_reader(page.items, stored, &device.user, &state.contact_key)?;
+        let mut pulled =
+            contacts::for_reader(page.items, stored, &device.user, &state.contact_key)?;
+        crate::blobs::mark_pending(&state, &mut pulled).await?;
         for p in pulled {
             let size = serde_json::to_vec(&p).map_or(0, |json| json.len() + 1);
             if !revisions.is_empty() && bytes + size > limits::PULL_PAGE_BYTES {

@@ -236,7 +236,10 @@ pub fn router(state: AppState) -> Router {
     let blobs = Router::new()
         .route(
             "/v1/blobs/{sha256}",
-            put(blobs::put).head(blobs::head).delete(blobs::reset),
+            put(blobs::put)
+                .head(blobs::head)
+                .get(blobs::get)
+                .delete(blobs::reset),
         )
         .layer(middleware::from_fn_with_state(
             limits::BLOB_CHUNK_BYTES,

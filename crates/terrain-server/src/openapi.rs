@@ -165,6 +165,18 @@ pub const ROUTES: &[Route] = &[
         ],
     ),
     route(
+        "get",
+        "/v1/blobs/{sha256}",
+        "Download an attachment the caller may know of (its uploader, a reader of a report naming it): 200 and its bytes, or with Range (bytes=START- or bytes=START-END) 206 and those bytes, to resume; else 404",
+        None,
+        &[200, 206, 404],
+        &[
+            codes::UNAUTHENTICATED,
+            codes::TOKEN_REVOKED,
+            codes::RANGE_NOT_SATISFIABLE,
+        ],
+    ),
+    route(
         "delete",
         "/v1/blobs/{sha256}",
         "Drop the caller's own upload in progress to start again from 0 (204); never a stored blob or another user's upload",
@@ -265,7 +277,9 @@ fn schemas() -> Value {
             "properties": { "results": { "type": "array", "items": schema_ref("PushResult") } } },
         "Pulled": { "type": "object", "required": ["seq", "revision"],
             "properties": { "seq": { "type": "integer" }, "revision": schema_ref("Revision"),
-                "rehashed": { "type": "boolean" } } },
+                "rehashed": { "type": "boolean" },
+                "pending": { "type": "array", "items": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+                    "description": "attachments whose bytes the server does not hold yet" } } },
         "PullPage": { "type": "object", "required": ["revisions", "next", "more"],
             "properties": { "revisions": { "type": "array", "items": schema_ref("Pulled") },
                 "next": { "type": "integer" }, "more": { "type": "boolean" } } },
@@ -295,7 +309,12 @@ pub fn document() -> Value {
         let mut responses = serde_json::Map::new();
         for status in *ok {
             let mut response = json!({ "description": if *status == 404 { "not known to the caller" } else { "success" } });
-            if path.starts_with("/v1/blobs/") && *status != 404 {
+            if path.starts_with("/v1/blobs/") && *method == "get" && *status != 404 {
+                response["content"] = json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } });
+                if *status == 206 {
+                    response["headers"] = json!({ "Content-Range": { "description": "the bytes sent: bytes START-END/SIZE", "schema": { "type": "string" } } });
+                }
+            } else if path.starts_with("/v1/blobs/") && *status != 404 {
                 response["headers"] = json!({ UPLOAD_OFFSET: { "description": "bytes the server holds", "schema": { "type": "integer", "minimum": 0 } } });
             }
             if let (Some(schema), 200) = (answer, status) {
@@ -321,6 +340,9 @@ pub fn document() -> Value {
             json!({ "name": PROTOCOL_HEADER, "in": "header", "required": true, "schema": { "const": PROTOCOL_VERSION.to_string() } }),
         ];
         parameters.extend(path_parameters(path));
+        if path.starts_with("/v1/blobs/") && *method == "get" {
+            parameters.push(json!({ "name": "Range", "in": "header", "required": false, "description": "one range of bytes: bytes=START- or bytes=START-END", "schema": { "type": "string" } }));
+        }
         for (name, kind, description) in *query {
             parameters.push(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": kind } }));
         }

@@ -49,6 +49,16 @@ pub struct Conflict {
 }
 
 const PULL_CURSOR: &str = "pull_cursor";
+const TOKEN_ISSUED: &str = "sync.token_issued";
+
+fn set_token_issued(tx: &Transaction, issued: DateTime<Utc>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![TOKEN_ISSUED, issued.to_rfc3339()],
+    )
+    .map(|_| ())
+}
 
 /// A device token. Its Debug form never shows it, so it cannot leak into logs.
 #[derive(Clone, PartialEq, Eq)]
@@ -66,6 +76,9 @@ pub struct Account {
     pub server: String,
     pub user: String,
     pub token: Token,
+    /// When the server issued the token; None in a store from before the date was kept (sync
+    /// then treats the token as due for renewal).
+    pub token_issued: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -139,6 +152,9 @@ impl Store {
                 server,
                 user,
                 token: Token(token),
+                token_issued: get(TOKEN_ISSUED)?
+                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&Utc)),
             })),
             _ => Ok(None),
         }
@@ -163,8 +179,32 @@ impl Store {
                 )
                 .map_err(self.sql())?;
             }
+            if let Some(issued) = a.token_issued {
+                set_token_issued(&tx, issued).map_err(self.sql())?;
+            }
         }
         tx.commit().map_err(self.sql())
+    }
+
+    /// Replaces the token `old` by `new`, issued at `issued`, in one transaction; false (nothing
+    /// changed) when the account no longer holds `old` (signed out, or renewed meanwhile).
+    pub fn replace_token(&self, old: &Token, new: &Token, issued: DateTime<Utc>) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(self.sql())?;
+        let replaced = tx
+            .execute(
+                "UPDATE meta SET value = ?2 WHERE key = 'sync.token' AND value = ?1",
+                params![old.0, new.0],
+            )
+            .map_err(self.sql())?
+            > 0;
+        if replaced {
+            set_token_issued(&tx, issued).map_err(self.sql())?;
+        }
+        tx.commit().map_err(self.sql())?;
+        Ok(replaced)
     }
 
     /// Where this device stands in the server's feed (0 before the first pull).

@@ -192,3 +192,22 @@ impl Client {
         Ok(())
     }
 }
+
+// Token renewal (crate::renew decides when).
+impl Client {
+    /// Exchanges this client's token for a new one (`POST /v1/sessions/renew`), no password;
+    /// the server retires the old token.
+    pub async fn renew(&self) -> Result<Session, SyncError> {
+        let req = self.request(reqwest::Method::POST, "/v1/sessions/renew");
+        Self::json(self.send(req).await?).await
+    }
+
+    /// The same client (connections, timeouts) speaking with `token`.
+    pub fn with_token(&self, token: Token) -> Client {
+        Client {
+            http: self.http.clone(),
+            server: self.server.clone(),
+            token: Some(token),
+        }
+    }
+}

@@ -10,11 +10,13 @@
 
 mod client;
 mod error;
+mod renew;
 mod run;
 
 pub use client::Client;
 pub use error::SyncError;
 pub use run::{Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
+pub use renew::RENEW_AFTER;
 
 use terrain_store::{Account, Store, Token};
 
@@ -33,12 +35,14 @@ pub async fn login(
         server: server.trim_end_matches('/').to_string(),
         user: session.user,
         token: Token(session.token),
+        token_issued: Some(chrono::Utc::now()),
     };
     store.set_account(Some(&account))?;
     Ok(account)
 }
 
-/// A client for the account this device signed in with.
+/// A client for the account this device signed in with. Each sync pass renews its token
+/// when due ([`RENEW_AFTER`]) and speaks with the store's current one.
 pub fn client_for(store: &Store) -> Result<Client, SyncError> {
     let account = store.account()?.ok_or(SyncError::NotSignedIn)?;
     Client::new(&account.server, Some(account.token))

@@ -53,7 +53,7 @@ pub struct Summary {
     pub conflicts: usize,
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     store: &Arc<Store>,
     f: impl FnOnce(&Store) -> terrain_store::Result<T> + Send + 'static,
 ) -> Result<T, SyncError> {
@@ -71,6 +71,8 @@ pub async fn sync_once(
     author: &str,
     on: &mut (dyn FnMut(Event) + Send),
 ) -> Result<Summary, SyncError> {
+    let renewed = crate::renew::fresh_client(store, client).await?;
+    let client = renewed.as_ref().unwrap_or(client);
     let mut summary = Summary::default();
     let queued = blocking(store, |s| s.pending_count()).await?;
     on(Event::Queued { count: queued });

@@ -11,6 +11,8 @@ terrain_tests::on_both_engines!(
     a_photo_is_absent_to_users_of_other_regions_until_they_prove_they_hold_it,
     an_upload_nobody_appends_to_expires,
     an_offset_near_two_to_the_64_is_a_400_not_a_panic,
+    a_piece_cut_at_a_random_byte_resumes_from_that_byte,
+    a_report_naming_a_photo_on_its_way_is_stored_pending_and_the_photo_downloads_by_ranges,
 );
 
 /// What the server answered a blob request: status, Upload-Offset, error code.
@@ -353,6 +355,279 @@ async fn an_offset_near_two_to_the_64_is_a_400_not_a_panic(engine: Engine) {
     assert_eq!(
         put(&server, &awa, &sha, "0", "5", b"hello").await,
         at(201, 5)
+    );
+    server.stop().await;
+}
+
+/// Sends the head of a PUT and `sent` of its `announced` body bytes over raw TCP, then closes
+/// the connection: a piece cut short, as a link that drops mid-body leaves it.
+async fn cut_piece(
+    server: &Server,
+    token: &str,
+    sha: &str,
+    offset: usize,
+    length: usize,
+    sent: &[u8],
+    announced: usize,
+) {
+    use tokio::io::AsyncWriteExt;
+    let addr = server.url.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PUT /v1/blobs/{sha} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Terrain-Protocol: 1\r\nUpload-Offset: {offset}\r\nUpload-Length: {length}\r\n\
+         Content-Length: {announced}\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(sent).await.unwrap();
+    tcp.flush().await.unwrap();
+    tcp.shutdown().await.unwrap();
+}
+
+/// HEAD until the upload stands at `want` (the server appends in its own time after a cut).
+async fn upload_reaches(server: &Server, token: &str, sha: &str, want: u64) -> Answer {
+    let mut last = head(server, token, sha).await;
+    for _ in 0..100 {
+        if last.offset == Some(want.to_string()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        last = head(server, token, sha).await;
+    }
+    last
+}
+
+/// Issue 12, cause 4: a piece cut short used to keep nothing. Now every byte that arrived is
+/// kept, HEAD says where the upload stands, and the device resumes from there.
+async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let awa = server.device("awa").await.token();
+    let bytes = photo(300_000, 5);
+    let sha = terrain_domain::sha256_hex(&bytes);
+    let len = bytes.len();
+    // One cut within a sub-piece, at a random byte, then a second one past several sub-pieces.
+    let first = rand::random_range(1..150_000);
+    let second = rand::random_range(first + 70_000..len - 1);
+    eprintln!("{engine:?}: cuts at byte {first} and {second}");
+    cut_piece(&server, &awa, &sha, 0, len, &bytes[..first], len).await;
+    assert_eq!(
+        upload_reaches(&server, &awa, &sha, first as u64).await,
+        at(204, first as u64),
+        "the bytes of the cut piece are kept"
+    );
+    cut_piece(
+        &server,
+        &awa,
+        &sha,
+        first,
+        len,
+        &bytes[first..second],
+        len - first,
+    )
+    .await;
+    assert_eq!(
+        upload_reaches(&server, &awa, &sha, second as u64).await,
+        at(204, second as u64)
+    );
+    assert_eq!(
+        put(
+            &server,
+            &awa,
+            &sha,
+            &second.to_string(),
+            &len.to_string(),
+            &bytes[second..]
+        )
+        .await,
+        at(201, len as u64),
+        "resumed from the last byte stored, the blob completes"
+    );
+    assert_eq!(
+        server.state.store.blob_bytes(&sha).await.unwrap().unwrap(),
+        bytes,
+        "byte-identical"
+    );
+    let events = upload_events(&server).await;
+    assert_eq!(events.len(), 1, "one complete upload: {events:?}");
+    assert_eq!(events[0].0, "upload_complete");
+
+    // A cut upload whose bytes were not the ones named still fails its hash at the end, and
+    // starts again from 0.
+    let fake = photo(200_000, 6);
+    let other = terrain_domain::sha256_hex(&fake);
+    let cut = rand::random_range(1..200_000);
+    cut_piece(
+        &server,
+        &awa,
+        &other,
+        0,
+        fake.len(),
+        &bytes[..cut],
+        fake.len(),
+    )
+    .await;
+    assert_eq!(
+        upload_reaches(&server, &awa, &other, cut as u64).await,
+        at(204, cut as u64)
+    );
+    assert_eq!(
+        put(
+            &server,
+            &awa,
+            &other,
+            &cut.to_string(),
+            "200000",
+            &fake[cut..]
+        )
+        .await,
+        refused(422, "blob_hash_mismatch")
+    );
+    assert_eq!(head(&server, &awa, &other).await, nothing());
+    server.stop().await;
+}
+
+/// GET /v1/blobs/{sha} with `token` and an optional Range: status, Content-Range, bytes.
+async fn download(
+    server: &Server,
+    token: &str,
+    sha: &str,
+    range: Option<&str>,
+) -> (u16, Option<String>, Vec<u8>) {
+    let mut req = blob_request(server, reqwest::Method::GET, token, sha);
+    if let Some(range) = range {
+        req = req.header("Range", range);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let content_range = resp
+        .headers()
+        .get("content-range")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, content_range, resp.bytes().await.unwrap().to_vec())
+}
+
+/// The pending lists of a pull from 0 by `token`, by revision id.
+async fn pending(server: &Server, token: &str) -> Vec<(String, Value)> {
+    let resp = reqwest::Client::new()
+        .get(format!("{}/v1/pull?since=0", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    let page: Value = resp.json().await.unwrap();
+    page["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["revision"]["id"].as_str().unwrap().to_string(),
+                p.get("pending").cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+/// Issue 12: a report may arrive before its photo (text first on a slow link). It is stored,
+/// the photo pending in pull answers until its bytes arrive and verify; then the region's
+/// readers download it, whole or by ranges to resume, and others still get 404.
+async fn a_report_naming_a_photo_on_its_way_is_stored_pending_and_the_photo_downloads_by_ranges(
+    engine: Engine,
+) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("fanta", Role::Reviewer, &["Kayes"]).await;
+    server.user("oumar", Role::Reporter, &["Mopti"]).await;
+    let (awa, fanta, oumar) = (
+        server.device("awa").await.token(),
+        server.device("fanta").await.token(),
+        server.device("oumar").await.token(),
+    );
+    let bytes = photo(700_000, 7);
+    let sha = terrain_domain::sha256_hex(&bytes);
+    let mut v = serde_json::to_value(terrain_tests::seed_with_new_id().into_inner()).unwrap();
+    v["where"]["admin1"] = json!("Kayes");
+    v["attachments"] = json!([{"sha256": sha, "media_type": "image/jpeg", "size": bytes.len(), "file_name": "bridge.jpg"}]);
+    let report = terrain_domain::check(
+        serde_json::from_value(v).unwrap(),
+        chrono::Local::now().date_naive(),
+    )
+    .unwrap();
+    let device = uuid::Uuid::now_v7().to_string();
+    let rev = terrain_domain::Revision::new(report, vec![], "awa", &device, chrono::Utc::now());
+    let pushed: Value = reqwest::Client::new()
+        .post(format!("{}/v1/push", server.url))
+        .bearer_auth(&awa)
+        .header("Terrain-Protocol", "1")
+        .json(&json!({ "revisions": [rev] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed["results"][0]["status"], "stored", "{pushed}");
+    let id = rev.id.to_string();
+    assert_eq!(
+        pending(&server, &fanta).await,
+        [(id.clone(), json!([sha]))],
+        "the photo is on its way"
+    );
+    assert_eq!(
+        download(&server, &fanta, &sha, None).await.0,
+        404,
+        "nothing to download yet"
+    );
+
+    // Half arrives: still pending. Then the rest: no longer.
+    let len = bytes.len().to_string();
+    put(&server, &awa, &sha, "0", &len, &bytes[..350_000]).await;
+    assert_eq!(pending(&server, &fanta).await[0].1, json!([sha]));
+    assert_eq!(
+        put(&server, &awa, &sha, "350000", &len, &bytes[350_000..]).await,
+        at(201, 700_000)
+    );
+    assert_eq!(
+        pending(&server, &fanta).await,
+        [(id, Value::Null)],
+        "no pending list once the photo is stored"
+    );
+
+    // A Kayes reader downloads it whole, or resumes from any byte.
+    let (status, _, whole) = download(&server, &fanta, &sha, None).await;
+    assert_eq!((status, whole == bytes), (200, true));
+    let cut = rand::random_range(1..700_000);
+    let (status, content_range, rest) =
+        download(&server, &fanta, &sha, Some(&format!("bytes={cut}-"))).await;
+    assert_eq!(
+        (status, content_range.as_deref()),
+        (206, Some(format!("bytes {cut}-699999/700000").as_str()))
+    );
+    assert!(rest == bytes[cut..], "the bytes from {cut} on");
+    let (status, _, middle) = download(&server, &fanta, &sha, Some("bytes=299990-300009")).await;
+    assert_eq!((status, &middle[..]), (206, &bytes[299_990..300_010]));
+    let (status, content_range, _) = download(&server, &fanta, &sha, Some("bytes=700000-")).await;
+    assert_eq!(
+        (status, content_range.as_deref()),
+        (416, Some("bytes */700000"))
+    );
+    assert_eq!(
+        download(&server, &fanta, &sha, Some("lines=1-2")).await.0,
+        416
+    );
+    // Mopti sees nothing, exactly as for a blob that never was.
+    let (status, _, body) = download(&server, &oumar, &sha, None).await;
+    let (never, _, never_body) = download(&server, &oumar, &"e".repeat(64), None).await;
+    assert_eq!((status, never), (404, 404));
+    assert_eq!(
+        String::from_utf8_lossy(&body).replace(&sha, "SHA"),
+        String::from_utf8_lossy(&never_body).replace(&"e".repeat(64), "SHA")
     );
     server.stop().await;
 }
