@@ -350,10 +350,45 @@ fn the_account_is_remembered_and_its_token_never_printed() {
         server: "http://127.0.0.1:8080".into(),
         user: "awa".into(),
         token: terrain_store::Token("s3cret-token".into()),
+        token_issued: None,
     };
     a.store.set_account(Some(&account)).unwrap();
     assert_eq!(a.store.account().unwrap(), Some(account.clone()));
     assert!(!format!("{account:?}").contains("s3cret"));
     a.store.set_account(None).unwrap();
     assert_eq!(a.store.account().unwrap(), None);
+}
+
+#[test]
+fn a_renewed_token_replaces_the_old_one_with_its_date_only_while_the_account_holds_it() {
+    let a = device();
+    let old = terrain_store::Token("old-token".into());
+    let new = terrain_store::Token("new-token".into());
+    let issued = chrono::DateTime::parse_from_rfc3339("2026-11-20T08:00:00Z")
+        .unwrap()
+        .to_utc();
+    // Signed out: nothing to replace.
+    assert!(!a.store.replace_token(&old, &new, issued).unwrap());
+    assert_eq!(a.store.account().unwrap(), None);
+    let account = terrain_store::Account {
+        server: "http://127.0.0.1:8080".into(),
+        user: "awa".into(),
+        token: old.clone(),
+        token_issued: None,
+    };
+    a.store.set_account(Some(&account)).unwrap();
+    assert!(a.store.replace_token(&old, &new, issued).unwrap());
+    let renewed = a.store.account().unwrap().unwrap();
+    assert_eq!(
+        (renewed.token, renewed.token_issued),
+        (new.clone(), Some(issued))
+    );
+    // A second renewal of the same old token (another process won) changes nothing.
+    let other = terrain_store::Token("other-token".into());
+    assert!(!a.store.replace_token(&old, &other, issued).unwrap());
+    assert_eq!(a.store.account().unwrap().unwrap().token, new);
+    // Signing in again starts with the new date; signing out forgets it.
+    a.store.set_account(None).unwrap();
+    a.store.set_account(Some(&account)).unwrap();
+    assert_eq!(a.store.account().unwrap().unwrap().token_issued, None);
 }

@@ -5,4 +5,5 @@
 mod accountability;
 mod attachments;
 mod edge;
+mod renewal;
 mod sizes;
