@@ -36,67 +36,11 @@ async fn device(url: &str, user: &str, reports: usize) -> (tempfile::TempDir, Ar
     terrain_sync::login(&store, url, user, PASSWORD, "bench")
         .await
         .unwrap();
-    let batch = (0..reports).map(|_| varied_report()).collect();
+    let batch = (0..reports)
+        .map(|_| terrain_tests::varied_report())
+        .collect();
     store.save_all(batch, user).unwrap();
     (dir, store)
-}
-
-/// A report whose title and narrative differ from every other's, as real ones do (identical
-/// copies would compress far better than real traffic).
-fn varied_report() -> terrain_domain::ValidReport {
-    use rand::Rng;
-    const WORDS: &[&str] = &[
-        "armed",
-        "men",
-        "motorbikes",
-        "convoy",
-        "tanker",
-        "plant",
-        "mine",
-        "gold",
-        "quarry",
-        "village",
-        "market",
-        "road",
-        "checkpoint",
-        "workers",
-        "guards",
-        "abducted",
-        "burned",
-        "warehouse",
-        "fuel",
-        "trucks",
-        "drivers",
-        "night",
-        "dawn",
-        "attack",
-        "blockade",
-        "bridge",
-        "school",
-        "clinic",
-        "gendarmes",
-        "witnesses",
-        "prefect",
-        "mayor",
-        "kilns",
-        "generator",
-        "pump",
-        "cattle",
-        "herders",
-        "bush",
-        "river",
-    ];
-    let mut rng = rand::rng();
-    let mut words = |n: usize| {
-        (0..n)
-            .map(|_| WORDS[rng.random_range(0..WORDS.len())])
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut r = terrain_tests::seed_with_new_id().into_inner();
-    r.title = format!("{} {}", words(6), rand::rng().random_range(0..100_000));
-    r.narrative = format!("{}. {}. {}.", words(40), words(35), words(30));
-    terrain_domain::check(r, chrono::Local::now().date_naive()).unwrap()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +48,7 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let report_bytes = terrain_domain::canonical_report_json(&varied_report()).len();
+    let report_bytes = terrain_domain::canonical_report_json(&terrain_tests::varied_report()).len();
     println!("a typical report: {report_bytes} bytes of canonical JSON");
     for engine in [Engine::Sqlite, Engine::Postgres] {
         let Some(server) = Server::start(engine).await else {

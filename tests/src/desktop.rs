@@ -8,10 +8,7 @@ use std::time::{Duration, Instant};
 
 /// The built desktop binary (`cargo build -p terrain-desktop`).
 pub fn app_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("debug/terrain-desktop")
+    crate::harness::built_binary("terrain-desktop")
 }
 
 fn on_path(tool: &str) -> Option<PathBuf> {

@@ -114,16 +114,7 @@ impl Server {
 
     /// How many revisions the server holds, all regions.
     pub async fn revision_count(&self) -> usize {
-        let mut n = 0;
-        let mut since = 0;
-        loop {
-            let page = self.state.store.pull(since, 1000, None).await.unwrap();
-            n += page.items.len();
-            since = page.next;
-            if !page.more {
-                return n;
-            }
-        }
+        revision_count(&*self.state.store).await
     }
 
     /// Signs in over HTTP from `client` (a plain one, or one bound to a loopback address).
@@ -243,28 +234,46 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `serve` with `extra` arguments and waits until `/health` answers.
     pub async fn start(bin: &str, db: &str, port: u16, extra: &[&str]) -> ServerProcess {
-        let server = ServerProcess {
-            child: std::process::Command::new(bin)
-                .args([
-                    "--db",
-                    db,
-                    "serve",
-                    "--listen",
-                    &format!("127.0.0.1:{port}"),
-                ])
+        let server = ServerProcess::spawn(
+            std::process::Command::new(bin),
+            db,
+            &format!("127.0.0.1:{port}"),
+            port,
+            extra,
+        );
+        server.wait_healthy().await;
+        server
+    }
+
+    /// Starts `serve` on `listen` through `command` (the binary, or `ip netns exec NS binary`)
+    /// without waiting for it; `url()` is its loopback address where it runs.
+    pub fn spawn(
+        mut command: std::process::Command,
+        db: &str,
+        listen: &str,
+        port: u16,
+        extra: &[&str],
+    ) -> ServerProcess {
+        ServerProcess {
+            child: command
+                .args(["--db", db, "serve", "--listen", listen])
                 .args(extra)
                 .env("RUST_LOG", "error")
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap(),
             port,
-        };
+        }
+    }
+
+    /// Returns once `/health` answers (panics after 5 s).
+    pub async fn wait_healthy(&self) {
         for _ in 0..200 {
-            if reqwest::get(format!("{}/health", server.url()))
+            if reqwest::get(format!("{}/health", self.url()))
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return server;
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
@@ -290,4 +299,52 @@ impl Drop for ServerProcess {
         let _ = self.child.kill(); // SIGKILL
         let _ = self.child.wait();
     }
+}
+
+/// How many revisions the audit log's push events say were stored, in all. Each push's event
+/// commits with its revisions, so this equals the revisions the server holds: a batch stored
+/// without its event, or an event without its batch, would make them differ.
+pub async fn stored_per_push_events(store: &dyn terrain_server_store::ServerStore) -> usize {
+    let events = store
+        .audit(&terrain_server_store::AuditQuery {
+            limit: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    events
+        .iter()
+        .filter(|e| e.action == "push")
+        .map(|e| {
+            let counts = e.detail.split(';').next().unwrap();
+            let stored = counts
+                .split(": ")
+                .nth(1)
+                .and_then(|rest| rest.split(" stored").next())
+                .unwrap_or_else(|| panic!("a push event gives its stored count: {}", e.detail));
+            stored.parse::<usize>().unwrap()
+        })
+        .sum()
+}
+
+/// How many revisions `store` holds, all regions.
+pub async fn revision_count(store: &dyn terrain_server_store::ServerStore) -> usize {
+    let mut n = 0;
+    let mut since = 0;
+    loop {
+        let page = store.pull(since, 1000, None).await.unwrap();
+        n += page.items.len();
+        since = page.next;
+        if !page.more {
+            return n;
+        }
+    }
+}
+
+/// A binary of the workspace as `cargo build` left it (`target/debug/NAME`).
+pub fn built_binary(name: &str) -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug").join(name)
 }

@@ -18,8 +18,68 @@ pub fn seed_with_new_id() -> ValidReport {
     .expect("the seed is valid")
 }
 
+/// A report whose title and narrative differ from every other's, as real ones do (identical
+/// copies would compress far better than real traffic).
+pub fn varied_report() -> terrain_domain::ValidReport {
+    use rand::Rng;
+    const WORDS: &[&str] = &[
+        "armed",
+        "men",
+        "motorbikes",
+        "convoy",
+        "tanker",
+        "plant",
+        "mine",
+        "gold",
+        "quarry",
+        "village",
+        "market",
+        "road",
+        "checkpoint",
+        "workers",
+        "guards",
+        "abducted",
+        "burned",
+        "warehouse",
+        "fuel",
+        "trucks",
+        "drivers",
+        "night",
+        "dawn",
+        "attack",
+        "blockade",
+        "bridge",
+        "school",
+        "clinic",
+        "gendarmes",
+        "witnesses",
+        "prefect",
+        "mayor",
+        "kilns",
+        "generator",
+        "pump",
+        "cattle",
+        "herders",
+        "bush",
+        "river",
+    ];
+    let mut rng = rand::rng();
+    let mut words = |n: usize| {
+        (0..n)
+            .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut r = seed_with_new_id().into_inner();
+    r.title = format!("{} {}", words(6), rand::rng().random_range(0..100_000));
+    r.narrative = format!("{}. {}. {}.", words(40), words(35), words(30));
+    terrain_domain::check(r, chrono::Local::now().date_naive()).unwrap()
+}
+
 pub mod desktop;
+pub mod field;
 pub mod harness;
+pub mod link;
 pub mod proxy;
 
 /// For each `async fn NAME(engine: Engine)`, a module `NAME` with one test per storage engine.

@@ -10,6 +10,7 @@ use terrain_protocol::Role;
 use terrain_store::Store;
 use terrain_tests::harness::{
     Engine, PASSWORD, Server, ServerProcess, add_reporter_with_binary, free_port,
+    stored_per_push_events,
 };
 use terrain_tests::proxy::FlakyProxy;
 
@@ -46,32 +47,6 @@ async fn login_until_done(store: &Store, url: &str) {
 
 fn reports(n: usize) -> Vec<terrain_domain::ValidReport> {
     (0..n).map(|_| terrain_tests::seed_with_new_id()).collect()
-}
-
-/// How many revisions the audit log's push events say were stored, in all. Each push's event
-/// commits with its revisions, so this equals the revisions the server holds: a batch stored
-/// without its event, or an event without its batch, would make them differ.
-async fn stored_per_push_events(store: &dyn terrain_server_store::ServerStore) -> usize {
-    let events = store
-        .audit(&terrain_server_store::AuditQuery {
-            limit: 1_000_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    events
-        .iter()
-        .filter(|e| e.action == "push")
-        .map(|e| {
-            let counts = e.detail.split(';').next().unwrap();
-            let stored = counts
-                .split(": ")
-                .nth(1)
-                .and_then(|rest| rest.split(" stored").next())
-                .unwrap_or_else(|| panic!("a push event gives its stored count: {}", e.detail));
-            stored.parse::<usize>().unwrap()
-        })
-        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
