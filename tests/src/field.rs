@@ -40,7 +40,7 @@ pub struct Figures {
     pub text: Option<Duration>,
     /// When it held every report and every photo.
     pub all: Option<Duration>,
-    /// IP bytes the link carried, both ways.
+    /// IP bytes the link carried, both ways, lost ones included.
     pub wire_bytes: u64,
     /// The reports' canonical JSON and the photos, in bytes.
     pub payload_bytes: u64,

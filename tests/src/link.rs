@@ -74,6 +74,8 @@ pub struct Counters {
     pub packets: AtomicU64,
     pub bytes: AtomicU64,
     pub lost: AtomicU64,
+    /// Bytes of the lost packets: they used the line too.
+    pub lost_bytes: AtomicU64,
     pub queue_drops: AtomicU64,
     pub cut_drops: AtomicU64,
 }
@@ -84,6 +86,7 @@ pub struct Stats {
     pub packets: u64,
     pub bytes: u64,
     pub lost: u64,
+    pub lost_bytes: u64,
     pub queue_drops: u64,
     pub cut_drops: u64,
 }
@@ -94,6 +97,7 @@ impl Counters {
             packets: self.packets.load(Ordering::Relaxed),
             bytes: self.bytes.load(Ordering::Relaxed),
             lost: self.lost.load(Ordering::Relaxed),
+            lost_bytes: self.lost_bytes.load(Ordering::Relaxed),
             queue_drops: self.queue_drops.load(Ordering::Relaxed),
             cut_drops: self.cut_drops.load(Ordering::Relaxed),
         }
@@ -321,9 +325,13 @@ impl Link {
         self.counters[from.index()].read()
     }
 
-    /// Bytes delivered both ways so far.
+    /// Bytes the line carried both ways so far, delivered or lost on the way.
     pub fn bytes(&self) -> u64 {
-        self.stats(Side::A).bytes + self.stats(Side::B).bytes
+        [Side::A, Side::B]
+            .map(|side| self.stats(side))
+            .iter()
+            .map(|s| s.bytes + s.lost_bytes)
+            .sum()
     }
 }
 
@@ -420,6 +428,9 @@ impl Forwarder {
             self.counters.cut_drops.fetch_add(1, Ordering::Relaxed);
         } else if p.lost {
             self.counters.lost.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .lost_bytes
+                .fetch_add(p.packet.len() as u64, Ordering::Relaxed);
         } else {
             // SAFETY: writes one whole packet from a live buffer to an open TUN fd.
             let written = unsafe {
