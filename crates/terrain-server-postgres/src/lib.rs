@@ -437,7 +437,7 @@ impl ServerStore for PgStore {
             .map_err(backend)
     }
 
-    async fn push(&self, batch: Vec<Incoming>, audit: PushAudit) -> Result<Vec<Outcome>> {
+    async fn push(&self, batch: Vec<Incoming>, mut rules: PushAudit) -> Result<Vec<Outcome>> {
         // A handful of statements per batch, whatever its size: round trips, not rows, are what
         // cost on a database across the network. Heads are worked out in memory, in batch order.
         let mut client = self.client().await?;
@@ -461,16 +461,22 @@ impl ServerStore for PgStore {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut heads: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        // Each head with its region, read under the feed lock: a move committed by a push
+        // before this one is judged against (PushRules::judge).
+        let mut heads: HashMap<Uuid, HashMap<Uuid, String>> = HashMap::new();
         for row in tx
             .query(
-                "SELECT report_id, rev_id FROM heads WHERE report_id = ANY($1)",
+                "SELECT h.report_id, h.rev_id, r.region FROM heads h JOIN revisions r ON r.id = h.rev_id
+                  WHERE h.report_id = ANY($1)",
                 &[&reports],
             )
             .await
             .map_err(backend)?
         {
-            heads.entry(row.get(0)).or_default().insert(row.get(1));
+            heads
+                .entry(row.get(0))
+                .or_default()
+                .insert(row.get(1), row.get(2));
         }
         // Read after the feed lock: a claim committed by a push before this one is seen.
         let devices: Vec<&str> = batch.iter().map(|i| i.revision.device.as_str()).collect();
@@ -492,16 +498,26 @@ impl ServerStore for PgStore {
         let mut seen: HashMap<Uuid, i64> = HashMap::new();
         let mut contact_rows = ContactRows::default();
         let mut blob_names = BlobNames::default();
-        for Incoming {
-            revision: rev,
-            region,
-            pushed_by,
-            pushed_device,
-            contacts,
-        } in &batch
-        {
+        for incoming in &batch {
+            let Incoming {
+                revision: rev,
+                region,
+                pushed_by,
+                pushed_device,
+                contacts,
+            } = incoming;
             if let Some(seq) = known.get(&rev.id).or_else(|| seen.get(&rev.id)) {
                 outcomes.push(Outcome::AlreadyHave { seq: *seq });
+                continue;
+            }
+            let mut regions: Vec<String> = heads
+                .get(&rev.report_id)
+                .map(|h| h.values().cloned().collect())
+                .unwrap_or_default();
+            regions.sort();
+            regions.dedup();
+            if let Some(why) = rules.judge(incoming, &regions) {
+                outcomes.push(Outcome::Refused(why));
                 continue;
             }
             match owners.get(&rev.device) {
@@ -527,7 +543,7 @@ impl ServerStore for PgStore {
             for p in &rev.parents {
                 report_heads.remove(p);
             }
-            report_heads.insert(rev.id);
+            report_heads.insert(rev.id, region.clone());
             outcomes.push(if report_heads.len() > 1 {
                 Outcome::Conflict { seq: n }
             } else {
@@ -569,7 +585,7 @@ impl ServerStore for PgStore {
             blob_names.insert(&tx).await?;
             let (head_reports, head_revs): (Vec<Uuid>, Vec<Uuid>) = heads
                 .iter()
-                .flat_map(|(report, revs)| revs.iter().map(move |r| (*report, *r)))
+                .flat_map(|(report, revs)| revs.keys().map(move |r| (*report, *r)))
                 .unzip();
             tx.execute("DELETE FROM heads WHERE report_id = ANY($1)", &[&reports])
                 .await
@@ -584,7 +600,7 @@ impl ServerStore for PgStore {
                 .await
                 .map_err(backend)?;
         }
-        insert_audit(&tx, &audit(&outcomes)).await?;
+        insert_audit(&tx, &rules.events(&outcomes)).await?;
         tx.commit().await.map_err(backend)?;
         Ok(outcomes)
     }
@@ -1020,22 +1036,6 @@ impl ServerStore for PgStore {
         Ok(Some(data))
     }
 
-    async fn audit_append(&self, event: &AuditEvent) -> Result<()> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO audit (at, actor, device, action, detail) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &event.at,
-                    &event.actor,
-                    &event.device,
-                    &event.action,
-                    &event.detail,
-                ],
-            )
-            .await
-            .map(|_| ())
-            .map_err(backend)
     async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>> {
         let client = self.client().await?;
         let (start, end) = (start as i64, start.saturating_add(len as u64) as i64);
@@ -1090,6 +1090,22 @@ impl ServerStore for PgStore {
         Ok(rows.into_iter().map(|r| r.get(0)).collect())
     }
 
+    async fn audit_append(&self, event: &AuditEvent) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO audit (at, actor, device, action, detail) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &event.at,
+                    &event.actor,
+                    &event.device,
+                    &event.action,
+                    &event.detail,
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {

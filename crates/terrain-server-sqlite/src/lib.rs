@@ -425,14 +425,14 @@ impl ServerStore for SqliteStore {
         .await
     }
 
-    async fn push(&self, batch: Vec<Incoming>, audit: PushAudit) -> Result<Vec<Outcome>> {
+    async fn push(&self, batch: Vec<Incoming>, mut rules: PushAudit) -> Result<Vec<Outcome>> {
         self.call(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             let now = Utc::now().to_rfc3339();
             let mut outcomes = Vec::with_capacity(batch.len());
-            for Incoming { revision: rev, region, pushed_by, pushed_device, contacts } in batch {
-                let id = rev.id.to_string();
-                let report = rev.report_id.to_string();
+            for incoming in batch {
+                let id = incoming.revision.id.to_string();
+                let report = incoming.revision.report_id.to_string();
                 if let Some(seq) = tx
                     .prepare_cached("SELECT seq FROM revisions WHERE id = ?1")
                     .and_then(|mut s| s.query_row([&id], |r| r.get(0)).optional())
@@ -441,6 +441,19 @@ impl ServerStore for SqliteStore {
                     outcomes.push(Outcome::AlreadyHave { seq });
                     continue;
                 }
+                // In the transaction, after the batch's earlier revisions: see PushRules::judge.
+                let heads: Vec<String> = tx
+                    .prepare_cached(
+                        "SELECT DISTINCT r.region FROM heads h JOIN revisions r ON r.id = h.rev_id
+                          WHERE h.report_id = ?1 ORDER BY r.region",
+                    )
+                    .and_then(|mut s| s.query_map([&report], |r| r.get(0))?.collect())
+                    .map_err(backend)?;
+                if let Some(why) = rules.judge(&incoming, &heads) {
+                    outcomes.push(Outcome::Refused(why));
+                    continue;
+                }
+                let Incoming { revision: rev, region, pushed_by, pushed_device, contacts } = incoming;
                 if !claim_device(&tx, &rev, &pushed_by)? {
                     outcomes.push(Outcome::DeviceOfAnotherUser);
                     continue;
@@ -468,7 +481,7 @@ impl ServerStore for SqliteStore {
                     .map_err(backend)?;
                 outcomes.push(if heads > 1 { Outcome::Conflict { seq } } else { Outcome::Stored { seq } });
             }
-            for event in audit(&outcomes) {
+            for event in rules.events(&outcomes) {
                 insert_audit(&tx, &event)?;
             }
             tx.commit().map_err(backend)?;
@@ -941,19 +954,6 @@ impl ServerStore for SqliteStore {
         .await
     }
 
-    async fn audit_append(&self, event: &AuditEvent) -> Result<()> {
-        let e = event.clone();
-        self.call(move |c| {
-            c.execute(
-                "INSERT INTO audit (at, actor, device, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![audit_time(e.at), e.actor, e.device, e.action, e.detail],
-            )
-            .map(|_| ())
-            .map_err(backend)
-        })
-        .await
-    }
-
     async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>> {
         let sha = sha256.to_string();
         self.call(move |c| {
@@ -1007,6 +1007,19 @@ impl ServerStore for SqliteStore {
                      OR value IN (SELECT sha256 FROM blobs WHERE complete = 1)",
             )
             .and_then(|mut s| s.query_map([json], |r| r.get(0))?.collect())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn audit_append(&self, event: &AuditEvent) -> Result<()> {
+        let e = event.clone();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO audit (at, actor, device, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![audit_time(e.at), e.actor, e.device, e.action, e.detail],
+            )
+            .map(|_| ())
             .map_err(backend)
         })
         .await

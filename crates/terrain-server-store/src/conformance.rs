@@ -32,9 +32,26 @@ fn incoming(r: &Revision) -> Incoming {
     }
 }
 
+/// Rules that allow every revision, with audit events from a closure.
+struct AuditOnly<F>(F);
+
+impl<F: FnOnce(&[Outcome]) -> Vec<AuditEvent> + Send> PushRules for AuditOnly<F> {
+    fn judge(&mut self, _: &Incoming, _: &[String]) -> Option<String> {
+        None
+    }
+    fn events(self: Box<Self>, outcomes: &[Outcome]) -> Vec<AuditEvent> {
+        (self.0)(outcomes)
+    }
+}
+
+/// Every revision allowed, with the audit events `f` makes of the outcomes.
+pub fn audit_only(f: impl FnOnce(&[Outcome]) -> Vec<AuditEvent> + Send + 'static) -> PushAudit {
+    Box::new(AuditOnly(f))
+}
+
 /// No audit events for a push (the suite checks them on its own).
 pub fn no_audit() -> PushAudit {
-    Box::new(|_| Vec::new())
+    audit_only(|_| Vec::new())
 }
 
 /// What a source of the seed report gives as its contact in [`with_contact`].
@@ -62,6 +79,7 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     verification_is_recorded(&*store).await;
     pushes_record_who_and_commit_their_audit_events(&*store).await;
     head_regions_are_those_of_the_current_heads(&*store).await;
+    pushes_are_judged_against_the_heads_inside_their_transaction(&*store).await;
     tokens_are_touched_and_renewed(&*store).await;
     concurrent_pushes_never_let_the_feed_skip(store).await;
 }
@@ -407,24 +425,6 @@ pub async fn blobs(store: &dyn ServerStore) {
     uploads_expire_when_no_piece_comes(store).await;
     a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store).await;
     an_upload_racing_the_sweep_loses_no_piece_it_keeps(store).await;
-}
-
-/// Sweeps (everything counts as stale) race an uploader: whatever an upload keeps after them
-/// is whole, and it finishes with the right hash.
-async fn an_upload_racing_the_sweep_loses_no_piece_it_keeps(store: &dyn ServerStore) {
-    let data: Vec<u8> = (0..60_000u32).map(|i| (i % 253) as u8).collect();
-    let sha = sha_of(&data);
-    let sweeping = std::sync::atomic::AtomicBool::new(true);
-    let (data, sha) = (&data, &sha);
-    let append_from = |at: usize| async move {
-        let end = (at + 1_000).min(data.len());
-        match store
-            .blob_append(sha, "awa", at as u64, data[at..end].to_vec(), Utc::now())
-            .await
-        {
-            Ok(n) => n as usize,
-            Err(StoreError::OffsetMismatch { actual }) => actual as usize,
-            Err(e) => panic!("{e}"),
     a_blob_is_read_by_ranges_across_its_pieces(store).await;
     a_revision_naming_a_blob_not_yet_held_is_stored_with_it_pending(store).await;
 }
@@ -529,6 +529,24 @@ async fn a_revision_naming_a_blob_not_yet_held_is_stored_with_it_pending(store: 
         "named by a Kayes report it was pending for"
     );
     assert!(store.blobs_stored(vec![]).await.unwrap().is_empty());
+}
+
+/// Sweeps (everything counts as stale) race an uploader: whatever an upload keeps after them
+/// is whole, and it finishes with the right hash.
+async fn an_upload_racing_the_sweep_loses_no_piece_it_keeps(store: &dyn ServerStore) {
+    let data: Vec<u8> = (0..60_000u32).map(|i| (i % 253) as u8).collect();
+    let sha = sha_of(&data);
+    let sweeping = std::sync::atomic::AtomicBool::new(true);
+    let (data, sha) = (&data, &sha);
+    let append_from = |at: usize| async move {
+        let end = (at + 1_000).min(data.len());
+        match store
+            .blob_append(sha, "awa", at as u64, data[at..end].to_vec(), Utc::now())
+            .await
+        {
+            Ok(n) => n as usize,
+            Err(StoreError::OffsetMismatch { actual }) => actual as usize,
+            Err(e) => panic!("{e}"),
         }
     };
     let upload = async {
@@ -888,7 +906,7 @@ fn pushed_by(rev: &Revision, user: &str) -> Incoming {
 /// An audit that records one push event counting what was stored.
 fn counting(user: &str) -> PushAudit {
     let user = user.to_string();
-    Box::new(move |outcomes: &[Outcome]| {
+    audit_only(move |outcomes: &[Outcome]| {
         let stored = outcomes
             .iter()
             .filter(|o| matches!(o, Outcome::Stored { .. } | Outcome::Conflict { .. }))
@@ -1006,6 +1024,87 @@ async fn head_regions_are_those_of_the_current_heads(store: &dyn ServerStore) {
         regions,
         [(report, "Kayes".to_string()), (report, "Mopti".to_string())]
     );
+}
+
+/// Rules that refuse any revision moving a report out of `keep`, remember the head regions
+/// each revision was judged against, and count what they were told.
+struct Watch {
+    keep: &'static str,
+    seen: Arc<std::sync::Mutex<Vec<Vec<String>>>>,
+}
+
+impl PushRules for Watch {
+    fn judge(&mut self, incoming: &Incoming, head_regions: &[String]) -> Option<String> {
+        self.seen.lock().unwrap().push(head_regions.to_vec());
+        let leaves = head_regions.iter().any(|r| r == self.keep) && incoming.region != self.keep;
+        leaves.then(|| format!("may not leave {}", self.keep))
+    }
+    fn events(self: Box<Self>, outcomes: &[Outcome]) -> Vec<AuditEvent> {
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Refused(_)))
+            .count();
+        vec![event(
+            Utc::now(),
+            Some("judge"),
+            actions::PUSH,
+            &format!("{refused} refused of {}", outcomes.len()),
+        )]
+    }
+}
+
+async fn pushes_are_judged_against_the_heads_inside_their_transaction(store: &dyn ServerStore) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rules = |keep| -> PushAudit {
+        Box::new(Watch {
+            keep,
+            seen: Arc::clone(&seen),
+        })
+    };
+    let report = Uuid::now_v7();
+    let first = revision(report, "Mopti", "in Mopti", vec![]);
+    // One batch: the report is created, moved to Kayes, then edited there. Each revision meets
+    // the heads the one before left (a new report has none), so the edit is no second move.
+    let moved = revision(report, "Kayes", "moved to Kayes", vec![first.id]);
+    let edited = revision(report, "Kayes", "edited in Kayes", vec![moved.id]);
+    let out = store
+        .push(
+            vec![incoming(&first), incoming(&moved), incoming(&edited)],
+            rules("Gao"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        out.iter().all(|o| matches!(o, Outcome::Stored { .. })),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::mem::take(&mut *seen.lock().unwrap()),
+        [vec![], vec!["Mopti".to_string()], vec!["Kayes".to_string()]]
+    );
+
+    // A refused revision is not stored, and the next of the batch still meets the old heads;
+    // a repeat is not judged again (it is already held).
+    let away = revision(report, "Gao", "to Gao", vec![edited.id]);
+    let back = revision(report, "Kayes", "edited again", vec![edited.id]);
+    let out = store
+        .push(
+            vec![incoming(&edited), incoming(&away), incoming(&back)],
+            rules("Kayes"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(out[0], Outcome::AlreadyHave { .. }), "{out:?}");
+    assert_eq!(out[1], Outcome::Refused("may not leave Kayes".into()));
+    assert!(matches!(out[2], Outcome::Stored { .. }), "{out:?}");
+    assert_eq!(
+        std::mem::take(&mut *seen.lock().unwrap()),
+        [vec!["Kayes".to_string()], vec!["Kayes".to_string()]]
+    );
+    assert_eq!(store.pusher(away.id).await.unwrap(), None, "not stored");
+    assert_eq!(store.heads(report).await.unwrap(), 1, "the last edit only");
+    let events = push_events(store, "judge").await;
+    assert_eq!(events, ["0 refused of 3", "1 refused of 3"]);
 }
 
 async fn tokens_are_touched_and_renewed(store: &dyn ServerStore) {

@@ -142,9 +142,20 @@ pub struct Pusher {
     pub device: String,
 }
 
-/// Builds a push's audit events from the outcomes of its batch, inside the push's transaction:
-/// the events commit with the revisions they describe, or neither does.
-pub type PushAudit = Box<dyn FnOnce(&[Outcome]) -> Vec<AuditEvent> + Send>;
+/// The server's part of a push, which the engine runs inside the push's transaction.
+pub trait PushRules: Send {
+    /// Whether `incoming` may be stored, given the regions of its report's current heads as
+    /// the transaction sees them (empty for a new report): None, or the refusal's reason. Read
+    /// there, a concurrent move cannot slip between the check and the write, and each revision
+    /// of a batch meets the heads the earlier ones left.
+    fn judge(&mut self, incoming: &Incoming, head_regions: &[String]) -> Option<String>;
+    /// The push's audit events, given the outcomes of its batch: they commit with the
+    /// revisions they describe, or neither does.
+    fn events(self: Box<Self>, outcomes: &[Outcome]) -> Vec<AuditEvent>;
+}
+
+/// What a push's engine is given to judge and audit its batch.
+pub type PushAudit = Box<dyn PushRules>;
 
 /// A contact a stored revision carried for one of its sources, sealed, with who pushed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +171,7 @@ pub struct StoredContact {
     pub sealed: Vec<u8>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Stored {
         seq: i64,
@@ -175,6 +186,8 @@ pub enum Outcome {
     /// Not stored: the revision's `device` first pushed under another user, and a device id
     /// belongs to one user.
     DeviceOfAnotherUser,
+    /// Not stored: [`PushRules::judge`] refused it, for this reason.
+    Refused(String),
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +241,14 @@ impl PieceHasher {
     }
 }
 
+/// The part of a stored piece starting at byte `at` that falls within `start..end` of its
+/// blob: how engines cut a range out of the pieces overlapping it.
+pub fn slice_of_piece(piece: &[u8], at: i64, start: i64, end: i64) -> &[u8] {
+    let from = (start - at).clamp(0, piece.len() as i64) as usize;
+    let to = (end - at).clamp(0, piece.len() as i64) as usize;
+    &piece[from..to.max(from)]
+}
+
 /// What the audit log records; the names are what is stored and shown.
 pub mod actions {
     pub const SIGN_IN: &str = "sign_in";
@@ -241,14 +262,6 @@ pub mod actions {
     /// address and until when); at most one a minute per address.
     pub const SIGN_IN_THROTTLED: &str = "sign_in_throttled";
     /// A request with an unknown or revoked device token (detail: which, the address and the
-/// The part of a stored piece starting at byte `at` that falls within `start..end` of its
-/// blob: how engines cut a range out of the pieces overlapping it.
-pub fn slice_of_piece(piece: &[u8], at: i64, start: i64, end: i64) -> &[u8] {
-    let from = (start - at).clamp(0, piece.len() as i64) as usize;
-    let to = (end - at).clamp(0, piece.len() as i64) as usize;
-    &piece[from..to.max(from)]
-}
-
     /// request); only those within the per-address limit are recorded.
     pub const TOKEN_REFUSED: &str = "token_refused";
     /// A report moved from one region to another by a revision (detail: the report, the
@@ -326,11 +339,13 @@ pub trait ServerStore: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<usize>;
 
-    /// Stores a batch in one transaction, in order, with the audit events `audit` makes of the
+    /// Stores a batch in one transaction, in order, with the audit events `rules` makes of the
     /// outcomes (always, even when nothing is stored); each revision's outcome in the same
-    /// order. A revision's `device` belongs to the user who first pushed it: a new revision
-    /// claiming another user's is not stored ([`Outcome::DeviceOfAnotherUser`]).
-    async fn push(&self, batch: Vec<Incoming>, audit: PushAudit) -> Result<Vec<Outcome>>;
+    /// order. A new revision is first judged by `rules` against its report's heads in the
+    /// transaction ([`Outcome::Refused`]). A revision's `device` belongs to the user who first
+    /// pushed it: a new revision claiming another user's is not stored
+    /// ([`Outcome::DeviceOfAnotherUser`]).
+    async fn push(&self, batch: Vec<Incoming>, rules: PushAudit) -> Result<Vec<Outcome>>;
     /// Who pushed a stored revision; None for an unknown one or one stored before the server
     /// recorded it.
     async fn pusher(&self, rev: Uuid) -> Result<Option<Pusher>>;
@@ -396,6 +411,11 @@ pub trait ServerStore: Send + Sync + 'static {
     ) -> Result<bool>;
     /// A complete blob's bytes.
     async fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// At most `len` bytes of a complete blob from byte `start` (fewer at its end); None when
+    /// the blob is not stored whole.
+    async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>>;
+    /// Which of `sha256s` are stored whole; the others, named by revisions, are pending.
+    async fn blobs_stored(&self, sha256s: Vec<String>) -> Result<Vec<String>>;
 
     /// Appends an event to the audit log. There is no way to change or remove one: the
     /// engines refuse UPDATE and DELETE on the table itself.
@@ -410,8 +430,3 @@ pub trait ServerStore: Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>>;
 }
-    /// At most `len` bytes of a complete blob from byte `start` (fewer at its end); None when
-    /// the blob is not stored whole.
-    async fn blob_range(&self, sha256: &str, start: u64, len: usize) -> Result<Option<Vec<u8>>>;
-    /// Which of `sha256s` are stored whole; the others, named by revisions, are pending.
-    async fn blobs_stored(&self, sha256s: Vec<String>) -> Result<Vec<String>>;

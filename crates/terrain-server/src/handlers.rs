@@ -17,12 +17,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use terrain_domain::text;
 use terrain_domain::{Status, check};
 use terrain_protocol::*;
 use terrain_server_store::{
-    AuditEvent, AuditQuery, Device, Incoming, Outcome, PushAudit, canonical_region, same_region,
+    AuditEvent, AuditQuery, Device, Incoming, Outcome, PushRules, same_region,
 };
 use uuid::Uuid;
 
@@ -313,16 +312,37 @@ struct Move {
     to: String,
 }
 
-/// What one push did, for its audit events.
+/// What one push did, for its audit events; it judges the regions in the store's transaction.
 struct PushRecord {
-    user: String,
-    device: String,
+    /// Who pushes: their regions and role decide, their names go in the events.
+    who: Device,
     total: usize,
     /// Revisions refused before storage, with their reasons.
     refused: Vec<(Uuid, String)>,
     /// The revisions sent to storage and the device each claims, in batch order.
     sent: Vec<(Uuid, String)>,
+    /// Moves the judge allowed; those stored are audited.
     moves: Vec<Move>,
+}
+
+impl PushRules for PushRecord {
+    fn judge(&mut self, incoming: &Incoming, was: &[String]) -> Option<String> {
+        let (rev, region) = (&incoming.revision, &incoming.region);
+        let why = region_refusal(&self.who, was, region);
+        if why.is_none() && was.iter().any(|w| !same_region(w, region)) {
+            self.moves.push(Move {
+                rev: rev.id,
+                report: rev.report_id,
+                from: was.to_vec(),
+                to: region.clone(),
+            });
+        }
+        why
+    }
+
+    fn events(self: Box<Self>, outcomes: &[Outcome]) -> Vec<AuditEvent> {
+        PushRecord::events(*self, outcomes)
+    }
 }
 
 /// `items`, the first [`limits::AUDIT_REASONS`] of them, then how many more.
@@ -349,8 +369,8 @@ impl PushRecord {
         let at = Utc::now();
         let event = |action: &str, detail: String| AuditEvent {
             at,
-            actor: Some(self.user.clone()),
-            device: Some(self.device.clone()),
+            actor: Some(self.who.user.name.clone()),
+            device: Some(self.who.name.clone()),
             action: action.into(),
             detail,
         };
@@ -369,6 +389,9 @@ impl PushRecord {
                     "{rev}: {}: device {claimed:?} belongs to another user",
                     codes::DEVICE_FORBIDDEN
                 )),
+                Outcome::Refused(why) => {
+                    refused.push(format!("{rev}: {}: {why}", codes::REGION_FORBIDDEN))
+                }
             }
         }
         let mut detail = format!(
@@ -433,21 +456,11 @@ pub async fn push(
         ));
     }
     let today = Utc::now().date_naive();
-    // The regions each report is in now (its heads'): a change must be allowed there too.
-    let mut reports: Vec<Uuid> = req.revisions.iter().map(|r| r.report_id).collect();
-    reports.sort();
-    reports.dedup();
-    let mut before: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (report, region) in state.store.head_regions(reports).await? {
-        before.entry(report).or_default().push(region);
-    }
     let mut results: Vec<Option<PushResult>> = Vec::with_capacity(req.revisions.len());
     let mut batch = Vec::new();
-    let mut moves = Vec::new();
     for rev in req.revisions {
-        let region = canonical_region(&rev.content.location.admin1);
-        let was = before.get(&rev.report_id).map_or(&[][..], Vec::as_slice);
-        // Sizes first: cheap, and an oversized revision is refused before it is hashed.
+        // Sizes first: cheap, and an oversized revision is refused before it is hashed. The
+        // regions (before and after) are judged in the store's transaction: PushRecord.
         let verdict = if let Err(problems) = rev.check_bounds() {
             Some(rejected(
                 rev.id,
@@ -460,8 +473,6 @@ pub async fn push(
                 codes::HASH_MISMATCH,
                 "the content does not match its id or sha256".into(),
             ))
-        } else if let Some(why) = region_refusal(&device, was, &region) {
-            Some(rejected(rev.id, codes::REGION_FORBIDDEN, why))
         } else if rev.content.status != Status::Final {
             Some(rejected(
                 rev.id,
@@ -478,14 +489,6 @@ pub async fn push(
             None
         };
         if verdict.is_none() {
-            if was.iter().any(|w| !same_region(w, &region)) {
-                moves.push(Move {
-                    rev: rev.id,
-                    report: rev.report_id,
-                    from: was.to_vec(),
-                    to: region,
-                });
-            }
             batch.push(Incoming::sealing(
                 rev,
                 &device.user.name,
@@ -500,8 +503,7 @@ pub async fn push(
         .map(|i| (i.revision.id, i.revision.device.clone()))
         .collect();
     let record = PushRecord {
-        user: device.user.name.clone(),
-        device: device.name.clone(),
+        who: device.clone(),
         total: results.len(),
         refused: results
             .iter()
@@ -515,11 +517,15 @@ pub async fn push(
             })
             .collect(),
         sent: sent.clone(),
-        moves,
+        moves: Vec::new(),
     };
     // The events commit with the revisions: a stored revision without its event is impossible.
-    let audit: PushAudit = Box::new(move |outcomes: &[Outcome]| record.events(outcomes));
-    let mut outcomes = state.store.push(batch, audit).await?.into_iter().zip(sent);
+    let mut outcomes = state
+        .store
+        .push(batch, Box::new(record))
+        .await?
+        .into_iter()
+        .zip(sent);
     let results: Vec<PushResult> = results
         .into_iter()
         .map(|r| {
@@ -530,6 +536,9 @@ pub async fn push(
                     Outcome::Stored { seq } => (PushStatus::Stored, seq),
                     Outcome::AlreadyHave { seq } => (PushStatus::AlreadyHave, seq),
                     Outcome::Conflict { seq } => (PushStatus::Conflict, seq),
+                    Outcome::Refused(why) => {
+                        return rejected(rev_id, codes::REGION_FORBIDDEN, why);
+                    }
                     Outcome::DeviceOfAnotherUser => {
                         return rejected(
                             rev_id,

@@ -1,18 +1,22 @@
 //! Who may change what, and what the audit log proves: a reporter cannot take another region's
 //! report, a move between regions is a reviewer's act and is audited, a revision cannot claim
-//! another user's device, a name holding NUL is refused alike by both engines and audited, and
-//! a token renews without the password. Both engines.
+//! another user's device, a name holding NUL is refused alike by both engines and audited, a
+//! token renews without the password, and a client hanging up after its body leaves no
+//! revision without its push event. Both engines.
 
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use terrain_domain::{Revision, check, new_id, parse_json};
 use terrain_protocol::Role;
 use terrain_tests::harness::{Engine, PASSWORD, Server};
+use tokio::io::AsyncWriteExt;
 
 terrain_tests::on_both_engines!(
     a_reporter_cannot_take_another_regions_report_and_a_reviewers_move_is_audited,
     a_revision_claiming_another_users_device_is_refused,
     a_nul_in_a_name_is_refused_before_the_engine_and_audited,
     a_renewed_token_works_and_the_old_one_is_retired,
+    a_client_hanging_up_after_its_body_leaves_no_revision_without_its_event,
 );
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
@@ -39,19 +43,24 @@ fn revision(
     Revision::new(report, parents, who, device, chrono::Utc::now())
 }
 
-/// POST /v1/push with `token`: the first result.
-async fn push(server: &Server, token: &str, rev: &Revision) -> Value {
+/// POST /v1/push of `revs` in one batch with `token`: the results' statuses.
+async fn push_all(server: &Server, token: &str, revs: &[&Revision]) -> Vec<Value> {
     let resp = reqwest::Client::new()
         .post(format!("{}/v1/push", server.url))
         .bearer_auth(token)
         .header("Terrain-Protocol", "1")
-        .json(&json!({ "revisions": [rev] }))
+        .json(&json!({ "revisions": revs }))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
-    body["results"][0].clone()
+    body["results"].as_array().unwrap().clone()
+}
+
+/// POST /v1/push of one revision with `token`: its result.
+async fn push(server: &Server, token: &str, rev: &Revision) -> Value {
+    push_all(server, token, &[rev]).await.remove(0)
 }
 
 async fn events(server: &Server, action: &str) -> Vec<Value> {
@@ -118,6 +127,37 @@ async fn a_reporter_cannot_take_another_regions_report_and_a_reviewers_move_is_a
         detail.contains("Mopti") && detail.contains("Kayes"),
         "{detail}"
     );
+
+    // In one batch she moves it back to Mopti and edits it there: one move, audited once (the
+    // edit is judged against the heads the move left, in the push's transaction).
+    let back = revision(
+        first.content.clone(),
+        vec![moved.id],
+        "fanta",
+        "fanta-laptop",
+    );
+    let mut edited = first.content.clone();
+    edited.title = "Edited after the move back".into();
+    let edit = revision(edited, vec![back.id], "fanta", "fanta-laptop");
+    let results = push_all(&server, &fanta, &[&back, &edit]).await;
+    assert!(
+        results.iter().all(|r| r["status"] == "stored"),
+        "{results:?}"
+    );
+    let moves = events(&server, "report_move").await;
+    assert_eq!(moves.len(), 2, "one event per move: {moves:?}");
+    assert!(
+        moves[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&back.id.to_string()),
+        "{moves:?}"
+    );
+    // Moussa, of Mopti only, may edit it again after the batch.
+    let mut again = first.content.clone();
+    again.title = "Moussa's edit after the move back".into();
+    let again = revision(again, vec![edit.id], "moussa", "moussa-laptop");
+    assert_eq!(push(&server, &moussa, &again).await["status"], "stored");
     server.stop().await;
 }
 
@@ -185,5 +225,94 @@ async fn a_renewed_token_works_and_the_old_one_is_retired(engine: Engine) {
         .call(reqwest::Method::GET, "/v1/pull?since=0", &old)
         .await;
     assert_eq!(status, 401, "the old one is retired: {body}");
+    server.stop().await;
+}
+
+/// Sends a whole push request over raw TCP and closes `after` it, without reading the answer:
+/// with a FIN, or (`reset`) with an RST.
+async fn push_and_hang_up(
+    server: &Server,
+    token: &str,
+    revs: &[Revision],
+    after: std::time::Duration,
+    reset: bool,
+) {
+    let addr = server.url.trim_start_matches("http://");
+    let body = serde_json::to_vec(&json!({ "revisions": revs })).unwrap();
+    let head = format!(
+        "POST /v1/push HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Terrain-Protocol: 1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    if reset {
+        stream.set_zero_linger().unwrap();
+    }
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    tokio::time::sleep(after).await;
+    drop(stream);
+}
+
+async fn a_client_hanging_up_after_its_body_leaves_no_revision_without_its_event(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("boss", Role::Admin, &[]).await;
+    let token = server.device("awa").await.token();
+    let mut sent = BTreeSet::new();
+    // At once, then later and later: before, during and after the push's transaction.
+    for attempt in 0..24u64 {
+        let revs: Vec<Revision> = (0..10)
+            .map(|_| revision(report_in("Kayes"), vec![], "awa", "awa-laptop"))
+            .collect();
+        sent.extend(revs.iter().map(|r| r.id.to_string()));
+        let after = std::time::Duration::from_millis(attempt.saturating_sub(4) * 5);
+        push_and_hang_up(&server, &token, &revs, after, attempt % 2 == 1).await;
+    }
+    // The handlers the hang-ups left running finish: wait until the count holds still.
+    let mut stored = server.revision_count().await;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = server.revision_count().await;
+        if now == stored {
+            break;
+        }
+        stored = now;
+    }
+    let page = server.state.store.pull(0, 1000, None).await.unwrap();
+    let held: BTreeSet<String> = page.items.iter().map(|(_, r)| r.id.to_string()).collect();
+    assert_eq!(held.len(), stored);
+    assert!(held.is_subset(&sent));
+    // Each push event names what it stored (10 per batch, under the bound of 20).
+    let pushes = events(&server, "push").await;
+    let mut counted = 0;
+    let mut named = BTreeSet::new();
+    for event in &pushes {
+        let detail = event["detail"].as_str().unwrap();
+        let count: usize = detail
+            .split(": ")
+            .nth(1)
+            .and_then(|d| d.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a stored count in {detail:?}"));
+        counted += count;
+        if let Some(ids) = detail.split("stored: ").nth(1) {
+            let ids = ids.split("; ").take_while(|i| !i.starts_with("refused: "));
+            named.extend(ids.map(str::to_string));
+        }
+    }
+    println!(
+        "{engine:?}: 24 pushes hung up, {stored} of {} revisions stored, {} push events",
+        sent.len(),
+        pushes.len()
+    );
+    assert!(stored > 0, "some pushes got as far as storing");
+    assert_eq!(counted, stored, "stored counts add up: {pushes:?}");
+    assert_eq!(
+        named, held,
+        "every stored revision has its event, and only those"
+    );
     server.stop().await;
 }
