@@ -1,29 +1,12 @@
 //! The PostgreSQL engine against the shared conformance suite, on the real server at
 //! 127.0.0.1:5432 (TERRAIN_TEST_PG overrides), in a fresh schema dropped afterwards.
 
+mod common;
+
+use common::{connect, url};
 use std::sync::Arc;
-use terrain_server_postgres::{PgStore, drop_schema};
+use terrain_server_postgres::drop_schema;
 use terrain_server_store::{ServerStore, actions, conformance};
-
-fn url() -> String {
-    std::env::var("TERRAIN_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// The engine in a fresh `schema`; None (with a note) when PostgreSQL is unreachable outside CI.
-async fn connect(schema: &str) -> Option<PgStore> {
-    match PgStore::connect(&url(), schema).await {
-        Ok(store) => Some(store),
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "SKIPPED: PostgreSQL not reachable at {} ({e}); CI requires it",
-                url()
-            );
-            None
-        }
-        Err(e) => panic!("PostgreSQL is required in CI: {e}"),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_postgres_engine_passes_the_conformance_suite() {
@@ -51,10 +34,7 @@ async fn the_audit_log_refuses_update_delete_and_truncate_in_sql() {
         .await
         .unwrap();
     // Behind the store's back, on a connection of its own: still refused.
-    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let client = common::raw().await;
     for sql in [
         "UPDATE {s}.audit SET actor = 'someone else'",
         "DELETE FROM {s}.audit",

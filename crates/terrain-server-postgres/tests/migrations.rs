@@ -2,13 +2,11 @@
 //! upgraded in place, its data kept, its regions canonical; servers starting together apply
 //! each step once.
 
+mod common;
+
+use common::url;
 use terrain_server_postgres::{PgStore, drop_schema};
 use terrain_server_store::{ServerStore, conformance};
-
-fn url() -> String {
-    std::env::var("TERRAIN_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
 
 /// A client with `search_path` on `schema`; None (with a note) when PostgreSQL is unreachable
 /// outside CI.

@@ -1160,3 +1160,109 @@ async fn tokens_are_touched_and_renewed(store: &dyn ServerStore) {
         .unwrap();
     assert_eq!(renewals.len(), 1, "{renewals:?}");
 }
+
+/// An upload at its piece limit takes no more, and its owner may still start again.
+/// `set_pieces` writes the upload's piece count straight to the engine's database: sending that
+/// many pieces would take minutes.
+pub async fn an_upload_at_its_piece_limit_takes_no_more(
+    store: &dyn ServerStore,
+    set_pieces: impl AsyncFnOnce(i64),
+) {
+    let limit = terrain_protocol::limits::UPLOAD_PIECES;
+    let sha = "ab".repeat(32);
+    let now = Utc::now();
+    store
+        .blob_append(&sha, "mallory", 0, vec![1], now)
+        .await
+        .unwrap();
+    set_pieces(limit as i64 - 1).await;
+    store
+        .blob_append(&sha, "mallory", 1, vec![2], now)
+        .await
+        .unwrap();
+    match store.blob_append(&sha, "mallory", 2, vec![3], now).await {
+        Err(StoreError::TooManyPieces { limit: l }) => assert_eq!(l, limit),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.upload_state(&sha, "mallory").await.unwrap(), Some(2));
+    assert!(store.upload_reset(&sha, "mallory").await.unwrap());
+    store
+        .blob_append(&sha, "mallory", 0, vec![1], now)
+        .await
+        .unwrap();
+}
+
+/// What an older server left for its attachments, for an engine's test to write as rows of the
+/// old layout: a whole photo in `blobs`, a partial upload of `partial` (no owner) and a
+/// revision naming the photo, stored before `revision_blobs` was filled.
+pub struct OlderBlobs {
+    pub photo: Vec<u8>,
+    pub sha: String,
+    pub partial: String,
+    pub rev: Revision,
+}
+
+impl OlderBlobs {
+    pub fn new() -> OlderBlobs {
+        let photo = b"an older server's photo".to_vec();
+        let sha = terrain_domain::sha256_hex(&photo);
+        let mut rev = revision(Uuid::now_v7(), "Kayes", "old report", vec![]);
+        rev.content.attachments.push(terrain_domain::Attachment {
+            sha256: sha.clone(),
+            media_type: "image/jpeg".into(),
+            size: photo.len() as u64,
+            file_name: "old.jpg".into(),
+            caption: None,
+        });
+        OlderBlobs {
+            photo,
+            sha,
+            partial: "ab".repeat(32),
+            rev,
+        }
+    }
+
+    /// Once the engine reopened the old rows: the photo stays readable and visible to readers
+    /// of the old revision's region only, the ownerless partial upload is swept, and a second
+    /// upload of the photo completes (the engine's test then checks it is stored once).
+    pub async fn check(&self, store: &dyn ServerStore) {
+        let size = self.photo.len() as u64;
+        assert_eq!(
+            store.blob_state(&self.sha).await.unwrap(),
+            BlobState::Complete { size }
+        );
+        assert_eq!(
+            store.blob_bytes(&self.sha).await.unwrap().unwrap(),
+            self.photo
+        );
+        assert!(
+            store
+                .blob_visible(&self.sha, "fanta", Some(vec!["Kayes".into()]))
+                .await
+                .unwrap(),
+            "the old revision names its photo"
+        );
+        assert!(
+            !store
+                .blob_visible(&self.sha, "oumar", Some(vec!["Mopti".into()]))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.blob_state(&self.partial).await.unwrap(),
+            BlobState::Absent
+        );
+        assert_eq!(store.expire_uploads(Utc::now()).await.unwrap(), 1);
+        store
+            .blob_append(&self.sha, "awa", 0, self.photo.clone(), Utc::now())
+            .await
+            .unwrap();
+        store.blob_finish(&self.sha, "awa").await.unwrap();
+    }
+}
+
+impl Default for OlderBlobs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
