@@ -422,8 +422,9 @@ pub async fn put(
             ));
         }
     };
+    // All the bytes count however the body ended: the upload is checked and stored.
     let received = match received {
-        Received::Cut(at) => {
+        Received::Cut(at) if at < length => {
             return Err(AppError::new(
                 StatusCode::BAD_REQUEST,
                 codes::BAD_REQUEST,
@@ -433,7 +434,7 @@ pub async fn put(
             )
             .with_header("upload-offset", at));
         }
-        Received::Whole(at) => at,
+        Received::Cut(at) | Received::Whole(at) => at,
     };
     if received < length {
         return Ok(at_offset(StatusCode::NO_CONTENT, received));

@@ -359,26 +359,36 @@ async fn an_offset_near_two_to_the_64_is_a_400_not_a_panic(engine: Engine) {
     server.stop().await;
 }
 
-/// Sends the head of a PUT and `sent` of its `announced` body bytes over raw TCP, then closes
-/// the connection: a piece cut short, as a link that drops mid-body leaves it.
+/// Sends the head of a PUT and `sent` over raw TCP, then closes the connection: a piece cut
+/// short, as a link that drops mid-body leaves it. With `announced`, the body is `announced`
+/// bytes long (Content-Length); without, `sent` goes as one chunk and the chunked body's end
+/// never comes.
 async fn cut_piece(
     server: &Server,
     token: &str,
     sha: &str,
-    offset: usize,
-    length: usize,
+    (offset, length): (usize, usize),
     sent: &[u8],
-    announced: usize,
+    announced: Option<usize>,
 ) {
     use tokio::io::AsyncWriteExt;
     let addr = server.url.trim_start_matches("http://");
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let framing = match announced {
+        Some(n) => format!("Content-Length: {n}"),
+        None => "Transfer-Encoding: chunked".to_string(),
+    };
     let head = format!(
         "PUT /v1/blobs/{sha} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
          Terrain-Protocol: 1\r\nUpload-Offset: {offset}\r\nUpload-Length: {length}\r\n\
-         Content-Length: {announced}\r\n\r\n"
+         {framing}\r\n\r\n"
     );
     tcp.write_all(head.as_bytes()).await.unwrap();
+    if announced.is_none() {
+        tcp.write_all(format!("{:x}\r\n", sent.len()).as_bytes())
+            .await
+            .unwrap();
+    }
     tcp.write_all(sent).await.unwrap();
     tcp.flush().await.unwrap();
     tcp.shutdown().await.unwrap();
@@ -412,7 +422,7 @@ async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
     let first = rand::random_range(1..150_000);
     let second = rand::random_range(first + 70_000..len - 1);
     eprintln!("{engine:?}: cuts at byte {first} and {second}");
-    cut_piece(&server, &awa, &sha, 0, len, &bytes[..first], len).await;
+    cut_piece(&server, &awa, &sha, (0, len), &bytes[..first], Some(len)).await;
     assert_eq!(
         upload_reaches(&server, &awa, &sha, first as u64).await,
         at(204, first as u64),
@@ -422,10 +432,9 @@ async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
         &server,
         &awa,
         &sha,
-        first,
-        len,
+        (first, len),
         &bytes[first..second],
-        len - first,
+        Some(len - first),
     )
     .await;
     assert_eq!(
@@ -463,10 +472,9 @@ async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
         &server,
         &awa,
         &other,
-        0,
-        fake.len(),
+        (0, fake.len()),
         &bytes[..cut],
-        fake.len(),
+        Some(fake.len()),
     )
     .await;
     assert_eq!(
@@ -486,6 +494,31 @@ async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
         refused(422, "blob_hash_mismatch")
     );
     assert_eq!(head(&server, &awa, &other).await, nothing());
+
+    // Every byte arrived but not the body's end: the upload is whole, so it is checked and
+    // stored (a client told nothing then finds it stored, not stuck at its last byte).
+    let last = photo(90_000, 8);
+    let last_sha = terrain_domain::sha256_hex(&last);
+    cut_piece(&server, &awa, &last_sha, (0, last.len()), &last, None).await;
+    let mut stored = head(&server, &awa, &last_sha).await;
+    for _ in 0..100 {
+        if stored.status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        stored = head(&server, &awa, &last_sha).await;
+    }
+    assert_eq!(stored, at(200, 90_000));
+    assert_eq!(
+        server
+            .state
+            .store
+            .blob_bytes(&last_sha)
+            .await
+            .unwrap()
+            .unwrap(),
+        last
+    );
     server.stop().await;
 }
 
