@@ -96,6 +96,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/003_who_pushed.sql"),
         canonical_regions: false,
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/004_renewal_grace.sql"),
+        canonical_regions: false,
+    },
 ];
 
 /// Brings the schema to the newest version: each step not yet in `schema_version`, in `tx`.
@@ -358,7 +363,7 @@ impl ServerStore for PgStore {
             .await?
             .query_opt(
                 "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL,
-                        coalesce(d.last_used_at, d.created_at)
+                        coalesce(d.last_used_at, d.created_at), d.replaces IS NOT NULL
                    FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = $1",
                 &[&token_hash],
             )
@@ -370,21 +375,29 @@ impl ServerStore for PgStore {
                 name: r.get(3),
                 revoked: r.get(4),
                 last_used: r.get(5),
+                replaces: r.get(6),
             })
         })
         .transpose()
     }
 
     async fn touch_device(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
-        self.client()
-            .await?
-            .execute(
-                "UPDATE devices SET last_used_at = $2 WHERE token_hash = $1",
-                &[&token_hash, &at],
-            )
-            .await
-            .map(|_| ())
-            .map_err(backend)
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        tx.execute(
+            "UPDATE devices SET revoked_at = $2 WHERE revoked_at IS NULL
+                AND token_hash = (SELECT replaces FROM devices WHERE token_hash = $1)",
+            &[&token_hash, &at],
+        )
+        .await
+        .map_err(backend)?;
+        tx.execute(
+            "UPDATE devices SET last_used_at = $2, replaces = NULL WHERE token_hash = $1",
+            &[&token_hash, &at],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn renew_device(
@@ -396,19 +409,26 @@ impl ServerStore for PgStore {
     ) -> Result<bool> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
-        // Retiring first locks the old row: two renewals of one token make one new token.
-        let retired = tx
-            .execute(
-                "UPDATE devices SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
-                &[&old, &at],
+        // Locks the old row: renewals of one token take turns, each retiring the unused one
+        // before it (an answer lost).
+        let valid = tx
+            .query_opt(
+                "SELECT 1 FROM devices WHERE token_hash = $1 AND revoked_at IS NULL FOR UPDATE",
+                &[&old],
             )
             .await
             .map_err(backend)?
-            > 0;
-        if retired {
+            .is_some();
+        if valid {
             tx.execute(
-                "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at)
-                 SELECT $2, user_name, name, $3, $3 FROM devices WHERE token_hash = $1",
+                "UPDATE devices SET revoked_at = $2 WHERE replaces = $1 AND revoked_at IS NULL",
+                &[&old, &at],
+            )
+            .await
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at, replaces)
+                 SELECT $2, user_name, name, $3, $3, $1 FROM devices WHERE token_hash = $1",
                 &[&old, &new, &at],
             )
             .await
@@ -416,7 +436,7 @@ impl ServerStore for PgStore {
             insert_audit(&tx, std::slice::from_ref(&event)).await?;
         }
         tx.commit().await.map_err(backend)?;
-        Ok(retired)
+        Ok(valid)
     }
 
     async fn revoke(

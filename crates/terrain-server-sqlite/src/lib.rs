@@ -87,6 +87,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/003_who_pushed.sql"),
         code: |_| Ok(()),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/004_renewal_grace.sql"),
+        code: |_| Ok(()),
+    },
 ];
 
 /// Brings the database to the newest schema: the base tables (created if missing, so new
@@ -329,7 +334,7 @@ impl ServerStore for SqliteStore {
             let row = c
                 .query_row(
                     "SELECT u.name, u.role, u.regions, d.name, d.revoked_at IS NOT NULL,
-                            coalesce(d.last_used_at, d.created_at)
+                            coalesce(d.last_used_at, d.created_at), d.replaces IS NOT NULL
                        FROM devices d JOIN users u ON u.name = d.user_name WHERE d.token_hash = ?1",
                     [hash],
                     |r| {
@@ -340,17 +345,19 @@ impl ServerStore for SqliteStore {
                             r.get::<_, String>(3)?,
                             r.get::<_, bool>(4)?,
                             r.get::<_, String>(5)?,
+                            r.get::<_, bool>(6)?,
                         ))
                     },
                 )
                 .optional()
                 .map_err(backend)?;
-            row.map(|(u, role, regions, name, revoked, last_used)| {
+            row.map(|(u, role, regions, name, revoked, last_used, replaces)| {
                 Ok(Device {
                     user: User::from_columns(u, &role, &regions)?,
                     name,
                     revoked,
                     last_used: parse_time(&last_used)?,
+                    replaces,
                 })
             })
             .transpose()
@@ -361,12 +368,20 @@ impl ServerStore for SqliteStore {
     async fn touch_device(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
         let hash = token_hash.to_string();
         self.call(move |c| {
-            c.execute(
-                "UPDATE devices SET last_used_at = ?2 WHERE token_hash = ?1",
-                params![hash, audit_time(at)],
+            let tx = c.transaction().map_err(backend)?;
+            let at = audit_time(at);
+            tx.execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE revoked_at IS NULL
+                    AND token_hash = (SELECT replaces FROM devices WHERE token_hash = ?1)",
+                params![hash, at],
             )
-            .map(|_| ())
-            .map_err(backend)
+            .map_err(backend)?;
+            tx.execute(
+                "UPDATE devices SET last_used_at = ?2, replaces = NULL WHERE token_hash = ?1",
+                params![hash, at],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
         })
         .await
     }
@@ -384,23 +399,31 @@ impl ServerStore for SqliteStore {
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(backend)?;
             let at = audit_time(at);
-            let renewed = tx
-                .execute(
-                    "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at)
-                     SELECT ?2, user_name, name, ?3, ?3 FROM devices
-                      WHERE token_hash = ?1 AND revoked_at IS NULL",
-                    params![old, new, at],
+            let valid = tx
+                .query_row(
+                    "SELECT 1 FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    [&old],
+                    |_| Ok(()),
                 )
+                .optional()
                 .map_err(backend)?
-                > 0;
-            if renewed {
+                .is_some();
+            if valid {
+                // A successor never used (its answer lost): retired for the new one.
                 tx.execute(
-                    "UPDATE devices SET revoked_at = ?2 WHERE token_hash = ?1",
+                    "UPDATE devices SET revoked_at = ?2 WHERE replaces = ?1 AND revoked_at IS NULL",
                     params![old, at],
+                )
+                .map_err(backend)?;
+                tx.execute(
+                    "INSERT INTO devices (token_hash, user_name, name, created_at, last_used_at, replaces)
+                     SELECT ?2, user_name, name, ?3, ?3, ?1 FROM devices WHERE token_hash = ?1",
+                    params![old, new, at],
                 )
                 .map_err(backend)?;
                 insert_audit(&tx, &event)?;
             }
+            let renewed = valid;
             tx.commit().map_err(backend)?;
             Ok(renewed)
         })

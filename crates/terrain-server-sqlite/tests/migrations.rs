@@ -51,7 +51,7 @@ async fn a_first_version_database_is_upgraded_with_its_data() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, [1, 2, 3, 4]);
     // Opening again applies nothing twice.
     drop(raw);
     SqliteStore::open(&path).unwrap();

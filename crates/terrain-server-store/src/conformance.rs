@@ -1138,14 +1138,27 @@ async fn tokens_are_touched_and_renewed(store: &dyn ServerStore) {
             .await
             .unwrap()
     );
-    assert!(store.device("sali-old").await.unwrap().unwrap().revoked);
     let new = store.device("sali-new").await.unwrap().unwrap();
     assert_eq!((new.name.as_str(), new.revoked), ("tablet", false));
-    assert_eq!(new.last_used, second(61));
-    // A retired token renews nothing.
+    assert_eq!((new.last_used, new.replaces), (second(61), true));
+    // The old token stays valid until the new one is used: the answer may have been lost, and
+    // renewing again retires the new one, never used.
+    assert!(!store.device("sali-old").await.unwrap().unwrap().revoked);
+    assert!(
+        store
+            .renew_device("sali-old", "sali-newer", second(62), renew.clone())
+            .await
+            .unwrap()
+    );
+    assert!(store.device("sali-new").await.unwrap().unwrap().revoked);
+    // The first use of the new token retires the old one, which then renews nothing.
+    store.touch_device("sali-newer", second(63)).await.unwrap();
+    let newer = store.device("sali-newer").await.unwrap().unwrap();
+    assert_eq!((newer.revoked, newer.replaces), (false, false));
+    assert!(store.device("sali-old").await.unwrap().unwrap().revoked);
     assert!(
         !store
-            .renew_device("sali-old", "sali-other", second(62), renew)
+            .renew_device("sali-old", "sali-other", second(64), renew)
             .await
             .unwrap()
     );
@@ -1158,7 +1171,7 @@ async fn tokens_are_touched_and_renewed(store: &dyn ServerStore) {
         })
         .await
         .unwrap();
-    assert_eq!(renewals.len(), 1, "{renewals:?}");
+    assert_eq!(renewals.len(), 2, "{renewals:?}");
 }
 
 /// An upload at its piece limit takes no more, and its owner may still start again.

@@ -101,6 +101,9 @@ pub struct Device {
     /// When the token was last used (written at most about once a minute: see
     /// [`ServerStore::touch_device`]), or made.
     pub last_used: DateTime<Utc>,
+    /// The token was made by a renewal and is not used yet: the token it replaced stays valid
+    /// until its first use ([`ServerStore::touch_device`] retires it).
+    pub replaces: bool,
 }
 
 /// A revision to store, with the region it belongs to (its content's admin1, canonical), who
@@ -267,7 +270,7 @@ pub mod actions {
     /// A report moved from one region to another by a revision (detail: the report, the
     /// revision, from which regions to which); only reviewers and administrators may.
     pub const REPORT_MOVE: &str = "report_move";
-    /// A device's token exchanged for a new one, the old one retired.
+    /// A device's token exchanged for a new one (the old one retired at the new one's first use).
     pub const TOKEN_RENEW: &str = "token_renew";
     /// An attachment uploaded whole, its hash checked (detail: the sha256's start, the size).
     pub const UPLOAD_COMPLETE: &str = "upload_complete";
@@ -320,10 +323,13 @@ pub trait ServerStore: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn device(&self, token_hash: &str) -> Result<Option<Device>>;
-    /// Records that the token was used at `at` (its idle time starts again).
+    /// Records that the token was used at `at` (its idle time starts again); at its first use,
+    /// the token a renewal made it for is retired (revoked at `at`).
     async fn touch_device(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
-    /// Retires the token `old` (as revoked at `at`) and gives its device the token `new`, with
-    /// `event`, in one transaction; false (nothing done) if `old` is unknown or revoked.
+    /// Gives the device of token `old` the token `new`, with `event`, in one transaction; `old`
+    /// stays valid until `new` is first used, so a device whose answer was lost keeps working
+    /// and renews again (retiring the unused `new`). False (nothing done) if `old` is unknown
+    /// or revoked.
     async fn renew_device(
         &self,
         old: &str,

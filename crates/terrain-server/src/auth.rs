@@ -129,8 +129,10 @@ impl FromRequestParts<AppState> for Authed {
         let idle = state.token_idle();
         let (refusal, device) = match found {
             Some(device) if !device.revoked && now - device.last_used <= idle => {
-                // Never more often than a minute (or a quarter of a short idle time).
-                if now - device.last_used > (idle / 4).min(Duration::minutes(1)) {
+                // Never more often than a minute (or a quarter of a short idle time), except
+                // at a renewed token's first use, which retires the token it replaced.
+                if device.replaces || now - device.last_used > (idle / 4).min(Duration::minutes(1))
+                {
                     state.store.touch_device(&hash, now).await?;
                 }
                 return Ok(Authed(device));

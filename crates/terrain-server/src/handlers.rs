@@ -241,8 +241,9 @@ fn printable(name: &str) -> String {
         .collect()
 }
 
-/// Exchanges the device's token for a new one, retiring the old, without the password: a
-/// device in use never has to sign in again. Audited with the new token's device.
+/// Exchanges the device's token for a new one without the password: a device in use never
+/// has to sign in again. The old token is retired at the new one's first use, so a lost answer
+/// costs nothing. Audited with the new token's device.
 pub async fn renew(
     State(state): State<AppState>,
     AuthedToken(device, old): AuthedToken,
@@ -254,7 +255,7 @@ pub async fn renew(
         actor: Some(device.user.name.clone()),
         device: Some(device.name.clone()),
         action: actions::TOKEN_RENEW.into(),
-        detail: "device token renewed; the old one retired".into(),
+        detail: "device token renewed; the old one retired at the new one's first use".into(),
     };
     if !state
         .store

@@ -90,7 +90,7 @@ pub const ROUTES: &[Route] = &[
     route(
         "post",
         "/v1/sessions/renew",
-        "Exchange this device's token for a new one without the password; the old one is retired",
+        "Exchange this device's token for a new one without the password; the old one is retired at the new one's first use",
         None,
         &[200],
         &[

@@ -196,7 +196,7 @@ impl Client {
 // Token renewal (crate::renew decides when).
 impl Client {
     /// Exchanges this client's token for a new one (`POST /v1/sessions/renew`), no password;
-    /// the server retires the old token.
+    /// the server retires the old token at the new one's first use.
     pub async fn renew(&self) -> Result<Session, SyncError> {
         let req = self.request(reqwest::Method::POST, "/v1/sessions/renew");
         Self::json(self.send(req).await?).await

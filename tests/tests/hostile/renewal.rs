@@ -1,6 +1,7 @@
 //! The device renews its own token: a token older than a week (or of unknown age, from a store
 //! made before the date was kept) is exchanged at the start of a pass, the new one stored before
-//! use, the old one refused afterwards; a renewal the network cuts is tried again next pass; a
+//! use, the old one refused afterwards; a renewal the network cuts is tried again next pass (the
+//! old token stays valid until the new one is used, so even a lost answer costs nothing); a
 //! refused one stops the pass. Both engines.
 
 use chrono::{TimeDelta, Utc};
@@ -14,6 +15,7 @@ terrain_tests::on_both_engines!(
     an_old_token_is_renewed_by_the_device_and_the_old_one_refused,
     a_store_without_a_token_date_renews_and_a_cut_renewal_is_tried_next_pass,
     a_refused_renewal_stops_the_pass,
+    a_renewal_whose_answer_was_lost_leaves_the_old_token_working_until_the_next,
 );
 
 /// Rewrites the stored account with `change` applied.
@@ -144,5 +146,40 @@ async fn a_refused_renewal_stops_the_pass(engine: Engine) {
     assert!(!err.is_retryable(), "a refusal is not retried");
     assert_eq!(device.store.account().unwrap().unwrap(), old);
     assert_eq!(device.store.pending_count().unwrap(), 1, "nothing sent");
+    server.stop().await;
+}
+
+async fn a_renewal_whose_answer_was_lost_leaves_the_old_token_working_until_the_next(
+    engine: Engine,
+) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let device = server.device("awa").await;
+    let old = edit_account(&device, |a| a.token_issued = None);
+    // The server renews, and the answer never reaches the device.
+    let (status, lost) = server
+        .call(reqwest::Method::POST, "/v1/sessions/renew", &old.token.0)
+        .await;
+    assert_eq!(status, 200, "{lost}");
+    let lost = lost["token"].as_str().unwrap().to_string();
+    // The device's next pass still signs with the old token, renews again and syncs.
+    saves_one_report(&device).await;
+    let (summary, _) = device.sync().await.unwrap();
+    assert_eq!(summary.acked, 1);
+    let now = device.store.account().unwrap().unwrap();
+    assert!(now.token != old.token && now.token.0 != lost);
+    // Its new token used, the old one is retired; the lost one was retired by the renewal.
+    for (token, what) in [(&old.token.0, "old"), (&lost, "lost")] {
+        let (status, body) = server
+            .call(reqwest::Method::GET, "/v1/pull?since=0", token)
+            .await;
+        assert_eq!(status, 401, "the {what} token: {body}");
+    }
+    let (status, _) = server
+        .call(reqwest::Method::GET, "/v1/pull?since=0", &now.token.0)
+        .await;
+    assert_eq!(status, 200);
     server.stop().await;
 }
