@@ -32,6 +32,10 @@ pub struct ExportRequest {
     /// CSV: start with a byte-order mark, for Excel.
     #[serde(default)]
     pub bom: bool,
+    /// PDF: the language of its words (the app's language unless the user chose another).
+    #[serde(default)]
+    #[ts(type = "\"en\" | \"fr\"")]
+    pub lang: terrain_domain::Lang,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -65,15 +69,15 @@ impl App {
                 terrain_export::geojson_file(store, &filter, out)?.features
             }
             (ExportFormat::Pdf, Some(id)) => {
-                terrain_export::report_pdf_file(store, id, out)?.reports
+                terrain_export::report_pdf_file(store, id, req.lang, out)?.reports
             }
             (ExportFormat::Pdf, None) => {
                 let site = match filter.site {
                     Some(id) => store.site(id)?.map(|s| s.name),
                     None => None,
                 };
-                let selection = filter.describe(site.as_deref());
-                terrain_export::summary_pdf_file(store, &filter, &selection, out)?.reports
+                let selection = filter.describe(site.as_deref(), req.lang);
+                terrain_export::summary_pdf_file(store, &filter, &selection, req.lang, out)?.reports
             }
         };
         Ok(ExportResult {

@@ -324,10 +324,13 @@ impl App {
     pub fn check(&self, report: &serde_json::Value) -> Vec<Problem> {
         match parse(report).and_then(|r| check(r, today()).map_err(Into::into)) {
             Ok(_) => Vec::new(),
-            Err(e) if e.problems.is_empty() => vec![Problem {
-                field: "(report)".into(),
-                message: e.message,
-            }],
+            Err(e) if e.problems.is_empty() => {
+                vec![Problem::new(
+                    "(report)",
+                    "unreadable",
+                    [("detail", e.message)],
+                )]
+            }
             Err(e) => e.problems,
         }
     }

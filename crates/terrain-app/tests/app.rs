@@ -157,6 +157,7 @@ fn export_writes_the_lists_selection_and_refuses_an_empty_one() {
         report: None,
         hxl: true,
         bom: false,
+        lang: Default::default(),
     };
     let done = app.export(&req(ListQuery::default())).unwrap();
     assert_eq!(done.reports, 1);
@@ -193,6 +194,7 @@ fn export_makes_a_pdf_of_one_report_or_a_summary_of_the_selection() {
             report,
             hxl: false,
             bom: false,
+            lang: Default::default(),
         })
     };
     assert_eq!(pdf(Some(id), "one.pdf").unwrap().reports, 1);

@@ -72,7 +72,8 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             ..
         } => {
             let id = store.resolve_id(&id)?;
-            let written = terrain_export::report_pdf_file(store, id, &out)?;
+            let lang = crate::output::lang();
+            let written = terrain_export::report_pdf_file(store, id, lang, &out)?;
             say!(
                 "Wrote report {id} ({} page(s)) to {}.",
                 written.pages,
@@ -83,8 +84,9 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             out, filter: args, ..
         } => {
             let filter = args.to_filter(ctx)?;
-            let selection = filter.describe(args.site.as_deref());
-            let written = terrain_export::summary_pdf_file(store, &filter, &selection, &out)?;
+            let lang = crate::output::lang();
+            let selection = filter.describe(args.site.as_deref(), lang);
+            let written = terrain_export::summary_pdf_file(store, &filter, &selection, lang, &out)?;
             say!(
                 "Wrote a summary of {} report(s) ({} page(s)) to {}.",
                 written.reports,

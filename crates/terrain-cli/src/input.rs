@@ -38,7 +38,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 
 /// A report file that failed, with everything wrong in it.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", .problems.0.iter().map(|p| format!("{}: {p}", .file)).collect::<Vec<_>>().join("\n"))]
+#[error("{}", .problems.0.iter().map(|p| format!("{}: {}", .file, p.render(crate::output::lang()))).collect::<Vec<_>>().join("\n"))]
 pub struct FileProblems {
     pub file: String,
     pub problems: Problems,
@@ -76,7 +76,8 @@ fn read_report(path: &Path, id: Option<Uuid>) -> Result<(ValidReport, bool)> {
         } else if report.id != id {
             return Err(wrap(Problems::one(
                 "id",
-                format!("the file is report {}, not {id}", report.id),
+                "id_mismatch",
+                [("file_id", report.id), ("id", id)],
             )));
         }
     }

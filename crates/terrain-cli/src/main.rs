@@ -33,6 +33,9 @@ struct Cli {
     /// Name recorded as the author of what you save [default: your login name]
     #[arg(long, global = true, env = "TERRAIN_AUTHOR", value_name = "NAME")]
     author: Option<String>,
+    /// Language of messages and PDFs: fr or en [default: French when LANG starts with fr]
+    #[arg(long, global = true, value_name = "fr|en", value_parser = parse_lang)]
+    lang: Option<terrain_domain::Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -187,8 +190,16 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn parse_lang(text: &str) -> Result<terrain_domain::Lang, String> {
+    terrain_domain::Lang::from_tag(text).ok_or_else(|| format!("\"{text}\" is not fr or en"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::set_lang(
+        cli.lang
+            .unwrap_or_else(|| terrain_domain::Lang::from_locale(|v| std::env::var(v).ok())),
+    );
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -5,9 +5,20 @@ use crate::terminal::{escape_json, one_line, say};
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use terrain_domain::{ClaimsSummary, FigureKind, Report, Revision, gazetteer};
+use terrain_domain::{ClaimsSummary, FigureKind, Lang, Report, Revision, gazetteer};
 use terrain_store::{Listed, OutboxEntry, short_id};
 use uuid::Uuid;
+
+static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// The language chosen for this run (`--lang`, else the locale), set once at start.
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+pub fn lang() -> Lang {
+    LANG.get().copied().unwrap_or_default()
+}
 
 pub fn error_text(e: &anyhow::Error) -> String {
     // Chain the causes: "database X: disk full" reads better than the outer context alone.

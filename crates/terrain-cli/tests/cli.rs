@@ -35,7 +35,11 @@ impl Terrain {
         cmd.env("TERRAIN_AUTHOR", "Awa Traoré")
             .env("TERRAIN_PASSPHRASE", PASSPHRASE)
             .env_remove("TERRAIN_NEW_PASSPHRASE")
-            .env_remove("TERRAIN_DATA");
+            .env_remove("TERRAIN_DATA")
+            // Messages in English unless a test asks for French.
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES");
         cmd
     }
 
@@ -178,11 +182,26 @@ fn a_bad_file_names_the_field_and_imports_nothing() {
     let err = t.fails(&["report", "import", SEED, s(&bad)]);
     assert!(err.contains("nothing imported"), "{err}");
     assert!(
-        err.contains("where.admin1: \"Kaye\" is not a region of Mali; did you mean \"Kayes\"?"),
+        err.contains("Region: \"Kaye\" is not a region of Mali; did you mean \"Kayes\"?"),
         "{err}"
     );
     assert!(
-        err.contains("figures.abducted[1].source: no source with key \"nobody\""),
+        err.contains("Abducted, claim 2, source: no source with key \"nobody\""),
+        "{err}"
+    );
+    // The same problems in French, from --lang or from LANG.
+    let err = t.fails(&["--lang", "fr", "report", "import", s(&bad)]);
+    assert!(
+        err.contains(
+            "Région : « Kaye » n'est pas une région du Mali ; vouliez-vous dire « Kayes » ?"
+        ),
+        "{err}"
+    );
+    let mut french = t.cmd(&["report", "import", s(&bad)]);
+    let out = french.env("LANG", "fr_ML.UTF-8").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Enlevés, chiffre 2, source : aucune source de clé « nobody »"),
         "{err}"
     );
     assert_eq!(t.count(), 0, "the good file was not imported either");
@@ -194,7 +213,7 @@ fn a_bad_file_names_the_field_and_imports_nothing() {
     )
     .unwrap();
     let err = t.fails(&["report", "import", s(&broken)]);
-    assert!(err.contains("when.date"), "{err}");
+    assert!(err.contains("Date: expected a date YYYY-MM-DD"), "{err}");
     let err = t.fails(&["report", "import", "/nonexistent/report.json"]);
     assert!(
         err.contains("/nonexistent/report.json: cannot open"),

@@ -15,6 +15,8 @@ fn terrain(data: &std::path::Path, args: &[&str]) -> Output {
         .env("TERRAIN_PASSPHRASE", "red earth after the rain")
         .env_remove("TERRAIN_NEW_PASSPHRASE")
         .env_remove("TERRAIN_DATA")
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -38,15 +40,15 @@ fn import_refuses_a_hostile_title_naming_the_field_and_saves_nothing() {
     for (title, expected) in [
         (
             "Plants\u{1b}[2J burned",
-            "title: contains a control character (U+001B) at position 7",
+            "Title: contains a control character (U+001B) at position 7",
         ),
         (
             "Plants burned\0",
-            "title: contains a control character (U+0000) at position 14",
+            "Title: contains a control character (U+0000) at position 14",
         ),
         (
             "photo\u{202E}gnp.exe",
-            "title: contains a bidirectional control (U+202E) at position 6",
+            "Title: contains a bidirectional control (U+202E) at position 6",
         ),
     ] {
         let mut report: Value = serde_json::from_str(SEED).unwrap();

@@ -39,6 +39,8 @@ impl Terrain {
             .env("TERRAIN_PASSPHRASE", PASSPHRASE)
             .env_remove("TERRAIN_NEW_PASSPHRASE")
             .env_remove("TERRAIN_DATA")
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
             .stdin(Stdio::null());
         cmd
     }
@@ -377,7 +379,7 @@ fn nothing_printed_can_drive_the_terminal() {
     assert!(!out.status.success());
     let err = shown(&out.stderr);
     assert!(
-        err.contains("author: contains a control character (U+001B) at position 4"),
+        err.contains("Author: contains a control character (U+001B) at position 4"),
         "{err}"
     );
 

@@ -6,7 +6,7 @@
 //! `when.end_date`: it stands for its first day, and sets the precision.
 
 use crate::report::{DatePrecision, Report};
-use crate::validate::{Problem, Problems, limits};
+use crate::validate::{Problems, limits};
 use chrono::{NaiveDate, Weekday};
 use serde_json::Value;
 
@@ -15,11 +15,8 @@ pub fn parse_json(text: &str) -> Result<Report, Problems> {
     if text.len() > limits::REPORT_JSON_BYTES {
         return Err(Problems::one(
             "(file)",
-            format!(
-                "is {} bytes; a report may be at most {} bytes",
-                text.len(),
-                limits::REPORT_JSON_BYTES
-            ),
+            "json_too_big",
+            [("size", text.len()), ("max", limits::REPORT_JSON_BYTES)],
         ));
     }
     // The text itself first: it keeps line and column in messages and refuses repeated fields.
@@ -60,11 +57,16 @@ fn periods_to_days(value: &mut Value) -> Result<bool, Problems> {
         {
             return Err(Problems::one(
                 format!("when.{field}"),
-                format!(
-                    "\"{text}\" is a {}, but when.{other} \"{other_text}\" is a {}; give both as the same kind of date",
-                    name(precision),
-                    name(*p)
-                ),
+                "period_mismatch",
+                [
+                    ("text", text.to_string()),
+                    ("other", other.to_string()),
+                    ("other_text", other_text.clone()),
+                    ("kind", format!("period.{}", name(precision))),
+                    ("kind_a", format!("period_a.{}", name(precision))),
+                    ("other_kind", format!("period.{}", name(*p))),
+                    ("other_kind_a", format!("period_a.{}", name(*p))),
+                ],
             ));
         }
         implied = Some((field, text.to_string(), precision));
@@ -82,10 +84,15 @@ fn periods_to_days(value: &mut Value) -> Result<bool, Problems> {
         Some(given) => {
             return Err(Problems::one(
                 "when.precision",
-                format!(
-                    "is {given}, but when.{field} \"{text}\" names a {}; give the day as YYYY-MM-DD, or set the precision to {key}",
-                    name(precision)
-                ),
+                "precision_mismatch",
+                [
+                    ("given", given.to_string()),
+                    ("date_field", field.to_string()),
+                    ("text", text),
+                    ("kind", format!("period.{}", name(precision))),
+                    ("kind_a", format!("period_a.{}", name(precision))),
+                    ("key", key.to_string()),
+                ],
             ));
         }
     }
@@ -127,21 +134,27 @@ fn plain(error: serde_json::Error, field: &str) -> Problems {
     let (message, at) = match (error.line(), raw.rfind(" at line ")) {
         (1.., Some(i)) => (
             &raw[..i],
-            format!(" (line {}, column {})", error.line(), error.column()),
+            vec![
+                ("line", error.line().to_string()),
+                ("column", error.column().to_string()),
+            ],
         ),
-        _ => (raw.as_str(), String::new()),
+        _ => (raw.as_str(), Vec::new()),
     };
     if matches!(error.classify(), Category::Syntax | Category::Eof) {
-        return Problems::one("(file)", format!("is not valid JSON: {message}{at}"));
+        let mut params = at;
+        params.push(("detail", message.to_string()));
+        return Problems::one("(file)", "json_invalid", params);
     }
     let field = if field == "." { "" } else { field };
-    let Problem { field, message } = reword(field, message);
+    let (field, code, mut params) = reword(field, message);
     let field = if field.is_empty() {
         "(report)".to_string()
     } else {
         field
     };
-    Problems::one(field, format!("{message}{at}"))
+    params.extend(at);
+    Problems::one(field, code, params)
 }
 
 fn child(field: &str, key: &str) -> String {
@@ -163,56 +176,60 @@ fn quoted(message: &str) -> Option<&str> {
 fn choices(message: &str) -> String {
     message
         .split_once("expected ")
-        .map(|(_, list)| list.replace('`', "").replace("one of ", ""))
+        .map(|(_, list)| {
+            // "`draft` or `final`": a list, in no language.
+            list.replace('`', "")
+                .replace("one of ", "")
+                .replace(" or ", ", ")
+        })
         .unwrap_or_default()
 }
 
-fn reword(field: &str, message: &str) -> Problem {
-    let problem = |field: String, message: String| Problem { field, message };
-    let keep = |message: String| problem(field.to_string(), message);
+type Params = Vec<(&'static str, String)>;
+
+/// serde's message as a catalogue code: (field, code, params).
+fn reword(field: &str, message: &str) -> (String, &'static str, Params) {
+    let keep = |code, params| (field.to_string(), code, params);
     if message.contains("untagged enum Amount") {
-        return keep(
-            "expected a whole number, a range {\"min\": 3, \"max\": 5}, or one of several, tens, dozens, hundreds"
-                .into(),
-        );
+        return keep("amount_form", vec![]);
     }
     if message.starts_with("missing field") {
         let key = quoted(message).unwrap_or("?");
-        return problem(child(field, key), "is required".into());
+        return (child(field, key), "required", vec![]);
     }
     if message.starts_with("unknown field") {
         // The path already ends with the unknown key.
-        let known = if message.contains("there are no fields") {
-            String::new()
-        } else {
-            format!(" (known: {})", choices(message))
-        };
-        return keep(format!("is not a field Terrain knows here{known}"));
+        if message.contains("there are no fields") {
+            return keep("unknown_field_none", vec![]);
+        }
+        return keep("unknown_field", vec![("known", choices(message))]);
     }
     if message.starts_with("unknown variant") {
-        let given = quoted(message).unwrap_or("?");
-        return keep(format!("\"{given}\" is not one of: {}", choices(message)));
+        let given = quoted(message).unwrap_or("?").to_string();
+        return keep(
+            "unknown_variant",
+            vec![("given", given), ("choices", choices(message))],
+        );
     }
     if let Some(rest) = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
-        return keep(format!(
-            "expected {}, found {}",
-            expectation(field, expected),
-            found_value(found)
-        ));
+        let found = ("found", found_value(found));
+        return match expectation(field, expected) {
+            Some(code) => keep("expected_found", vec![("expected", code.into()), found]),
+            None => keep("expected_found", vec![("expected", expected.into()), found]),
+        };
     }
     if CHRONO_MESSAGES.contains(&message) {
-        return keep(format!("expected {}", expectation(field, "a date")));
+        let code = expectation(field, "a date").unwrap_or("expect.date");
+        return keep("expected", vec![("expected", code.into())]);
     }
     if field == "id" || field.ends_with("site_id") {
-        return keep(format!(
-            "expected a UUID like 0193a5b2-7c1e-7d2f-9a3b-4c5d6e7f8091 ({message})"
-        ));
+        return keep("expected_uuid", vec![("detail", message.to_string())]);
     }
-    keep(message.to_string())
+    keep("unreadable", vec![("detail", message.to_string())])
 }
 
 /// chrono's parse errors, as a date or time field reports them.
@@ -225,29 +242,30 @@ const CHRONO_MESSAGES: &[&str] = &[
     "no possible date and time matching input",
 ];
 
-/// What a field holds, in words, from serde's type name and the field.
-fn expectation(field: &str, expected: &str) -> String {
+/// What a field holds, as a catalogue code (`expect.*`), from serde's type name and the field;
+/// `None` when serde's own words are all there is.
+fn expectation(field: &str, expected: &str) -> Option<&'static str> {
     if field == "when.time" {
-        return "a time HH:MM (24-hour)".into();
+        return Some("expect.time");
     }
     if field == "when.date" || field == "when.end_date" {
-        return "a date YYYY-MM-DD, a month YYYY-MM or a week YYYY-Www".into();
+        return Some("expect.date_or_period");
     }
     if field.ends_with("said_on") {
-        return "a date YYYY-MM-DD".into();
+        return Some("expect.date");
     }
-    match expected {
-        "u8" => "a whole number from 0 to 255".into(),
-        "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".into(),
-        "i16" => "a whole number from -32768 to 32767".into(),
-        "i32" | "i64" => "a whole number".into(),
-        "f32" | "f64" => "a number".into(),
-        "a string" | "a borrowed string" => "text in quotes".into(),
-        "a boolean" => "true or false".into(),
-        "a sequence" => "a list [...]".into(),
-        e if e.starts_with("struct ") || e == "a map" => "an object {...}".into(),
-        other => other.to_string(),
-    }
+    Some(match expected {
+        "u8" => "expect.u8",
+        "u16" | "u32" | "u64" | "usize" => "expect.unsigned",
+        "i16" => "expect.i16",
+        "i32" | "i64" => "expect.integer",
+        "f32" | "f64" => "expect.number",
+        "a string" | "a borrowed string" => "expect.text",
+        "a boolean" => "expect.boolean",
+        "a sequence" => "expect.list",
+        e if e.starts_with("struct ") || e == "a map" => "expect.object",
+        _ => return None,
+    })
 }
 
 /// serde's description of what was found ("integer `-4`", "null") as the JSON showed it.
@@ -258,8 +276,8 @@ fn found_value(found: &str) -> String {
     match quoted(found) {
         Some(v) => v.to_string(),
         None => match found {
-            "map" => "an object".into(),
-            "sequence" => "a list".into(),
+            "map" => "{...}".into(),
+            "sequence" => "[...]".into(),
             other => other.to_string(),
         },
     }

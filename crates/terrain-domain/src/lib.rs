@@ -18,6 +18,7 @@ pub mod dates;
 pub mod gazetteer;
 mod json;
 pub mod merge;
+pub mod messages;
 pub mod report;
 pub mod revision;
 pub mod site;
@@ -26,6 +27,7 @@ pub mod text;
 pub mod validate;
 
 pub use claims::{Amount, Claim, ClaimsSummary, FigureKind, VagueAmount};
+pub use messages::Lang;
 pub use merge::{Dispute, Merge, disputes, settle, three_way};
 pub use report::{
     Actor, Attachment, Attribution, Coordinates, DatePrecision, GeoPrecision, Location,

@@ -7,7 +7,7 @@
 
 use crate::report::Report;
 use crate::text::{self, TextKind};
-use crate::validate::{Problem, Problems, ValidReport, limits, sizes, too_long, too_many};
+use crate::validate::{Problems, ValidReport, limits, sizes, too_long, too_many};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,12 +85,6 @@ impl Revision {
     pub fn check_bounds(&self) -> Result<(), Problems> {
         use limits::{AUTHOR_CHARS, DEVICE_CHARS, PARENTS, SHA256_CHARS};
         let mut problems = Vec::new();
-        let mut fail = |field: &str, message: String| {
-            problems.push(Problem {
-                field: field.into(),
-                message,
-            })
-        };
         for (field, value, max) in [
             ("author", &self.author, AUTHOR_CHARS),
             ("device", &self.device, DEVICE_CHARS),
@@ -102,13 +96,13 @@ impl Revision {
                 0
             };
             if n > max {
-                fail(field, too_long(n, max));
+                problems.push(too_long(field, n, max));
             } else if let Some(refused) = text::refused(value, TextKind::Line) {
-                fail(field, refused.to_string());
+                problems.push(refused.problem(field));
             }
         }
         if self.parents.len() > PARENTS {
-            fail("parents", too_many(self.parents.len(), PARENTS));
+            problems.push(too_many("parents", self.parents.len(), PARENTS));
         }
         if let Err(Problems(more)) = sizes(&self.content) {
             problems.extend(more);

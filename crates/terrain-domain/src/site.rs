@@ -78,13 +78,6 @@ impl SiteKind {
 impl Site {
     /// Tidies names to the gazetteer's spelling and checks every field.
     pub fn check(mut self) -> Result<Site, Problems> {
-        let mut problems = Vec::new();
-        let mut fail = |field: &str, message: String| {
-            problems.push(crate::validate::Problem {
-                field: field.into(),
-                message,
-            })
-        };
         self.name = self.name.trim().to_string();
         // Every field is one line; a refused character is named before any other check quotes
         // the text back.
@@ -95,18 +88,22 @@ impl Site {
             ("admin2", self.admin2.as_ref()),
             ("place", self.place.as_ref()),
         ];
-        for (field, value) in fields {
-            if let Some(refused) = value.and_then(|v| text::refused(v, TextKind::Line)) {
-                fail(field, refused.to_string());
-            }
-        }
+        let mut problems: Vec<_> = fields
+            .iter()
+            .filter_map(|(field, value)| {
+                value
+                    .and_then(|v| text::refused(v, TextKind::Line))
+                    .map(|refused| refused.problem(*field))
+            })
+            .collect();
+        let mut fail = |field: &str, code: &str, params: Vec<(&'static str, String)>| {
+            problems.push(crate::validate::Problem::new(field, code, params))
+        };
         if self.name.is_empty() {
-            fail("name", "is required".into());
+            fail("name", "required", vec![]);
         } else if self.name.chars().count() > limits::SHORT_TEXT_CHARS {
-            fail(
-                "name",
-                format!("is longer than {} characters", limits::SHORT_TEXT_CHARS),
-            );
+            let max = limits::SHORT_TEXT_CHARS.to_string();
+            fail("name", "longer_than", vec![("max", max)]);
         }
         match gazetteer::region(&self.admin1) {
             Some(region) => {
@@ -116,14 +113,16 @@ impl Site {
                         Some(c) => self.admin2 = Some(c.name.to_string()),
                         None => fail(
                             "admin2",
-                            format!("\"{name}\" is not a cercle of {}", region.name),
+                            "cercle_unknown",
+                            vec![("name", name.clone()), ("region", region.name.into())],
                         ),
                     }
                 }
             }
             None => fail(
                 "admin1",
-                format!("\"{}\" is not a region of Mali", self.admin1),
+                "region_unknown_plain",
+                vec![("name", self.admin1.clone())],
             ),
         }
         for (field, text) in [("operator", &self.operator), ("place", &self.place)] {
@@ -131,10 +130,8 @@ impl Site {
                 .as_ref()
                 .is_some_and(|t| t.chars().count() > limits::SHORT_TEXT_CHARS)
             {
-                fail(
-                    field,
-                    format!("is longer than {} characters", limits::SHORT_TEXT_CHARS),
-                );
+                let max = limits::SHORT_TEXT_CHARS.to_string();
+                fail(field, "longer_than", vec![("max", max)]);
             }
         }
         if let Some(c) = self.coordinates
@@ -142,7 +139,11 @@ impl Site {
         {
             fail(
                 "coordinates",
-                format!("{}, {} is not a point on Earth", c.latitude, c.longitude),
+                "not_on_earth",
+                vec![
+                    ("latitude", c.latitude.to_string()),
+                    ("longitude", c.longitude.to_string()),
+                ],
             );
         }
         if problems.is_empty() {

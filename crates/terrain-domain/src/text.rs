@@ -91,6 +91,28 @@ impl fmt::Display for Refused {
     }
 }
 
+impl Refused {
+    /// This refusal as a problem of `field`, in the message catalogue's codes.
+    pub fn problem(&self, field: impl Into<String>) -> crate::validate::Problem {
+        let code = match refusal(self.character, TextKind::Line) {
+            Some("a tab") => "char_tab",
+            Some("a line break") => "char_line_break",
+            Some("a bidirectional control") => "char_bidi",
+            Some("a line separator") => "char_line_separator",
+            Some("an invisible character") => "char_invisible",
+            _ => "char_control",
+        };
+        crate::validate::Problem::new(
+            field,
+            code,
+            [
+                ("code", format!("U+{:04X}", self.character as u32)),
+                ("position", self.position.to_string()),
+            ],
+        )
+    }
+}
+
 /// Whether a field of this kind may not hold `c`.
 pub fn is_refused(c: char, kind: TextKind) -> bool {
     refusal(c, kind).is_some()

@@ -6,6 +6,7 @@
 
 use crate::claims::Amount;
 use crate::gazetteer;
+use crate::messages::{self, Lang, Params};
 use crate::report::{DatePrecision, Report, SCHEMA_VERSION, Status};
 use crate::text::{self, TextKind};
 use chrono::{Days, NaiveDate};
@@ -42,13 +43,71 @@ pub mod limits {
     pub const REPORT_JSON_BYTES: usize = 2 * 1024 * 1024;
 }
 
-/// One thing wrong with a report: where, and what.
+/// One thing wrong with a report: where, and what, as a code of the message catalogue
+/// ([`messages`]) that the CLI, the server and the UI word in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     /// Path of the field in the JSON form, e.g. `figures.abducted[1].source`.
     pub field: String,
+    /// What is wrong: a code of `messages.json`, e.g. `required_final`.
+    pub code: String,
+    /// The code's parameters (the value given, the limit...).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub params: Params,
+    /// The message in English, for scripts and logs that read text.
     pub message: String,
+}
+
+impl Problem {
+    /// A problem with `field`, said by `code` with `params`.
+    pub fn new<V: ToString>(
+        field: impl Into<String>,
+        code: &str,
+        params: impl IntoIterator<Item = (&'static str, V)>,
+    ) -> Problem {
+        debug_assert!(
+            messages::template(Lang::En, code).is_some(),
+            "{code} is not in messages.json"
+        );
+        let params: Params = params
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut p = Problem {
+            field: field.into(),
+            code: code.to_string(),
+            params,
+            message: String::new(),
+        };
+        p.message = p.text(Lang::En);
+        p
+    }
+
+    /// A problem whose code needs no parameter.
+    pub fn bare(field: impl Into<String>, code: &str) -> Problem {
+        Problem::new(field, code, None::<(&str, String)>)
+    }
+
+    /// What is wrong, in `lang` ("obligatoire pour un rapport final").
+    pub fn text(&self, lang: Lang) -> String {
+        let mut text = messages::text(lang, &self.code, &self.params);
+        if self.params.contains_key("line") {
+            text.push_str(&messages::text(lang, "at_position", &self.params));
+        }
+        text
+    }
+
+    /// The field in words and what is wrong, in `lang`: "Titre : obligatoire pour un rapport
+    /// final".
+    pub fn render(&self, lang: Lang) -> String {
+        format!(
+            "{}{}{}",
+            messages::label(lang, &self.field),
+            messages::text(lang, "label_separator", &Params::new()),
+            self.text(lang)
+        )
+    }
 }
 
 impl fmt::Display for Problem {
@@ -69,11 +128,18 @@ impl fmt::Display for Problems {
 }
 
 impl Problems {
-    pub fn one(field: impl Into<String>, message: impl Into<String>) -> Problems {
-        Problems(vec![Problem {
-            field: field.into(),
-            message: message.into(),
-        }])
+    pub fn one<V: ToString>(
+        field: impl Into<String>,
+        code: &str,
+        params: impl IntoIterator<Item = (&'static str, V)>,
+    ) -> Problems {
+        Problems(vec![Problem::new(field, code, params)])
+    }
+
+    /// Every problem in `lang`, one a line, each naming its field in words.
+    pub fn render(&self, lang: Lang) -> String {
+        let lines: Vec<String> = self.0.iter().map(|p| p.render(lang)).collect();
+        lines.join("\n")
     }
 }
 
@@ -279,10 +345,7 @@ pub fn sizes(r: &Report) -> Result<(), Problems> {
     let mut problems: Vec<Problem> = lists(r)
         .into_iter()
         .filter(|(_, n, max)| n > max)
-        .map(|(field, n, max)| Problem {
-            field,
-            message: too_many(n, max),
-        })
+        .map(|(field, n, max)| too_many(field, n, max))
         .collect();
     // Texts are walked only once every list is known to be short.
     if problems.is_empty() {
@@ -295,10 +358,7 @@ pub fn sizes(r: &Report) -> Result<(), Problems> {
                 } else {
                     f.text.chars().count()
                 };
-                (n > f.max).then(|| Problem {
-                    field: f.field,
-                    message: too_long(n, f.max),
-                })
+                (n > f.max).then(|| too_long(f.field, n, f.max))
             })
             .collect();
     }
@@ -310,13 +370,13 @@ pub fn sizes(r: &Report) -> Result<(), Problems> {
 }
 
 /// "is 201 characters long; at most 200 are allowed"
-pub(crate) fn too_long(n: usize, max: usize) -> String {
-    format!("is {n} characters long; at most {max} are allowed")
+pub(crate) fn too_long(field: impl Into<String>, n: usize, max: usize) -> Problem {
+    Problem::new(field, "too_long", [("n", n), ("max", max)])
 }
 
 /// "has 101 items; at most 100 are allowed"
-pub(crate) fn too_many(n: usize, max: usize) -> String {
-    format!("has {n} items; at most {max} are allowed")
+pub(crate) fn too_many(field: impl Into<String>, n: usize, max: usize) -> Problem {
+    Problem::new(field, "too_many", [("n", n), ("max", max)])
 }
 
 /// The fields that may hold line breaks, in one form whatever system they were written on.
@@ -404,18 +464,24 @@ struct Checker {
 }
 
 impl Checker {
-    fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem {
-            field: field.into(),
-            message: message.into(),
-        });
+    fn fail<V: ToString>(
+        &mut self,
+        field: impl Into<String>,
+        code: &str,
+        params: impl IntoIterator<Item = (&'static str, V)>,
+    ) {
+        self.problems.push(Problem::new(field, code, params));
+    }
+
+    fn fail_bare(&mut self, field: impl Into<String>, code: &str) {
+        self.problems.push(Problem::bare(field, code));
     }
 
     /// Says which refused character each text field holds, and where.
     fn characters(&mut self, r: &Report) {
         for f in texts(r) {
             if let Some(refused) = text::refused(f.text, f.kind) {
-                self.fail(f.field, refused.to_string());
+                self.problems.push(refused.problem(f.field));
             }
         }
     }
@@ -423,44 +489,54 @@ impl Checker {
     /// An empty field that must not be: always, or (`final_only`) in a final report.
     fn required(&mut self, field: &str, text: &str, final_only: bool, status: Status) {
         if text.is_empty() && (!final_only || status == Status::Final) {
-            let when = if final_only {
-                " for a final report"
+            let code = if final_only {
+                "required_final"
             } else {
-                ""
+                "required"
             };
-            self.fail(field, format!("is required{when}"));
+            self.fail_bare(field, code);
         }
     }
 
     fn check(&mut self, r: &mut Report, today: NaiveDate) {
         let status = r.status;
         if r.schema_version != SCHEMA_VERSION {
-            let why = if r.schema_version > SCHEMA_VERSION {
-                "is newer than this version of Terrain reads; update Terrain"
+            let code = if r.schema_version > SCHEMA_VERSION {
+                "schema_newer"
             } else {
-                "is not a schema version Terrain knows"
+                "schema_unknown"
             };
             self.fail(
                 "schema_version",
-                format!("{} {why} (it reads {SCHEMA_VERSION})", r.schema_version),
+                code,
+                [("given", r.schema_version), ("reads", SCHEMA_VERSION)],
             );
         }
         if r.id.get_version_num() != 7 {
-            self.fail("id", "must be a UUIDv7 (time-ordered, made on the device)");
+            self.fail_bare("id", "id_not_v7");
         }
         self.characters(r);
         self.required("title", &r.title, true, status);
         self.check_when(r, today);
         self.check_where(r);
         if status == Status::Final && r.what.event_type.is_none() {
-            self.fail("what.event_type", "is required for a final report");
+            self.fail_bare("what.event_type", "required_final");
         }
         if let (Some(e), Some(s)) = (r.what.event_type, r.what.sub_event_type)
             && s.event_type() != e
         {
+            let parent = s.event_type();
             self.fail(
                 "what.sub_event_type",
-                format!("\"{s}\" belongs to \"{}\", not to \"{e}\"", s.event_type()),
+                "sub_event_mismatch",
+                [
+                    ("sub", s.label().to_string()),
+                    ("parent", parent.label().to_string()),
+                    ("event", e.label().to_string()),
+                    ("sub_label", format!("choice.sub_event_types.{s}")),
+                    ("parent_label", format!("choice.event_types.{parent}")),
+                    ("event_label", format!("choice.event_types.{e}")),
+                ],
             );
         }
         let mut seen = HashSet::new();
@@ -468,7 +544,11 @@ impl Checker {
             if !seen.insert(*c) {
                 self.fail(
                     format!("what.categories[{i}]"),
-                    format!("\"{c}\" is listed twice"),
+                    "listed_twice",
+                    [
+                        ("value", c.label().to_string()),
+                        ("value_label", format!("choice.categories.{c}")),
+                    ],
                 );
             }
         }
@@ -479,7 +559,8 @@ impl Checker {
             {
                 self.fail(
                     format!("perpetrators[{i}].inter"),
-                    format!("is {inter}; ACLED's actor types run from 1 to 8"),
+                    "inter_range",
+                    [("inter", inter)],
                 );
             }
         }
@@ -489,7 +570,7 @@ impl Checker {
         let mut seen = HashSet::new();
         for (i, s) in r.sites.iter().enumerate() {
             if !seen.insert(s.site_id) {
-                self.fail(format!("sites[{i}].site_id"), "lists the same site twice");
+                self.fail_bare(format!("sites[{i}].site_id"), "site_twice");
             }
         }
         self.check_sources(r);
@@ -505,9 +586,13 @@ impl Checker {
         for (field, date) in [("when.date", Some(w.date)), ("when.end_date", w.end_date)] {
             let Some(date) = date else { continue };
             if date > latest {
-                self.fail(field, format!("{date} is in the future (today is {today})"));
+                self.fail(
+                    field,
+                    "date_future",
+                    [("date", date.to_string()), ("today", today.to_string())],
+                );
             } else if date < earliest {
-                self.fail(field, format!("{date} is before 1960; check the year"));
+                self.fail(field, "date_before_1960", [("date", date)]);
             }
         }
         if let Some(end) = w.end_date
@@ -515,19 +600,18 @@ impl Checker {
         {
             self.fail(
                 "when.end_date",
-                format!("{end} is before the start date {}", w.date),
+                "end_before_start",
+                [("end", end), ("start", w.date)],
             );
         }
         if w.precision == DatePrecision::Exact && w.time.is_none() {
-            self.fail("when.time", "is required when the precision is \"exact\"");
+            self.fail_bare("when.time", "time_required_exact");
         }
         if !(-720..=840).contains(&w.utc_offset_minutes) {
             self.fail(
                 "when.utc_offset_minutes",
-                format!(
-                    "is {}; offsets run from -720 (UTC-12) to 840 (UTC+14)",
-                    w.utc_offset_minutes
-                ),
+                "utc_offset_range",
+                [("offset", w.utc_offset_minutes)],
             );
         }
     }
@@ -542,16 +626,22 @@ impl Checker {
             l.admin1 = region.name.to_string();
             Some(region)
         } else {
-            let hint = gazetteer::closest(&l.admin1, gazetteer::regions().iter().map(|r| r.name))
-                .map(|n| format!("; did you mean \"{n}\"?"))
-                .unwrap_or_else(|| {
+            let name = ("name", l.admin1.clone());
+            match gazetteer::closest(&l.admin1, gazetteer::regions().iter().map(|r| r.name)) {
+                Some(n) => self.fail(
+                    "where.admin1",
+                    "region_unknown_hint",
+                    [name, ("suggestion", n.to_string())],
+                ),
+                None => {
                     let all: Vec<_> = gazetteer::regions().iter().map(|r| r.name).collect();
-                    format!("; known regions: {}", all.join(", "))
-                });
-            self.fail(
-                "where.admin1",
-                format!("\"{}\" is not a region of Mali{hint}", l.admin1),
-            );
+                    self.fail(
+                        "where.admin1",
+                        "region_unknown",
+                        [name, ("regions", all.join(", "))],
+                    )
+                }
+            }
             None
         };
         let cercle = match (&mut l.admin2, region) {
@@ -564,24 +654,25 @@ impl Checker {
                     let elsewhere = gazetteer::regions()
                         .iter()
                         .find(|other| other.cercle(name).is_some())
-                        .map(|other| format!("; it is a cercle of {}", other.name));
+                        .map(|other| ("cercle_elsewhere", ("other", other.name)));
                     let hint = elsewhere.or_else(|| {
                         gazetteer::closest(name, region.cercles.iter().map(|c| c.name))
-                            .map(|n| format!("; did you mean \"{n}\"?"))
+                            .map(|n| ("cercle_unknown_hint", ("suggestion", n)))
                     });
-                    self.fail(
-                        "where.admin2",
-                        format!(
-                            "\"{name}\" is not a cercle of {}{}",
-                            region.name,
-                            hint.unwrap_or_default()
-                        ),
-                    );
+                    let mut params = vec![("name", name.as_str()), ("region", region.name)];
+                    let code = match hint {
+                        Some((code, param)) => {
+                            params.push(param);
+                            code
+                        }
+                        None => "cercle_unknown",
+                    };
+                    self.fail("where.admin2", code, params);
                     None
                 }
             },
             (Some(_), None) if l.admin1.is_empty() => {
-                self.fail("where.admin2", "needs a region (where.admin1)");
+                self.fail_bare("where.admin2", "cercle_needs_region");
                 None
             }
             _ => None,
@@ -604,23 +695,26 @@ impl Checker {
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
             self.fail(
                 "where.coordinates.latitude",
-                format!("{lat} is not a latitude (-90 to 90)"),
+                "latitude_range",
+                [("value", lat)],
             );
         } else if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
             self.fail(
                 "where.coordinates.longitude",
-                format!("{lon} is not a longitude (-180 to 180)"),
+                "longitude_range",
+                [("value", lon)],
             );
         } else if !(inside(lat, LAT) && inside(lon, LON)) {
             let swapped = inside(lon, LAT) && inside(lat, LON);
-            let hint = if swapped {
-                "; are latitude and longitude swapped?"
+            let code = if swapped {
+                "outside_mali_swapped"
             } else {
-                ""
+                "outside_mali"
             };
             self.fail(
                 "where.coordinates",
-                format!("{lat}, {lon} is outside Mali (latitude 10 to 25 N, longitude 12 W to 4 E){hint}"),
+                code,
+                [("latitude", lat), ("longitude", lon)],
             );
         }
     }
@@ -628,16 +722,13 @@ impl Checker {
     fn check_sources(&mut self, r: &Report) {
         use limits::*;
         if r.status == Status::Final && r.sources.is_empty() {
-            self.fail("sources", "a final report needs at least one source");
+            self.fail_bare("sources", "sources_final_none");
         }
         let mut keys = HashSet::new();
         for (i, s) in r.sources.iter().enumerate() {
             let field = format!("sources[{i}].key");
             if s.key.is_empty() {
-                self.fail(
-                    field,
-                    "is required (a short name claims refer to, like \"s1\")",
-                );
+                self.fail_bare(field, "source_key_required");
             } else if text::refused(&s.key, TextKind::Line).is_some() {
                 // Said with every field's characters.
             } else if s.key.len() > SOURCE_KEY_CHARS
@@ -648,13 +739,14 @@ impl Checker {
             {
                 self.fail(
                     field,
-                    format!(
-                        "\"{}\" must be 1 to {SOURCE_KEY_CHARS} letters, digits, - or _",
-                        s.key
-                    ),
+                    "source_key_form",
+                    [
+                        ("key", s.key.clone()),
+                        ("max", SOURCE_KEY_CHARS.to_string()),
+                    ],
                 );
             } else if !keys.insert(s.key.as_str()) {
-                self.fail(field, format!("\"{}\" is used by another source", s.key));
+                self.fail(field, "source_key_taken", [("key", &s.key)]);
             }
             self.required(&format!("sources[{i}].name"), &s.name, false, r.status);
         }
@@ -667,10 +759,7 @@ impl Checker {
         for (kind, claims) in &r.figures {
             let base = format!("figures.{}", kind.key());
             if claims.is_empty() {
-                self.fail(
-                    &base,
-                    "has no claims; add one with its source, or remove the figure",
-                );
+                self.fail_bare(&base, "figure_no_claims");
             }
             for (i, c) in claims.iter().enumerate() {
                 let at = format!("{base}[{i}]");
@@ -678,46 +767,41 @@ impl Checker {
                 if let Some(id) = c.id
                     && !ids.insert(id)
                 {
-                    self.fail(
-                        format!("{at}.id"),
-                        "is the id of another claim; each claim has its own",
-                    );
+                    self.fail_bare(format!("{at}.id"), "claim_id_twice");
                 }
                 match c.amount {
                     Amount::Range { min, max } if min > max => {
                         self.fail(
                             format!("{at}.amount"),
-                            format!("the range {min}–{max} runs backwards"),
+                            "range_backwards",
+                            [("min", min), ("max", max)],
                         );
                     }
                     Amount::Range { min, max } if min == max => {
                         self.fail(
                             format!("{at}.amount"),
-                            format!("the range {min}–{max} is one number; write {min}"),
+                            "range_one_number",
+                            [("min", min), ("max", max)],
                         );
                     }
                     a if a.bounds().1 > AMOUNT => {
                         self.fail(
                             format!("{at}.amount"),
-                            format!("{} is more than {AMOUNT}", a.bounds().1),
+                            "amount_too_big",
+                            [("value", a.bounds().1), ("max", AMOUNT)],
                         );
                     }
                     _ => {}
                 }
                 if c.source.is_empty() {
-                    self.fail(
-                        format!("{at}.source"),
-                        "is required: every claim names its source",
-                    );
+                    self.fail_bare(format!("{at}.source"), "claim_source_required");
                 } else if text::refused(&c.source, TextKind::Line).is_some() {
                     // Said with every field's characters.
                 } else if !keys.contains(c.source.as_str()) {
                     self.fail(
                         format!("{at}.source"),
-                        format!(
-                            "no source with key \"{}\" in this report's sources",
-                            c.source
-                        ),
+                        "claim_source_unknown",
+                        [("key", &c.source)],
                     );
                 }
             }
@@ -730,15 +814,13 @@ impl Checker {
             let at = format!("attachments[{i}]");
             if a.sha256.len() != 64 || !a.sha256.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'))
             {
-                self.fail(
-                    format!("{at}.sha256"),
-                    "must be 64 lower-case hexadecimal digits",
-                );
+                self.fail_bare(format!("{at}.sha256"), "sha256_form");
             }
             if a.size == 0 || a.size > ATTACHMENT_BYTES {
                 self.fail(
                     format!("{at}.size"),
-                    format!("{} bytes; must be 1 to {ATTACHMENT_BYTES}", a.size),
+                    "attachment_size",
+                    [("size", a.size), ("max", ATTACHMENT_BYTES)],
                 );
             }
             let mut parts = a.media_type.split('/');
@@ -748,7 +830,8 @@ impl Checker {
             {
                 self.fail(
                     format!("{at}.media_type"),
-                    format!("\"{}\" is not a media type like image/jpeg", a.media_type),
+                    "media_type_form",
+                    [("value", &a.media_type)],
                 );
             }
             self.required(&format!("{at}.file_name"), &a.file_name, false, r.status);
@@ -759,10 +842,9 @@ impl Checker {
 /// A final report has been queued for others to see; it cannot quietly become a draft again.
 pub fn check_transition(previous: Option<Status>, next: Status) -> Result<(), Problems> {
     match (previous, next) {
-        (Some(Status::Final), Status::Draft) => Err(Problems::one(
-            "status",
-            "a final report cannot go back to draft; save your changes as final",
-        )),
+        (Some(Status::Final), Status::Draft) => {
+            Err(Problems(vec![Problem::bare("status", "final_to_draft")]))
+        }
         _ => Ok(()),
     }
 }

@@ -299,7 +299,7 @@ fn admin_names_come_from_the_gazetteer_and_are_spelled_canonically() {
             v["where"]["admin1"] = json!("");
         },
         "where.admin2",
-        "needs a region (where.admin1)",
+        "needs a region first",
     );
 }
 

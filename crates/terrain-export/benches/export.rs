@@ -95,6 +95,7 @@ fn pdfs(base: &Revision, dir: &std::path::Path) {
             heads: 1,
             attachment: &no_photos,
             generated_at: chrono::Utc::now(),
+            lang: terrain_domain::Lang::En,
         };
         pages = write_atomically(&path, |w| terrain_export::pdf::write_report(w, &pdf))
             .unwrap()
@@ -112,6 +113,7 @@ fn pdfs(base: &Revision, dir: &std::path::Path) {
         let pdf = SummaryPdf {
             selection: "",
             generated_at: chrono::Utc::now(),
+            lang: terrain_domain::Lang::En,
         };
         pages = write_atomically(&path, |w| {
             terrain_export::pdf::write_summary(w, &mut reports, &pdf)

@@ -5,6 +5,7 @@ use crate::pdf::{ReportPdf, SummaryPdf};
 use crate::{ExportError, Result, SiteNames, write_atomically};
 use chrono::Utc;
 use std::path::Path;
+use terrain_domain::Lang;
 use terrain_store::{Filter, Store};
 use uuid::Uuid;
 
@@ -47,7 +48,12 @@ pub fn geojson_file(store: &Store, filter: &Filter, out: &Path) -> Result<crate:
 }
 
 /// One report's current version as a PDF, with its photos from the store.
-pub fn report_pdf_file(store: &Store, id: Uuid, out: &Path) -> Result<crate::pdf::Written> {
+pub fn report_pdf_file(
+    store: &Store,
+    id: Uuid,
+    lang: Lang,
+    out: &Path,
+) -> Result<crate::pdf::Written> {
     let head = store.get(id).map_err(store_error)?;
     let revision = store
         .revision(head.head)
@@ -61,6 +67,7 @@ pub fn report_pdf_file(store: &Store, id: Uuid, out: &Path) -> Result<crate::pdf
         heads: head.heads,
         attachment: &attachment,
         generated_at: Utc::now(),
+        lang,
     };
     write_atomically(out, |w| crate::pdf::write_report(w, &pdf))
 }
@@ -69,8 +76,8 @@ pub fn report_pdf_file(store: &Store, id: Uuid, out: &Path) -> Result<crate::pdf
 pub fn attachment(store: &Store, sha256: &str) -> crate::pdf::Fetched {
     match store.attachment(sha256) {
         Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err("not on this device"),
-        Err(_) => Err("its file is damaged or could not be read"),
+        Ok(None) => Err("pdf.why.absent"),
+        Err(_) => Err("pdf.why.unreadable"),
     }
 }
 
@@ -79,11 +86,13 @@ pub fn summary_pdf_file(
     store: &Store,
     filter: &Filter,
     selection: &str,
+    lang: Lang,
     out: &Path,
 ) -> Result<crate::pdf::Written> {
     let pdf = SummaryPdf {
         selection,
         generated_at: Utc::now(),
+        lang,
     };
     store
         .with_heads(filter, |reports| {

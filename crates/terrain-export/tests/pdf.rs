@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use terrain_domain::{Revision, check, parse_json};
+use terrain_domain::{Lang, Revision, check, parse_json};
 use terrain_export::pdf::{ReportPdf, SummaryPdf, Written, write_report, write_summary};
 use terrain_export::{ExportError, SiteNames, write_atomically};
 use terrain_store::{Filter, Store};
@@ -148,6 +148,10 @@ fn store_with_seed(dir: &Path) -> (Store, Revision) {
 }
 
 fn report_pdf(store: &Store, revision: &Revision, path: &Path) -> Written {
+    report_pdf_in(store, revision, path, Lang::En)
+}
+
+fn report_pdf_in(store: &Store, revision: &Revision, path: &Path, lang: Lang) -> Written {
     let attachment = |sha: &str| terrain_export::attachment(store, sha);
     write_atomically(path, |w| {
         write_report(
@@ -160,6 +164,7 @@ fn report_pdf(store: &Store, revision: &Revision, path: &Path) -> Written {
                 generated_at: chrono::DateTime::parse_from_rfc3339("2026-11-20T08:30:00Z")
                     .unwrap()
                     .into(),
+                lang,
             },
         )
     })
@@ -187,12 +192,12 @@ fn a_report_pdf_reads_back_with_every_field_its_claims_accents_and_arabic() {
         "13.80650, -10.83210",
         "Violence against civilians",
         "Abduction/forced disappearance",
-        "JNIM (Group to Support Islam and Muslims) (suspected",
+        "JNIM (Group to Support Islam and Muslims) (Suspected",
         "Abducted: 3–4, sources disagree",
         "Attackers: 160",
         "Wamaps, collective of West African journalists",
         "said on 2026-11-19",
-        "fairly reliable",
+        "Fairly reliable",
         "Gunmen on motorbikes stormed three industrial plants",
         "مصدر محلي",
         "المهاجمين أحرقوا المصانع",
@@ -210,6 +215,166 @@ fn a_report_pdf_reads_back_with_every_field_its_claims_accents_and_arabic() {
         "{text}"
     );
     assert!(!text.contains("+223"), "a source's contact never leaves");
+}
+
+/// Words of the English PDF that must not be left in a French one. The record's own text (the
+/// seed is written in English) and ACLED's labels beside their translation are not counted.
+const ENGLISH_PDF_WORDS: &[&str] = &[
+    "Generated",
+    "Revision",
+    "Status",
+    "Saved",
+    "To check",
+    "When",
+    "Where",
+    "What",
+    "Who",
+    "Precision",
+    "Device clock",
+    "Region",
+    "Event type",
+    "Sub-event type",
+    "Categories",
+    "Perpetrator",
+    "Targets",
+    "Figures",
+    "sources disagree",
+    "said on",
+    "reliability",
+    "Narrative",
+    "Damage and tags",
+    "Attachments",
+    "photo not shown",
+    "counted as",
+    "not given",
+    "Page 1 of",
+    " of ",
+    "Suspected",
+    "Fairly reliable",
+    "Journalist,",
+    "Witness,",
+    "Incident summary",
+    "Selection",
+    "report(s)",
+    "By event type",
+    "By region",
+    "Incidents",
+    "Abducted",
+    "Killed",
+    "Reports",
+    "Title",
+    "Place",
+    "every report",
+    "region Kayes",
+];
+
+/// `text` without what is allowed to stay English: ACLED's labels in brackets after their
+/// French, and the seed report's own words.
+fn french_part(text: &str, allowed: &[&str]) -> String {
+    let mut text = text.replace('\n', " ");
+    for word in allowed {
+        text = text.replace(word, "");
+    }
+    text
+}
+
+#[test]
+fn a_french_pdf_says_every_word_in_french_beside_acled_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, revision) = store_with_seed(dir.path());
+    let path = dir.path().join("rapport.pdf");
+    let written = report_pdf_in(&store, &revision, &path, Lang::Fr);
+    let text = tool("pdftotext", &["-enc", "UTF-8"], &path);
+    for expected in [
+        "Produit le",
+        "Quand",
+        "Région",
+        "Violence contre les civils (Violence against civilians)",
+        "Enlèvement ou disparition forcée (Abduction/forced disappearance)",
+        "(Soupçonné",
+        "Enlevés : 3–4, les sources divergent",
+        "déclaré le 2026-11-19",
+        "Assez fiable",
+        "Récit",
+        "Pièces jointes",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        text.contains(&format!("Page {0} sur {0}", written.pages)),
+        "{text}"
+    );
+    let record = &revision.content;
+    let mut allowed: Vec<String> = vec![
+        "(Violence against civilians)".into(),
+        "(Abduction/forced disappearance)".into(),
+        record.title.clone(),
+        record.narrative.clone(),
+    ];
+    allowed.extend(record.narrative.split('\n').map(str::to_string));
+    allowed.extend(record.sources.iter().map(|s| s.name.clone()));
+    allowed.extend(record.sources.iter().filter_map(|s| s.note.clone()));
+    allowed.extend(record.perpetrators.iter().map(|a| a.name.clone()));
+    allowed.extend(record.targets.iter().cloned());
+    allowed.extend(record.location.place.iter().cloned());
+    allowed.extend(record.damage.iter().cloned());
+    allowed.extend(record.attachments.iter().filter_map(|a| a.caption.clone()));
+    let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+    let french = french_part(&text, &allowed);
+    for word in ENGLISH_PDF_WORDS {
+        assert!(
+            !french.contains(word),
+            "{word:?} left in English in the French PDF:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_french_summary_says_every_word_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = thousand(dir.path());
+    let path = dir.path().join("synthese.pdf");
+    summary_pdf_in(&store, &Filter::default(), &path, Lang::Fr).unwrap();
+    let text = tool("pdftotext", &["-enc", "UTF-8", "-l", "2"], &path);
+    for expected in [
+        "Synthèse des incidents",
+        "Sélection : région Kayes",
+        "1000 rapport(s)",
+        "Par type d'événement",
+        "Par région",
+        "Enlevés / tués",
+        // "les sources divergent", wrapped in its narrow column.
+        "divergent",
+        "Page 1 sur",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let allowed = [
+        "(Strategic developments)",
+        "(Violence against civilians)",
+        "(Battles)",
+        "(Explosions/Remote violence)",
+        "(Protests)",
+        "(Riots)",
+    ];
+    let french = french_part(&text, &allowed);
+    for word in ENGLISH_PDF_WORDS {
+        // The thousand reports' titles are the seed's English title: not the PDF's words.
+        let french = french.replace(
+            "Three industrial plants attacked and burned near Bafoulabé",
+            "",
+        );
+        assert!(
+            !french.contains(word),
+            "{word:?} left in English in the French summary:\n{text}"
+        );
+    }
 }
 
 #[test]
@@ -274,6 +439,7 @@ fn a_damaged_revision_gives_no_pdf() {
                 heads: 1,
                 attachment: &attachment,
                 generated_at: chrono::Utc::now(),
+                lang: Lang::En,
             },
         )
     })
@@ -305,6 +471,15 @@ fn thousand(dir: &Path) -> Store {
 }
 
 fn summary_pdf(store: &Store, filter: &Filter, path: &Path) -> terrain_export::Result<Written> {
+    summary_pdf_in(store, filter, path, Lang::En)
+}
+
+fn summary_pdf_in(
+    store: &Store,
+    filter: &Filter,
+    path: &Path,
+    lang: Lang,
+) -> terrain_export::Result<Written> {
     store
         .with_heads(filter, |reports| {
             write_atomically(path, |w| {
@@ -312,8 +487,13 @@ fn summary_pdf(store: &Store, filter: &Filter, path: &Path) -> terrain_export::R
                     w,
                     reports,
                     &SummaryPdf {
-                        selection: "region Kayes",
+                        selection: &Filter {
+                            admin1: Some("Kayes".into()),
+                            ..Filter::default()
+                        }
+                        .describe(None, lang),
                         generated_at: chrono::Utc::now(),
+                        lang,
                     },
                 )
             })

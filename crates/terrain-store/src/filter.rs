@@ -1,7 +1,8 @@
 //! Which reports a list, a search or an export covers. One filter for all of them.
 
 use chrono::NaiveDate;
-use terrain_domain::{EventType, Status};
+use terrain_domain::messages::{self, Params};
+use terrain_domain::{EventType, Lang, Status};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,30 +26,48 @@ pub struct Filter {
 impl Filter {
     /// The selection in words, for the head of a summary ("region Kayes, from 2026-01-01");
     /// empty for every report. `site` is the site as the user named it.
-    pub fn describe(&self, site: Option<&str>) -> String {
+    pub fn describe(&self, site: Option<&str>, lang: Lang) -> String {
         let mut parts = Vec::new();
+        let mut say = |code: &str, params: &[(&str, String)]| {
+            let params: Params = params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            parts.push(messages::text(lang, code, &params));
+        };
         if let Some(q) = &self.query {
-            parts.push(format!("words \"{q}\""));
+            say("selection.words", &[("q", q.clone())]);
         }
         match (&self.admin1, &self.admin2) {
-            (Some(region), Some(cercle)) => parts.push(format!("cercle {cercle} ({region})")),
-            (Some(region), None) => parts.push(format!("region {region}")),
+            (Some(region), Some(cercle)) => say(
+                "selection.cercle",
+                &[("cercle", cercle.clone()), ("region", region.clone())],
+            ),
+            (Some(region), None) => say("selection.region", &[("region", region.clone())]),
             _ => {}
         }
         if let Some(e) = self.event_type {
-            parts.push(format!("type {}", e.label()));
+            let label = format!("choice.event_types.{e}");
+            say(
+                "selection.type",
+                &[("type", e.label().into()), ("type_label", label)],
+            );
         }
         if let Some(s) = self.status {
-            parts.push(format!("status {}", s.as_str()));
+            let label = format!("choice.statuses.{}", s.as_str());
+            say(
+                "selection.status",
+                &[("status", s.as_str().into()), ("status_label", label)],
+            );
         }
         if let Some(d) = self.from {
-            parts.push(format!("from {d}"));
+            say("selection.from", &[("date", d.to_string())]);
         }
         if let Some(d) = self.to {
-            parts.push(format!("to {d}"));
+            say("selection.to", &[("date", d.to_string())]);
         }
         if let Some(site) = site {
-            parts.push(format!("site {site}"));
+            say("selection.site", &[("site", site.to_string())]);
         }
         parts.join(", ")
     }

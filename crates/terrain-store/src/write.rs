@@ -146,10 +146,11 @@ impl Store {
                 .exists([s.site_id.to_string(), report.id.to_string()])
                 .map_err(self.sql())?;
             if !known {
-                problems.push(Problem {
-                    field: format!("sites[{i}].site_id"),
-                    message: format!("no site {} in the registry; add it first", s.site_id),
-                });
+                problems.push(Problem::new(
+                    format!("sites[{i}].site_id"),
+                    "site_unknown",
+                    [("site", s.site_id)],
+                ));
             }
         }
         if problems.is_empty() {

@@ -18,4 +18,8 @@ hxl: boolean,
 /**
  * CSV: start with a byte-order mark, for Excel.
  */
-bom: boolean, };
+bom: boolean, 
+/**
+ * PDF: the language of its words (the app's language unless the user chose another).
+ */
+lang: "en" | "fr", };

@@ -17,10 +17,11 @@ import {
   unusedFigures,
 } from "./form";
 
+const problem = (field: string, code: string, message: string) => ({ field, code, params: {}, message });
 const problems = [
-  { field: "title", message: "is required" },
-  { field: "figures.abducted[1].source", message: "names no source of this report" },
-  { field: "where.admin1", message: "is required for a final report" },
+  problem("title", "required", "is required"),
+  problem("figures.abducted[1].source", "claim_source_unknown", "names no source of this report"),
+  problem("where.admin1", "required_final", "is required for a final report"),
 ];
 
 function report(): Report {
@@ -44,7 +45,7 @@ describe("problems by field", () => {
     expect(problemsAt(problems, "where.admin2")).toHaveLength(0);
   });
   it("does not take a longer name for a child", () => {
-    expect(problemsAt([{ field: "titles", message: "x" }], "title")).toHaveLength(0);
+    expect(problemsAt([problem("titles", "required", "x")], "title")).toHaveLength(0);
   });
   it("keeps the problems no field shows", () => {
     expect(unplaced(problems, ["title", "where"]).map((p) => p.field)).toEqual([

@@ -7,6 +7,8 @@
 //! (Noto Sans, Noto Naskh Arabic) ship inside the binary and are embedded as subsets; no system
 //! font is looked up. Every page says "Page N of M"; a report's PDF names its revision and
 //! content hash so a reader can check it against the store (`terrain report history`).
+//! Every word is the message catalogue's (`pdf.*`), in the language chosen at export; ACLED's
+//! labels keep their English beside the French, for whoever matches the paper to ACLED data.
 
 mod page;
 mod report;
@@ -18,6 +20,8 @@ pub use summary::{SummaryPdf, write_summary};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use krilla::metadata::Metadata;
+use terrain_domain::ClaimsSummary;
+use terrain_domain::messages::{self, Lang, Params};
 
 /// What a PDF export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +52,48 @@ fn metadata(title: &str, generated_at: DateTime<Utc>) -> Metadata {
         )
 }
 
-/// An enum's serde name as words: `usually_reliable` → "usually reliable".
-fn words(value: &impl serde::Serialize) -> String {
+/// The catalogue's text for `code` in `lang`, `params` filled.
+fn say(lang: Lang, code: &str, params: &[(&str, String)]) -> String {
+    let params: Params = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    messages::text(lang, code, &params)
+}
+
+/// An enum's serde name: `usually_reliable`.
+fn key(value: &impl serde::Serialize) -> String {
     serde_json::to_value(value)
         .ok()
-        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// A pick-list value in `lang` (`choice.<list>.<key>`).
+fn choice(lang: Lang, list: &str, value: &impl serde::Serialize) -> String {
+    messages::choice(lang, list, &key(value))
+}
+
+/// An ACLED label in `lang`; in French with ACLED's English beside it.
+fn acled(lang: Lang, list: &str, label: &str) -> String {
+    let said = messages::choice(lang, list, label);
+    if said == label {
+        said
+    } else {
+        format!("{said} ({label})")
+    }
+}
+
+/// "3–4, les sources divergent": the core's summary in `lang`.
+pub(super) fn figure_text(lang: Lang, s: &ClaimsSummary) -> String {
+    let mut text = if s.min == s.max {
+        s.min.to_string()
+    } else {
+        format!("{}\u{2013}{}", s.min, s.max)
+    };
+    if s.disputed {
+        text.push_str(", ");
+        text.push_str(&say(lang, "pdf.disputed", &[]));
+    }
+    text
 }

@@ -12,6 +12,7 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
+use terrain_domain::Lang;
 
 pub const WIDTH: f32 = 595.28;
 pub const HEIGHT: f32 = 841.89;
@@ -65,14 +66,22 @@ pub struct Pages {
     pages: Vec<Vec<Mark>>,
     /// Where the next thing goes on the current page, from the top edge.
     pub y: f32,
+    /// The language every word of the document is in.
+    pub lang: Lang,
 }
 
 impl Pages {
-    pub fn new() -> Pages {
+    pub fn new(lang: Lang) -> Pages {
         Pages {
             pages: vec![Vec::new()],
             y: MARGIN,
+            lang,
         }
+    }
+
+    /// The catalogue's text for `code` in the document's language.
+    pub fn say(&self, code: &str) -> String {
+        super::say(self.lang, code, &[])
     }
 
     /// Room left on the current page, in points.
@@ -183,7 +192,11 @@ impl Pages {
                 draw(&mut surface, mark);
             }
             let baseline = HEIGHT - MARGIN + FOOTER_SIZE;
-            let number = format!("Page {} of {total}", n + 1);
+            let number = super::say(
+                self.lang,
+                "pdf.page",
+                &[("n", (n + 1).to_string()), ("total", total.to_string())],
+            );
             let right = text::lines(&number, Weight::Regular, FOOTER_SIZE, CONTENT_WIDTH);
             let left = text::lines(footer, Weight::Regular, FOOTER_SIZE, CONTENT_WIDTH * 0.8);
             rule_on(

@@ -2,12 +2,12 @@
 
 use super::page::{BLACK, CONTENT_WIDTH, GREY, INK, MARGIN, Pages, RULE, leading};
 use super::text::{self, Weight};
-use super::{Written, metadata, utc, words};
+use super::{Written, acled, choice, figure_text, metadata, say, utc};
 use crate::{ExportError, Result, SiteNames};
 use chrono::{DateTime, Utc};
 use krilla::image::Image;
 use std::io::Write;
-use terrain_domain::{Amount, Attachment, ClaimsSummary, Report, Revision, sha256_hex};
+use terrain_domain::{Amount, Attachment, ClaimsSummary, Lang, Report, Revision, sha256_hex};
 
 /// The report's head revision and what goes with it.
 pub struct ReportPdf<'a> {
@@ -18,6 +18,8 @@ pub struct ReportPdf<'a> {
     /// An attachment's bytes, by sha256, or why they cannot be had (e.g. "not on this device").
     pub attachment: &'a dyn Fn(&str) -> Fetched,
     pub generated_at: DateTime<Utc>,
+    /// The language of every word on the paper (the record's own text stays as written).
+    pub lang: Lang,
 }
 
 const BODY: f32 = 9.5;
@@ -33,13 +35,13 @@ pub fn write_report(out: &mut dyn Write, pdf: &ReportPdf) -> Result<Written> {
         return Err(ExportError::Damaged(rev.id.to_string()));
     }
     let r = &rev.content;
-    let mut pages = Pages::new();
+    let mut pages = Pages::new(pdf.lang);
     let title = if r.title.is_empty() {
-        "(untitled report)"
+        pages.say("pdf.untitled")
     } else {
-        &r.title
+        r.title.clone()
     };
-    pages.paragraph(title, Weight::Bold, 16.0, MARGIN, CONTENT_WIDTH, INK);
+    pages.paragraph(&title, Weight::Bold, 16.0, MARGIN, CONTENT_WIDTH, INK);
     pages.y += 6.0;
     identity(&mut pages, pdf);
     when_where_what(&mut pages, r);
@@ -47,26 +49,28 @@ pub fn write_report(out: &mut dyn Write, pdf: &ReportPdf) -> Result<Written> {
     figures(&mut pages, r);
     sources(&mut pages, r);
     if !r.narrative.is_empty() {
-        heading(&mut pages, "Narrative");
+        heading(&mut pages, "pdf.narrative");
         for para in r.narrative.split('\n') {
             pages.paragraph(para, Weight::Regular, 10.0, MARGIN, CONTENT_WIDTH, BLACK);
         }
     }
     if r.damage.is_some() || !r.tags.is_empty() {
-        heading(&mut pages, "Damage and tags");
+        heading(&mut pages, "pdf.damage_and_tags");
         if let Some(d) = &r.damage {
-            field(&mut pages, "Damage", d);
+            field(&mut pages, "pdf.damage", d);
         }
         if !r.tags.is_empty() {
-            field(&mut pages, "Tags", &r.tags.join(", "));
+            field(&mut pages, "pdf.tags", &r.tags.join(", "));
         }
     }
     attachments(&mut pages, r, pdf.attachment);
     let count = pages.count();
-    let bytes = pages.finish(
-        &format!("Terrain report {} · revision {}", r.id, rev.id),
-        metadata(title, pdf.generated_at),
-    )?;
+    let footer = say(
+        pdf.lang,
+        "pdf.footer_report",
+        &[("id", r.id.to_string()), ("revision", rev.id.to_string())],
+    );
+    let bytes = pages.finish(&footer, metadata(&title, pdf.generated_at))?;
     out.write_all(&bytes)
         .map_err(|e| ExportError::Pdf(e.to_string()))?;
     Ok(Written {
@@ -78,21 +82,23 @@ pub fn write_report(out: &mut dyn Write, pdf: &ReportPdf) -> Result<Written> {
 /// The block that lets a reader check the paper against the record.
 fn identity(pages: &mut Pages, pdf: &ReportPdf) {
     let rev = pdf.revision;
+    let lang = pdf.lang;
+    let saved = say(
+        lang,
+        "pdf.saved_value",
+        &[
+            ("at", utc(rev.created_at)),
+            ("author", rev.author.clone()),
+            ("device", rev.device.clone()),
+        ],
+    );
     let rows = [
-        ("Report", rev.report_id.to_string()),
-        ("Revision", rev.id.to_string()),
-        ("Content SHA-256", rev.content_hash.clone()),
-        ("Status", rev.content.status.as_str().to_string()),
-        (
-            "Saved",
-            format!(
-                "{} by {} on {}",
-                utc(rev.created_at),
-                rev.author,
-                rev.device
-            ),
-        ),
-        ("Generated", utc(pdf.generated_at)),
+        ("pdf.report", rev.report_id.to_string()),
+        ("pdf.revision", rev.id.to_string()),
+        ("pdf.content_hash", rev.content_hash.clone()),
+        ("pdf.status", choice(lang, "statuses", &rev.content.status)),
+        ("pdf.saved", saved),
+        ("pdf.generated", utc(pdf.generated_at)),
     ];
     let top = pages.y;
     pages.y += 6.0;
@@ -100,7 +106,7 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
         field(pages, label, &value);
     }
     pages.paragraph(
-        "To check this paper is unaltered: `terrain report history` lists this revision with the same SHA-256 and says whether it still matches the content.",
+        &pages.say("pdf.check_hint"),
         Weight::Regular,
         8.0,
         MARGIN + 6.0,
@@ -113,9 +119,13 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
     if pdf.heads > 1 {
         pages.y += 6.0;
         pages.paragraph(
-            &format!(
-                "Warning: this report has {} conflicting versions waiting to be resolved; this PDF shows revision {}.",
-                pdf.heads, rev.id
+            &say(
+                lang,
+                "pdf.conflict",
+                &[
+                    ("n", pdf.heads.to_string()),
+                    ("revision", rev.id.to_string()),
+                ],
             ),
             Weight::Bold,
             BODY,
@@ -126,28 +136,34 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
     }
 }
 
-fn heading(pages: &mut Pages, title: &str) {
-    heading_kept_with(pages, title, 4.0 * leading(BODY));
+/// A heading, `code` of the catalogue.
+fn heading(pages: &mut Pages, code: &str) {
+    heading_kept_with(pages, code, 4.0 * leading(BODY));
 }
 
 /// A heading never ends a page: it goes over with the first `keep` points of what follows.
-fn heading_kept_with(pages: &mut Pages, title: &str, keep: f32) {
+fn heading_kept_with(pages: &mut Pages, code: &str, keep: f32) {
     pages.ensure(leading(11.0) + 14.0 + keep);
     pages.y += 10.0;
-    pages.paragraph(title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
+    let title = pages.say(code);
+    pages.paragraph(&title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
     pages.rule(MARGIN, pages.y, CONTENT_WIDTH, 0.6, INK);
     pages.y += 4.0;
 }
 
-/// A label on the left, its value wrapped on the right; long values go on over pages.
-fn field(pages: &mut Pages, label: &str, value: &str) {
+/// A label (`code` of the catalogue) on the left, its value wrapped on the right; long values
+/// go on over pages.
+fn field(pages: &mut Pages, code: &str, value: &str) {
+    let label = pages.say(code);
+    labelled(pages, &label, value);
+}
+
+/// A label as given on the left (a source's key), its value on the right.
+fn labelled(pages: &mut Pages, label: &str, value: &str) {
     let x = MARGIN + LABEL_WIDTH;
     let width = CONTENT_WIDTH - LABEL_WIDTH;
-    let value = if value.is_empty() {
-        "(not given)"
-    } else {
-        value
-    };
+    let not_given = pages.say("pdf.not_given");
+    let value = if value.is_empty() { &not_given } else { value };
     let mut first = true;
     for line in text::lines(value, Weight::Regular, BODY, width) {
         pages.ensure(leading(BODY));
@@ -163,15 +179,26 @@ fn field(pages: &mut Pages, label: &str, value: &str) {
 }
 
 fn when_where_what(pages: &mut Pages, r: &Report) {
-    heading(pages, "When");
+    let lang = pages.lang;
+    heading(pages, "pdf.when");
     let w = &r.when;
-    let when = w.line();
-    field(pages, "Date", &when);
-    field(pages, "Precision", &words(&w.precision));
+    let mut when = w.date.to_string();
+    if let Some(t) = w.time {
+        when.push_str(&t.format(" %H:%M").to_string());
+    }
+    if let Some(end) = w.end_date {
+        when = say(lang, "pdf.to", &[("from", when), ("to", end.to_string())]);
+    }
+    field(pages, "pdf.date", &when);
+    field(
+        pages,
+        "pdf.precision",
+        &choice(lang, "precisions", &w.precision),
+    );
     let offset = w.utc_offset_minutes;
     field(
         pages,
-        "Device clock",
+        "pdf.device_clock",
         &format!(
             "UTC{}{:02}:{:02}",
             if offset < 0 { '-' } else { '+' },
@@ -180,35 +207,41 @@ fn when_where_what(pages: &mut Pages, r: &Report) {
         ),
     );
 
-    heading(pages, "Where");
+    heading(pages, "pdf.where");
     let l = &r.location;
-    field(pages, "Region", &l.admin1);
-    field(pages, "Cercle", l.admin2.as_deref().unwrap_or(""));
-    field(pages, "Commune", l.admin3.as_deref().unwrap_or(""));
-    field(pages, "Place", l.place.as_deref().unwrap_or(""));
+    field(pages, "pdf.region", &l.admin1);
+    field(pages, "pdf.cercle", l.admin2.as_deref().unwrap_or(""));
+    field(pages, "pdf.commune", l.admin3.as_deref().unwrap_or(""));
+    field(pages, "pdf.place", l.place.as_deref().unwrap_or(""));
     if let Some(c) = l.coordinates {
         field(
             pages,
-            "Coordinates",
+            "pdf.coordinates",
             &format!("{:.5}, {:.5} (WGS 84)", c.latitude, c.longitude),
         );
     }
-    field(pages, "Precision", &words(&l.geo_precision));
+    let geo = choice(lang, "geo_precisions", &l.geo_precision);
+    field(pages, "pdf.precision", &geo);
 
-    heading(pages, "What");
-    field(
-        pages,
-        "Event type",
-        r.what.event_type.map_or("", |e| e.label()),
-    );
-    field(
-        pages,
-        "Sub-event type",
-        r.what.sub_event_type.map_or("", |e| e.label()),
-    );
+    heading(pages, "pdf.what");
+    let event = r
+        .what
+        .event_type
+        .map(|e| acled(lang, "event_types", e.label()));
+    field(pages, "pdf.event_type", &event.unwrap_or_default());
+    let sub = r
+        .what
+        .sub_event_type
+        .map(|s| acled(lang, "sub_event_types", s.label()));
+    field(pages, "pdf.sub_event_type", &sub.unwrap_or_default());
     if !r.what.categories.is_empty() {
-        let cats: Vec<String> = r.what.categories.iter().map(|c| c.words()).collect();
-        field(pages, "Categories", &cats.join(", "));
+        let cats: Vec<String> = r
+            .what
+            .categories
+            .iter()
+            .map(|c| choice(lang, "categories", c))
+            .collect();
+        field(pages, "pdf.categories", &cats.join(", "));
     }
 }
 
@@ -216,42 +249,50 @@ fn who(pages: &mut Pages, r: &Report, sites: &SiteNames) {
     if r.perpetrators.is_empty() && r.targets.is_empty() && r.sites.is_empty() {
         return;
     }
-    heading(pages, "Who");
+    let lang = pages.lang;
+    heading(pages, "pdf.who");
     for a in &r.perpetrators {
         let inter = a
             .inter
-            .map(|i| format!(", ACLED actor type {i}"))
+            .map(|i| say(lang, "pdf.actor_type", &[("n", i.to_string())]))
             .unwrap_or_default();
+        let attribution = choice(lang, "attributions", &a.attribution);
         field(
             pages,
-            "Perpetrator",
-            &text::ltr(format!("{} ({}{inter})", a.name, words(&a.attribution))),
+            "pdf.perpetrator",
+            &text::ltr(format!("{} ({attribution}{inter})", a.name)),
         );
     }
     if !r.targets.is_empty() {
-        field(pages, "Targets", &r.targets.join(", "));
+        field(pages, "pdf.targets", &r.targets.join(", "));
     }
+    let unknown = pages.say("pdf.site_unknown");
     for s in &r.sites {
-        let name = sites
-            .get(&s.site_id)
-            .map_or("(site not in this device's registry)", String::as_str);
+        let name = sites.get(&s.site_id).unwrap_or(&unknown);
         let damage = s
             .damage
             .as_deref()
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        field(pages, "Site", &text::ltr(format!("{name}{damage}")));
+        field(pages, "pdf.site", &text::ltr(format!("{name}{damage}")));
     }
 }
 
-fn amount(a: Amount) -> String {
+fn amount(lang: Lang, a: Amount) -> String {
     match a {
         Amount::Exact(n) => n.to_string(),
         Amount::Range { .. } => {
             let (lo, hi) = a.bounds();
             format!("{lo}\u{2013}{hi}")
         }
-        Amount::Vague(v) => format!("{} (counted as {})", words(&v), v.value()),
+        Amount::Vague(v) => say(
+            lang,
+            "pdf.counted_as",
+            &[
+                ("words", format!("vague.{}", super::key(&v))),
+                ("n", v.value().to_string()),
+            ],
+        ),
     }
 }
 
@@ -259,15 +300,18 @@ fn figures(pages: &mut Pages, r: &Report) {
     if r.figures.is_empty() {
         return;
     }
-    heading(pages, "Figures");
+    let lang = pages.lang;
+    heading(pages, "pdf.figures");
     for (kind, claims) in &r.figures {
-        let Some(summary) = ClaimsSummary::of(claims) else {
+        let Some(total) = ClaimsSummary::of(claims) else {
             continue;
         };
         pages.ensure(3.0 * leading(BODY));
         pages.y += 2.0;
+        let name = say(lang, &format!("figure.{}", kind.key()), &[]);
+        let separator = say(lang, "label_separator", &[]);
         pages.paragraph(
-            &format!("{}: {summary}", kind.label()),
+            &format!("{name}{separator}{}", figure_text(lang, &total)),
             Weight::Bold,
             10.0,
             MARGIN,
@@ -280,9 +324,9 @@ fn figures(pages: &mut Pages, r: &Report) {
                 .iter()
                 .find(|s| s.key == c.source)
                 .map_or(c.source.as_str(), |s| s.name.as_str());
-            let mut line = text::ltr(format!("{} — {source}", amount(c.amount)));
+            let mut line = text::ltr(format!("{} — {source}", amount(lang, c.amount)));
             if let Some(d) = c.said_on {
-                line.push_str(&format!(", said on {d}"));
+                line.push_str(&say(lang, "pdf.said_on", &[("date", d.to_string())]));
             }
             if let Some(n) = &c.note {
                 line.push_str(&format!(" ({n})"));
@@ -303,14 +347,24 @@ fn sources(pages: &mut Pages, r: &Report) {
     if r.sources.is_empty() {
         return;
     }
-    heading(pages, "Sources");
+    let lang = pages.lang;
+    heading(pages, "pdf.sources");
     // Contacts never appear: the paper leaves the device.
     for s in &r.sources {
-        let mut value = text::ltr(format!(
-            "{} — {}, reliability: {}",
-            s.name,
-            words(&s.kind),
-            words(&s.reliability)
+        let mut value = text::ltr(say(
+            lang,
+            "pdf.source_value",
+            &[
+                ("name", s.name.clone()),
+                (
+                    "kind",
+                    format!("choice.source_kinds.{}", super::key(&s.kind)),
+                ),
+                (
+                    "reliability",
+                    format!("choice.reliabilities.{}", super::key(&s.reliability)),
+                ),
+            ],
         ));
         if let Some(url) = &s.url {
             value.push_str(&format!("\n{url}"));
@@ -318,25 +372,26 @@ fn sources(pages: &mut Pages, r: &Report) {
         if let Some(note) = &s.note {
             value.push_str(&format!("\n{note}"));
         }
-        field(pages, &s.key, &value);
+        labelled(pages, &s.key, &value);
     }
 }
 
-/// A photo the device holds, unaltered, as krilla reads it.
-/// What [`ReportPdf::attachment`] gives: the bytes, or why not, in words for the page.
+/// What [`ReportPdf::attachment`] gives: the bytes, or why not, as a catalogue code
+/// (`pdf.why.absent`) said on the page in its language.
 pub type Fetched = std::result::Result<Vec<u8>, &'static str>;
 
+/// A photo the device holds, unaltered, as krilla reads it.
 fn photo(a: &Attachment, bytes: Fetched) -> std::result::Result<Image, &'static str> {
     let bytes = bytes?;
     if sha256_hex(&bytes) != a.sha256 {
-        return Err("its file no longer matches its SHA-256");
+        return Err("pdf.why.changed");
     }
     match a.media_type.as_str() {
         "image/jpeg" => Image::from_jpeg(bytes.into(), true),
         "image/png" => Image::from_png(bytes.into(), true),
-        _ => return Err("not a photo"),
+        _ => return Err("pdf.why.not_photo"),
     }
-    .map_err(|_| "not a readable image")
+    .map_err(|_| "pdf.why.bad_image")
 }
 
 /// A photo's size on paper: as large as fits the box, never enlarged more than twice.
@@ -363,7 +418,7 @@ fn attachments(pages: &mut Pages, r: &Report, fetch: &dyn Fn(&str) -> Fetched) {
                     if is_photo {
                         fetch(&a.sha256)
                     } else {
-                        Err("not a photo")
+                        Err("pdf.why.not_photo")
                     },
                 ),
             )
@@ -373,14 +428,18 @@ fn attachments(pages: &mut Pages, r: &Report, fetch: &dyn Fn(&str) -> Fetched) {
         Ok(image) => photo_size(image).1 + 3.0 * leading(BODY),
         Err(_) => 3.0 * leading(BODY),
     };
-    heading_kept_with(pages, "Attachments", first);
+    heading_kept_with(pages, "pdf.attachments", first);
+    let lang = pages.lang;
     for (a, photo) in photos {
-        let about = text::ltr(format!(
-            "{} ({}, {} KB, SHA-256 {})",
-            a.file_name,
-            a.media_type,
-            a.size.div_ceil(1024),
-            a.sha256
+        let about = text::ltr(say(
+            lang,
+            "pdf.about_file",
+            &[
+                ("file", a.file_name.clone()),
+                ("type", a.media_type.clone()),
+                ("kb", a.size.div_ceil(1024).to_string()),
+                ("sha", a.sha256.clone()),
+            ],
         ));
         let caption = a.caption.as_deref().unwrap_or("");
         let is_photo = a.media_type.starts_with("image/");
@@ -399,7 +458,8 @@ fn attachments(pages: &mut Pages, r: &Report, fetch: &dyn Fn(&str) -> Fetched) {
             }
             Err(why) => {
                 let note = if is_photo {
-                    format!("{about}; photo not shown: {why}")
+                    let why = ("why", why.to_string());
+                    say(lang, "pdf.photo_not_shown", &[("about", about), why])
                 } else {
                     about
                 };
@@ -408,7 +468,7 @@ fn attachments(pages: &mut Pages, r: &Report, fetch: &dyn Fn(&str) -> Fetched) {
                 } else {
                     format!("{caption}\n{note}")
                 };
-                field(pages, "File", &value);
+                field(pages, "pdf.file", &value);
             }
         }
     }

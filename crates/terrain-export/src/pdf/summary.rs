@@ -6,29 +6,31 @@
 
 use super::page::{BLACK, CONTENT_WIDTH, GREY, INK, MARGIN, Pages, RULE, SHADE, leading};
 use super::text::{self, Line, Weight};
-use super::{Written, metadata, utc};
+use super::{Written, acled, figure_text, metadata, say, utc};
 use crate::{ExportError, Result};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::io::Write;
-use terrain_domain::{FigureKind, Revision};
+use terrain_domain::{FigureKind, Lang, Revision};
 
 pub struct SummaryPdf<'a> {
     /// The selection in words ("region Kayes, from 2026-01-01"); empty for every report.
     pub selection: &'a str,
     pub generated_at: DateTime<Utc>,
+    /// The language of every word on the paper.
+    pub lang: Lang,
 }
 
 const SIZE: f32 = 8.0;
 const PAD: f32 = 3.0;
-/// Date, place, region, event type, abducted / killed, title.
+/// Date, place, region, event type, abducted / killed, title: catalogue codes and widths.
 const COLUMNS: [(&str, f32); 6] = [
-    ("Date", 56.0),
-    ("Place", 96.0),
-    ("Region", 58.0),
-    ("Event type", 84.0),
-    ("Abducted / killed", 86.0),
-    ("Title", CONTENT_WIDTH - 380.0),
+    ("pdf.date", 56.0),
+    ("pdf.place", 96.0),
+    ("pdf.region", 58.0),
+    ("pdf.event_type", 84.0),
+    ("pdf.abducted_killed", 86.0),
+    ("pdf.title", CONTENT_WIDTH - 380.0),
 ];
 
 #[derive(Default)]
@@ -57,19 +59,27 @@ pub fn write_summary<E: std::fmt::Display>(
     let mut by_type: BTreeMap<String, Totals> = BTreeMap::new();
     let mut by_region: BTreeMap<String, Totals> = BTreeMap::new();
     let mut all = Totals::default();
+    let lang = pdf.lang;
+    let not_set = say(lang, "pdf.not_set", &[]);
     for revision in revisions {
         let revision = revision.map_err(|e| ExportError::Source(e.to_string()))?;
         let r = &revision.content;
-        let event_type = r.what.event_type.map_or("(not set)", |e| e.label());
+        let event_type = r
+            .what
+            .event_type
+            .map_or(not_set.clone(), |e| acled(lang, "event_types", e.label()));
         let region = if r.location.admin1.is_empty() {
-            "(not set)"
+            &not_set
         } else {
             &r.location.admin1
         };
         by_type.entry(event_type.to_string()).or_default().add(r);
         by_region.entry(region.to_string()).or_default().add(r);
         all.add(r);
-        let figure = |k| r.figure(k).map_or("–".to_string(), |s| s.to_string());
+        let figure = |k| {
+            r.figure(k)
+                .map_or("–".to_string(), |s| figure_text(lang, &s))
+        };
         let place = [
             r.location.place.as_deref(),
             r.location.admin3.as_deref(),
@@ -96,40 +106,45 @@ pub fn write_summary<E: std::fmt::Display>(
         return Err(ExportError::Empty);
     }
 
-    let mut pages = Pages::new();
-    pages.paragraph(
-        "Incident summary",
-        Weight::Bold,
-        16.0,
-        MARGIN,
-        CONTENT_WIDTH,
-        INK,
-    );
+    let mut pages = Pages::new(lang);
+    let title = pages.say("pdf.summary_title");
+    pages.paragraph(&title, Weight::Bold, 16.0, MARGIN, CONTENT_WIDTH, INK);
     let selection = if pdf.selection.is_empty() {
-        "every report on this device".to_string()
+        pages.say("pdf.every_report")
     } else {
         pdf.selection.to_string()
     };
     for line in [
-        format!("Selection: {selection}"),
-        format!(
-            "{} report(s) · generated {}",
-            rows.len(),
-            utc(pdf.generated_at)
+        say(lang, "pdf.selection", &[("selection", selection)]),
+        say(
+            lang,
+            "pdf.count_generated",
+            &[("n", rows.len().to_string()), ("at", utc(pdf.generated_at))],
         ),
-        "Killed and abducted are sums of each report's most conservative figure.".to_string(),
+        pages.say("pdf.sums_note"),
     ] {
         pages.paragraph(&line, Weight::Regular, 9.0, MARGIN, CONTENT_WIDTH, GREY);
     }
-    totals(&mut pages, ("By event type", "Event type"), &by_type, &all);
-    totals(&mut pages, ("By region", "Region"), &by_region, &all);
+    totals(
+        &mut pages,
+        ("pdf.by_event_type", "pdf.event_type"),
+        &by_type,
+        &all,
+    );
+    totals(
+        &mut pages,
+        ("pdf.by_region", "pdf.region"),
+        &by_region,
+        &all,
+    );
 
     pages.y += 10.0;
     pages.ensure(leading(11.0) + 4.0 * leading(SIZE) + 4.0 * PAD);
-    pages.paragraph("Incidents", Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
+    let incidents = pages.say("pdf.incidents");
+    pages.paragraph(&incidents, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
     pages.y += 2.0;
     let widths: Vec<f32> = COLUMNS.iter().map(|c| c.1).collect();
-    let header: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+    let header: Vec<String> = COLUMNS.iter().map(|c| pages.say(c.0)).collect();
     table_row(&mut pages, &header, &widths, Weight::Bold, true);
     for row in &rows {
         let cells = cells(row, &widths, Weight::Regular);
@@ -141,10 +156,9 @@ pub fn write_summary<E: std::fmt::Display>(
     }
 
     let count = pages.count();
-    let bytes = pages.finish(
-        &format!("Terrain incident summary · {}", utc(pdf.generated_at)),
-        metadata("Incident summary", pdf.generated_at),
-    )?;
+    let footer = say(lang, "pdf.summary_footer", &[("at", utc(pdf.generated_at))]);
+    let title = say(lang, "pdf.summary_title", &[]);
+    let bytes = pages.finish(&footer, metadata(&title, pdf.generated_at))?;
     out.write_all(&bytes)
         .map_err(|e| ExportError::Pdf(e.to_string()))?;
     Ok(Written {
@@ -162,15 +176,11 @@ fn totals(
     let widths = [CONTENT_WIDTH - 3.0 * 80.0, 80.0, 80.0, 80.0];
     pages.y += 10.0;
     pages.ensure(leading(11.0) + 3.0 * (leading(SIZE) + 2.0 * PAD));
-    pages.paragraph(title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
+    let title = pages.say(title);
+    pages.paragraph(&title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
     pages.y += 2.0;
-    table_row(
-        pages,
-        &[what, "Reports", "Killed", "Abducted"],
-        &widths,
-        Weight::Bold,
-        true,
-    );
+    let header = [what, "pdf.reports", "pdf.killed", "pdf.abducted"].map(|c| pages.say(c));
+    table_row(pages, &header, &widths, Weight::Bold, true);
     let line = |name: &str, t: &Totals| {
         [
             name.to_string(),
@@ -185,7 +195,7 @@ fn totals(
         pages.ensure(row_height(&cells));
         place_row(pages, cells, &widths, false);
     }
-    let row = line("Total", all);
+    let row = line(&pages.say("pdf.total"), all);
     let cells = cells(&row, &widths, Weight::Bold);
     pages.ensure(row_height(&cells));
     place_row(pages, cells, &widths, false);
