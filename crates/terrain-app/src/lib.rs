@@ -9,6 +9,7 @@ pub mod bindings;
 mod catalog;
 mod error;
 mod export;
+mod photos;
 mod reports;
 mod session;
 mod sites;
@@ -17,6 +18,7 @@ mod sync;
 pub use catalog::{Catalog, Choice, RegionChoice, catalog, places};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
+pub use photos::FetchedPhotos;
 pub use reports::{
     ConflictView, FigureLine, ListPage, ListQuery, ReportDetail, ReportRow, RevisionInfo,
     SavedReport, SyncBadge,

@@ -7,6 +7,7 @@ mod conflict;
 mod export;
 mod input;
 mod output;
+mod photos;
 mod prompt;
 mod report;
 mod site;
@@ -167,6 +168,8 @@ fn run(cli: Cli) -> Result<()> {
         author: cli.author(),
     };
     match cli.command {
+        // The store moves into the download's runtime, as for sync.
+        Command::Report(report::Command::Photos { id, json }) => photos::photos(ctx, &id, json),
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Site(cmd) => site::run(&ctx, cmd),
         Command::Export(cmd) => export::run(&ctx, cmd),

@@ -67,6 +67,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fetch a report's photos from the server (those this device lacks), resuming after cuts,
+    /// each checked against its hash
+    Photos {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Which page of a list or a search.
@@ -247,6 +254,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             let id = ctx.store.resolve_id(&id)?;
             output::history(&ctx.store.history(id)?, json)
         }
+        Command::Photos { .. } => unreachable!("run by photos::photos, which takes the store"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use terrain_sync::Event;
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

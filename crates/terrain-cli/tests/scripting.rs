@@ -650,3 +650,53 @@ fn one_claim_corrected_on_two_devices_is_listed_as_one_dispute() {
         seed()["figures"]["abducted"].as_array().unwrap().len()
     );
 }
+
+/// Issue 12: `terrain report photos ID` fetches the photos of a report another device sent
+/// (stored in this device's encrypted store, hash checked), says which have not reached the
+/// server yet, and a second run has nothing to fetch.
+#[test]
+fn report_photos_fetches_a_reports_photos_and_names_those_on_their_way() {
+    let url = server("awa", &["Kayes"]);
+    let photo: Vec<u8> = (0..200_000u32).map(|i| (i * 17 % 251) as u8).collect();
+    let sha = terrain_domain::sha256_hex(&photo);
+    let lost = terrain_domain::sha256_hex(b"a photo whose upload never came");
+    // Another device of awa's uploads one photo and sends the report naming it and another.
+    let mut report: Value = serde_json::from_str(&std::fs::read_to_string(SEED).unwrap()).unwrap();
+    report["attachments"] = json!([
+        {"sha256": sha, "media_type": "image/jpeg", "size": photo.len(), "file_name": "kiln.jpg"},
+        {"sha256": lost, "media_type": "image/jpeg", "size": 31, "file_name": "gate.jpg"},
+    ]);
+    let report = terrain_domain::parse_json(&report.to_string()).unwrap();
+    let report = terrain_domain::check(report, chrono::Utc::now().date_naive()).unwrap();
+    let rev = terrain_domain::Revision::new(report, vec![], "awa", "camera-1", chrono::Utc::now());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let session = terrain_sync::Client::new(&url, None)
+            .unwrap()
+            .sign_in("awa", PASSWORD, "camera")
+            .await
+            .unwrap();
+        let client =
+            terrain_sync::Client::new(&url, Some(terrain_store::Token(session.token))).unwrap();
+        client.upload_blob(&sha, &photo).await.unwrap();
+        client.push(&[rev]).await.unwrap();
+    });
+
+    let b = Terrain::new();
+    b.login(&url, "awa");
+    assert!(b.ok(&["sync"]).contains("1 received"));
+    let out = b.ok(&["report", "photos", &SEED_ID[..8]]);
+    assert!(
+        out.contains(
+            "1 photo(s) fetched (200000 bytes), 0 already on this device, 1 not on the server yet."
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(&lost) && out.contains("not reached the server yet"),
+        "{out}"
+    );
+    let again = b.json(&["report", "photos", SEED_ID, "--json"]);
+    assert_eq!(again["had"], json!([sha]));
+    assert_eq!(again["fetched"], json!([]));
+    assert_eq!(again["missing"], json!([lost]));
+}

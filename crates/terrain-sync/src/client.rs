@@ -46,7 +46,7 @@ impl Client {
         &self.server
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.server))

@@ -1,7 +1,7 @@
-//! A report's photos fetched from the server on demand (`GET /v1/blobs/{sha256}` by ranges):
-//! each range carries about [`PIECE_TIME`] at the measured rate, so a cut link costs one piece
-//! and the download resumes from its last byte; the whole is checked against the sha256 it is
-//! named by before the device stores it (sealed, like its own photos).
+//! A report's photos fetched from the server on demand (`GET /v1/blobs/{sha256}`). Each
+//! request asks for the bytes from the last one received (`Range: bytes=N-`) and keeps what
+//! arrives, so a cut link costs only its round trip; the whole is checked against the sha256
+//! it is named by before the device stores it (sealed, like its own photos).
 
 use crate::run::blocking;
 use crate::{Client, SyncError};
@@ -9,22 +9,21 @@ use reqwest::StatusCode;
 use reqwest::header::RANGE;
 use std::sync::Arc;
 use std::time::Duration;
-use terrain_protocol::limits;
+use terrain_protocol::{ErrorBody, limits};
 use terrain_store::Store;
 use uuid::Uuid;
 
-/// A range carries about this much time at the measured rate.
-const PIECE_TIME: Duration = Duration::from_secs(10);
-const FIRST_PIECE: usize = 64 * 1024;
-const MIN_PIECE: usize = 16 * 1024;
-/// Failed ranges in a row (the link, not the server, at fault) before a download gives up;
-/// waits between them double from 1 s (31 s in all, about a cut's length).
+/// A download that moves no byte for this long is taken as cut (as the client's other
+/// requests: a 2G link pauses for seconds, not half a minute).
+const STALL: Duration = Duration::from_secs(30);
+/// Requests in a row that moved nothing before a download gives up; waits between them
+/// double from 1 s (31 s in all, about a cut's length).
 const TRIES: u32 = 6;
 
-/// Downloads the blob `sha256` of `size` bytes and checks its hash. Each range keeps the
-/// bytes that arrived when it is cut, and the next starts after them. `on` is told the bytes
-/// received after each range. A blob the server does not have whole yet (its upload is on its
-/// way), or that the user may not see: `404 not_found`.
+/// Downloads the blob `sha256` of `size` bytes and checks its hash, resuming after each cut
+/// from the last byte received. `on` is told the bytes received as they arrive. A blob the
+/// server does not have whole yet (its upload is on its way), or that the user may not see:
+/// `404 not_found`.
 pub async fn download_blob(
     client: &Client,
     sha256: &str,
@@ -41,18 +40,11 @@ pub async fn download_blob(
     let mut bytes: Vec<u8> = Vec::with_capacity(size as usize);
     let mut failed = 0;
     while (bytes.len() as u64) < size {
-        let start = bytes.len() as u64;
-        let piece = client.bytes_for(PIECE_TIME, FIRST_PIECE, MIN_PIECE, limits::BLOB_CHUNK_BYTES);
-        let last = (start + piece as u64).min(size) - 1;
-        let req = client
-            .request(reqwest::Method::GET, &url)
-            .header(RANGE, format!("bytes={start}-{last}"));
-        let result = range(client, req, &mut bytes, last).await;
-        on(bytes.len() as u64);
-        match result {
+        let start = bytes.len();
+        match rest(client, &url, &mut bytes, size, on).await {
             Ok(()) => failed = 0,
             // Bytes moved: the link works, count again from there.
-            Err(e) if e.is_retryable() && bytes.len() as u64 > start => failed = 0,
+            Err(e) if e.is_retryable() && bytes.len() > start => failed = 0,
             Err(e) if e.is_retryable() && failed + 1 < TRIES => {
                 tokio::time::sleep(Duration::from_secs(1 << failed)).await;
                 failed += 1;
@@ -68,37 +60,72 @@ pub async fn download_blob(
     Ok(bytes)
 }
 
-/// Appends the range from `bytes.len()` to `last` to `bytes`, as far as it arrives.
-async fn range(
+/// Appends the blob's bytes from `bytes.len()` on to `bytes` as they arrive, until its end
+/// (`size`), a cut or a stall.
+async fn rest(
     client: &Client,
-    req: reqwest::RequestBuilder,
+    url: &str,
     bytes: &mut Vec<u8>,
-    last: u64,
+    size: u64,
+    on: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), SyncError> {
-    let answer = client.send(req).await?;
-    match answer.status() {
+    let unreachable = |reason: String| SyncError::Unreachable {
+        server: client.server().to_string(),
+        reason,
+    };
+    let failed = |e: reqwest::Error| unreachable(e.without_url().to_string());
+    let stalled = || unreachable(format!("no byte for {} s", STALL.as_secs()));
+    let req = client
+        .request(reqwest::Method::GET, url)
+        .header(RANGE, format!("bytes={}-", bytes.len()));
+    let mut resp = tokio::time::timeout(STALL, req.send())
+        .await
+        .map_err(|_| stalled())?
+        .map_err(failed)?;
+    match resp.status() {
         StatusCode::PARTIAL_CONTENT => {}
         // A server ignoring the range sends the whole blob: take it from the start.
         StatusCode::OK => bytes.clear(),
-        StatusCode::NOT_FOUND => {
-            return Err(SyncError::Refused {
-                status: 404,
-                code: terrain_protocol::codes::NOT_FOUND.into(),
-                message: "the server does not hold this photo yet (its upload is on its way), \
-                          or you may not see it"
-                    .into(),
-            });
+        status => return Err(refusal(status, resp).await),
+    }
+    loop {
+        match tokio::time::timeout(STALL, resp.chunk()).await {
+            Err(_) => return Err(stalled()),
+            Ok(Err(e)) => return Err(failed(e)),
+            Ok(Ok(None)) => return Ok(()),
+            Ok(Ok(Some(chunk))) => {
+                if bytes.len() as u64 + chunk.len() as u64 > size {
+                    return Err(SyncError::BadAnswer(format!(
+                        "more than the photo's {size} bytes"
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+                on(bytes.len() as u64);
+            }
         }
-        status => return Err(SyncError::BadAnswer(format!("{status} to a photo's range"))),
     }
-    let read = answer.read_into(bytes).await;
-    if bytes.len() as u64 > last + 1 {
-        bytes.truncate(last as usize + 1);
-        return Err(SyncError::BadAnswer(format!(
-            "more bytes than the range {last} asked for"
-        )));
+}
+
+/// The server's refusal of a download, in its words.
+async fn refusal(status: StatusCode, resp: reqwest::Response) -> SyncError {
+    if status == StatusCode::NOT_FOUND {
+        return SyncError::Refused {
+            status: 404,
+            code: terrain_protocol::codes::NOT_FOUND.into(),
+            message: "the server does not hold this photo yet (its upload is on its way), or \
+                      you may not see it"
+                .into(),
+        };
     }
-    read
+    let text = resp.text().await.unwrap_or_default();
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => SyncError::Refused {
+            status: status.as_u16(),
+            code: body.error.code,
+            message: body.error.message,
+        },
+        Err(_) => SyncError::BadAnswer(format!("{status} to a photo's download")),
+    }
 }
 
 /// What [`fetch_photos`] did with a report's photos.

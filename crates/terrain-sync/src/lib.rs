@@ -9,11 +9,13 @@
 //! It owns no rules: merges and conflicts are the store's and the domain's.
 
 mod client;
+mod download;
 mod error;
 mod renew;
 mod run;
 
 pub use client::Client;
+pub use download::{PhotosFetched, download_blob, fetch_photos};
 pub use error::SyncError;
 pub use run::{Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
 pub use renew::RENEW_AFTER;

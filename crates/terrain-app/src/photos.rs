@@ -1,0 +1,35 @@
+//! A report's photos fetched from the server on demand (another device's report pulled
+//! without its photos): the download, its resumption and its hash check are terrain-sync's.
+
+use crate::{App, Result};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What fetching a report's photos did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FetchedPhotos {
+    /// Photos downloaded, checked and stored now.
+    pub fetched: usize,
+    /// Photos the device already held.
+    pub had: usize,
+    /// sha256 of photos not on the server yet (their upload is on its way): "photo on its way".
+    pub missing: Vec<String>,
+    /// Bytes downloaded.
+    pub bytes: u64,
+}
+
+impl App {
+    /// Downloads the photos of report `id` (or its first characters) this device lacks.
+    pub async fn fetch_photos(&self, id: &str) -> Result<FetchedPhotos> {
+        let report = self.store.resolve_id(id)?;
+        let client = terrain_sync::client_for(&self.store)?;
+        let done =
+            terrain_sync::fetch_photos(&self.store, &client, report, &mut |_, _, _| {}).await?;
+        Ok(FetchedPhotos {
+            fetched: done.fetched.len(),
+            had: done.had.len(),
+            missing: done.missing,
+            bytes: done.bytes,
+        })
+    }
+}
