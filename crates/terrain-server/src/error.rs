@@ -1,7 +1,9 @@
-//! The one error type handlers return: a status, a stable code and plain words.
+//! The one error type handlers return: a status, a stable code and plain words; the words in
+//! the request's `Accept-Language` when the message catalogue has them (`server.<code>`).
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use terrain_domain::messages::{self, Lang};
 use terrain_protocol::{ErrorBody, ErrorDetail, codes};
 
 #[derive(Debug)]
@@ -65,15 +67,23 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 /// (an [`AppError`]) pass untouched; headers such as `Allow` are kept.
 pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let method = req.method().clone();
+    let lang = req
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default();
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || resp
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
-    {
+    if !(status.is_client_error() || status.is_server_error()) {
         return resp;
+    }
+    if resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+    {
+        return translated(resp, lang).await;
     }
     let (mut parts, body) = resp.into_parts();
     // axum's rejections are a line or two; anything longer is cut, not buffered.
@@ -124,5 +134,32 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     for (name, value) in parts.headers.iter() {
         fixed.headers_mut().insert(name.clone(), value.clone());
     }
-    fixed
+    translated(fixed, lang).await
+}
+
+/// An error answer with its `message` in `lang`, its code unchanged. English answers keep the
+/// handler's own words, which say more than the catalogue's general sentence.
+async fn translated(resp: Response, lang: Lang) -> Response {
+    if lang == Lang::En {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    // Error bodies are a code and a sentence; anything longer is not one of ours.
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let Ok(mut answer) = serde_json::from_slice::<ErrorBody>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let code = format!("server.{}", answer.error.code);
+    if messages::template(lang, &code).is_some() {
+        answer.error.message = messages::text(lang, &code, &messages::Params::new());
+    }
+    let body = serde_json::to_vec(&answer).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        axum::http::header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.code()),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
