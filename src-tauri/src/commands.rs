@@ -5,8 +5,8 @@ use std::sync::Arc;
 use tauri::State;
 use tauri::{AppHandle, Emitter};
 use terrain_app::{
-    AppError, AppInfo, Catalog, ExportRequest, ExportResult, ListPage, ListQuery, LockState,
-    ReportDetail, SavedReport, Session, SyncStatus,
+    AppError, AppInfo, Catalog, ExportRequest, ExportResult, Form, Kept, ListPage, ListQuery,
+    LockState, ReportDetail, SavedReport, Session, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
@@ -53,6 +53,41 @@ pub fn check_report(session: Shared, report: serde_json::Value) -> Answer<Vec<Pr
 #[tauri::command(async)]
 pub fn save_report(session: Shared, report: serde_json::Value) -> Answer<SavedReport> {
     session.app()?.save(&report)
+}
+
+#[tauri::command]
+pub fn new_form(session: Shared) -> Answer<Form> {
+    Ok(session.app()?.new_form())
+}
+
+#[tauri::command(async)]
+pub fn open_form(session: Shared, id: Uuid) -> Answer<Form> {
+    session.app()?.open_form(id)
+}
+
+#[tauri::command(async)]
+pub fn check_form(session: Shared, form: Form, as_final: bool) -> Answer<Vec<Problem>> {
+    Ok(session.app()?.check_form(&form, as_final))
+}
+
+#[tauri::command(async)]
+pub fn keep_form(session: Shared, form: Form) -> Answer<Kept> {
+    session.app()?.keep(&form)
+}
+
+#[tauri::command(async)]
+pub fn save_form(session: Shared, form: Form) -> Answer<SavedReport> {
+    session.app()?.save_form(&form)
+}
+
+#[tauri::command(async)]
+pub fn last_form(session: Shared) -> Answer<Option<Uuid>> {
+    session.app()?.last_form()
+}
+
+#[tauri::command(async)]
+pub fn delete_draft(session: Shared, id: Uuid) -> Answer<()> {
+    session.app()?.delete_draft(id)
 }
 
 #[tauri::command(async)]

@@ -17,6 +17,8 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::ListPage::export_all(&cfg)?;
     crate::ReportDetail::export_all(&cfg)?;
     crate::SavedReport::export_all(&cfg)?;
+    crate::Form::export_all(&cfg)?;
+    crate::Kept::export_all(&cfg)?;
     crate::SyncStatus::export_all(&cfg)?;
     crate::ExportRequest::export_all(&cfg)?;
     crate::ExportResult::export_all(&cfg)?;

@@ -4,7 +4,7 @@ use serde::Serialize;
 use terrain_domain::gazetteer::{self, Suggestion};
 use terrain_domain::{
     Attribution, EventType, FigureKind, LocalCategory, Reliability, SiteKind, SourceKind,
-    SubEventType,
+    SubEventType, VagueAmount,
 };
 use ts_rs::TS;
 
@@ -16,6 +16,13 @@ pub struct Choice {
     pub label: String,
     /// For a sub-event type: the event type it belongs to.
     pub parent: Option<String>,
+}
+
+/// "des dizaines": the word stored and the number it counts as (ACLED's conservative rule).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VagueChoice {
+    pub value: String,
+    pub conservative: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -36,6 +43,8 @@ pub struct Catalog {
     pub attributions: Vec<Choice>,
     pub site_kinds: Vec<Choice>,
     pub regions: Vec<RegionChoice>,
+    /// Words for an amount nobody counted, with the conservative value each stands for.
+    pub vague_amounts: Vec<VagueChoice>,
 }
 
 /// The key serde writes for a unit variant (`"usually_reliable"`).
@@ -76,6 +85,13 @@ pub fn catalog() -> Catalog {
             .collect(),
         categories: keyed(LocalCategory::ALL, |c| words(c.words())),
         figures: keyed(FigureKind::ALL, FigureKind::label),
+        vague_amounts: VagueAmount::ALL
+            .iter()
+            .map(|&v| VagueChoice {
+                value: key(&v),
+                conservative: v.value(),
+            })
+            .collect(),
         source_kinds: keyed(
             &[
                 SourceKind::Official,

@@ -65,6 +65,7 @@ impl From<terrain_store::StoreError> for AppError {
             E::ReportNotFound(_) | E::SiteNotFound(_) => {
                 AppError::new(ErrorCode::NotFound, e.to_string())
             }
+            E::NotADraft(_) => AppError::new(ErrorCode::Refused, e.to_string()),
             E::WrongPassphrase => AppError::new(ErrorCode::WrongPassphrase, e.to_string()),
             E::WeakPassphrase(_) => AppError::new(ErrorCode::Invalid, e.to_string()),
             other => AppError::new(ErrorCode::Storage, other.to_string()),

@@ -56,7 +56,7 @@ impl App {
             ));
         }
         let (store, out) = (self.store.as_ref(), &req.path);
-        let filter = req.query.filter();
+        let filter = req.query.filter()?;
         let reports = match (req.format, req.report) {
             (ExportFormat::Csv, _) => {
                 let options = terrain_export::csv::CsvOptions {

@@ -9,6 +9,7 @@ pub mod bindings;
 mod catalog;
 mod error;
 mod export;
+mod form;
 mod photos;
 mod reports;
 mod session;
@@ -18,6 +19,7 @@ mod sync;
 pub use catalog::{Catalog, Choice, RegionChoice, catalog, places};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
+pub use form::{Form, Kept};
 pub use photos::FetchedPhotos;
 pub use reports::{
     ConflictView, FigureLine, ListPage, ListQuery, ReportDetail, ReportRow, RevisionInfo,

@@ -21,8 +21,10 @@ pub struct ListQuery {
     pub admin1: Option<String>,
     pub event_type: Option<EventType>,
     pub status: Option<Status>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    /// Incidents on or after this date, as typed (dd/mm/yyyy or ISO); empty means no bound.
+    pub from: Option<String>,
+    /// Incidents on or before this date, as typed; empty means no bound.
+    pub to: Option<String>,
     pub site: Option<Uuid>,
     pub offset: u32,
     /// At most 500 a page; 0 means 50.
@@ -30,18 +32,33 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub(crate) fn filter(&self) -> Filter {
+    /// The store's filter; a date typed but not understood is refused, naming its field.
+    pub(crate) fn filter(&self) -> Result<Filter> {
         let text = |s: &Option<String>| s.as_ref().filter(|s| !s.trim().is_empty()).cloned();
-        Filter {
+        let date = |field: &str, s: &Option<String>| -> Result<Option<NaiveDate>> {
+            text(s)
+                .map(|s| {
+                    terrain_domain::dates::parse_date(&s, crate::form::DATE_ORDER).map_err(|e| {
+                        terrain_domain::Problems::one(
+                            field,
+                            "date_form",
+                            [("value", s.trim().to_string()), ("why", e.0)],
+                        )
+                        .into()
+                    })
+                })
+                .transpose()
+        };
+        Ok(Filter {
             query: text(&self.query),
             admin1: text(&self.admin1),
             admin2: None,
             event_type: self.event_type,
             status: self.status,
-            from: self.from,
-            to: self.to,
+            from: date("from", &self.from)?,
+            to: date("to", &self.to)?,
             site: self.site,
-        }
+        })
     }
 }
 
@@ -210,7 +227,7 @@ impl App {
     }
 
     pub fn list(&self, q: &ListQuery) -> Result<ListPage> {
-        let filter = q.filter();
+        let filter = q.filter()?;
         let limit = match q.limit {
             0 => 50,
             n => n.min(500),

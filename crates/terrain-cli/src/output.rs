@@ -248,10 +248,11 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site], refused: Option<&str>) {
     say!("\nWhen:   {when} (precision: {})", words(&w.precision));
     say!("Where:  {}", r.place_line());
     if let Some(c) = r.location.coordinates {
+        use terrain_domain::coords::{Axis, format_coordinate};
         say!(
-            "        {:.5}, {:.5} (precision: {})",
-            c.latitude,
-            c.longitude,
+            "        {}, {} (precision: {})",
+            format_coordinate(c.latitude, Axis::Latitude),
+            format_coordinate(c.longitude, Axis::Longitude),
             words(&r.location.geo_precision)
         );
     }

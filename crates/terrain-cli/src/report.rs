@@ -61,6 +61,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Delete a draft and its history from this device (refused for a report ever final or
+    /// sent: that history is kept)
+    DeleteDraft { id: String },
     /// Every saved revision of a report, oldest first
     History {
         id: String,
@@ -248,6 +251,12 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 &sites,
                 refused.get(&listed.head).map(String::as_str),
             );
+            Ok(())
+        }
+        Command::DeleteDraft { id } => {
+            let id = ctx.store.resolve_id(&id)?;
+            ctx.store.delete_draft(id)?;
+            say!("Deleted draft {id} and its history from this device.");
             Ok(())
         }
         Command::History { id, json } => {

@@ -6,7 +6,7 @@ use crate::{Context, output};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use std::path::PathBuf;
-use terrain_domain::{Coordinates, Site, SiteKind};
+use terrain_domain::{Coordinates, Site, SiteKind, coords};
 use terrain_store::short_id;
 
 #[derive(Subcommand)]
@@ -36,9 +36,11 @@ pub enum Command {
         /// Owner or operator
         #[arg(long)]
         operator: Option<String>,
-        #[arg(long, requires = "lon", allow_hyphen_values = true)]
+        /// Latitude: decimal (14.52, -12.5), 14°31'12"N or 14°31.2'N
+        #[arg(long, requires = "lon", allow_hyphen_values = true, value_parser = latitude)]
         lat: Option<f64>,
-        #[arg(long, requires = "lat", allow_hyphen_values = true)]
+        /// Longitude: decimal (-9.05), 9°03'W or 9°03.5'W
+        #[arg(long, requires = "lat", allow_hyphen_values = true, value_parser = longitude)]
         lon: Option<f64>,
     },
     /// A site and the reports that touch it
@@ -138,4 +140,13 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Coordinates as people have them, read by the domain (the app's form reads them the same way).
+fn latitude(text: &str) -> std::result::Result<f64, String> {
+    coords::parse_coordinate(text, coords::Axis::Latitude).map_err(|e| e.0)
+}
+
+fn longitude(text: &str) -> std::result::Result<f64, String> {
+    coords::parse_coordinate(text, coords::Axis::Longitude).map_err(|e| e.0)
 }

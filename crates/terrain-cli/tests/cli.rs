@@ -604,3 +604,58 @@ fn export_pdf_bad_input_fails_clearly_and_leaves_no_file() {
         "no PDF, not even a temporary one: {left:?}"
     );
 }
+
+#[test]
+fn a_draft_is_deleted_with_its_history_and_a_final_report_is_kept() {
+    let t = Terrain::new();
+    let mut draft = seed();
+    draft["id"] = json!(uuid::Uuid::now_v7());
+    draft["status"] = json!("draft");
+    let draft_id = draft["id"].as_str().unwrap().to_string();
+    t.ok(&["report", "import", s(&t.file("d.json", &draft)), SEED]);
+    assert_eq!(t.count(), 2);
+    let out = t.ok(&["report", "delete-draft", &draft_id]);
+    assert!(out.contains("Deleted draft"), "{out}");
+    assert_eq!(t.count(), 1);
+    let err = t.fails(&["report", "delete-draft", "019a8f3c"]);
+    assert!(
+        err.contains("only a draft never sent can be deleted"),
+        "{err}"
+    );
+    assert_eq!(t.count(), 1);
+}
+
+#[test]
+fn site_coordinates_are_typed_as_a_gps_shows_them() {
+    let t = Terrain::new();
+    t.ok(&[
+        "site",
+        "add",
+        "--name",
+        "Sadiola gold mine",
+        "--kind",
+        "mine",
+        "--region",
+        "kayes",
+        "--lat",
+        "13°53'24\"N",
+        "--lon",
+        "11°41.4'W",
+    ]);
+    let sites = t.json(&["site", "list", "--json"]);
+    let c = &sites[0]["coordinates"];
+    assert!(
+        (c["latitude"].as_f64().unwrap() - 13.89).abs() < 1e-9,
+        "{c}"
+    );
+    assert!(
+        (c["longitude"].as_f64().unwrap() + 11.69).abs() < 1e-9,
+        "{c}"
+    );
+    let err = t.fails(&[
+        "site", "add", "--name", "X", "--kind", "mine", "--region", "kayes", "--lat", "13°53'E",
+        "--lon", "-11.69",
+    ]);
+    assert!(err.contains("not a hemisphere of a latitude"), "{err}");
+    assert!(err.contains("degrees-minutes-seconds"), "{err}");
+}

@@ -99,6 +99,13 @@ pub enum VagueAmount {
 }
 
 impl VagueAmount {
+    pub const ALL: &'static [VagueAmount] = &[
+        VagueAmount::Several,
+        VagueAmount::Tens,
+        VagueAmount::Dozens,
+        VagueAmount::Hundreds,
+    ];
+
     pub fn value(self) -> u32 {
         match self {
             VagueAmount::Several => 3,

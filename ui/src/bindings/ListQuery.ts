@@ -9,7 +9,15 @@ export type ListQuery = { query: string | null,
 /**
  * Region, as the gazetteer spells it.
  */
-admin1: string | null, event_type: EventType | null, status: Status | null, from: string | null, to: string | null, site: string | null, offset: number, 
+admin1: string | null, event_type: EventType | null, status: Status | null, 
+/**
+ * Incidents on or after this date, as typed (dd/mm/yyyy or ISO); empty means no bound.
+ */
+from: string | null, 
+/**
+ * Incidents on or before this date, as typed; empty means no bound.
+ */
+to: string | null, site: string | null, offset: number, 
 /**
  * At most 500 a page; 0 means 50.
  */
