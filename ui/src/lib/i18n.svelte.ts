@@ -1,5 +1,11 @@
-// French and English; the choice is kept on this computer. Record values (ACLED labels,
-// place names) are not translated: they are the codebook's and the gazetteer's spelling.
+// French and English; the choice is kept on this computer. Screens' words are here; the core's
+// messages, field labels in messages and pick-list labels come from the one catalogue shared
+// with the core and the server (crates/terrain-domain/messages.json). Stored values (ACLED's
+// labels, place names) stay as recorded; only what is shown is translated.
+import catalogue from "../../../crates/terrain-domain/messages.json";
+import type { AppError } from "../bindings/AppError";
+import type { Problem } from "../bindings/Problem";
+
 
 const en = {
   "nav.reports": "Reports",
@@ -146,6 +152,9 @@ const en = {
   "export.pdf_summary": "PDF summary (totals and a table)",
   "export.run": "Export",
   "export.done": "Wrote {n} report(s) to {path}",
+  "export.pdf_lang": "Language of the PDF",
+  "export.save_title": "Export to…",
+  "form.attach_title": "Attach a photo or a document",
   "lock.new_title": "Choose a passphrase",
   "lock.new_help": "It encrypts the reports on this computer. Nobody, not even an administrator, can recover them without it. Use several words, at least 10 characters.",
   "lock.plain_title": "Encrypt your reports",
@@ -343,6 +352,9 @@ const fr: Record<Key, string> = {
   "export.pdf_summary": "Synthèse PDF (totaux et tableau)",
   "export.run": "Exporter",
   "export.done": "{n} rapport(s) écrit(s) dans {path}",
+  "export.pdf_lang": "Langue du PDF",
+  "export.save_title": "Exporter vers…",
+  "form.attach_title": "Joindre une photo ou un document",
   "lock.new_title": "Choisissez une phrase secrète",
   "lock.new_help": "Elle chiffre les rapports de cet ordinateur. Personne, pas même un administrateur, ne peut les récupérer sans elle. Utilisez plusieurs mots, au moins 10 caractères.",
   "lock.plain_title": "Chiffrez vos rapports",
@@ -404,6 +416,11 @@ function initial(): Lang {
 
 export const i18n = $state({ lang: initial() });
 
+/** The keys whose French is the English word for word: the translation test's allow-list. */
+export function sameInFrench(): Key[] {
+  return (Object.keys(en) as Key[]).filter((k) => fr[k] === en[k]);
+}
+
 export function setLang(lang: Lang) {
   i18n.lang = lang;
   localStorage.setItem("terrain.lang", lang);
@@ -456,4 +473,68 @@ const fieldKeys: Record<string, Key> = {
 export function fieldName(path: string): string {
   if (path.startsWith("figures.")) return figureName(path.slice("figures.".length));
   return fieldKeys[path] ? t(fieldKeys[path]) : path;
+}
+
+type Params = Record<string, string | number>;
+const messages = catalogue as Record<string, Record<Lang, string>>;
+
+function fill(template: string, params: Params, depth = 0): string {
+  return template.replace(/\{(@?)(\w+)\}/g, (whole, nested: string, name: string) => {
+    const value = params[name];
+    if (value === undefined) return whole;
+    if (!nested) return String(value);
+    const inner = messages[String(value)]?.[i18n.lang] ?? String(value);
+    return depth < 3 ? fill(inner, params, depth + 1) : inner;
+  });
+}
+
+/** The catalogue's text for `code` in the chosen language, `{name}` and `{@name}` filled. */
+export function message(code: string, params: Params = {}): string {
+  return fill(messages[code]?.[i18n.lang] ?? code, params);
+}
+
+/** What is wrong, in the chosen language ("obligatoire pour un rapport final"). */
+export function problemText(p: Problem): string {
+  const text = message(p.code, p.params);
+  return "line" in p.params ? text + message("at_position", p.params) : text;
+}
+
+/** The field in words and what is wrong: "Titre : obligatoire pour un rapport final". */
+export function problemLine(p: Problem): string {
+  return fieldLabel(p.field) + message("label_separator") + problemText(p);
+}
+
+/** A field path as messages name it ("sources[1].name" → "Source 2, nom"); the same rule as
+ * the core's `messages::label`. */
+export function fieldLabel(path: string): string {
+  const params: Params = {};
+  let key = "field.";
+  let rest = path;
+  if (path.startsWith("figures.")) {
+    const after = path.slice("figures.".length);
+    const end = after.search(/[[.]/);
+    const kind = end < 0 ? after : after.slice(0, end);
+    params.figure = `figure.${kind}`;
+    key += "figures.*";
+    rest = end < 0 ? "" : after.slice(end);
+  }
+  key += rest.replace(/\[(\d+)\]/g, (_, i: string) => {
+    params.n ??= Number(i) + 1;
+    return "[]";
+  });
+  if (messages[key]) return fill(messages[key][i18n.lang], params);
+  const dot = path.lastIndexOf(".");
+  return dot < 0 ? path : `${fieldLabel(path.slice(0, dot))}, ${path.slice(dot + 1)}`;
+}
+
+/** A pick-list value's label in the chosen language (`event_types`, "Battles" → "Combats"). */
+export function choiceLabel(list: string, value: string, fallback = value): string {
+  return messages[`choice.${list}.${value}`]?.[i18n.lang] ?? fallback;
+}
+
+/** An error from the core in the chosen language: its problems when it has some. */
+export function errorText(e: unknown): string {
+  const err = e as Partial<AppError> | null;
+  if (err?.problems?.length) return err.problems.map(problemLine).join("\n");
+  return err?.message ?? String(e);
 }
