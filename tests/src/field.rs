@@ -48,6 +48,8 @@ pub struct Figures {
     pub payload_secs: f64,
     /// When the cut began, if one did.
     pub cut_at: Option<Duration>,
+    /// Photos the server held whole when the last report arrived.
+    pub photos_at_text: usize,
 }
 
 impl std::fmt::Display for Figures {
@@ -68,6 +70,9 @@ impl std::fmt::Display for Figures {
                 t.as_secs_f64() / self.payload_secs
             )),
         )?;
+        if self.text.is_some() {
+            write!(f, "; {} photo(s) in before the text", self.photos_at_text)?;
+        }
         if let Some(at) = self.cut_at {
             write!(f, "; cut at {:.0} s", at.as_secs_f64())?;
         }
@@ -188,6 +193,7 @@ pub fn run(s: &Scenario, server_bin: &str) -> Run {
         payload_bytes,
         payload_secs: s.shape.seconds_for(payload_bytes),
         cut_at: None,
+        photos_at_text: 0,
     };
     // The cut comes half a photo after the text: after the A→B bytes that carried it once it
     // is in, else after its size (a client sending photos first is then mid-photo too).
@@ -207,10 +213,11 @@ pub fn run(s: &Scenario, server_bin: &str) -> Run {
         rt.block_on(async {
             if figures.text.is_none() && revision_count(&view).await >= s.reports {
                 figures.text = Some(watched.elapsed());
+                figures.photos_at_text = photos_stored(&view, &photos).await;
                 text_sent = sent;
                 eprintln!("text in at {:?}", watched.elapsed());
             }
-            if figures.text.is_some() && all_stored(&view, &photos).await {
+            if figures.text.is_some() && photos_stored(&view, &photos).await == photos.len() {
                 figures.all = Some(watched.elapsed());
             }
         });
@@ -234,16 +241,18 @@ pub fn run(s: &Scenario, server_bin: &str) -> Run {
     }
 }
 
-async fn all_stored(view: &SqliteStore, photos: &[(String, Vec<u8>)]) -> bool {
+/// How many of `photos` the server holds whole.
+async fn photos_stored(view: &SqliteStore, photos: &[(String, Vec<u8>)]) -> usize {
+    let mut n = 0;
     for (sha, _) in photos {
-        if !matches!(
+        if matches!(
             view.blob_state(sha).await.unwrap(),
             BlobState::Complete { .. }
         ) {
-            return false;
+            n += 1;
         }
     }
-    true
+    n
 }
 
 impl Run {
