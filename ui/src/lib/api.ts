@@ -7,6 +7,8 @@ import type { Attachment } from "../bindings/Attachment";
 import type { Catalog } from "../bindings/Catalog";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
+import type { Form } from "../bindings/Form";
+import type { Kept } from "../bindings/Kept";
 import type { ListPage } from "../bindings/ListPage";
 import type { ListQuery } from "../bindings/ListQuery";
 import type { LockState } from "../bindings/LockState";
@@ -45,6 +47,14 @@ export const api = {
   getReport: (id: string) => call<ReportDetail>("get_report", { id }),
   checkReport: (report: Report) => call<Problem[]>("check_report", { report }),
   saveReport: (report: Report) => call<SavedReport>("save_report", { report }),
+  /** The report form as typed: kept at every save, even while a field does not check. */
+  newForm: () => call<Form>("new_form"),
+  openForm: (id: string) => call<Form>("open_form", { id }),
+  checkForm: (form: Form, asFinal: boolean) => call<Problem[]>("check_form", { form, asFinal }),
+  keepForm: (form: Form) => call<Kept>("keep_form", { form }),
+  saveForm: (form: Form) => call<SavedReport>("save_form", { form }),
+  lastForm: () => call<string | null>("last_form"),
+  deleteDraft: (id: string) => call<void>("delete_draft", { id }),
   resolveConflict: (id: string, takeTheirs: string[]) =>
     call<SavedReport>("resolve_conflict", { id, takeTheirs }),
   sites: () => call<Site[]>("sites"),

@@ -10,7 +10,7 @@ import {
   messageAt,
   nextSourceKey,
   problemsAt,
-  shouldAutosave,
+  showDate,
   splitList,
   switchAmount,
   unplaced,
@@ -67,22 +67,22 @@ describe("sources and claims", () => {
     expect(switchAmount({ min: 3, max: 5 }, "exact")).toBe(3);
     expect(amountMode(switchAmount(3, "vague"))).toBe("vague");
   });
-  it("adds a figure with one claim from the first source", () => {
+  it("keeps an amount nobody gave empty in every mode", () => {
+    expect(amountMode(null)).toBe("exact");
+    expect(switchAmount(null, "exact")).toBeNull();
+    expect(switchAmount(null, "range")).toEqual({ min: null, max: null });
+    expect(switchAmount({ min: 3, max: 5 }, "exact")).toBe(3);
+  });
+  it("adds a figure with one empty claim: no 0, no source chosen for it", () => {
     const r = { ...report(), sources: [{ key: "wamaps", name: "W", kind: "journalist" as const, reliability: "unknown" as const }] };
     const withFigure = addFigure(r, "abducted");
-    expect(withFigure.figures?.abducted).toEqual([{ amount: 0, source: "wamaps", said_on: null, note: null }]);
+    expect(withFigure.figures?.abducted).toEqual([{ amount: null, source: "", said_on: null, note: null }]);
     expect(unusedFigures(withFigure, ["killed", "abducted"])).toEqual(["killed"]);
     expect(addFigure(withFigure, "abducted").figures?.abducted).toHaveLength(2);
   });
 });
 
 describe("autosave", () => {
-  it("saves drafts that changed, never final reports", () => {
-    const r = report();
-    expect(shouldAutosave(r, null)).toBe(true);
-    expect(shouldAutosave(r, JSON.stringify(r))).toBe(false);
-    expect(shouldAutosave({ ...r, status: "final" }, null)).toBe(false);
-  });
   it("waits for a pause before saving", () => {
     vi.useFakeTimers();
     const fn = vi.fn();
@@ -94,6 +94,10 @@ describe("autosave", () => {
     vi.advanceTimersByTime(1);
     expect(fn).toHaveBeenCalledExactlyOnceWith(2);
     vi.useRealTimers();
+  });
+  it("shows dates as fields do, day first", () => {
+    expect(showDate("2026-11-19")).toBe("19/11/2026");
+    expect(showDate("")).toBe("");
   });
   it("splits a typed list", () => {
     expect(splitList(" Bafoulabé, industry ,, repeat-attack ")).toEqual(["Bafoulabé", "industry", "repeat-attack"]);

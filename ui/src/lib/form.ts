@@ -34,22 +34,28 @@ export function nextSourceKey(sources: Source[]): string {
 
 export type AmountMode = "exact" | "range" | "vague";
 
-export function amountMode(a: Amount): AmountMode {
-  if (typeof a === "number") return "exact";
+/** A claim's amount in the form: none until someone gives one. */
+export type FormAmount = Amount | null;
+
+export function amountMode(a: FormAmount): AmountMode {
+  if (a === null || typeof a === "number") return "exact";
   if (typeof a === "string") return "vague";
   return "range";
 }
 
 /** Changes how a claim's amount is given, keeping the number the user typed where it can. */
-export function switchAmount(a: Amount, mode: AmountMode): Amount {
-  const low = typeof a === "number" ? a : typeof a === "object" ? a.min : 0;
+export function switchAmount(a: FormAmount, mode: AmountMode): FormAmount {
+  const low = typeof a === "number" ? a : a !== null && typeof a === "object" ? a.min : null;
   if (mode === "exact") return low;
-  if (mode === "range") return { min: low, max: typeof a === "object" ? a.max : low };
+  // A range's ends stay empty until typed (the core leaves a half-given range out).
+  if (mode === "range")
+    return { min: low, max: a !== null && typeof a === "object" ? a.max : low } as unknown as Amount;
   return "several" as VagueAmount;
 }
 
-export function newClaim(sources: Source[]): Claim {
-  return { amount: 0, source: sources[0]?.key ?? "", said_on: null, note: null };
+/** A new claim says nothing yet: no amount (not 0) and no source chosen for it. */
+export function newClaim(): Claim {
+  return { amount: null as unknown as Amount, source: "", said_on: null, note: null };
 }
 
 /** Figures the report does not give yet, for the "add a figure" list. */
@@ -60,13 +66,8 @@ export function unusedFigures(report: Report, all: string[]): string[] {
 
 export function addFigure(report: Report, kind: FigureKind): Report {
   const figures = { ...(report.figures ?? {}) };
-  figures[kind] = [...(figures[kind] ?? []), newClaim(report.sources ?? [])];
+  figures[kind] = [...(figures[kind] ?? []), newClaim()];
   return { ...report, figures };
-}
-
-/** Autosave only drafts, and only when something changed since the last save. */
-export function shouldAutosave(report: Report, lastSaved: string | null): boolean {
-  return report.status === "draft" && JSON.stringify(report) !== lastSaved;
 }
 
 /** Calls `fn` once things have been quiet for `ms`; a new call restarts the wait. */
@@ -78,6 +79,12 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
   };
   run.cancel = () => clearTimeout(timer);
   return run;
+}
+
+/** An ISO date (2026-11-19) as fields show dates: 19/11/2026. */
+export function showDate(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
 }
 
 /** "a, b , c" into ["a", "b", "c"]: tags and targets typed on one line. */

@@ -38,6 +38,10 @@ export const app = $state({
   changes: 0,
   /** Set after a quick delete, so the next screen says it was done. */
   wiped: false,
+  /** The report the form is writing, to go back to after an unlock. */
+  editing: null as string | null,
+  /** Keeps what the open form holds: called before the app locks. */
+  flush: null as null | (() => Promise<void>),
   /** Null until the shell has said. */
   lock: null as LockState | null,
   /** Minutes without a key press or a click before the app locks itself. */
