@@ -84,3 +84,53 @@ fn reports_said_saved_survive_sigkill_exactly_once() {
         promised.len()
     );
 }
+
+/// Issue 17: the form as typed (a coordinate that does not check yet and the narrative) survives
+/// a killed process: after each SIGKILL the form reopens with at least the last text promised.
+#[test]
+fn the_form_as_typed_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rand::rng();
+    let mut kept_total = 0;
+    for round in 0..8 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keep-loop"))
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut last = None;
+            for line in BufReader::new(stdout).split(b'\n').map_while(Result::ok) {
+                let line = String::from_utf8_lossy(&line).to_string();
+                if let Some(rest) = line.strip_prefix("kept ")
+                    && let Some((id, n)) = rest.split_once(' ')
+                    && let Ok(n) = n.parse::<u64>()
+                {
+                    last = Some((id.to_string(), n));
+                }
+            }
+            last
+        });
+        std::thread::sleep(Duration::from_millis(rng.random_range(100..400)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let Some((id, n)) = reader.join().unwrap() else {
+            continue;
+        };
+        kept_total += n + 1;
+        let app = terrain_app::App::open(dir.path()).unwrap();
+        let form = app.open_form(id.parse().unwrap()).unwrap();
+        let text = form.report["narrative"].as_str().unwrap().to_string();
+        let got: u64 = text.strip_prefix("keystroke ").unwrap().parse().unwrap();
+        assert!(
+            got >= n,
+            "after kill {round}: form says {got}, {n} was promised"
+        );
+        assert_eq!(form.typed["where.coordinates.longitude"], "9°03'Q");
+        assert_eq!(app.last_form().unwrap(), Some(id.parse().unwrap()));
+    }
+    assert!(kept_total > 8, "the child kept too little: {kept_total}");
+    eprintln!("{kept_total} keeps promised over 8 kills, the last of each there");
+}
