@@ -204,15 +204,6 @@ const en = {
   "settings.data": "Data folder",
   "settings.data_help": "Set TERRAIN_DATA before starting Terrain to use another folder.",
   "settings.device_id": "Device id",
-  "figure.killed": "Killed",
-  "figure.injured": "Injured",
-  "figure.abducted": "Abducted",
-  "figure.missing": "Missing",
-  "figure.displaced": "Displaced",
-  "figure.attackers": "Attackers",
-  "figure.buildings_burned": "Buildings burned",
-  "figure.vehicles_destroyed": "Vehicles destroyed",
-  "figure.sites_attacked": "Sites attacked",
   "figure.disputed": "sources disagree",
   "error.title": "Something went wrong",
 };
@@ -416,15 +407,6 @@ const fr: Record<Key, string> = {
   "settings.data": "Dossier des données",
   "settings.data_help": "Définissez TERRAIN_DATA avant de lancer Terrain pour utiliser un autre dossier.",
   "settings.device_id": "Identifiant de l'appareil",
-  "figure.killed": "Tués",
-  "figure.injured": "Blessés",
-  "figure.abducted": "Enlevés",
-  "figure.missing": "Disparus",
-  "figure.displaced": "Déplacés",
-  "figure.attackers": "Assaillants",
-  "figure.buildings_burned": "Bâtiments incendiés",
-  "figure.vehicles_destroyed": "Véhicules détruits",
-  "figure.sites_attacked": "Sites attaqués",
   "figure.disputed": "les sources divergent",
   "error.title": "Un problème est survenu",
 };
@@ -457,9 +439,9 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? `{${name}}`));
 }
 
-/** A figure kind's name ("abducted" → "Abducted" / "Enlevés"). */
+/** A figure kind's name ("abducted" → "Abducted" / "Enlevés"), from the shared catalogue. */
 export function figureName(kind: string): string {
-  return t(`figure.${kind}` as Key);
+  return message(`figure.${kind}`);
 }
 
 /** "3–4, sources disagree" in the chosen language, from the core's summary. */
