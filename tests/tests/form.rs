@@ -88,6 +88,13 @@ async fn issue_17_items_1_2_3_4_7_typed_work_is_kept_figures_as_said_dates_and_f
     ui.type_into("#narrative", NARRATIVE).await;
     ui.wait_text("#save-status", "Kept as typed").await;
     ui.wait_text("#err-coords", "9°03'Q").await;
+    let lat = ui.find("#where-lat").await;
+    ui.c.execute(
+        "arguments[0].scrollIntoView({ block: 'center' });",
+        vec![serde_json::to_value(&lat).unwrap()],
+    )
+    .await
+    .unwrap();
     ui.shot("form-17-coordinates-kept").await;
     ui.click("#nav-reports").await;
     ui.wait_text("#list-count", "1 report(s)").await;
@@ -110,6 +117,17 @@ async fn issue_17_items_1_2_3_4_7_typed_work_is_kept_figures_as_said_dates_and_f
     ui.wait_text("#save-status", "Draft saved").await;
     // An empty optional date stays visibly empty (no grey "today"), with the format shown.
     assert_eq!(ui.value("#when-end").await, "");
+    assert_eq!(ui.value("#when-time").await, "");
+    assert_eq!(
+        ui.find("#when-time")
+            .await
+            .attr("type")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("text"),
+        "WebKit's time input shows a grey time when empty"
+    );
     assert_eq!(
         ui.find("#when-end")
             .await

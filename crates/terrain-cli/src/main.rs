@@ -206,7 +206,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            terminal::say_err!("error: {}", output::error_text(&e));
+            let detail = output::error_text(&e);
+            let params = [("detail".to_string(), detail)].into_iter().collect();
+            let line = terrain_domain::messages::text(output::lang(), "cli.error", &params);
+            terminal::say_err!("{line}");
             ExitCode::FAILURE
         }
     }

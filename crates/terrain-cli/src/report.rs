@@ -312,7 +312,7 @@ fn import(ctx: &Context, files: &[PathBuf], allow_duplicate: bool) -> Result<()>
         }
     }
     if !failed.is_empty() {
-        bail!("nothing imported:\n{}", failed.join("\n"));
+        bail!("{}:\n{}", nothing_imported(), failed.join("\n"));
     }
     let done = ctx
         .store
@@ -322,7 +322,7 @@ fn import(ctx: &Context, files: &[PathBuf], allow_duplicate: bool) -> Result<()>
                 file: "(import)".into(),
                 problems,
             })
-            .context("nothing imported"),
+            .context(nothing_imported()),
             other => other.into(),
         })?;
     let (mut saved, mut skipped) = (0, 0);
@@ -351,4 +351,10 @@ fn import(ctx: &Context, files: &[PathBuf], allow_duplicate: bool) -> Result<()>
         _ => say!("{saved} report(s) imported, {skipped} already imported before."),
     }
     Ok(())
+}
+
+/// "nothing imported", in the run's language.
+fn nothing_imported() -> String {
+    let none = terrain_domain::messages::Params::new();
+    terrain_domain::messages::text(crate::output::lang(), "cli.nothing_imported", &none)
 }

@@ -204,6 +204,7 @@ fn a_bad_file_names_the_field_and_imports_nothing() {
         err.contains("Enlevés, chiffre 2, source : aucune source de clé « nobody »"),
         "{err}"
     );
+    assert!(err.starts_with("erreur : rien n'a été importé"), "{err}");
     assert_eq!(t.count(), 0, "the good file was not imported either");
 
     let broken = t.dir.path().join("broken.json");
