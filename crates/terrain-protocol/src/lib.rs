@@ -66,7 +66,9 @@ pub mod limits {
     /// stalls its connection about 2^k − 1 s (retransmission timeouts double from about 1 s):
     /// 15 s at k = 4, which one 300 KB photo in 50 meets (205 segments × 10^-4); 31 s at
     /// k = 5, one in 500. As long as the client's own stall limit (30 s), so an honest body is
-    /// not cut before its sender gives up; a cut piece keeps what arrived anyway.
+    /// not cut before its sender gives up; a cut piece keeps what arrived anyway. Measured on
+    /// the link emulator (`tests/tests/slow_blobs.rs`): 300 KB pieces whole in 44–46 s up,
+    /// 45–50 s down (37.5 s at the line rate), none cut.
     pub const BODY_IDLE_SECS: u64 = 30;
     /// After the first [`BODY_GRACE_SECS`], a body must arrive at this many bytes a second on
     /// average or it is refused (408). 64 kbit/s is 8,000 B/s on the line; with 10 % loss one

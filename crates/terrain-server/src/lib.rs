@@ -42,6 +42,7 @@ use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, codes, limits};
 use terrain_server_store::{ContactKey, ServerStore};
 use throttle::Throttle;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -281,7 +282,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .fallback(handlers::not_found)
         .layer(middleware::from_fn(error::json_errors))
-        .layer(CompressionLayer::new());
+        // Blob downloads go as stored: photos do not shrink, and a range of a compressed body
+        // would count compressed bytes.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+        ));
     SECURITY_HEADERS
         .iter()
         .fold(app, |app, (name, value)| {

@@ -529,12 +529,18 @@ async fn download(
     sha: &str,
     range: Option<&str>,
 ) -> (u16, Option<String>, Vec<u8>) {
-    let mut req = blob_request(server, reqwest::Method::GET, token, sha);
+    let mut req = blob_request(server, reqwest::Method::GET, token, sha)
+        .header("Accept-Encoding", "gzip, zstd");
     if let Some(range) = range {
         req = req.header("Range", range);
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
+    assert_eq!(
+        resp.headers().get("content-encoding"),
+        None,
+        "blobs go as stored, never compressed"
+    );
     let content_range = resp
         .headers()
         .get("content-range")
