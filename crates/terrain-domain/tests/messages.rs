@@ -152,6 +152,33 @@ fn every_code_is_worded_in_both_languages() {
     assert_eq!(same, allowed, "codes whose French is the English");
 }
 
+/// The parameter names a template uses: `{name}` and `{@name}`.
+fn placeholders(template: &str) -> std::collections::BTreeSet<String> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|after| after.split_once('}').map(|(name, _)| name))
+        .map(|name| name.trim_start_matches('@'))
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn french_templates_use_only_parameters_the_core_gives() {
+    for code in messages::codes() {
+        let en = placeholders(messages::template(Lang::En, code).unwrap());
+        let fr = placeholders(messages::template(Lang::Fr, code).unwrap());
+        // The French may use a parameter's translatable form, given beside it by the core.
+        for name in fr.difference(&en) {
+            assert!(
+                name.ends_with("_label") || name.ends_with("_a"),
+                "{code}: the French uses {{{name}}}, which the English does not"
+            );
+        }
+    }
+}
+
 #[test]
 fn french_messages_name_their_field_in_words_and_hold_no_english() {
     let problems = every_kind_of_problem();
