@@ -1,7 +1,8 @@
 //! Issue 17, items 5 and 6: the app in French shows no English. The real window (WebDriver)
 //! walks the French screens (list, new report with its pick-lists and the core's messages,
 //! sites, sync, export, settings) and reads their visible text against English words that must
-//! not be left; ACLED's labels and the record's own values are not screen words.
+//! not be left, then exports the summary PDF (French by default) and reads it back with
+//! pdftotext. ACLED's labels and the record's own values are not screen words.
 
 use terrain_tests::desktop::{Driver, Ui, Xvfb, app_binary, missing, screenshots_dir};
 
@@ -83,7 +84,7 @@ async fn all_french(ui: &Ui, screen: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_french_screens_the_form_its_pick_lists_and_its_messages_hold_no_english() {
+async fn the_french_screens_pick_lists_messages_and_exported_pdf_hold_no_english() {
     if let Some(what) = missing() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -148,6 +149,28 @@ async fn the_french_screens_the_form_its_pick_lists_and_its_messages_hold_no_eng
         ui.click(nav).await;
         ui.find("h1").await;
         all_french(&ui, screen).await;
+    }
+
+    // The summary PDF, exported from the French app: in French by default.
+    ui.click("#format-pdf").await;
+    assert_eq!(ui.value("#export-lang").await, "fr");
+    let pdf = work.path().join("synthese.pdf");
+    ui.type_into("#export-path", pdf.to_str().unwrap()).await;
+    ui.click("#export-run").await;
+    ui.wait_text("#export-done", "synthese.pdf").await;
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Synthèse des incidents"), "{text}");
+    for english in ["Incident summary", "By region", "Page 1 of", "Abducted"] {
+        assert!(
+            !text.contains(english),
+            "{english:?} in the French PDF:\n{text}"
+        );
     }
 }
 
