@@ -5,8 +5,8 @@ use crate::{App, AppError, ErrorCode, Result, today};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use terrain_domain::{
-    Dispute, EventType, FigureKind, Problem, Report, Revision, Status, When, check, disputes,
-    parse_json, settle,
+    Amount, Dispute, EventType, FigureKind, Problem, Report, Revision, Status, VagueAmount, When,
+    check, disputes, parse_json, settle,
 };
 use terrain_store::{Conflict, Filter, Listed, Page};
 use ts_rs::TS;
@@ -86,6 +86,9 @@ pub struct FigureLine {
     pub max: u32,
     /// The sources do not all give the same figure.
     pub disputed: bool,
+    /// The words the conservative figure stands for ("tens"), when a source gave words, so it
+    /// is never shown as a bare number.
+    pub vague: Option<VagueAmount>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -180,6 +183,10 @@ fn figures(report: &Report) -> Vec<FigureLine> {
                 min: s.min,
                 max: s.max,
                 disputed: s.disputed,
+                vague: report.figures[&kind].iter().find_map(|c| match c.amount {
+                    Amount::Vague(v) if v.value() == s.conservative => Some(v),
+                    _ => None,
+                }),
             })
         })
         .collect()

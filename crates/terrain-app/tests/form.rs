@@ -228,3 +228,19 @@ fn list_dates_are_typed_day_first_and_a_cleared_one_filters_nothing() {
     assert_eq!(e.code, ErrorCode::Invalid);
     assert_eq!(e.problems[0].field, "from");
 }
+
+#[test]
+fn a_figure_given_in_words_keeps_its_words_in_the_list() {
+    let (_dir, app) = open();
+    let mut form = app.new_form();
+    form.report["title"] = json!("Embuscade");
+    form.report["sources"] = json!([{ "key": "s1", "name": "Chef de village", "kind": "witness", "reliability": "unknown" }]);
+    form.report["figures"] = json!({ "killed": [{ "amount": "tens", "source": "s1" }] });
+    assert!(app.keep(&form).unwrap().problems.is_empty());
+    let row = &app.list(&ListQuery::default()).unwrap().rows[0];
+    assert_eq!(row.figures[0].conservative, 10);
+    assert_eq!(
+        row.figures[0].vague,
+        Some(terrain_domain::VagueAmount::Tens)
+    );
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Report } from "../bindings/Report";
+import { figureText } from "./i18n.svelte";
 import {
   addFigure,
   adoptClaimIds,
@@ -94,6 +95,12 @@ describe("autosave", () => {
     vi.advanceTimersByTime(1);
     expect(fn).toHaveBeenCalledExactlyOnceWith(2);
     vi.useRealTimers();
+  });
+  it("shows a figure given in words with its words, never a bare number", () => {
+    // The app's default language here is French.
+    expect(figureText({ min: 10, max: 10, disputed: false, vague: "tens" })).toBe("des dizaines (compté 10)");
+    expect(figureText({ min: 10, max: 50, disputed: true, vague: "tens" })).toContain("des dizaines (compté 10)\u201350");
+    expect(figureText({ min: 5, max: 5, disputed: false, vague: null })).toBe("5");
   });
   it("shows dates as fields do, day first", () => {
     expect(showDate("2026-11-19")).toBe("19/11/2026");

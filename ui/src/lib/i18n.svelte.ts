@@ -447,8 +447,10 @@ export function figureName(kind: string): string {
 }
 
 /** "3–4, sources disagree" in the chosen language, from the core's summary. */
-export function figureText(f: { min: number; max: number; disputed: boolean }): string {
-  const span = f.min === f.max ? String(f.min) : `${f.min}\u2013${f.max}`;
+export function figureText(f: { min: number; max: number; disputed: boolean; vague?: string | null }): string {
+  // Words a source gave ("des dizaines") stay words, with the number they count as.
+  const low = f.vague ? t(`vague.${f.vague}` as Key, { n: f.min }) : String(f.min);
+  const span = f.min === f.max ? low : `${low}\u2013${f.max}`;
   return f.disputed ? `${span}, ${t("figure.disputed")}` : span;
 }
 
