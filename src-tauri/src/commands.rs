@@ -114,6 +114,17 @@ pub fn attach_file(session: Shared, path: PathBuf) -> Answer<Attachment> {
     session.app()?.attach(&path)
 }
 
+/// The photo's bytes as they are (no JSON array of numbers): the window makes the thumbnail.
+#[tauri::command(async)]
+pub fn photo(session: Shared, sha256: String) -> Answer<tauri::ipc::Response> {
+    Ok(tauri::ipc::Response::new(session.app()?.photo(&sha256)?))
+}
+
+#[tauri::command(async)]
+pub fn report_file_name(session: Shared, id: Uuid) -> Answer<String> {
+    session.app()?.report_file_name(id)
+}
+
 #[tauri::command]
 pub fn sync_status(session: Shared) -> Answer<SyncStatus> {
     Ok(session.app()?.sync_status())

@@ -48,6 +48,8 @@ fn main() {
             commands::sites,
             commands::save_site,
             commands::attach_file,
+            commands::photo,
+            commands::report_file_name,
             commands::sync_status,
             commands::sync_now,
             commands::login,

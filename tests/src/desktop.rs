@@ -6,6 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+/// How long a step may take before the suite calls it failed.
+pub const WAIT: Duration = Duration::from_secs(20);
+
 /// The built desktop binary (`cargo build -p terrain-desktop`).
 pub fn app_binary() -> PathBuf {
     crate::harness::built_binary("terrain-desktop")
@@ -200,4 +207,138 @@ impl Drop for Driver {
     fn drop(&mut self) {
         terminate(&mut self.child);
     }
+}
+
+/// The window, the screen it is on, and where its screenshots go.
+pub struct Ui {
+    pub c: Client,
+    pub x: Xvfb,
+    pub shots: PathBuf,
+}
+
+impl Ui {
+    pub async fn find(&self, css: &str) -> Element {
+        self.c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.unwrap();
+        if !text.is_empty() {
+            el.send_keys(text).await.unwrap();
+        } else {
+            // Clearing fires no input event in WebKit: tell the page as typing would.
+            self.c
+                .execute(
+                    "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+                    vec![serde_json::to_value(&el).unwrap()],
+                )
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Date inputs have no keyboard entry WebKitWebDriver can type into: set and announce.
+    pub async fn set(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        self.c
+            .execute(
+                "arguments[0].value = arguments[1];
+                 arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+                 arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![serde_json::to_value(&el).unwrap(), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    pub async fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value=\"{value}\"]"))
+            .await;
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    pub async fn wait_text(&self, css: &str, wanted: &str) {
+        let start = Instant::now();
+        loop {
+            if let Ok(el) = self.c.find(Locator::Css(css)).await
+                && let Ok(text) = el.text().await
+                && text.contains(wanted)
+            {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                let now = match self.c.find(Locator::Css(css)).await {
+                    Ok(el) => el.text().await.unwrap_or_default(),
+                    Err(_) => "(absent)".into(),
+                };
+                panic!("{css}: waited for \"{wanted}\", shows \"{now}\"");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_gone(&self, css: &str) {
+        let start = Instant::now();
+        while self.c.find(Locator::Css(css)).await.is_ok() {
+            assert!(start.elapsed() < WAIT, "{css} is still shown");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.c.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    /// A screenshot of the whole screen once the UI has settled.
+    pub async fn shot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        self.x.screenshot(&self.shots.join(format!("{name}.png")));
+    }
+
+    /// Unlocks with `passphrase` and shows the list.
+    pub async fn unlock(&self, passphrase: &str) {
+        self.type_into("#passphrase", passphrase).await;
+        self.click("#unlock").await;
+        self.click("#nav-reports").await;
+    }
+
+    /// Tries `passphrase` on the lock screen and sees it refused.
+    pub async fn refused(&self, passphrase: &str) {
+        self.type_into("#passphrase", passphrase).await;
+        self.click("#unlock").await;
+        self.wait_text("#lock-error", "passphrase is wrong").await;
+    }
+
+    pub async fn search(&self, text: &str, count: &str) {
+        self.type_into("#search", text).await;
+        self.wait_text("#list-count", count).await;
+    }
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    let dir = app_binary().parent().unwrap().join("../screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
 }

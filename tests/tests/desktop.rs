@@ -4,155 +4,16 @@
 //! Outside CI the suite says SKIPPED when the machine lacks Xvfb, tauri-driver,
 //! WebKitWebDriver or the built app; under `CI=true` that is a failure.
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, Locator};
-use serde_json::json;
+use fantoccini::Locator;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 use terrain_protocol::Role;
-use terrain_tests::desktop::{Driver, Xvfb, app_binary, missing};
+use terrain_tests::desktop::{Driver, Ui, Xvfb, app_binary, missing, screenshots_dir};
 use terrain_tests::harness::{Engine, PASSWORD, Server};
 
 const TITLE: &str = "Three industrial plants attacked and burned near Bafoulabé; workers abducted";
-const WAIT: Duration = Duration::from_secs(20);
 const PASSPHRASE: &str = "red earth after the rain";
 /// Words of the report the suite records, as they may sit on disk (the search index folds them).
 const REPORT_WORDS: [&str; 5] = ["Bafoulabé", "bafoulabe", "Wamaps", "lime plant", "Diawara"];
-
-/// The window, the screen it is on, and where its screenshots go.
-struct Ui {
-    c: Client,
-    x: Xvfb,
-    shots: PathBuf,
-}
-
-impl Ui {
-    async fn find(&self, css: &str) -> Element {
-        self.c
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        el.clear().await.unwrap();
-        if !text.is_empty() {
-            el.send_keys(text).await.unwrap();
-        } else {
-            // Clearing fires no input event in WebKit: tell the page as typing would.
-            self.c
-                .execute(
-                    "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-                    vec![serde_json::to_value(&el).unwrap()],
-                )
-                .await
-                .unwrap();
-        }
-    }
-
-    /// Date inputs have no keyboard entry WebKitWebDriver can type into: set and announce.
-    async fn set(&self, css: &str, value: &str) {
-        let el = self.find(css).await;
-        self.c
-            .execute(
-                "arguments[0].value = arguments[1];
-                 arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
-                 arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
-                vec![serde_json::to_value(&el).unwrap(), json!(value)],
-            )
-            .await
-            .unwrap();
-    }
-
-    async fn select(&self, css: &str, value: &str) {
-        self.click(&format!("{css} option[value=\"{value}\"]"))
-            .await;
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
-    }
-
-    async fn value(&self, css: &str) -> String {
-        self.find(css)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default()
-    }
-
-    async fn wait_text(&self, css: &str, wanted: &str) {
-        let start = Instant::now();
-        loop {
-            if let Ok(el) = self.c.find(Locator::Css(css)).await
-                && let Ok(text) = el.text().await
-                && text.contains(wanted)
-            {
-                return;
-            }
-            if start.elapsed() > WAIT {
-                let now = match self.c.find(Locator::Css(css)).await {
-                    Ok(el) => el.text().await.unwrap_or_default(),
-                    Err(_) => "(absent)".into(),
-                };
-                panic!("{css}: waited for \"{wanted}\", shows \"{now}\"");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn wait_gone(&self, css: &str) {
-        let start = Instant::now();
-        while self.c.find(Locator::Css(css)).await.is_ok() {
-            assert!(start.elapsed() < WAIT, "{css} is still shown");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn count(&self, css: &str) -> usize {
-        self.c.find_all(Locator::Css(css)).await.unwrap().len()
-    }
-
-    /// A screenshot of the whole screen once the UI has settled.
-    async fn shot(&self, name: &str) {
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        self.x.screenshot(&self.shots.join(format!("{name}.png")));
-    }
-
-    /// Unlocks with `passphrase` and shows the list.
-    async fn unlock(&self, passphrase: &str) {
-        self.type_into("#passphrase", passphrase).await;
-        self.click("#unlock").await;
-        self.click("#nav-reports").await;
-    }
-
-    /// Tries `passphrase` on the lock screen and sees it refused.
-    async fn refused(&self, passphrase: &str) {
-        self.type_into("#passphrase", passphrase).await;
-        self.click("#unlock").await;
-        self.wait_text("#lock-error", "the passphrase is wrong")
-            .await;
-    }
-
-    async fn search(&self, text: &str, count: &str) {
-        self.type_into("#search", text).await;
-        self.wait_text("#list-count", count).await;
-    }
-}
-
-fn screenshots_dir() -> PathBuf {
-    let dir = app_binary().parent().unwrap().join("../screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.canonicalize().unwrap()
-}
 
 /// The CSV read back by Python's csv module: header, HXL row, data rows.
 fn read_csv(path: &Path) -> Vec<Vec<String>> {
@@ -335,6 +196,7 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     ui.select("#what-sub", "Abduction/forced disappearance")
         .await;
     ui.click("#mark-final").await;
+    ui.click("#confirm-final").await;
     ui.wait_text("#view-title", TITLE).await;
     ui.wait_text("#view-figures", "3–4, sources disagree").await;
     ui.wait_text("#view-badge", "Queued").await;

@@ -45,6 +45,8 @@ pub struct Catalog {
     pub regions: Vec<RegionChoice>,
     /// Words for an amount nobody counted, with the conservative value each stands for.
     pub vague_amounts: Vec<VagueChoice>,
+    /// Field paths a final report must fill (`sources[].name`): the form marks them.
+    pub required: Vec<String>,
 }
 
 /// The key serde writes for a unit variant (`"usually_reliable"`).
@@ -139,6 +141,10 @@ pub fn catalog() -> Catalog {
                     })
                     .collect(),
             })
+            .collect(),
+        required: terrain_domain::REQUIRED
+            .iter()
+            .map(|s| s.to_string())
             .collect(),
     }
 }

@@ -86,3 +86,64 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The name the save dialog suggests for one report's PDF: its date and title, so two
+    /// reports of the same day do not suggest the same file.
+    pub fn report_file_name(&self, id: Uuid) -> Result<String> {
+        let report = self.store.get(id)?.report;
+        Ok(file_name(report.when.date, &report.title, "pdf"))
+    }
+}
+
+/// `2026-11-19-attaque-convoi-kayes.pdf`: the title folded (no accents, lower case), words
+/// joined by hyphens, cut at a word to keep the name short; "report" when there is no title.
+pub fn file_name(date: chrono::NaiveDate, title: &str, extension: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    let mut stem = String::new();
+    for word in terrain_domain::gazetteer::fold(title).split(' ') {
+        if word.is_empty() || stem.chars().count() + word.chars().count() + 1 > MAX_CHARS {
+            break;
+        }
+        if !stem.is_empty() {
+            stem.push('-');
+        }
+        stem.push_str(word);
+    }
+    if stem.is_empty() {
+        stem.push_str("report");
+    }
+    format!("{date}-{stem}.{extension}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+    use chrono::NaiveDate;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()
+    }
+
+    #[test]
+    fn a_file_name_is_the_date_and_the_title_without_accents_or_punctuation() {
+        assert_eq!(
+            file_name(day(), "Attaque du convoi — Kayes !", "pdf"),
+            "2026-11-19-attaque-du-convoi-kayes.pdf"
+        );
+        assert_eq!(
+            file_name(day(), "Écoles fermées à Bafoulabé/Mahina", "pdf"),
+            "2026-11-19-ecoles-fermees-a-bafoulabe-mahina.pdf"
+        );
+    }
+
+    #[test]
+    fn a_file_name_holds_no_path_and_stays_short() {
+        let name = file_name(day(), "../../etc/passwd", "pdf");
+        assert_eq!(name, "2026-11-19-etc-passwd.pdf");
+        let long = file_name(day(), &"convoi ".repeat(40), "pdf");
+        assert!(long.len() <= "2026-11-19-.pdf".len() + 60, "{long}");
+        assert!(long.ends_with("-convoi.pdf"), "{long}");
+        assert_eq!(file_name(day(), "  ", "pdf"), "2026-11-19-report.pdf");
+    }
+}

@@ -31,6 +31,8 @@ pub struct SyncStatus {
     pub last_success: Option<DateTime<Utc>>,
     /// The last failure, in words.
     pub last_error: Option<String>,
+    /// Its kind, which the UI words for people (offline, refused...); `last_error` is the detail.
+    pub last_error_code: Option<ErrorCode>,
     #[ts(type = "number | null")]
     pub next_try_in_ms: Option<u64>,
     /// What the current pass has done so far ("sent 500 of 1,200").
@@ -44,6 +46,7 @@ impl SyncStatus {
             queued,
             last_success: None,
             last_error: None,
+            last_error_code: None,
             next_try_in_ms: None,
             progress: None,
         }
@@ -85,16 +88,12 @@ impl App {
         device_name: &str,
     ) -> Result<AppInfo> {
         let server = server.trim();
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(AppError::new(
-                ErrorCode::Invalid,
-                "server: give the address with http:// or https://",
-            ));
-        }
+        check_server(server)?;
         terrain_sync::login(&self.store, server, user.trim(), password, device_name).await?;
         self.update(|s| {
             s.phase = SyncPhase::Idle;
             s.last_error = None;
+            s.last_error_code = None;
         });
         self.nudge.notify_one();
         self.info()
@@ -137,7 +136,10 @@ impl App {
                 Event::Pulled { received, .. } => {
                     s.progress = Some(format!("received {received}"));
                 }
-                Event::Refused { reason, .. } => s.last_error = Some(reason.clone()),
+                Event::Refused { reason, .. } => {
+                    s.last_error = Some(reason.clone());
+                    s.last_error_code = Some(ErrorCode::Refused);
+                }
                 Event::Sent { .. } | Event::Failed { .. } | Event::UpToDate => {}
             });
             on(status);
@@ -151,6 +153,7 @@ impl App {
                     s.queued = queued;
                     s.last_success = Some(Utc::now());
                     s.last_error = None;
+                    s.last_error_code = None;
                     s.next_try_in_ms = None;
                     s.progress = None;
                 }));
@@ -158,6 +161,7 @@ impl App {
             }
             Err(e) => {
                 let retry = e.is_retryable();
+                let error = AppError::from(e);
                 on(self.update(|s| {
                     s.phase = if retry {
                         SyncPhase::Offline
@@ -165,10 +169,11 @@ impl App {
                         SyncPhase::Stopped
                     };
                     s.queued = queued;
-                    s.last_error = Some(e.to_string());
+                    s.last_error = Some(error.message.clone());
+                    s.last_error_code = Some(error.code);
                     s.progress = None;
                 }));
-                Err(e.into())
+                Err(error)
             }
         }
     }
@@ -201,6 +206,71 @@ impl App {
                 Err(_) => Duration::from_secs(24 * 3600),
             };
             let _ = tokio::time::timeout(wait, self.nudge.notified()).await;
+        }
+    }
+}
+
+/// The server's address must be https://: plain http:// carries the password and the reports
+/// readable by anyone on the way. It is allowed only to this computer (localhost, 127.0.0.1,
+/// ::1), where nothing crosses a network; the UI warns even then.
+fn check_server(server: &str) -> Result<()> {
+    if server.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = server.strip_prefix("http://") else {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            "server: give the address with https:// (for example https://terrain.example.org)",
+        ));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Invalid,
+            "server: http:// is not encrypted; use https:// (http:// only for this computer)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_server;
+
+    #[test]
+    fn https_is_accepted_and_plain_http_only_to_this_computer() {
+        for ok in [
+            "https://terrain.example.org",
+            "http://127.0.0.1:8080",
+            "http://localhost:3000/",
+            "http://[::1]:80",
+        ] {
+            assert!(check_server(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://terrain.example.org",
+            "http://10.0.0.2:8080",
+            "http://127.0.0.1.evil.org",
+            "http://localhost@evil.org",
+            "ftp://terrain.example.org",
+            "terrain.example.org",
+        ] {
+            let e = check_server(refused).unwrap_err();
+            assert!(
+                e.message.starts_with("server: "),
+                "{refused}: {}",
+                e.message
+            );
         }
     }
 }

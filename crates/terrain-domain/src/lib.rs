@@ -37,5 +37,5 @@ pub use revision::{Revision, canonical_json, canonical_report_json, content_hash
 pub use site::{Site, SiteKind};
 pub use taxonomy::{EventType, LocalCategory, SubEventType};
 pub use validate::{
-    Problem, Problems, ValidReport, check, check_transition, limits, parse_json, sizes,
+    Problem, Problems, REQUIRED, ValidReport, check, check_transition, limits, parse_json, sizes,
 };

@@ -143,6 +143,17 @@ impl Problems {
     }
 }
 
+/// The fields a final report must fill, as field paths (`[]`: in every element, `*`: any
+/// figure); the form marks them. `tests/required.rs` holds `check` to this list.
+pub const REQUIRED: &[&str] = &[
+    "title",
+    "where.admin1",
+    "what.event_type",
+    "perpetrators[].name",
+    "sources[].name",
+    "figures.*[].source",
+];
+
 /// A report that passed [`check`]. Only `check` makes one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidReport(Report);

@@ -7,4 +7,8 @@ export type Catalog = { event_types: Array<Choice>, sub_event_types: Array<Choic
 /**
  * Words for an amount nobody counted, with the conservative value each stands for.
  */
-vague_amounts: Array<VagueChoice>, };
+vague_amounts: Array<VagueChoice>, 
+/**
+ * Field paths a final report must fill (`sources[].name`): the form marks them.
+ */
+required: Array<string>, };

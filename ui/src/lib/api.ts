@@ -61,6 +61,9 @@ export const api = {
   /** Without an id, the core gives the new site one (a UUIDv7, like reports). */
   saveSite: (site: Omit<Site, "id"> & { id?: string }) => call<Site>("save_site", { site }),
   attachFile: (path: string) => call<Attachment>("attach_file", { path }),
+  /** The photo's bytes (JPEG, PNG or WebP), opened from its sealed file by the core. */
+  photo: (sha256: string) => call<ArrayBuffer>("photo", { sha256 }),
+  reportFileName: (id: string) => call<string>("report_file_name", { id }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncNow: () => call<void>("sync_now"),
   login: (server: string, user: string, password: string, deviceName: string) =>
