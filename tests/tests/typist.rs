@@ -91,6 +91,20 @@ async fn focused(ui: &Ui) -> String {
     last
 }
 
+/// Where focus is once it starts with `prefix`, or after 5 s (a loaded machine is slow to
+/// move it to a row just added).
+async fn focus_on(ui: &Ui, prefix: &str) -> String {
+    let mut now = focused(ui).await;
+    for _ in 0..50 {
+        if now.starts_with(prefix) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        now = focused(ui).await;
+    }
+    now
+}
+
 async fn press_tab(ui: &Ui) {
     ui.c.active_element()
         .await
@@ -138,7 +152,7 @@ async fn item_5_required_fields_are_marked_no_message_before_a_field_is_touched_
 
     // A new source row: its name is required, but nothing says so before it is touched.
     ui.click("#add-source").await;
-    assert_eq!(focused(ui).await, "source-name-0");
+    assert_eq!(focus_on(ui, "source-name-0").await, "source-name-0");
     assert_eq!(
         attr(ui, "#source-name-0", "aria-required").await.as_deref(),
         Some("true")
@@ -188,7 +202,7 @@ async fn item_5_required_fields_are_marked_no_message_before_a_field_is_touched_
     ui.wait_text("#confirm-final-text", "cannot go back to being a draft")
         .await;
     ui.wait_text("#confirm-final-text", "queued").await;
-    assert_eq!(focused(ui).await, "confirm-final");
+    assert_eq!(focus_on(ui, "confirm-final").await, "confirm-final");
     ui.shot("typist-confirm-final").await;
     ui.click("#confirm-cancel").await;
     ui.wait_gone("#confirm-final").await;
@@ -224,13 +238,13 @@ async fn item_8_keyboard_focus_starts_on_the_title_follows_new_rows_and_tab_stay
 
     // Each new row takes focus on its first field.
     ui.click("#add-source").await;
-    assert_eq!(focused(ui).await, "source-name-0");
+    assert_eq!(focus_on(ui, "source-name-0").await, "source-name-0");
     ui.type_into("#source-name-0", "Wamaps").await;
     ui.click("#add-perpetrator").await;
-    assert_eq!(focused(ui).await, "perp-name-0");
+    assert_eq!(focus_on(ui, "perp-name-0").await, "perp-name-0");
     ui.select("#add-figure-kind", "abducted").await;
     ui.click("#add-figure").await;
-    let first = focused(ui).await;
+    let first = focus_on(ui, "claim-abducted-0-").await;
     assert!(
         first.starts_with("claim-abducted-0-"),
         "the new figure's first field has focus, not {first}"
@@ -243,7 +257,7 @@ async fn item_8_keyboard_focus_starts_on_the_title_follows_new_rows_and_tab_stay
         "Tab after adding a figure goes to its next field, not {next}"
     );
     ui.click("#add-claim-abducted").await;
-    let claim = focused(ui).await;
+    let claim = focus_on(ui, "claim-abducted-1-").await;
     assert!(claim.starts_with("claim-abducted-1-"), "{claim}");
 
     // 100 Tab presses from the title: count those that land outside the form or jump back.
@@ -348,6 +362,24 @@ async fn item_9_at_1024_by_600_the_list_badges_are_on_screen_and_nothing_scrolls
             sideways,
             json!(0),
             "the report scrolls sideways at {width}×{height}"
+        );
+        // The form holding the whole seed incident: every row fits.
+        ui.click("#edit").await;
+        ui.find("#title").await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let wide = js(
+            ui,
+            "const main = document.querySelector('main');
+             const edge = main.getBoundingClientRect().left + main.clientWidth;
+             return [...main.querySelectorAll('*')]
+               .filter((el) => el.getBoundingClientRect().right > edge + 1)
+               .map((el) => el.tagName + '#' + el.id + '.' + el.className).slice(0, 8);",
+        )
+        .await;
+        assert_eq!(
+            wide,
+            json!([]),
+            "the form is wider than the window at {width}×{height}"
         );
     }
 }
@@ -493,4 +525,82 @@ async fn item_10_errors_in_plain_words_http_warned_photo_thumbnails_pdf_named_an
     ui.type_into("#passphrase", PASSPHRASE).await;
     ui.click("#unlock").await;
     ui.wait_text("#nav-reports", "Rapports").await;
+}
+
+/// The README's screenshot set: French and English, 1366×768 and 1024×600, of the list, the
+/// form holding the seed incident, the report, sync and export, written to docs/screenshots/.
+/// Run by hand: `cargo nextest run -p terrain-tests --test typist screenshot_set --run-ignored all`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes docs/screenshots/"]
+async fn screenshot_set() {
+    if skipped() {
+        return;
+    }
+    let w = open(|app, work| {
+        let attachment = app.attach(&photo(work)).unwrap();
+        seed(
+            app,
+            "Three industrial plants attacked and burned near Bafoulabé; workers abducted",
+            "final",
+            json!([attachment]),
+        );
+        seed(
+            app,
+            "Fuel convoy stopped and burned on the Kayes road",
+            "draft",
+            json!([]),
+        );
+    })
+    .await;
+    let ui = &w.ui;
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let shoot = |name: String, width: u32, height: u32| {
+        let raw = w._work.path().join("raw.png");
+        ui.x.screenshot(&raw);
+        let ok = std::process::Command::new("/usr/bin/convert")
+            .arg(&raw)
+            .args(["-crop", &format!("{width}x{height}+0+0"), "+repage"])
+            .args(["-colors", "256"])
+            .arg(format!(
+                "PNG8:{}",
+                out.join(format!("{name}.png")).display()
+            ))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{name}");
+    };
+    let open_first = async || {
+        ui.click("#nav-reports").await;
+        ui.click("#reports tbody tr:last-child a.open").await;
+        ui.find("#view-title").await;
+    };
+    for lang in ["fr", "en"] {
+        ui.click("#nav-settings").await;
+        ui.select("#language", lang).await;
+        for (width, height) in [(1366u32, 768u32), (1024, 600)] {
+            ui.c.set_window_rect(0, 0, width, height).await.unwrap();
+            let size = format!("{lang}-{width}x{height}");
+            let settle = || tokio::time::sleep(Duration::from_millis(1600));
+            ui.click("#nav-reports").await;
+            ui.find("#reports tbody .badge").await;
+            settle().await;
+            shoot(format!("list-{size}"), width, height);
+            open_first().await;
+            settle().await;
+            shoot(format!("report-{size}"), width, height);
+            ui.click("#edit").await;
+            ui.find("#title").await;
+            settle().await;
+            shoot(format!("form-{size}"), width, height);
+            ui.click("#nav-sync").await;
+            settle().await;
+            shoot(format!("sync-{size}"), width, height);
+            open_first().await;
+            ui.click("#export-pdf").await;
+            settle().await;
+            shoot(format!("export-{size}"), width, height);
+        }
+    }
 }
