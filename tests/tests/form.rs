@@ -219,6 +219,9 @@ async fn issue_17_items_1_2_3_4_7_typed_work_is_kept_figures_as_said_dates_and_f
     // Item 2: a draft is deleted with its history.
     ui.click("#reports .open").await;
     ui.click("#edit").await;
+    // The form has opened and put the focus on its title (which scrolls) before the click.
+    wait_value(&ui, "#title", "Tankers burned north of Kayes").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     ui.click("#delete-draft").await;
     ui.click("#delete-draft-yes").await;
     ui.wait_text("#list-count", "0 report(s)").await;
