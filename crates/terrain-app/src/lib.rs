@@ -26,7 +26,7 @@ pub use reports::{
     SavedReport, SyncBadge,
 };
 pub use session::{LockState, Session};
-pub use sync::{SyncPhase, SyncStatus};
+pub use sync::{PhotoProgress, SyncPhase, SyncStatus};
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};

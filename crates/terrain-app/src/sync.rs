@@ -37,6 +37,33 @@ pub struct SyncStatus {
     pub next_try_in_ms: Option<u64>,
     /// What the current pass has done so far ("sent 500 of 1,200").
     pub progress: Option<String>,
+    /// Reports the current pass sent (the server holds their text; photos may follow).
+    #[ts(type = "number")]
+    pub sent: usize,
+    /// Photos on their way in the current pass.
+    pub photos: Option<PhotoProgress>,
+    /// Whether anything moved in the current pass: the loop's backoff starts again if so.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub(crate) moved: bool,
+}
+
+/// "photos 4 of 10, 1.2 of 3.1 MB, about 5 minutes left; report … waits for its photo".
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PhotoProgress {
+    #[ts(type = "number")]
+    pub done: usize,
+    #[ts(type = "number")]
+    pub total: usize,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+    /// At the link's measured rate; None until measured.
+    #[ts(type = "number | null")]
+    pub seconds_left: Option<u64>,
+    /// The report waiting for the photo going now.
+    pub report: uuid::Uuid,
 }
 
 impl SyncStatus {
@@ -49,6 +76,9 @@ impl SyncStatus {
             last_error_code: None,
             next_try_in_ms: None,
             progress: None,
+            sent: 0,
+            photos: None,
+            moved: false,
         }
     }
 }
@@ -119,11 +149,16 @@ impl App {
         on(self.update(|s| {
             s.phase = SyncPhase::Syncing;
             s.progress = None;
+            s.sent = 0;
+            s.photos = None;
+            s.moved = false;
         }));
         let author = self.author()?;
         let (mut total, mut acked) = (0usize, 0usize);
         let mut handle = |e: Event| {
-            let status = self.update(|s| match &e {
+            let status = self.update(|s| {
+                s.moved |= e.is_progress();
+                match &e {
                 Event::Queued { count } => {
                     total = *count;
                     s.queued = *count;
@@ -140,8 +175,34 @@ impl App {
                     s.last_error = Some(reason.clone());
                     s.last_error_code = Some(ErrorCode::Refused);
                 }
-                Event::Sent { .. } | Event::Failed { .. } | Event::UpToDate => {}
-            });
+                Event::Sent { count, .. } => s.sent += count,
+                Event::MissingPhoto {
+                    report, sha256, ..
+                } => {
+                    s.last_error = Some(format!(
+                        "report {report} names photo {sha256}, which is not on this computer: edit the report"
+                    ));
+                    s.last_error_code = Some(ErrorCode::Refused);
+                }
+                e @ Event::Photos {
+                    report,
+                    done,
+                    total,
+                    bytes,
+                    total_bytes,
+                    ..
+                } => {
+                    s.photos = Some(PhotoProgress {
+                        done: *done,
+                        total: *total,
+                        bytes: *bytes,
+                        total_bytes: *total_bytes,
+                        seconds_left: e.seconds_left(),
+                        report: *report,
+                    })
+                }
+                Event::Failed { .. } | Event::UpToDate => {}
+            }});
             on(status);
         };
         let result = terrain_sync::sync_once(&self.store, &client, &author, &mut handle).await;
@@ -156,6 +217,7 @@ impl App {
                     s.last_error_code = None;
                     s.next_try_in_ms = None;
                     s.progress = None;
+                    s.photos = None;
                 }));
                 Ok(())
             }
@@ -179,26 +241,25 @@ impl App {
     }
 
     /// Syncs until the app locks: at once when nudged (a save, "Sync now", sign-in), every half
-    /// minute otherwise, and after a failure with backoff and jitter. One loop per app: a
-    /// second call returns at once.
+    /// minute otherwise, and after a failure as `terrain_sync::Backoff` says (probing within
+    /// seconds of an outage's end). One loop per app: a second call returns at once.
     pub async fn keep_syncing(self: Arc<App>, on: Arc<dyn Fn(SyncStatus) + Send + Sync>) {
         if !self.start_looping() {
             return;
         }
-        let mut attempt = 0;
+        let mut backoff = terrain_sync::Backoff::default();
         while !self.is_closed() {
-            let wait = match self.sync_once(on.as_ref()).await {
+            let result = self.sync_once(on.as_ref()).await;
+            if self.sync_status().moved {
+                backoff.progressed();
+            }
+            let wait = match result {
                 Ok(()) => {
-                    attempt = 0;
+                    backoff.progressed();
                     EVERY
                 }
                 Err(e) if e.code == ErrorCode::Offline => {
-                    let wait = terrain_sync::backoff(
-                        attempt,
-                        Duration::from_millis(500),
-                        Duration::from_secs(300),
-                    );
-                    attempt += 1;
+                    let wait = backoff.next(true);
                     on(self.update(|s| s.next_try_in_ms = Some(wait.as_millis() as u64)));
                     wait
                 }

@@ -84,13 +84,19 @@ pub struct Account {
 impl Store {
     /// The oldest `limit` revisions waiting to be sent.
     pub fn pending(&self, limit: usize) -> Result<Vec<Pending>> {
+        self.pending_after(0, limit)
+    }
+
+    /// The oldest `limit` revisions waiting to be sent after outbox position `after` (a pass
+    /// that leaves some in the outbox while their photos go reads on past them).
+    pub fn pending_after(&self, after: i64, limit: usize) -> Result<Vec<Pending>> {
         let conn = self.reader()?;
         let sql = "SELECT v.id, v.report_id, v.parents, v.author, v.device, v.created_at, v.content_hash, v.content, o.seq
                      FROM outbox o JOIN revisions v ON v.id = o.rev_id
-                    WHERE o.refused IS NULL ORDER BY o.seq LIMIT ?1";
+                    WHERE o.refused IS NULL AND o.seq > ?1 ORDER BY o.seq LIMIT ?2";
         let mut stmt = conn.prepare_cached(sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map([limit as i64], |row| {
+            .query_map([after, limit as i64], |row| {
                 let seq: i64 = row.get(8)?;
                 Ok(revision_row(row)?.map(|revision| Pending {
                     outbox_seq: seq,

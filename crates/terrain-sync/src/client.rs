@@ -1,42 +1,108 @@
 //! HTTP to the server: one function per endpoint, errors mapped to [`SyncError`].
+//!
+//! No request has a deadline: each fails only when its bytes stop moving ([`crate::stall`]).
+//! Each exchange's bytes and time feed the link's measured [`Rate`], which sizes upload
+//! pieces and push batches.
 
 use crate::SyncError;
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use crate::rate::Rate;
+use crate::stall::{self, Progress, STALL, unless_stalled};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 use terrain_domain::Revision;
 use terrain_protocol::{
     ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullPage, Push, PushAnswer, PushResult, Session,
-    SignIn, UPLOAD_LENGTH, UPLOAD_OFFSET,
+    SignIn, UPLOAD_LENGTH, UPLOAD_OFFSET, limits,
 };
 use terrain_store::Token;
 
 /// Bodies above this are zstd-compressed: JSON reports shrink about fivefold.
 const COMPRESS_ABOVE: usize = 1024;
-/// Attachment uploads go in pieces this big, so a cut link loses at most one piece.
-const BLOB_CHUNK: usize = 256 * 1024;
+/// An upload piece carries about this much time at the measured rate: a cut loses little, and
+/// the request's round trip stays a small share of it.
+const PIECE_TIME: Duration = Duration::from_secs(10);
+/// The first piece, before any rate is measured (32 s at 2G's 8 KB/s: no deadline stops it,
+/// and the server keeps what arrived of a piece cut short), and the smallest.
+const FIRST_PIECE: usize = 256 * 1024;
+const MIN_PIECE: usize = 16 * 1024;
+
+/// The HTTP client and the link's measured rate, shared by every [`Client`] made from it.
+#[derive(Clone)]
+struct Http {
+    client: reqwest::Client,
+    rate: Rate,
+}
 
 pub struct Client {
-    http: reqwest::Client,
+    http: Http,
     server: String,
     token: Option<Token>,
 }
 
+/// A success (or 404) answer whose body is still to be read, under the same stall watch.
+pub(crate) struct Answer {
+    resp: Response,
+    progress: Progress,
+    sent: usize,
+    rate: Rate,
+    server: String,
+}
+
+impl Answer {
+    fn status(&self) -> StatusCode {
+        self.resp.status()
+    }
+
+    fn offset(&self) -> Option<u64> {
+        header_offset(self.resp.headers())
+    }
+
+    /// The whole body; the exchange's bytes and time then count toward the link's rate.
+    async fn bytes(mut self) -> Result<Vec<u8>, SyncError> {
+        let mut body = Vec::new();
+        let (resp, progress) = (&mut self.resp, &self.progress);
+        unless_stalled(&self.server, progress, async {
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| SyncError::BadAnswer(e.without_url().to_string()))?
+            {
+                progress.moved(chunk.len());
+                body.extend_from_slice(&chunk);
+            }
+            Ok(())
+        })
+        .await?;
+        self.rate
+            .note(self.sent + body.len(), self.progress.elapsed());
+        Ok(body)
+    }
+}
+
+fn header_offset(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(UPLOAD_OFFSET)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
 impl Client {
     pub fn new(server: &str, token: Option<Token>) -> Result<Client, SyncError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            // A link that carries nothing for this long is stalled: give up and retry, rather
-            // than wait for the whole-request timeout.
-            .read_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(300))
+        let client = reqwest::Client::builder()
+            .connect_timeout(STALL)
+            // Sent bytes the peer has not acknowledged for this long: the kernel gives up on
+            // the connection, which our watch cannot see while they sit in its buffers.
+            .tcp_user_timeout(STALL)
             .build()
             .map_err(|e| SyncError::Unreachable {
                 server: server.into(),
                 reason: e.to_string(),
             })?;
         Ok(Client {
-            http,
+            http: Http {
+                client,
+                rate: Rate::default(),
+            },
             server: server.trim_end_matches('/').to_string(),
             token,
         })
@@ -46,9 +112,27 @@ impl Client {
         &self.server
     }
 
+    /// The link's rate as last measured, in bytes a second.
+    pub fn rate(&self) -> Option<u64> {
+        self.http.rate.get()
+    }
+
+    /// Bytes a request should carry to take about `time` at the measured rate, within
+    /// `least..=most`; `first` before anything was measured.
+    pub(crate) fn bytes_for(
+        &self,
+        time: Duration,
+        first: usize,
+        least: usize,
+        most: usize,
+    ) -> usize {
+        self.http.rate.bytes_for(time, first, least, most)
+    }
+
     pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
         let mut req = self
             .http
+            .client
             .request(method, format!("{}{path}", self.server))
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
         if let Some(Token(token)) = &self.token {
@@ -57,8 +141,8 @@ impl Client {
         req
     }
 
-    async fn send(&self, req: RequestBuilder) -> Result<Response, SyncError> {
-        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
+    fn unreachable(&self, e: reqwest::Error) -> SyncError {
+        SyncError::Unreachable {
             server: self.server.clone(),
             // Without the URL: it is already named, and must not carry anything secret.
             reason: {
@@ -71,13 +155,46 @@ impl Client {
                 }
                 reason
             },
-        };
-        let resp = req.send().await.map_err(unreachable)?;
-        if resp.status().is_success() || resp.status() == StatusCode::NOT_FOUND {
-            return Ok(resp);
         }
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
+    }
+
+    /// Sends `req`, its body streamed under the stall watch; a refusal becomes
+    /// [`SyncError::Refused`] with the server's code.
+    async fn send(&self, req: RequestBuilder) -> Result<Answer, SyncError> {
+        let mut request = req.build().map_err(|e| self.unreachable(e))?;
+        let progress = Progress::new();
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(<[u8]>::to_vec);
+        let sent = body.as_ref().map_or(0, Vec::len);
+        if let Some(body) = body {
+            request.headers_mut().insert(CONTENT_LENGTH, sent.into());
+            let drain = self.http.rate.drain_time(sent);
+            *request.body_mut() = Some(stall::body(body, progress.clone(), drain));
+        }
+        let resp = unless_stalled(&self.server, &progress, async {
+            self.http
+                .client
+                .execute(request)
+                .await
+                .map_err(|e| self.unreachable(e))
+        })
+        .await?;
+        progress.moved(0);
+        let status = resp.status();
+        let answer = Answer {
+            resp,
+            progress,
+            sent,
+            rate: self.http.rate.clone(),
+            server: self.server.clone(),
+        };
+        if status.is_success() || status == StatusCode::NOT_FOUND {
+            return Ok(answer);
+        }
+        let status = status.as_u16();
+        let text = String::from_utf8_lossy(&answer.bytes().await.unwrap_or_default()).into_owned();
         Err(match serde_json::from_str::<ErrorBody>(&text) {
             Ok(body) => SyncError::Refused {
                 status,
@@ -92,11 +209,8 @@ impl Client {
         })
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T, SyncError> {
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| SyncError::BadAnswer(e.without_url().to_string()))?;
+    async fn json<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, SyncError> {
+        let bytes = answer.bytes().await?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))
     }
 
@@ -163,31 +277,64 @@ impl Client {
 
     /// Uploads an attachment unless the server has it, resuming from what it already holds.
     pub async fn upload_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
+        self.upload(sha256, bytes, &mut |_| {}).await
+    }
+
+    /// Where the server's copy of this attachment stands, and whether it is stored whole.
+    async fn blob_offset(&self, url: &str, len: u64) -> Result<(u64, bool), SyncError> {
+        let head = self.send(self.request(reqwest::Method::HEAD, url)).await?;
+        Ok(match head.status() {
+            StatusCode::OK => (len, true),
+            StatusCode::NOT_FOUND => (0, false),
+            _ => (head.offset().unwrap_or(0).min(len), false),
+        })
+    }
+
+    /// [`Client::upload_blob`], telling `on` how many bytes the server holds after each piece.
+    /// Pieces carry about [`PIECE_TIME`] at the measured rate; a piece the server did not
+    /// expect at that offset (`409`) resumes from where the server says it stands.
+    pub(crate) async fn upload(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        on: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<(), SyncError> {
         let url = format!("/v1/blobs/{sha256}");
-        let head = self.send(self.request(reqwest::Method::HEAD, &url)).await?;
-        let mut offset = match head.status() {
-            StatusCode::OK => return Ok(()),
-            StatusCode::NOT_FOUND => 0,
-            _ => head
-                .headers()
-                .get(UPLOAD_OFFSET)
-                .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-                .unwrap_or(0),
-        };
-        while offset < bytes.len() {
-            let end = (offset + BLOB_CHUNK).min(bytes.len());
+        let len = bytes.len() as u64;
+        // Whole only when the server says so (200/201): a 204 or a 404 at the end is not it.
+        let (mut offset, mut whole) = self.blob_offset(&url, len).await?;
+        on(offset);
+        // Never so many pieces that the server's count per upload is reached.
+        let least = MIN_PIECE.max(bytes.len() / (limits::UPLOAD_PIECES / 2));
+        while offset < len {
+            let piece = self.bytes_for(PIECE_TIME, FIRST_PIECE, least, limits::BLOB_CHUNK_BYTES);
+            let end = (offset + piece as u64).min(len);
             let req = self
                 .request(reqwest::Method::PUT, &url)
                 .header(UPLOAD_OFFSET, offset.to_string())
-                .header(UPLOAD_LENGTH, bytes.len().to_string())
+                .header(UPLOAD_LENGTH, len.to_string())
                 .header(CONTENT_TYPE, "application/octet-stream")
-                .body(bytes[offset..end].to_vec());
-            let resp = self.send(req).await?;
-            offset = resp
-                .headers()
-                .get(UPLOAD_OFFSET)
-                .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-                .unwrap_or(end);
+                .body(bytes[offset as usize..end as usize].to_vec());
+            offset = match self.send(req).await {
+                Ok(answer) => {
+                    whole = matches!(answer.status(), StatusCode::OK | StatusCode::CREATED);
+                    let at = answer.offset().unwrap_or(end);
+                    answer.bytes().await?;
+                    at
+                }
+                Err(SyncError::Refused { status: 409, .. }) => {
+                    let at;
+                    (at, whole) = self.blob_offset(&url, len).await?;
+                    at
+                }
+                Err(e) => return Err(e),
+            };
+            on(offset);
+        }
+        if !whole && !self.blob_offset(&url, len).await?.1 {
+            return Err(SyncError::BadAnswer(format!(
+                "the server did not confirm photo {sha256} whole"
+            )));
         }
         Ok(())
     }

@@ -34,4 +34,10 @@ impl SyncError {
             _ => false,
         }
     }
+
+    /// The server could not be reached at all (the link, not the server, is at fault): worth
+    /// probing again within seconds.
+    pub fn is_link(&self) -> bool {
+        matches!(self, SyncError::Unreachable { .. })
+    }
 }

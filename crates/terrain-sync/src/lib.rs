@@ -11,14 +11,17 @@
 mod client;
 mod download;
 mod error;
+mod rate;
 mod renew;
 mod run;
+mod stall;
 
 pub use client::Client;
 pub use download::{PhotosFetched, download_blob, fetch_photos};
 pub use error::SyncError;
-pub use run::{Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
 pub use renew::RENEW_AFTER;
+pub use run::{Backoff, Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
+pub use stall::STALL;
 
 use terrain_store::{Account, Store, Token};
 

@@ -1,19 +1,32 @@
-//! One sync pass, and the watch loop that repeats it with backoff.
+//! One sync pass, and the watch loop that repeats it.
+//!
+//! A pass sends the reports' text first, in batches sized in bytes by the link's measured
+//! rate, then their photos, resumably; a revision naming photos stays in the outbox until
+//! they are up, so a cut pass sends them at the next. Then it pulls until up to date.
 
 use crate::SyncError;
 use crate::client::Client;
 use rand::Rng;
 use serde::Serialize;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use terrain_protocol::PushStatus;
-use terrain_store::Store;
+use terrain_store::{Pending, Store};
 use uuid::Uuid;
 
-/// Revisions sent per request: big enough to amortise the round trip on a slow link, small
-/// enough that a cut connection loses little work.
+/// Revisions read from the outbox at a time; a push takes as many of them as its bytes allow.
 pub const PUSH_BATCH: usize = 500;
 pub const PULL_PAGE: usize = 500;
+/// A push carries about this much time at the measured rate: long enough to amortise the
+/// round trip, short enough that a cut connection loses little.
+const PUSH_TIME: Duration = Duration::from_secs(10);
+/// A push's compressed bytes before any rate is measured, and the most.
+const FIRST_PUSH_BYTES: usize = 64 * 1024;
+const MOST_PUSH_BYTES: usize = 4 * 1024 * 1024;
+/// Report JSON shrinks about fivefold under zstd: a batch is sized by its JSON over this.
+const JSON_PER_WIRE_BYTE: usize = 5;
+/// Photo uploads failing in a row before the pass gives up (the link, not one photo, is bad).
+const PHOTO_FAILURES: usize = 2;
 
 /// What the UI and the CLI are told as sync goes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,12 +34,29 @@ pub const PULL_PAGE: usize = 500;
 pub enum Event {
     /// This many revisions wait to be sent.
     Queued { count: usize },
-    /// A batch went out.
-    Sent { count: usize },
-    /// The server holds them now; they left the outbox.
+    /// A batch went out and the server stored it (photos may follow).
+    Sent { count: usize, bytes: u64 },
+    /// The server holds them, photos included; they left the outbox.
     Acked { count: usize },
     /// The server refused a revision; it stays in the outbox with the reason.
     Refused { revision: Uuid, reason: String },
+    /// A report names a photo this device does not hold: its revision stays in the outbox,
+    /// refused with the reason, until the report is edited.
+    MissingPhoto {
+        report: Uuid,
+        revision: Uuid,
+        sha256: String,
+    },
+    /// Photos on their way: `report` waits for the one going now; `done` of `total` photos
+    /// and `bytes` of `total_bytes` are on the server; the link's rate as measured.
+    Photos {
+        report: Uuid,
+        done: usize,
+        total: usize,
+        bytes: u64,
+        total_bytes: u64,
+        bytes_per_sec: Option<u64>,
+    },
     /// Revisions from other devices arrived.
     Pulled {
         received: usize,
@@ -42,12 +72,37 @@ pub enum Event {
     UpToDate,
 }
 
+impl Event {
+    /// Seconds the photos still need at the measured rate.
+    pub fn seconds_left(&self) -> Option<u64> {
+        match self {
+            Event::Photos {
+                bytes,
+                total_bytes,
+                bytes_per_sec: Some(rate),
+                ..
+            } if *rate > 0 => Some(total_bytes.saturating_sub(*bytes).div_ceil(*rate)),
+            _ => None,
+        }
+    }
+
+    /// Whether something moved: a pass that did this resets the backoff.
+    pub fn is_progress(&self) -> bool {
+        matches!(
+            self,
+            Event::Sent { .. } | Event::Acked { .. } | Event::Photos { .. } | Event::Pulled { .. }
+        )
+    }
+}
+
 /// Totals of one pass.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub sent: usize,
     pub acked: usize,
     pub refused: usize,
+    /// Photos uploaded (or found already on the server).
+    pub photos: usize,
     pub received: usize,
     pub merged: usize,
     pub conflicts: usize,
@@ -64,7 +119,8 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(SyncError::from)
 }
 
-/// Sends everything queued (attachments first), then pulls until up to date.
+/// Sends everything queued (the reports' text first, then their photos), then pulls until
+/// up to date.
 pub async fn sync_once(
     store: &Arc<Store>,
     client: &Client,
@@ -76,27 +132,128 @@ pub async fn sync_once(
     let mut summary = Summary::default();
     let queued = blocking(store, |s| s.pending_count()).await?;
     on(Event::Queued { count: queued });
-    loop {
-        let batch = blocking(store, |s| s.pending(PUSH_BATCH)).await?;
-        if batch.is_empty() {
+    let waiting = send_text(store, client, on, &mut summary).await?;
+    send_photos(store, client, waiting, on, &mut summary).await?;
+    pull(store, client, author, on, &mut summary).await?;
+    // A merge made while pulling is queued: send it now rather than at the next pass.
+    if summary.merged > 0 && blocking(store, |s| s.pending_count()).await? > 0 {
+        return Box::pin(sync_once(store, client, author, on))
+            .await
+            .map(|more| Summary {
+                sent: summary.sent + more.sent,
+                acked: summary.acked + more.acked,
+                refused: summary.refused + more.refused,
+                photos: summary.photos + more.photos,
+                received: summary.received + more.received,
+                merged: summary.merged + more.merged,
+                // Every conflict the progress reported, as for the other totals: the conflicts
+                // of the first pass do not go away when the merge is sent.
+                conflicts: summary.conflicts + more.conflicts,
+            });
+    }
+    on(Event::UpToDate);
+    Ok(summary)
+}
+
+/// A revision the server stored whose photos are still to go: it leaves the outbox when they
+/// are up.
+struct Waiting {
+    revision: Uuid,
+    report: Uuid,
+    seq: Option<i64>,
+    photos: Vec<(String, u64)>,
+}
+
+/// Photos `p` names that this device does not hold.
+fn missing_photos(store: &Store, p: &Pending) -> Vec<String> {
+    let photos = &p.revision.content.attachments;
+    photos
+        .iter()
+        .filter(|a| !store.has_attachment(&a.sha256))
+        .map(|a| a.sha256.clone())
+        .collect()
+}
+
+/// The first of `batch` whose JSON fits `budget` bytes (one at least, so a big revision
+/// still goes).
+fn fitting(batch: Vec<Pending>, budget: usize) -> Vec<Pending> {
+    let mut used = 0;
+    let mut take = 0;
+    for p in &batch {
+        let size = serde_json::to_vec(&p.revision).map_or(0, |j| j.len());
+        if take > 0 && used + size > budget {
             break;
         }
-        for p in &batch {
-            for a in &p.revision.content.attachments {
-                let sha = a.sha256.clone();
-                if let Some(bytes) = blocking(store, move |s| s.attachment(&sha)).await? {
-                    client.upload_blob(&a.sha256, &bytes).await?;
-                }
-            }
+        used += size;
+        take += 1;
+    }
+    batch.into_iter().take(take).collect()
+}
+
+/// Pushes every queued revision, in batches of about [`PUSH_TIME`] at the measured rate.
+/// Revisions naming photos the device lacks are refused on the device, with the reason;
+/// those naming photos are returned, still in the outbox, for [`send_photos`].
+async fn send_text(
+    store: &Arc<Store>,
+    client: &Client,
+    on: &mut (dyn FnMut(Event) + Send),
+    summary: &mut Summary,
+) -> Result<Vec<Waiting>, SyncError> {
+    let mut waiting = Vec::new();
+    let mut after = 0;
+    loop {
+        let budget =
+            client.bytes_for(PUSH_TIME, FIRST_PUSH_BYTES, 1, MOST_PUSH_BYTES) * JSON_PER_WIRE_BYTE;
+        let checked = blocking(store, move |s| {
+            let batch = fitting(s.pending_after(after, PUSH_BATCH)?, budget);
+            Ok(batch
+                .into_iter()
+                .map(|p| {
+                    let missing = missing_photos(s, &p);
+                    (p, missing)
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+        let Some((last, _)) = checked.last() else {
+            break;
+        };
+        after = last.outbox_seq;
+        let mut batch = Vec::new();
+        for (p, missing) in checked {
+            let Some(sha256) = missing.into_iter().next() else {
+                batch.push(p);
+                continue;
+            };
+            let (rev, report) = (p.revision.id, p.revision.report_id);
+            let why = format!(
+                "report {report} names photo {sha256}, which is not on this device: \
+                 edit the report to attach it again or remove it"
+            );
+            blocking(store, move |s| s.refuse(rev, &why)).await?;
+            on(Event::MissingPhoto {
+                report,
+                revision: rev,
+                sha256,
+            });
+            summary.refused += 1;
+        }
+        if batch.is_empty() {
+            continue;
         }
         let revisions: Vec<_> = batch.iter().map(|p| p.revision.clone()).collect();
         let results = client.push(&revisions).await?;
+        let bytes = revisions
+            .iter()
+            .map(|r| serde_json::to_vec(r).map_or(0, |j| j.len() as u64))
+            .sum();
         on(Event::Sent {
             count: revisions.len(),
+            bytes,
         });
         summary.sent += revisions.len();
         let mut acks = Vec::new();
-        for r in results {
+        for (r, revision) in results.into_iter().zip(&revisions) {
             if r.status == PushStatus::Rejected {
                 let reason = r.message.unwrap_or_else(|| "refused by the server".into());
                 let (rev, why) = (r.rev_id, reason.clone());
@@ -106,15 +263,125 @@ pub async fn sync_once(
                     reason,
                 });
                 summary.refused += 1;
-            } else {
+            } else if revision.content.attachments.is_empty() {
                 acks.push((r.rev_id, r.seq));
+            } else {
+                waiting.push(Waiting {
+                    revision: r.rev_id,
+                    report: revision.report_id,
+                    seq: r.seq,
+                    photos: revision
+                        .content
+                        .attachments
+                        .iter()
+                        .map(|a| (a.sha256.clone(), a.size))
+                        .collect(),
+                });
             }
         }
-        let count = acks.len();
+        acknowledge(store, acks, on, summary).await?;
+    }
+    Ok(waiting)
+}
+
+async fn acknowledge(
+    store: &Arc<Store>,
+    acks: Vec<(Uuid, Option<i64>)>,
+    on: &mut (dyn FnMut(Event) + Send),
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
+    let count = acks.len();
+    if count > 0 {
         blocking(store, move |s| s.acknowledge(&acks)).await?;
         on(Event::Acked { count });
         summary.acked += count;
     }
+    Ok(())
+}
+
+/// Uploads the photos the `waiting` revisions name, each once, resuming where the server
+/// stands; a revision leaves the outbox when all of its photos are up. A photo that fails is
+/// left for the next pass while the others go ([`PHOTO_FAILURES`] in a row stop them), and
+/// the pass then fails, before pulling.
+async fn send_photos(
+    store: &Arc<Store>,
+    client: &Client,
+    waiting: Vec<Waiting>,
+    on: &mut (dyn FnMut(Event) + Send),
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
+    let mut photos: Vec<(String, u64, Uuid)> = Vec::new();
+    for w in &waiting {
+        for (sha, size) in &w.photos {
+            if !photos.iter().any(|(s, _, _)| s == sha) {
+                photos.push((sha.clone(), *size, w.report));
+            }
+        }
+    }
+    let total = photos.len();
+    let total_bytes: u64 = photos.iter().map(|(_, size, _)| size).sum();
+    let (mut done, mut done_bytes) = (0, 0u64);
+    let mut up: Vec<String> = Vec::new();
+    let (mut failed, mut in_a_row) = (None, 0);
+    for (sha, size, report) in photos {
+        let key = sha.clone();
+        let Some(bytes) = blocking(store, move |s| s.attachment(&key)).await? else {
+            continue; // deleted since the check: the next pass refuses its revision
+        };
+        let mut tell = |at: u64| {
+            on(Event::Photos {
+                report,
+                done,
+                total,
+                bytes: done_bytes + at.min(size),
+                total_bytes,
+                bytes_per_sec: client.rate(),
+            })
+        };
+        match client.upload(&sha, &bytes, &mut tell).await {
+            Ok(()) => {
+                in_a_row = 0;
+                done += 1;
+                done_bytes += size;
+                summary.photos += 1;
+                let ready: Vec<_> = waiting
+                    .iter()
+                    .filter(|w| {
+                        w.photos.iter().any(|(s, _)| *s == sha)
+                            && w.photos.iter().all(|(s, _)| *s == sha || up.contains(s))
+                    })
+                    .map(|w| (w.revision, w.seq))
+                    .collect();
+                up.push(sha);
+                acknowledge(store, ready, on, summary).await?;
+            }
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(error = %e, photo = %sha, "photo upload failed; the others go first");
+                failed = Some(e);
+                in_a_row += 1;
+                if in_a_row >= PHOTO_FAILURES {
+                    break;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // The pass ends here if any photo failed: a pull would bring back the revision waiting
+    // for it, and the store takes a pulled revision of its own as acknowledged.
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Pulls pages until the server has nothing newer.
+async fn pull(
+    store: &Arc<Store>,
+    client: &Client,
+    author: &str,
+    on: &mut (dyn FnMut(Event) + Send),
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
     loop {
         let since = blocking(store, |s| s.pull_cursor()).await?;
         let page = client.pull(since, PULL_PAGE).await?;
@@ -137,26 +404,9 @@ pub async fn sync_once(
         summary.merged += applied.merged.len();
         summary.conflicts += applied.conflicts.len();
         if !more {
-            break;
+            return Ok(());
         }
     }
-    // A merge made while pulling is queued: send it now rather than at the next pass.
-    if summary.merged > 0 && blocking(store, |s| s.pending_count()).await? > 0 {
-        return Box::pin(sync_once(store, client, author, on))
-            .await
-            .map(|more| Summary {
-                sent: summary.sent + more.sent,
-                acked: summary.acked + more.acked,
-                refused: summary.refused + more.refused,
-                received: summary.received + more.received,
-                merged: summary.merged + more.merged,
-                // Every conflict the progress reported, as for the other totals: the conflicts
-                // of the first pass do not go away when the merge is sent.
-                conflicts: summary.conflicts + more.conflicts,
-            });
-    }
-    on(Event::UpToDate);
-    Ok(summary)
 }
 
 /// Exponential backoff with full jitter: a fleet of laptops whose link came back at once does
@@ -167,8 +417,57 @@ pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
     Duration::from_millis(ms.max(base.as_millis() as u64 / 2))
 }
 
-/// Syncs every `every` while `keep_going` holds; after a failure, tries again with backoff.
-/// Stops on a failure retrying cannot fix (a revoked token), after telling `on`.
+/// The first probe after the link fails, and the longest wait between probes: a failed probe
+/// costs a connection attempt, so the device may look every few seconds and sync again
+/// within seconds of the link's return.
+const PROBE_FIRST: Duration = Duration::from_secs(1);
+const PROBE_MOST: Duration = Duration::from_secs(10);
+
+/// When to try again after a failed pass. It counts the time without progress, not failed
+/// attempts: while the link is down each probe fails at once, and a count of them would
+/// grow the wait to minutes; the wait grows by a tenth of the quiet time instead, from
+/// [`PROBE_FIRST`] to [`PROBE_MOST`]. A server in trouble (overloaded, answering nonsense)
+/// gets the exponential [`backoff`] up to five minutes. A pass that moved anything starts
+/// both again.
+pub struct Backoff {
+    quiet_since: Instant,
+    server_failures: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            quiet_since: Instant::now(),
+            server_failures: 0,
+        }
+    }
+}
+
+impl Backoff {
+    /// Something moved (or the pass ended well).
+    pub fn progressed(&mut self) {
+        *self = Backoff::default();
+    }
+
+    /// The wait after a failure; `link` when the server could not be reached at all.
+    pub fn next(&mut self, link: bool) -> Duration {
+        if link {
+            let ceiling = (PROBE_FIRST + self.quiet_since.elapsed() / 10).min(PROBE_MOST);
+            let ms = ceiling.as_millis() as u64;
+            return Duration::from_millis(rand::rng().random_range(ms / 2..=ms));
+        }
+        let wait = backoff(
+            self.server_failures,
+            Duration::from_millis(500),
+            Duration::from_secs(300),
+        );
+        self.server_failures += 1;
+        wait
+    }
+}
+
+/// Syncs every `every` while `keep_going` holds; after a failure, tries again as [`Backoff`]
+/// says. Stops on a failure retrying cannot fix (a revoked token), after telling `on`.
 pub async fn watch(
     store: &Arc<Store>,
     client: &Client,
@@ -177,20 +476,24 @@ pub async fn watch(
     on: &mut (dyn FnMut(Event) + Send),
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), SyncError> {
-    let mut attempt = 0;
+    let mut backoff = Backoff::default();
     loop {
-        let wait = match sync_once(store, client, author, on).await {
+        let mut moved = false;
+        let mut tell = |e: Event| {
+            moved |= e.is_progress();
+            on(e)
+        };
+        let result = sync_once(store, client, author, &mut tell).await;
+        if moved {
+            backoff.progressed();
+        }
+        let wait = match result {
             Ok(_) => {
-                attempt = 0;
+                backoff.progressed();
                 every
             }
             Err(e) if e.is_retryable() => {
-                let wait = backoff(
-                    attempt,
-                    Duration::from_millis(500),
-                    Duration::from_secs(300),
-                );
-                attempt += 1;
+                let wait = backoff.next(e.is_link());
                 on(Event::Failed {
                     reason: e.to_string(),
                     retry_in_ms: Some(wait.as_millis() as u64),
@@ -236,5 +539,23 @@ mod tests {
             "grows: {late:?}"
         );
         assert!(late.windows(2).any(|w| w[0] != w[1]), "jittered");
+    }
+
+    #[test]
+    fn an_outage_is_probed_every_few_seconds_however_many_probes_failed() {
+        let mut b = Backoff::default();
+        let waits: Vec<_> = (0..200).map(|_| b.next(true)).collect();
+        assert!(waits.iter().all(|w| *w <= PROBE_FIRST), "{waits:?}");
+        b.quiet_since -= Duration::from_secs(3600);
+        assert!((0..50).all(|_| b.next(true) <= PROBE_MOST));
+        // The server's own trouble backs off by attempts, and progress starts it again.
+        let mut s = Backoff::default();
+        let late: Vec<_> = (0..12).map(|_| s.next(false)).collect();
+        assert!(
+            late.iter().any(|d| *d > Duration::from_secs(10)),
+            "{late:?}"
+        );
+        s.progressed();
+        assert!(s.next(false) <= Duration::from_millis(500));
     }
 }
