@@ -342,3 +342,31 @@ pub fn screenshots_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir.canonicalize().unwrap()
 }
+
+/// True when this machine lacks what the desktop suites need: the test says so and returns.
+/// Under CI a missing part is a failure, never a silent skip.
+pub fn skipped() -> bool {
+    let Some(what) = missing() else {
+        return false;
+    };
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the desktop suite needs: {what}"
+    );
+    eprintln!("SKIPPED: the desktop suite needs {what}");
+    true
+}
+
+/// The app's window on a screen of its own, its data in `data`, the driver's log in `log`.
+/// Keep the driver alive as long as the window: dropping it ends the app.
+pub async fn launch(data: &Path, log: &Path) -> (Driver, Ui) {
+    let x = Xvfb::start();
+    let driver = Driver::start(&x.display, data, log);
+    let c = driver.open(&app_binary()).await;
+    let ui = Ui {
+        c,
+        x,
+        shots: screenshots_dir(),
+    };
+    (driver, ui)
+}

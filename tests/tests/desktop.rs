@@ -7,7 +7,7 @@
 use fantoccini::Locator;
 use std::path::{Path, PathBuf};
 use terrain_protocol::Role;
-use terrain_tests::desktop::{Driver, Ui, Xvfb, app_binary, missing, screenshots_dir};
+use terrain_tests::desktop::{launch, skipped};
 use terrain_tests::harness::{Engine, PASSWORD, Server};
 
 const TITLE: &str = "Three industrial plants attacked and burned near Bafoulabé; workers abducted";
@@ -74,29 +74,13 @@ fn pdf_text(path: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it() {
-    if let Some(what) = missing() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the desktop suite needs: {what}"
-        );
-        eprintln!("SKIPPED: the desktop suite needs {what}");
+    if skipped() {
         return;
     }
     let server = Server::start(Engine::Sqlite).await.unwrap();
     server.user("awa", Role::Reporter, &["Kayes"]).await;
     let work = tempfile::tempdir().unwrap();
-    let x = Xvfb::start();
-    let driver = Driver::start(
-        &x.display,
-        &work.path().join("data"),
-        &work.path().join("driver.log"),
-    );
-    let c = driver.open(&app_binary()).await;
-    let ui = Ui {
-        c,
-        x,
-        shots: screenshots_dir(),
-    };
+    let (driver, ui) = launch(&work.path().join("data"), &work.path().join("driver.log")).await;
     // First start: the reports will be encrypted under a passphrase the user chooses.
     ui.wait_text("h1", "Choose a passphrase").await;
     ui.type_into("#passphrase", "short").await;

@@ -5,7 +5,7 @@
 //! Outside CI the suite says SKIPPED when the machine lacks what the desktop suite needs.
 
 use std::time::Duration;
-use terrain_tests::desktop::{Driver, Ui, Xvfb, app_binary, missing, screenshots_dir};
+use terrain_tests::desktop::{Ui, launch, skipped};
 
 const PASSPHRASE: &str = "red earth after the rain";
 const NARRATIVE: &str = "Two fuel tankers burned on the road north of the village.";
@@ -36,27 +36,11 @@ async fn wait_value(ui: &Ui, css: &str, wanted: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_17_items_1_2_3_4_7_typed_work_is_kept_figures_as_said_dates_and_filters() {
-    if let Some(what) = missing() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the desktop suite needs: {what}"
-        );
-        eprintln!("SKIPPED: the desktop suite needs {what}");
+    if skipped() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let x = Xvfb::start();
-    let driver = Driver::start(
-        &x.display,
-        &work.path().join("data"),
-        &work.path().join("driver.log"),
-    );
-    let c = driver.open(&app_binary()).await;
-    let ui = Ui {
-        c,
-        x,
-        shots: screenshots_dir(),
-    };
+    let (driver, ui) = launch(&work.path().join("data"), &work.path().join("driver.log")).await;
     ui.wait_text("h1", "Choose a passphrase").await;
     // A short idle lock, as Settings would store it, read when the window loads.
     ui.c.execute(

@@ -4,7 +4,7 @@
 //! not be left, then exports the summary PDF (French by default) and reads it back with
 //! pdftotext. ACLED's labels and the record's own values are not screen words.
 
-use terrain_tests::desktop::{Driver, Ui, Xvfb, app_binary, missing, screenshots_dir};
+use terrain_tests::desktop::{Ui, launch, skipped};
 
 const PASSPHRASE: &str = "red earth after the rain";
 
@@ -85,27 +85,11 @@ async fn all_french(ui: &Ui, screen: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_french_screens_pick_lists_messages_and_exported_pdf_hold_no_english() {
-    if let Some(what) = missing() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the desktop suite needs: {what}"
-        );
-        eprintln!("SKIPPED: the desktop suite needs {what}");
+    if skipped() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let x = Xvfb::start();
-    let driver = Driver::start(
-        &x.display,
-        &work.path().join("data"),
-        &work.path().join("driver.log"),
-    );
-    let c = driver.open(&app_binary()).await;
-    let ui = Ui {
-        c,
-        x,
-        shots: screenshots_dir(),
-    };
+    let (_driver, ui) = launch(&work.path().join("data"), &work.path().join("driver.log")).await;
     ui.find("#passphrase").await;
     ui.type_into("#passphrase", PASSPHRASE).await;
     ui.type_into("#passphrase-repeat", PASSPHRASE).await;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
 use terrain_protocol::Role;
-use terrain_tests::desktop::{Driver, Ui, Xvfb, app_binary, missing, screenshots_dir};
+use terrain_tests::desktop::{Driver, Ui, launch, skipped};
 use terrain_tests::harness::{Engine, PASSWORD, Server};
 
 const PASSPHRASE: &str = "red earth after the rain";
@@ -23,32 +23,13 @@ struct Window {
     _work: tempfile::TempDir,
 }
 
-fn skipped() -> bool {
-    if let Some(what) = missing() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the desktop suite needs: {what}"
-        );
-        eprintln!("SKIPPED: the desktop suite needs {what}");
-        return true;
-    }
-    false
-}
-
 async fn open(prepare: impl FnOnce(&terrain_app::App, &Path)) -> Window {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     let session = terrain_app::Session::new(&data);
     prepare(&session.unlock(PASSPHRASE).unwrap(), work.path());
     session.lock();
-    let x = Xvfb::start();
-    let driver = Driver::start(&x.display, &data, &work.path().join("driver.log"));
-    let c = driver.open(&app_binary()).await;
-    let ui = Ui {
-        c,
-        x,
-        shots: screenshots_dir(),
-    };
+    let (driver, ui) = launch(&data, &work.path().join("driver.log")).await;
     ui.wait_text("h1", "Terrain is locked").await;
     ui.unlock(PASSPHRASE).await;
     Window {
