@@ -61,6 +61,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Attach photos or documents to a report: each file is copied into the store (sealed when
+    /// the store is encrypted) and a new revision names it; sync sends it after the report
+    Attach {
+        id: String,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Delete a draft and its history from this device (refused for a report ever final or
     /// sent: that history is kept)
     DeleteDraft { id: String },
@@ -251,6 +258,33 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 &sites,
                 refused.get(&listed.head).map(String::as_str),
             );
+            Ok(())
+        }
+        Command::Attach { id, files } => {
+            let id = ctx.store.resolve_id(&id)?;
+            let mut report = ctx.store.get(id)?.report;
+            // Every file is copied before the revision is saved: one unreadable file attaches none.
+            for file in &files {
+                let attachment = ctx.store.attach_file(file)?;
+                if !report
+                    .attachments
+                    .iter()
+                    .any(|a| a.sha256 == attachment.sha256)
+                {
+                    report.attachments.push(attachment);
+                }
+            }
+            let report = terrain_domain::check(report, crate::input::today())?;
+            let saved = ctx.store.save(report, &ctx.author)?;
+            if saved.unchanged {
+                say!("No change: report {id} already names these files.");
+            } else {
+                say!(
+                    "Attached {} file(s) to report {id}: revision {}.",
+                    files.len(),
+                    saved.revision.id
+                );
+            }
             Ok(())
         }
         Command::DeleteDraft { id } => {

@@ -660,3 +660,56 @@ fn site_coordinates_are_typed_as_a_gps_shows_them() {
     assert!(err.contains("not a hemisphere of a latitude"), "{err}");
     assert!(err.contains("degrees-minutes-seconds"), "{err}");
 }
+
+#[test]
+fn photos_are_attached_from_the_command_line_and_a_bad_file_attaches_none() {
+    let t = Terrain::new();
+    t.ok(&["report", "import", SEED]);
+    let id = seed()["id"].as_str().unwrap().to_string();
+    let history = |t: &Terrain| t.json(&["report", "history", &id, "--json"]);
+    let before = history(&t).as_array().unwrap().len();
+    let photo = t.dir.path().join("convoi.JPG");
+    let bytes: Vec<u8> = [0xFF, 0xD8, 0xFF, 0xE0]
+        .into_iter()
+        .chain((0..50_000u32).map(|i| (i * 7 % 251) as u8))
+        .collect();
+    std::fs::write(&photo, &bytes).unwrap();
+    let note = t.dir.path().join("témoin.txt");
+    std::fs::write(&note, "Deux camions brûlés.").unwrap();
+
+    let out = t.ok(&["report", "attach", &id, s(&photo), s(&note)]);
+    assert!(out.contains("Attached 2 file(s)"), "{out}");
+    let shown = t.json(&["report", "show", &id, "--json"]);
+    let attached = shown["attachments"].as_array().unwrap();
+    let photo_entry = attached
+        .iter()
+        .find(|a| a["file_name"] == "convoi.JPG")
+        .unwrap_or_else(|| panic!("{attached:?}"));
+    assert_eq!(photo_entry["sha256"], terrain_domain::sha256_hex(&bytes));
+    assert_eq!(photo_entry["media_type"], "image/jpeg");
+    assert_eq!(photo_entry["size"], bytes.len() as u64);
+    assert!(
+        attached
+            .iter()
+            .any(|a| a["file_name"] == "témoin.txt" && a["media_type"] == "text/plain")
+    );
+    assert_eq!(history(&t).as_array().unwrap().len(), before + 1);
+
+    // The same photo again adds nothing.
+    let out = t.ok(&["report", "attach", &id, s(&photo)]);
+    assert!(out.contains("No change"), "{out}");
+
+    // A missing file and an empty one: named, and the report keeps what it had.
+    let missing = t.dir.path().join("absent.jpg");
+    let err = t.fails(&["report", "attach", &id, s(&photo), s(&missing)]);
+    assert!(err.contains("absent.jpg"), "{err}");
+    let empty = t.dir.path().join("vide.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let err = t.fails(&["report", "attach", &id, s(&empty)]);
+    assert!(err.to_lowercase().contains("attachment"), "{err}");
+    assert_eq!(history(&t).as_array().unwrap().len(), before + 1);
+    assert_eq!(
+        t.json(&["report", "show", &id, "--json"])["attachments"],
+        shown["attachments"]
+    );
+}

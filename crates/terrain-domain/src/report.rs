@@ -310,6 +310,28 @@ pub struct Attachment {
     pub caption: Option<String>,
 }
 
+impl Attachment {
+    /// The media type by a file's extension: photos and the documents field staff carry.
+    pub fn media_type_of(file_name: &str) -> &'static str {
+        let ext = file_name
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "jpg" | "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            "webp" => "image/webp",
+            "pdf" => "application/pdf",
+            "txt" => "text/plain",
+            "mp3" => "audio/mpeg",
+            "m4a" => "audio/mp4",
+            "mp4" => "video/mp4",
+            _ => "application/octet-stream",
+        }
+    }
+}
+
 impl Report {
     /// The summary of one figure's claims, if any source gave it.
     pub fn figure(&self, kind: FigureKind) -> Option<ClaimsSummary> {

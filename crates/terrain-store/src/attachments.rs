@@ -10,6 +10,8 @@ use crate::vault::{self, Key};
 use crate::{Result, Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use terrain_domain::limits::ATTACHMENT_BYTES;
+use terrain_domain::{Attachment, Problems};
 
 pub(crate) fn is_sha256(text: &str) -> bool {
     text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit())
@@ -77,6 +79,38 @@ impl Store {
             return Err(damaged());
         }
         Ok(Some(bytes))
+    }
+
+    /// Copies the file at `path` into the store (as [`Store::put_attachment`]) and returns what
+    /// a report records of it. The app's attach button and `terrain report attach` both come
+    /// here, so a file too large is refused alike, naming the field, before anything is read.
+    pub fn attach_file(&self, path: &Path) -> Result<Attachment> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size == 0 || size > ATTACHMENT_BYTES {
+            return Err(Problems::one(
+                "attachments",
+                "attachment_size",
+                [("size", size), ("max", ATTACHMENT_BYTES)],
+            )
+            .into());
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let sha256 = self.put_attachment(&bytes)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| sha256.clone());
+        Ok(Attachment {
+            sha256,
+            media_type: Attachment::media_type_of(&file_name).into(),
+            size,
+            file_name,
+            caption: None,
+        })
     }
 
     /// Stores `bytes` under their sha256: written to a temporary name, fsynced, renamed, and the
