@@ -403,41 +403,75 @@ pub async fn put(
     if received != offset {
         return Err(offset_mismatch(received));
     }
-    // Its own task: a client that goes away mid-body drops this handler, not the appends.
-    let task = tokio::spawn(receive(
-        state.store.clone(),
-        (sha.clone(), owner.clone()),
-        offset,
-        length,
-        body,
-    ));
-    let received = match task.await {
-        Ok(received) => received?,
-        Err(e) => {
-            tracing::error!(error = %e, "receiving an upload piece failed");
-            return Err(AppError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                codes::UNAVAILABLE,
-                "the server failed; try again later",
-            ));
-        }
-    };
-    // All the bytes count however the body ended: the upload is checked and stored.
-    let received = match received {
-        Received::Cut(at) if at < length => {
-            return Err(AppError::new(
+    // Its own task: a client that goes away mid-body, or right after its last byte, drops this
+    // handler, not the appends nor the upload's completion (else an upload whose every byte
+    // arrived would wait unfinished, its offset saying "all sent", for good).
+    let task = tokio::spawn(receive_and_finish(state, device, sha, offset, length, body));
+    match task.await {
+        Ok(piece) => match piece? {
+            Piece::Cut(at) => Err(AppError::new(
                 StatusCode::BAD_REQUEST,
                 codes::BAD_REQUEST,
                 format!(
                     "the piece was cut short; the bytes up to {at} are kept: resume from there"
                 ),
             )
-            .with_header("upload-offset", at));
+            .with_header("upload-offset", at)),
+            Piece::Stored(at) => Ok(at_offset(StatusCode::NO_CONTENT, at)),
+            Piece::Complete(size) => Ok(at_offset(StatusCode::CREATED, size)),
+            Piece::Mismatch => Err(AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::BLOB_HASH_MISMATCH,
+                "the bytes received do not have the sha256 they are named by; upload again from 0",
+            )),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "receiving an upload piece failed");
+            Err(AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::UNAVAILABLE,
+                "the server failed; try again later",
+            ))
         }
+    }
+}
+
+/// What became of one piece.
+enum Piece {
+    /// Cut short at this offset (what arrived is kept).
+    Cut(u64),
+    /// Stored whole; the upload is at this offset, not yet complete.
+    Stored(u64),
+    /// The last piece: the upload is checked and stored as a blob of this size.
+    Complete(u64),
+    /// The last piece, but the bytes have another sha256: dropped.
+    Mismatch,
+}
+
+async fn receive_and_finish(
+    state: AppState,
+    device: Device,
+    sha: String,
+    offset: u64,
+    length: u64,
+    body: Body,
+) -> Result<Piece> {
+    let owner = device.user.name.clone();
+    let received = receive(
+        state.store.clone(),
+        (sha.clone(), owner.clone()),
+        offset,
+        length,
+        body,
+    )
+    .await?;
+    // All the bytes count however the body ended: the upload is checked and stored.
+    let at = match received {
+        Received::Cut(at) if at < length => return Ok(Piece::Cut(at)),
         Received::Cut(at) | Received::Whole(at) => at,
     };
-    if received < length {
-        return Ok(at_offset(StatusCode::NO_CONTENT, received));
+    if at < length {
+        return Ok(Piece::Stored(at));
     }
     match state.store.blob_finish(&sha, &owner).await? {
         Finished::Complete { size } => {
@@ -449,7 +483,7 @@ pub async fn put(
                     format!("blob {}… complete, {size} bytes", short(&sha)),
                 )
                 .await?;
-            Ok(at_offset(StatusCode::CREATED, size))
+            Ok(Piece::Complete(size))
         }
         Finished::Mismatch { size } => {
             state
@@ -463,11 +497,7 @@ pub async fn put(
                     ),
                 )
                 .await?;
-            Err(AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                codes::BLOB_HASH_MISMATCH,
-                "the bytes received do not have the sha256 they are named by; upload again from 0",
-            ))
+            Ok(Piece::Mismatch)
         }
     }
 }

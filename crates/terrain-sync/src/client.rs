@@ -331,12 +331,35 @@ impl Client {
             };
             on(offset);
         }
-        if !whole && !self.blob_offset(&url, len).await?.1 {
+        if !whole {
+            let (at, stored) = self.blob_offset(&url, len).await?;
+            // Every byte there but never completed (an older server lost the completion when
+            // the client hung up after its last byte): an empty last piece completes it.
+            whole = stored || (at == len && self.empty_last_piece(&url, len).await?);
+        }
+        if !whole {
             return Err(SyncError::BadAnswer(format!(
                 "the server did not confirm photo {sha256} whole"
             )));
         }
         Ok(())
+    }
+}
+
+impl Client {
+    /// A PUT of no bytes at `len`: the server checks and stores an upload it holds whole.
+    async fn empty_last_piece(&self, url: &str, len: u64) -> Result<bool, SyncError> {
+        let req = self
+            .request(reqwest::Method::PUT, url)
+            .header(UPLOAD_OFFSET, len.to_string())
+            .header(UPLOAD_LENGTH, len.to_string())
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(Vec::new());
+        let answer = self.send(req).await?;
+        Ok(matches!(
+            answer.status(),
+            StatusCode::OK | StatusCode::CREATED
+        ))
     }
 }
 

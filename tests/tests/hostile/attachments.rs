@@ -500,15 +500,10 @@ async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
     let last = photo(90_000, 8);
     let last_sha = terrain_domain::sha256_hex(&last);
     cut_piece(&server, &awa, &last_sha, (0, last.len()), &last, None).await;
-    let mut stored = head(&server, &awa, &last_sha).await;
-    for _ in 0..100 {
-        if stored.status == 200 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        stored = head(&server, &awa, &last_sha).await;
-    }
-    assert_eq!(stored, at(200, 90_000));
+    assert_eq!(
+        until_stored(&server, &awa, &last_sha).await,
+        at(200, 90_000)
+    );
     assert_eq!(
         server
             .state
@@ -519,7 +514,49 @@ async fn a_piece_cut_at_a_random_byte_resumes_from_that_byte(engine: Engine) {
             .unwrap(),
         last
     );
+
+    // The whole body, Content-Length and all, then the client hangs up without waiting for the
+    // answer (as one that gave up does while its kernel still sends): the upload completes.
+    // It used to stand at its full length, never stored, and the device took it as sent.
+    let hung = photo(100_000, 9);
+    let hung_sha = terrain_domain::sha256_hex(&hung);
+    cut_piece(
+        &server,
+        &awa,
+        &hung_sha,
+        (0, hung.len()),
+        &hung,
+        Some(hung.len()),
+    )
+    .await;
+    assert_eq!(
+        until_stored(&server, &awa, &hung_sha).await,
+        at(200, 100_000)
+    );
+    assert_eq!(
+        server
+            .state
+            .store
+            .blob_bytes(&hung_sha)
+            .await
+            .unwrap()
+            .unwrap(),
+        hung
+    );
     server.stop().await;
+}
+
+/// HEAD until the upload is stored whole (the server finishes it in its own time).
+async fn until_stored(server: &Server, token: &str, sha: &str) -> Answer {
+    let mut last = head(server, token, sha).await;
+    for _ in 0..100 {
+        if last.status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        last = head(server, token, sha).await;
+    }
+    last
 }
 
 /// GET /v1/blobs/{sha} with `token` and an optional Range: status, Content-Range, bytes.
