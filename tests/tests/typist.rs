@@ -225,6 +225,19 @@ async fn item_8_keyboard_focus_starts_on_the_title_follows_new_rows_and_tab_stay
     assert_eq!(focus_on(ui, "perp-name-0").await, "perp-name-0");
     ui.select("#add-figure-kind", "abducted").await;
     ui.click("#add-figure").await;
+    // WebKitWebDriver loses this click now and then (about one run in two here): no figure,
+    // the pick-list keeps its choice, the button its focus. Not yet understood; click again
+    // then, so what this test checks (where focus goes) is checked. See the issue note.
+    for _ in 0..20 {
+        if ui.count("#figure-abducted").await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if ui.count("#figure-abducted").await == 0 {
+        eprintln!("the click on #add-figure was lost; clicking again");
+        ui.click("#add-figure").await;
+    }
     let first = focus_on(ui, "claim-abducted-0-").await;
     assert!(
         first.starts_with("claim-abducted-0-"),
