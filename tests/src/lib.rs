@@ -9,13 +9,19 @@ pub const SEED: &str = include_str!("../../docs/examples/bafoulabe-plants-attack
 
 /// The seed incident under a new id: a realistic final report of about 2.5 KB.
 pub fn seed_with_new_id() -> ValidReport {
+    seed_edited(|_| {})
+}
+
+/// The seed incident under a new id, its JSON changed by `edit` first, checked.
+pub fn seed_edited(edit: impl FnOnce(&mut Value)) -> ValidReport {
     let mut v: Value = serde_json::from_str(SEED).expect("the seed is JSON");
     v["id"] = json!(uuid::Uuid::now_v7());
+    edit(&mut v);
     check(
         parse_json(&v.to_string()).expect("the seed parses"),
         chrono::Local::now().date_naive(),
     )
-    .expect("the seed is valid")
+    .expect("the seed, edited, is valid")
 }
 
 /// A report whose title and narrative differ from every other's, as real ones do (identical

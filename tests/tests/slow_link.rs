@@ -1,16 +1,16 @@
 //! The sync client on slow and broken links: a real server behind a loopback proxy that
 //! throttles, stops forwarding, or refuses for a while.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use terrain_domain::{ValidReport, check, parse_json};
+use terrain_domain::ValidReport;
 use terrain_protocol::Role;
 use terrain_store::Token;
 use terrain_sync::{Client, Event, STALL, SyncError};
-use terrain_tests::SEED;
 use terrain_tests::harness::{BlobState, Device, Engine, Server};
+use terrain_tests::seed_edited as report;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use uuid::Uuid;
@@ -126,17 +126,6 @@ async fn pipe(
             tokio::time::sleep(due.saturating_sub(start.elapsed())).await;
         }
     }
-}
-
-fn report(edit: impl FnOnce(&mut Value)) -> ValidReport {
-    let mut v: Value = serde_json::from_str(SEED).unwrap();
-    v["id"] = json!(Uuid::now_v7());
-    edit(&mut v);
-    check(
-        parse_json(&v.to_string()).unwrap(),
-        chrono::Local::now().date_naive(),
-    )
-    .unwrap()
 }
 
 fn with_photo(sha: &str, size: usize) -> ValidReport {

@@ -1,23 +1,11 @@
 //! Devices and a real server over HTTP on loopback, against both storage engines.
 
 use serde_json::{Value, json};
-use terrain_domain::{ValidReport, check, parse_json};
 use terrain_protocol::Role;
 use terrain_sync::Event;
-use terrain_tests::SEED;
 use terrain_tests::harness::{BlobState, Engine, Server};
+use terrain_tests::seed_edited as report;
 use uuid::Uuid;
-
-fn report(edit: impl FnOnce(&mut Value)) -> ValidReport {
-    let mut v: Value = serde_json::from_str(SEED).unwrap();
-    v["id"] = json!(Uuid::now_v7());
-    edit(&mut v);
-    check(
-        parse_json(&v.to_string()).unwrap(),
-        chrono::Local::now().date_naive(),
-    )
-    .unwrap()
-}
 
 terrain_tests::on_both_engines!(
     reports_reach_the_other_device_exactly_once,
