@@ -13,7 +13,9 @@ use uuid::Uuid;
 // Read through a string so that error paths can name the figure (`figures.abducted[1]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", try_from = "String")]
+#[cfg_attr(feature = "schema", schemars(!try_from))]
 pub enum FigureKind {
     Killed,
     Injured,
@@ -86,6 +88,7 @@ impl TryFrom<String> for FigureKind {
 /// Words sources use instead of numbers, mapped the way ACLED does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VagueAmount {
     /// "several", "a few": counted as 3.
@@ -119,6 +122,7 @@ impl VagueAmount {
 /// A number as a source gave it: exact, a range, or a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Amount {
     Exact(u32),
@@ -140,6 +144,7 @@ impl Amount {
 /// One source's statement of a figure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// Names the claim across revisions and devices, so the merge tells an edited claim from a
@@ -182,6 +187,7 @@ pub fn assign_ids(report: Uuid, figures: &mut BTreeMap<FigureKind, Vec<Claim>>) 
 /// What a list of claims amounts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClaimsSummary {
     /// The most conservative figure: the lowest any source allows.
     pub conservative: u32,

@@ -20,6 +20,7 @@ const MERGE_NAMESPACE: Uuid = Uuid::from_u128(0x6d1f_3c2a_9b4e_4f07_8a15_c2d3_e4
 /// One saved state of a report. Never changed once written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Revision {
     pub id: Uuid,
     pub report_id: Uuid,

@@ -1,12 +1,16 @@
 //! The /v1 sync protocol between devices and the server: message types, error codes, limits.
 //! Documented with examples in `docs/sync-protocol.md`.
 //!
-//! Types only: no I/O, no HTTP library. The client (`terrain-sync`) and the server
+//! Types only (and how a body is read, [`json`]): no I/O, no HTTP library. The client (`terrain-sync`) and the server
 //! (`terrain-server`) both serialise exactly these, so the two cannot drift apart.
 
 use serde::{Deserialize, Serialize};
 use terrain_domain::Revision;
 use uuid::Uuid;
+
+pub mod json;
+#[cfg(feature = "schema")]
+pub mod schema;
 
 /// The protocol version spoken, sent in every request's [`PROTOCOL_HEADER`].
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -96,13 +100,17 @@ pub mod limits {
 }
 
 /// POST /v1/sessions
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignIn {
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::line"))]
     pub user: String,
     pub password: String,
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::line"))]
     pub device_name: String,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -131,6 +139,7 @@ impl Role {
 }
 
 /// The answer to a sign-in: this device's token, shown once.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     pub token: String,
@@ -141,11 +150,14 @@ pub struct Session {
 }
 
 /// POST /v1/push
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Push {
+    #[cfg_attr(feature = "schema", schemars(length(max = limits::PUSH_REVISIONS)))]
     pub revisions: Vec<Revision>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PushStatus {
@@ -160,6 +172,7 @@ pub enum PushStatus {
 }
 
 /// One revision's fate, in the order they were sent.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResult {
     pub rev_id: Uuid,
@@ -173,6 +186,7 @@ pub struct PushResult {
     pub message: Option<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushAnswer {
     pub results: Vec<PushResult>,
@@ -180,6 +194,7 @@ pub struct PushAnswer {
 
 /// One revision of the feed, at its position. Its sources carry contacts only where the
 /// reader may see them (their author, reviewers and administrators of the region).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pulled {
     pub seq: i64,
@@ -192,10 +207,12 @@ pub struct Pulled {
     /// The sha256 of the revision's attachments whose bytes the server does not hold yet
     /// (their upload has not finished): "photo on its way". Absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "schema", schemars(inner(regex(pattern = schema::SHA256))))]
     pub pending: Vec<String>,
 }
 
 /// GET /v1/pull?since=N&limit=M
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullPage {
     pub revisions: Vec<Pulled>,
@@ -205,18 +222,57 @@ pub struct PullPage {
     pub more: bool,
 }
 
+/// GET /v1/pull's query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PullParams {
+    /// The feed position to read after (`next` of the last page); 0 to start.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(range(min = i64::MIN, max = i64::MAX)))]
+    pub since: i64,
+    /// At most this many revisions; the server gives at most [`limits::PULL_PAGE`] and at
+    /// least one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(max = usize::MAX)))]
+    pub limit: Option<usize>,
+}
+
+/// GET /v1/audit's query (administrators only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AuditParams {
+    /// Only events at or after this time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
+    pub since: Option<String>,
+    /// Only this user's events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::optional_line"))]
+    pub user: Option<String>,
+    /// At most this many events (100 if absent); the server gives at most
+    /// [`limits::AUDIT_PAGE`] and at least one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(max = usize::MAX)))]
+    pub limit: Option<usize>,
+}
+
 /// POST /v1/reports/{id}/verify
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verified {
     pub report_id: Uuid,
     pub verified_by: String,
+    /// RFC 3339, UTC.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub verified_at: String,
 }
 
 /// One audit log entry, as GET /v1/audit answers it (administrators only).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// RFC 3339, UTC.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub at: String,
     /// Who acted (the name tried, for a failed sign-in); absent for the server's command line.
     #[serde(default)]
@@ -231,17 +287,20 @@ pub struct AuditEntry {
 }
 
 /// GET /v1/audit?since=RFC3339&user=NAME&limit=N: oldest first.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditPage {
     pub events: Vec<AuditEntry>,
 }
 
 /// Every error answer's body.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorDetail {
     /// Stable, for programs: see [`codes`].

@@ -45,7 +45,8 @@ fn body<T: DeserializeOwned>(bytes: std::result::Result<Bytes, BytesRejection>) 
             )
         }
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    // As the OpenAPI document reads it: `2.0` is an integer there (terrain_protocol::json).
+    terrain_protocol::json::from_slice(&bytes).map_err(|e| {
         AppError::new(
             StatusCode::BAD_REQUEST,
             codes::MALFORMED_JSON,

@@ -1,61 +1,96 @@
-//! The OpenAPI description of /v1, built from the same route list the router serves (a test
-//! checks each documented route answers). Message bodies are described in
-//! docs/sync-protocol.md and typed in `terrain-protocol`.
+//! The OpenAPI 3.1 description of /v1, built from the route table ([`ROUTES`]) and the JSON
+//! Schemas the `terrain-protocol` types derive (schemars, feature `schema`). The schema of a type
+//! is the one it reads (schemars' deserialize contract): what the server accepts in a request,
+//! and what a client parsing an answer with the same type accepts, so one schema per type
+//! serves both directions. A test validates the document, and Schemathesis (tests/tests/
+//! contract.rs) checks the running server against it.
 
-use serde_json::{Value, json};
-use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, UPLOAD_LENGTH, UPLOAD_OFFSET, codes};
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::transform::{Transform, transform_subschemas};
+use schemars::{JsonSchema, Schema, json_schema};
+use serde_json::{Map, Value, json};
+use terrain_protocol::{
+    AuditPage, AuditParams, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullPage, PullParams,
+    Push, PushAnswer, Session, SignIn, UPLOAD_LENGTH, UPLOAD_OFFSET, Verified, codes, limits,
+    schema::SHA256,
+};
 
-/// One documented route.
+/// Builds a schema, registering the types it names in the document's components.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// A body: none, JSON of a type, or bytes.
+#[derive(Clone, Copy)]
+pub enum Body {
+    None,
+    Json(SchemaFn),
+    Bytes,
+}
+
+/// A header a request sends or an answer carries.
+pub struct Header {
+    pub name: &'static str,
+    pub required: bool,
+    pub description: &'static str,
+    pub schema: SchemaFn,
+}
+
+/// One documented status of a route, besides its errors.
+pub struct Answer {
+    pub status: u16,
+    pub description: &'static str,
+    pub body: Body,
+    pub headers: &'static [Header],
+}
+
+/// One route: what it reads, what it answers, the error codes it may give.
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub summary: &'static str,
-    /// Name of the request body's schema, or "bytes".
-    pub body: Option<&'static str>,
-    pub ok: &'static [u16],
-    /// Name of the success answer's schema, if it has a body.
-    pub answer: Option<&'static str>,
-    /// Query parameters: name, JSON type, description.
-    pub query: &'static [(&'static str, &'static str, &'static str)],
+    /// Needs a device token (`Authorization: Bearer`).
+    pub signed_in: bool,
+    pub request: Body,
+    /// The query's type: each of its fields is a query parameter.
+    pub query: Option<SchemaFn>,
+    pub headers: &'static [Header],
+    pub answers: &'static [Answer],
     pub errors: &'static [&'static str],
 }
 
-const fn route(
-    method: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    body: Option<&'static str>,
-    ok: &'static [u16],
-    errors: &'static [&'static str],
-) -> Route {
+/// The schema of `T`, by reference to the components.
+fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// The schema of `T` inline (a query's fields are spread into parameters).
+fn inline<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.root_schema_for::<T>()
+}
+
+const fn json(status: u16, description: &'static str, body: SchemaFn) -> Answer {
+    Answer {
+        status,
+        description,
+        body: Body::Json(body),
+        headers: &[],
+    }
+}
+
+const fn route(method: &'static str, path: &'static str, summary: &'static str) -> Route {
     Route {
         method,
         path,
         summary,
-        body,
-        ok,
-        answer: None,
-        query: &[],
-        errors,
+        signed_in: true,
+        request: Body::None,
+        query: None,
+        headers: &[],
+        answers: &[],
+        errors: &[],
     }
 }
 
-impl Route {
-    const fn answers(mut self, schema: &'static str) -> Route {
-        self.answer = Some(schema);
-        self
-    }
-
-    const fn query(
-        mut self,
-        query: &'static [(&'static str, &'static str, &'static str)],
-    ) -> Route {
-        self.query = query;
-        self
-    }
-}
-
-/// Errors any route may answer, whoever made them (the edge, the router).
+/// Errors any /v1 route may answer, whoever made them (the edge, the router).
 const EDGE_ERRORS: &[&str] = &[
     codes::PROTOCOL_VERSION,
     codes::BAD_REQUEST,
@@ -65,6 +100,13 @@ const EDGE_ERRORS: &[&str] = &[
     codes::UNAVAILABLE,
 ];
 
+/// Errors of a route that needs a device token.
+const TOKEN_ERRORS: &[&str] = &[
+    codes::UNAUTHENTICATED,
+    codes::TOKEN_REVOKED,
+    codes::TOKEN_EXPIRED,
+];
+
 /// Errors of a route that reads a body, besides its own.
 const BODY_ERRORS: &[&str] = &[
     codes::BODY_TOO_LARGE,
@@ -72,311 +114,391 @@ const BODY_ERRORS: &[&str] = &[
     codes::UNSUPPORTED_MEDIA_TYPE,
 ];
 
+const UPLOAD_OFFSET_ANSWER: Header = Header {
+    name: UPLOAD_OFFSET,
+    required: true,
+    description: "bytes of the blob the server holds",
+    schema: |_| json_schema!({ "type": "integer", "minimum": 0 }),
+};
+
+const BLOB_PATH: &str = "/v1/blobs/{sha256}";
+
 pub const ROUTES: &[Route] = &[
-    route(
-        "post",
-        "/v1/sessions",
-        "Sign in once; the answer carries this device's token",
-        Some("SignIn"),
-        &[200],
-        &[
+    Route {
+        signed_in: false,
+        request: Body::Json(of::<SignIn>),
+        answers: &[json(200, "this device's token, shown once", of::<Session>)],
+        errors: &[
             codes::BAD_CREDENTIALS,
             codes::LOCKED_OUT,
             codes::RATE_LIMITED,
             codes::MALFORMED_JSON,
+            codes::INVALID_TEXT,
         ],
-    )
-    .answers("Session"),
-    route(
-        "post",
-        "/v1/sessions/renew",
-        "Exchange this device's token for a new one without the password; the old one is retired at the new one's first use",
-        None,
-        &[200],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
-            codes::TOKEN_EXPIRED,
+        ..route(
+            "post",
+            "/v1/sessions",
+            "Sign in once; the answer carries this device's token",
+        )
+    },
+    Route {
+        answers: &[json(200, "the new token", of::<Session>)],
+        ..route(
+            "post",
+            "/v1/sessions/renew",
+            "Exchange this device's token for a new one without the password; the old one is retired at the new one's first use",
+        )
+    },
+    Route {
+        request: Body::Json(of::<Push>),
+        answers: &[json(
+            200,
+            "each revision's fate, in the order sent",
+            of::<PushAnswer>,
+        )],
+        errors: &[codes::MALFORMED_JSON, codes::TOO_MANY_REVISIONS],
+        ..route(
+            "post",
+            "/v1/push",
+            "Store a batch of revisions, each once; conflicts become second heads",
+        )
+    },
+    Route {
+        query: Some(inline::<PullParams>),
+        answers: &[json(200, "a page of the feed", of::<PullPage>)],
+        errors: &[codes::INVALID_QUERY],
+        ..route(
+            "get",
+            "/v1/pull",
+            "The user's regions' revisions after a feed position",
+        )
+    },
+    Route {
+        answers: &[
+            Answer {
+                status: 200,
+                description: "a blob the caller may know of; Upload-Offset is its size",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+            Answer {
+                status: 204,
+                description: "the caller's own upload in progress; Upload-Offset is where it stands",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
         ],
-    )
-    .answers("Session"),
-    route(
-        "post",
-        "/v1/push",
-        "Store a batch of revisions, each once; conflicts become second heads",
-        Some("Push"),
-        &[200],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
-            codes::MALFORMED_JSON,
-            codes::BODY_TOO_LARGE,
-            codes::TOO_MANY_REVISIONS,
+        errors: &[codes::NOT_FOUND],
+        ..route(
+            "head",
+            BLOB_PATH,
+            "How much of an attachment the server holds; 404 when the caller may not know of it and has no upload of it",
+        )
+    },
+    Route {
+        request: Body::Bytes,
+        headers: &[
+            Header {
+                name: UPLOAD_OFFSET,
+                required: true,
+                description: "where this piece starts: the bytes the server holds (HEAD)",
+                schema: |_| json_schema!({ "type": "integer", "minimum": 0, "maximum": limits::BLOB_BYTES }),
+            },
+            Header {
+                name: UPLOAD_LENGTH,
+                required: true,
+                description: "the whole blob's size",
+                schema: |_| json_schema!({ "type": "integer", "minimum": 0, "maximum": limits::BLOB_BYTES }),
+            },
         ],
-    )
-    .answers("PushAnswer"),
-    route(
-        "get",
-        "/v1/pull",
-        "The user's regions' revisions after a feed position",
-        None,
-        &[200],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
-            codes::INVALID_QUERY,
+        answers: &[
+            Answer {
+                status: 200,
+                description: "the blob was already stored",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+            Answer {
+                status: 201,
+                description: "the last piece: the blob matched its sha256 and is stored",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+            Answer {
+                status: 204,
+                description: "the piece is stored; Upload-Offset is where the upload stands",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
         ],
-    )
-    .answers("PullPage")
-    .query(&[
-        (
-            "since",
-            "integer",
-            "the feed position to read after (`next` of the last page); 0 to start",
-        ),
-        (
-            "limit",
-            "integer",
-            "at most this many revisions (the server's page limit applies)",
-        ),
-    ]),
-    route(
-        "head",
-        "/v1/blobs/{sha256}",
-        "How much of an attachment the server holds: 200 and its size (a blob the caller may know of), 204 and where the caller's own upload stands, else 404",
-        None,
-        &[200, 204, 404],
-        &[codes::UNAUTHENTICATED, codes::TOKEN_REVOKED],
-    ),
-    route(
-        "put",
-        "/v1/blobs/{sha256}",
-        "Append a piece to the caller's upload at Upload-Offset; the last piece (ending at Upload-Length) checks the sha256 and stores the blob (201); 200 if it was already stored, 204 with the new offset otherwise",
-        Some("bytes"),
-        &[200, 201, 204],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
+        errors: &[
             codes::OFFSET_MISMATCH,
             codes::BLOB_HASH_MISMATCH,
             codes::INVALID_UPLOAD_HEADER,
             codes::TOO_MANY_PIECES,
-            codes::BODY_TOO_LARGE,
         ],
-    ),
-    route(
-        "get",
-        "/v1/blobs/{sha256}",
-        "Download an attachment the caller may know of (its uploader, a reader of a report naming it): 200 and its bytes, or with Range (bytes=START- or bytes=START-END) 206 and those bytes, to resume; else 404",
-        None,
-        &[200, 206, 404],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
-            codes::RANGE_NOT_SATISFIABLE,
+        ..route(
+            "put",
+            BLOB_PATH,
+            "Append a piece to the caller's upload at Upload-Offset; the last piece (ending at Upload-Length) checks the sha256 and stores the blob",
+        )
+    },
+    Route {
+        headers: &[Header {
+            name: "Range",
+            required: false,
+            description: "one range of bytes, to resume: bytes=START-, bytes=START-END or bytes=-LAST",
+            schema: |_| json_schema!({ "type": "string", "pattern": "^bytes=([0-9]+-[0-9]*|-[0-9]+)$" }),
+        }],
+        answers: &[
+            Answer {
+                status: 200,
+                description: "the blob's bytes",
+                body: Body::Bytes,
+                headers: &[],
+            },
+            Answer {
+                status: 206,
+                description: "the range asked for",
+                body: Body::Bytes,
+                headers: &[Header {
+                    name: "Content-Range",
+                    required: true,
+                    description: "the bytes sent: bytes START-END/SIZE",
+                    schema: |_| json_schema!({ "type": "string", "pattern": "^bytes [0-9]+-[0-9]+/[0-9]+$" }),
+                }],
+            },
         ],
-    ),
-    route(
-        "delete",
-        "/v1/blobs/{sha256}",
-        "Drop the caller's own upload in progress to start again from 0 (204); never a stored blob or another user's upload",
-        None,
-        &[204],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
-            codes::NOT_FOUND,
-        ],
-    ),
-    route(
-        "post",
-        "/v1/reports/{id}/verify",
-        "Mark a report verified (reviewers, administrators)",
-        None,
-        &[200],
-        &[codes::FORBIDDEN, codes::REGION_FORBIDDEN, codes::NOT_FOUND],
-    )
-    .answers("Verified"),
-    route(
-        "get",
-        "/v1/audit",
-        "The audit log, oldest first; ?since=RFC3339&user=NAME&limit=N (administrators)",
-        None,
-        &[200],
-        &[
-            codes::UNAUTHENTICATED,
-            codes::TOKEN_REVOKED,
-            codes::FORBIDDEN,
-            codes::INVALID_QUERY,
-        ],
-    )
-    .answers("AuditPage")
-    .query(&[
-        (
-            "since",
-            "string",
-            "only events at or after this time (RFC 3339)",
-        ),
-        ("user", "string", "only this user's events"),
-        ("limit", "integer", "at most this many events"),
-    ]),
+        errors: &[codes::NOT_FOUND, codes::RANGE_NOT_SATISFIABLE],
+        ..route(
+            "get",
+            BLOB_PATH,
+            "Download an attachment the caller may know of (its uploader, a reader of a report naming it); 404 for anyone else",
+        )
+    },
+    Route {
+        answers: &[Answer {
+            status: 204,
+            description: "the upload in progress is dropped",
+            body: Body::None,
+            headers: &[],
+        }],
+        errors: &[codes::NOT_FOUND],
+        ..route(
+            "delete",
+            BLOB_PATH,
+            "Drop the caller's own upload in progress to start again from 0; never a stored blob or another user's upload",
+        )
+    },
+    Route {
+        answers: &[json(200, "the report is verified", of::<Verified>)],
+        errors: &[codes::FORBIDDEN, codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            "post",
+            "/v1/reports/{id}/verify",
+            "Mark a report verified (reviewers, administrators)",
+        )
+    },
+    Route {
+        query: Some(inline::<AuditParams>),
+        answers: &[json(200, "the events, oldest first", of::<AuditPage>)],
+        errors: &[codes::FORBIDDEN, codes::INVALID_QUERY],
+        ..route("get", "/v1/audit", "The audit log (administrators)")
+    },
 ];
 
-fn schema_ref(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
+/// The schema of a path's `{name}` segment.
+fn path_parameter(name: &str) -> (Value, &'static str) {
+    match name {
+        "sha256" => (
+            json!({ "type": "string", "pattern": SHA256 }),
+            "the attachment's SHA-256, 64 lower-case hex digits",
+        ),
+        "id" => (
+            json!({ "type": "string", "format": "uuid" }),
+            "the report's id",
+        ),
+        _ => unreachable!("path parameter {name} has no schema: add it here"),
+    }
 }
 
-/// The path's `{name}` segments, each a required parameter.
-fn path_parameters(path: &str) -> Vec<Value> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| {
-            let (schema, description) = match name {
-                "sha256" => (
-                    json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" }),
-                    "the attachment's SHA-256, 64 lower-case hex digits",
-                ),
-                "id" => (
-                    json!({ "type": "string", "format": "uuid" }),
-                    "the report's id",
-                ),
-                _ => (json!({ "type": "string" }), ""),
-            };
-            json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
+fn header_parameter(header: &Header, generator: &mut SchemaGenerator) -> Value {
+    json!({ "name": header.name, "in": "header", "required": header.required,
+            "description": header.description, "schema": (header.schema)(generator) })
+}
+
+/// A query type's fields as query parameters, each with its own schema and description.
+fn query_parameters(query: SchemaFn, generator: &mut SchemaGenerator) -> Vec<Value> {
+    let schema = query(generator);
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, field)| {
+            let mut field = field.clone();
+            let description = field
+                .as_object_mut()
+                .and_then(|f| f.remove("description"))
+                .unwrap_or_default();
+            json!({ "name": name, "in": "query", "required": required.contains(&name.as_str()),
+                    "description": description, "schema": field })
         })
         .collect()
 }
 
-/// Shapes of the bodies (the fields and their types; the rules are in docs/sync-protocol.md).
-fn schemas() -> Value {
-    let string = json!({ "type": "string" });
-    let uuid = json!({ "type": "string", "format": "uuid" });
-    json!({
-        "Error": { "type": "object", "required": ["error"], "properties": { "error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": { "code": string, "message": string } } } },
-        "SignIn": { "type": "object", "required": ["user", "password", "device_name"],
-            "properties": { "user": string, "password": string, "device_name": string } },
-        "Role": { "type": "string", "enum": ["reporter", "reviewer", "admin"] },
-        "Session": { "type": "object", "required": ["token", "user", "role", "regions"],
-            "properties": { "token": string, "user": string, "role": schema_ref("Role"),
-                "regions": { "type": "array", "items": string } } },
-        "Revision": { "type": "object", "description": "a terrain_domain::Revision (docs/record.md)",
-            "required": ["id", "report_id", "parents", "content"],
-            "properties": { "id": uuid, "report_id": uuid,
-                "parents": { "type": "array", "items": uuid },
-                "content": { "type": "object" } } },
-        "Push": { "type": "object", "required": ["revisions"],
-            "properties": { "revisions": { "type": "array", "maxItems": terrain_protocol::limits::PUSH_REVISIONS,
-                "items": schema_ref("Revision") } } },
-        "PushResult": { "type": "object", "required": ["rev_id", "status"],
-            "properties": { "rev_id": uuid,
-                "status": { "type": "string", "enum": ["stored", "already_have", "conflict", "rejected"] },
-                "seq": { "type": "integer" }, "code": string, "message": string } },
-        "PushAnswer": { "type": "object", "required": ["results"],
-            "properties": { "results": { "type": "array", "items": schema_ref("PushResult") } } },
-        "Pulled": { "type": "object", "required": ["seq", "revision"],
-            "properties": { "seq": { "type": "integer" }, "revision": schema_ref("Revision"),
-                "rehashed": { "type": "boolean" },
-                "pending": { "type": "array", "items": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
-                    "description": "attachments whose bytes the server does not hold yet" } } },
-        "PullPage": { "type": "object", "required": ["revisions", "next", "more"],
-            "properties": { "revisions": { "type": "array", "items": schema_ref("Pulled") },
-                "next": { "type": "integer" }, "more": { "type": "boolean" } } },
-        "Verified": { "type": "object", "required": ["report_id", "verified_by", "verified_at"],
-            "properties": { "report_id": uuid, "verified_by": string, "verified_at": string } },
-        "AuditEntry": { "type": "object", "required": ["at", "action", "detail"],
-            "properties": { "at": string, "actor": { "type": ["string", "null"] },
-                "device": { "type": ["string", "null"] }, "action": string, "detail": string } },
-        "AuditPage": { "type": "object", "required": ["events"],
-            "properties": { "events": { "type": "array", "items": schema_ref("AuditEntry") } } },
-    })
+fn content(body: Body, generator: &mut SchemaGenerator) -> Option<Value> {
+    match body {
+        Body::None => None,
+        Body::Json(schema) => Some(json!({ "application/json": { "schema": schema(generator) } })),
+        Body::Bytes => Some(json!({ "application/octet-stream": {} })),
+    }
 }
 
-pub fn document() -> Value {
-    let mut paths = serde_json::Map::new();
-    for Route {
-        method,
-        path,
-        summary,
-        body,
-        ok,
-        answer,
-        query,
-        errors,
-    } in ROUTES
-    {
-        let mut responses = serde_json::Map::new();
-        for status in *ok {
-            let mut response = json!({ "description": if *status == 404 { "not known to the caller" } else { "success" } });
-            if path.starts_with("/v1/blobs/") && *method == "get" && *status != 404 {
-                response["content"] = json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } });
-                if *status == 206 {
-                    response["headers"] = json!({ "Content-Range": { "description": "the bytes sent: bytes START-END/SIZE", "schema": { "type": "string" } } });
-                }
-            } else if path.starts_with("/v1/blobs/") && *status != 404 {
-                response["headers"] = json!({ UPLOAD_OFFSET: { "description": "bytes the server holds", "schema": { "type": "integer", "minimum": 0 } } });
-            }
-            if let (Some(schema), 200) = (answer, status) {
-                response["content"] =
-                    json!({ "application/json": { "schema": schema_ref(schema) } });
-            }
-            responses.insert(status.to_string(), response);
-        }
-        let mut all_errors: Vec<&str> = errors.to_vec();
-        all_errors.extend(EDGE_ERRORS);
-        if body.is_some() {
-            all_errors.extend(BODY_ERRORS);
-        }
-        all_errors.dedup();
-        responses.insert(
-            "default".into(),
-            json!({
-                "description": format!("error; codes: {}", all_errors.join(", ")),
-                "content": { "application/json": { "schema": schema_ref("Error") } }
+fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
+    let mut parameters = vec![json!({
+        "name": PROTOCOL_HEADER, "in": "header", "required": true,
+        "description": "the protocol the client speaks",
+        "schema": { "type": "string", "const": PROTOCOL_VERSION.to_string() },
+    })];
+    parameters.extend(
+        route
+            .path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| {
+                let (schema, description) = path_parameter(name);
+                json!({ "name": name, "in": "path", "required": true,
+                        "description": description, "schema": schema })
             }),
-        );
-        let mut parameters = vec![
-            json!({ "name": PROTOCOL_HEADER, "in": "header", "required": true, "schema": { "const": PROTOCOL_VERSION.to_string() } }),
-        ];
-        parameters.extend(path_parameters(path));
-        if path.starts_with("/v1/blobs/") && *method == "get" {
-            parameters.push(json!({ "name": "Range", "in": "header", "required": false, "description": "one range of bytes: bytes=START- or bytes=START-END", "schema": { "type": "string" } }));
+    );
+    if let Some(query) = route.query {
+        parameters.extend(query_parameters(query, generator));
+    }
+    parameters.extend(route.headers.iter().map(|h| header_parameter(h, generator)));
+
+    let mut responses = Map::new();
+    for answer in route.answers {
+        let mut response = json!({ "description": answer.description });
+        if let Some(content) = content(answer.body, generator) {
+            response["content"] = content;
         }
-        for (name, kind, description) in *query {
-            parameters.push(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": kind } }));
+        if !answer.headers.is_empty() {
+            let headers: Map<String, Value> = answer
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_string(),
+                        json!({ "description": h.description, "required": h.required,
+                                "schema": (h.schema)(generator) }),
+                    )
+                })
+                .collect();
+            response["headers"] = Value::Object(headers);
         }
-        let mut op = json!({
-            "summary": summary,
-            "parameters": parameters,
-            "responses": responses,
-        });
-        if *path != "/v1/sessions" {
-            op["security"] = json!([{ "deviceToken": [] }]);
-        }
-        match body {
-            Some("bytes") => {
-                op["requestBody"] = json!({ "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } });
-                for header in [UPLOAD_OFFSET, UPLOAD_LENGTH] {
-                    op["parameters"].as_array_mut().expect("a list").push(json!({ "name": header, "in": "header", "required": true, "schema": { "type": "integer", "minimum": 0 } }));
-                }
+        responses.insert(answer.status.to_string(), response);
+    }
+    let mut errors: Vec<&str> = route.errors.to_vec();
+    if route.signed_in {
+        errors.extend(TOKEN_ERRORS);
+    }
+    if !matches!(route.request, Body::None) {
+        errors.extend(BODY_ERRORS);
+    }
+    errors.extend(EDGE_ERRORS);
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|code| seen.insert(*code));
+    responses.insert(
+        "default".into(),
+        json!({
+            "description": format!("an error; its code is one of: {}", errors.join(", ")),
+            "content": { "application/json": { "schema": of::<ErrorBody>(generator) } },
+        }),
+    );
+
+    let mut op =
+        json!({ "summary": route.summary, "parameters": parameters, "responses": responses });
+    if route.signed_in {
+        op["security"] = json!([{ "deviceToken": [] }]);
+    }
+    if let Some(content) = content(route.request, generator) {
+        op["requestBody"] = json!({ "required": true, "content": content });
+    }
+    op
+}
+
+/// Spells out what a schemars `format` implies but a generic reader (Schemathesis, a client
+/// generator) does not know: the bounds of Rust's integer types (`uint32` says nothing of
+/// 2^32 to a reader that only reads `maximum`), and the shape of a time of day.
+#[derive(Clone)]
+struct SpellOutFormats;
+
+impl Transform for SpellOutFormats {
+    fn transform(&mut self, schema: &mut Schema) {
+        transform_subschemas(self, schema);
+        let Some(format) = schema.get("format").and_then(Value::as_str) else {
+            return;
+        };
+        let (minimum, maximum): (Value, Value) = match format {
+            "int8" => (i8::MIN.into(), i8::MAX.into()),
+            "int16" => (i16::MIN.into(), i16::MAX.into()),
+            "int32" => (i32::MIN.into(), i32::MAX.into()),
+            "int64" => (i64::MIN.into(), i64::MAX.into()),
+            "uint8" => (0.into(), u8::MAX.into()),
+            "uint16" => (0.into(), u16::MAX.into()),
+            "uint32" => (0.into(), u32::MAX.into()),
+            "uint64" | "uint" => (0.into(), u64::MAX.into()),
+            // chrono's NaiveTime: HH:MM:SS, a fraction of a second at most to the nanosecond.
+            "partial-time" => {
+                schema.insert(
+                    "pattern".into(),
+                    "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?$".into(),
+                );
+                return;
             }
-            Some(name) => {
-                op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema_ref(name) } } })
-            }
-            None => {}
+            _ => return,
+        };
+        if schema.get("minimum").is_none() {
+            schema.insert("minimum".into(), minimum);
         }
-        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        entry[*method] = op;
+        if schema.get("maximum").is_none() {
+            schema.insert("maximum".into(), maximum);
+        }
+    }
+}
+
+/// The document served at `/v1/openapi.json`.
+pub fn document() -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .with_transform(SpellOutFormats)
+        .into_generator();
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let op = operation(route, &mut generator);
+        let entry = paths.entry(route.path).or_insert_with(|| json!({}));
+        entry[route.method] = op;
     }
     json!({
         "openapi": "3.1.0",
-        "info": { "title": "Terrain sync API", "version": PROTOCOL_VERSION.to_string(),
-                  "description": "See docs/sync-protocol.md for the messages and their rules. Request bodies may be sent with Content-Encoding zstd or gzip." },
+        "info": {
+            "title": "Terrain sync API",
+            "version": PROTOCOL_VERSION.to_string(),
+            "description": "The messages and their rules: docs/sync-protocol.md. Request bodies may be sent with Content-Encoding zstd or gzip.",
+        },
         "paths": paths,
         "components": {
             "securitySchemes": { "deviceToken": { "type": "http", "scheme": "bearer" } },
-            "schemas": schemas(),
-        }
+            "schemas": generator.take_definitions(true),
+        },
     })
 }
