@@ -18,7 +18,7 @@ const BLOB_SHA256: &str = "ac971c374ab55872cb8187960f1e661ed134289b75dbc8ae4481f
 const REPORT_ID: &str = "01930000-0000-7000-8000-00000000c0de";
 
 /// Test cases per operation and phase: about a minute per engine on two loaded cores.
-const MAX_EXAMPLES: &str = "40";
+const MAX_EXAMPLES: &str = "100";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
