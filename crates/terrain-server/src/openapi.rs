@@ -358,7 +358,9 @@ fn content(body: Body, generator: &mut SchemaGenerator) -> Option<Value> {
     match body {
         Body::None => None,
         Body::Json(schema) => Some(json!({ "application/json": { "schema": schema(generator) } })),
-        Body::Bytes => Some(json!({ "application/octet-stream": {} })),
+        // OpenAPI 3.1's way to say "any bytes" (3.0's was `format: binary`).
+        Body::Bytes => Some(json!({ "application/octet-stream": {
+            "schema": { "type": "string", "contentMediaType": "application/octet-stream" } } })),
     }
 }
 
