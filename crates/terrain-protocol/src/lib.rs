@@ -99,6 +99,17 @@ pub mod limits {
     pub const AUDIT_REASONS: usize = 20;
 }
 
+/// GET /health: `{"status": "ok", "protocol": [1]}`, or (503) the storage does not answer.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// "ok", or what is wrong.
+    pub status: String,
+    /// The protocol versions the server speaks; absent when it cannot serve.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protocol: Vec<u32>,
+}
+
 /// POST /v1/sessions
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -59,14 +59,20 @@ pub async fn health(State(state): State<AppState>) -> Response {
     match state.store.health().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(serde_json::json!({"status": "ok", "protocol": [PROTOCOL_VERSION]})),
+            Json(Health {
+                status: "ok".into(),
+                protocol: vec![PROTOCOL_VERSION],
+            }),
         )
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "storage unavailable"})),
+                Json(Health {
+                    status: "storage unavailable".into(),
+                    protocol: Vec::new(),
+                }),
             )
                 .into_response()
         }

@@ -19,6 +19,7 @@ pub mod edge;
 mod error;
 mod handlers;
 pub mod openapi;
+pub mod routes;
 pub mod throttle;
 
 pub use axum::Router;
@@ -33,7 +34,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use routes::Group;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -234,22 +235,16 @@ async fn require_protocol(req: axum::extract::Request, next: Next) -> Response {
 
 /// The whole HTTP API, ready to serve or to call in tests without a socket.
 pub fn router(state: AppState) -> Router {
-    let blobs = Router::new()
-        .route(
-            "/v1/blobs/{sha256}",
-            put(blobs::put)
-                .head(blobs::head)
-                .get(blobs::get)
-                .delete(blobs::reset),
-        )
+    // The routes come from one table (`routes.rs`), which the OpenAPI document is built from
+    // too; each group gets its own limits here.
+    let blobs = routes::of_group(Group::Blobs)
         .layer(middleware::from_fn_with_state(
             limits::BLOB_CHUNK_BYTES,
             decompress::layer,
         ))
         .layer(DefaultBodyLimit::max(limits::BLOB_CHUNK_BYTES));
     // Signing in is the one body read before anyone is known: it stays small.
-    let sessions = Router::new()
-        .route("/v1/sessions", post(handlers::sign_in))
+    let sessions = routes::of_group(Group::SignIn)
         .layer(middleware::from_fn_with_state(
             limits::SIGN_IN_BODY_BYTES,
             decompress::layer,
@@ -259,12 +254,7 @@ pub fn router(state: AppState) -> Router {
             edge::in_turn,
         ))
         .layer(DefaultBodyLimit::max(limits::SIGN_IN_BODY_BYTES));
-    let api = Router::new()
-        .route("/v1/sessions/renew", post(handlers::renew))
-        .route("/v1/push", post(handlers::push))
-        .route("/v1/pull", get(handlers::pull))
-        .route("/v1/reports/{id}/verify", post(handlers::verify))
-        .route("/v1/audit", get(handlers::audit))
+    let api = routes::of_group(Group::Api)
         .layer(middleware::from_fn_with_state(
             limits::BODY_BYTES,
             decompress::layer,
@@ -273,12 +263,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sessions)
         .merge(blobs)
         .layer(middleware::from_fn(require_protocol));
-    let app = Router::new()
-        .route("/health", get(handlers::health))
-        .route(
-            "/v1/openapi.json",
-            get(|| async { axum::Json(openapi::document()) }),
-        )
+    let app = routes::of_group(Group::Open)
         .merge(api)
         .fallback(handlers::not_found)
         .layer(middleware::from_fn(error::json_errors))

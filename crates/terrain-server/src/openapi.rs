@@ -1,19 +1,16 @@
-//! The OpenAPI 3.1 description of /v1, built from the route table ([`ROUTES`]) and the JSON
+//! The OpenAPI 3.1 description of the API, built from the route table ([`ROUTES`]) and the JSON
 //! Schemas the `terrain-protocol` types derive (schemars, feature `schema`). The schema of a type
 //! is the one it reads (schemars' deserialize contract): what the server accepts in a request,
 //! and what a client parsing an answer with the same type accepts, so one schema per type
 //! serves both directions. A test validates the document, and Schemathesis (tests/tests/
 //! contract.rs) checks the running server against it.
 
+use crate::routes::{Group, ROUTES, Route};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::transform::{Transform, transform_subschemas};
-use schemars::{JsonSchema, Schema, json_schema};
+use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
-use terrain_protocol::{
-    AuditPage, AuditParams, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullPage, PullParams,
-    Push, PushAnswer, Session, SignIn, UPLOAD_LENGTH, UPLOAD_OFFSET, Verified, codes, limits,
-    schema::SHA256,
-};
+use terrain_protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, codes, schema::SHA256};
 
 /// Builds a schema, registering the types it names in the document's components.
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -42,52 +39,14 @@ pub struct Answer {
     pub headers: &'static [Header],
 }
 
-/// One route: what it reads, what it answers, the error codes it may give.
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub summary: &'static str,
-    /// Needs a device token (`Authorization: Bearer`).
-    pub signed_in: bool,
-    pub request: Body,
-    /// The query's type: each of its fields is a query parameter.
-    pub query: Option<SchemaFn>,
-    pub headers: &'static [Header],
-    pub answers: &'static [Answer],
-    pub errors: &'static [&'static str],
-}
-
 /// The schema of `T`, by reference to the components.
-fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+pub(crate) fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
 
 /// The schema of `T` inline (a query's fields are spread into parameters).
-fn inline<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+pub(crate) fn inline<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.root_schema_for::<T>()
-}
-
-const fn json(status: u16, description: &'static str, body: SchemaFn) -> Answer {
-    Answer {
-        status,
-        description,
-        body: Body::Json(body),
-        headers: &[],
-    }
-}
-
-const fn route(method: &'static str, path: &'static str, summary: &'static str) -> Route {
-    Route {
-        method,
-        path,
-        summary,
-        signed_in: true,
-        request: Body::None,
-        query: None,
-        headers: &[],
-        answers: &[],
-        errors: &[],
-    }
 }
 
 /// Errors any /v1 route may answer, whoever made them (the edge, the router).
@@ -112,201 +71,6 @@ const BODY_ERRORS: &[&str] = &[
     codes::BODY_TOO_LARGE,
     codes::BAD_ENCODING,
     codes::UNSUPPORTED_MEDIA_TYPE,
-];
-
-const UPLOAD_OFFSET_ANSWER: Header = Header {
-    name: UPLOAD_OFFSET,
-    required: true,
-    description: "bytes of the blob the server holds",
-    schema: |_| json_schema!({ "type": "integer", "minimum": 0 }),
-};
-
-const BLOB_PATH: &str = "/v1/blobs/{sha256}";
-
-pub const ROUTES: &[Route] = &[
-    Route {
-        signed_in: false,
-        request: Body::Json(of::<SignIn>),
-        answers: &[json(200, "this device's token, shown once", of::<Session>)],
-        errors: &[
-            codes::BAD_CREDENTIALS,
-            codes::LOCKED_OUT,
-            codes::RATE_LIMITED,
-            codes::MALFORMED_JSON,
-            codes::INVALID_TEXT,
-        ],
-        ..route(
-            "post",
-            "/v1/sessions",
-            "Sign in once; the answer carries this device's token",
-        )
-    },
-    Route {
-        answers: &[json(200, "the new token", of::<Session>)],
-        ..route(
-            "post",
-            "/v1/sessions/renew",
-            "Exchange this device's token for a new one without the password; the old one is retired at the new one's first use",
-        )
-    },
-    Route {
-        request: Body::Json(of::<Push>),
-        answers: &[json(
-            200,
-            "each revision's fate, in the order sent",
-            of::<PushAnswer>,
-        )],
-        errors: &[codes::MALFORMED_JSON, codes::TOO_MANY_REVISIONS],
-        ..route(
-            "post",
-            "/v1/push",
-            "Store a batch of revisions, each once; conflicts become second heads",
-        )
-    },
-    Route {
-        query: Some(inline::<PullParams>),
-        answers: &[json(200, "a page of the feed", of::<PullPage>)],
-        errors: &[codes::INVALID_QUERY],
-        ..route(
-            "get",
-            "/v1/pull",
-            "The user's regions' revisions after a feed position",
-        )
-    },
-    Route {
-        answers: &[
-            Answer {
-                status: 200,
-                description: "a blob the caller may know of; Upload-Offset is its size",
-                body: Body::None,
-                headers: &[UPLOAD_OFFSET_ANSWER],
-            },
-            Answer {
-                status: 204,
-                description: "the caller's own upload in progress; Upload-Offset is where it stands",
-                body: Body::None,
-                headers: &[UPLOAD_OFFSET_ANSWER],
-            },
-        ],
-        errors: &[codes::NOT_FOUND],
-        ..route(
-            "head",
-            BLOB_PATH,
-            "How much of an attachment the server holds; 404 when the caller may not know of it and has no upload of it",
-        )
-    },
-    Route {
-        request: Body::Bytes,
-        headers: &[
-            Header {
-                name: UPLOAD_OFFSET,
-                required: true,
-                description: "where this piece starts: the bytes the server holds (HEAD)",
-                schema: |_| json_schema!({ "type": "integer", "minimum": 0, "maximum": limits::BLOB_BYTES }),
-            },
-            Header {
-                name: UPLOAD_LENGTH,
-                required: true,
-                description: "the whole blob's size",
-                schema: |_| json_schema!({ "type": "integer", "minimum": 0, "maximum": limits::BLOB_BYTES }),
-            },
-        ],
-        answers: &[
-            Answer {
-                status: 200,
-                description: "the blob was already stored",
-                body: Body::None,
-                headers: &[UPLOAD_OFFSET_ANSWER],
-            },
-            Answer {
-                status: 201,
-                description: "the last piece: the blob matched its sha256 and is stored",
-                body: Body::None,
-                headers: &[UPLOAD_OFFSET_ANSWER],
-            },
-            Answer {
-                status: 204,
-                description: "the piece is stored; Upload-Offset is where the upload stands",
-                body: Body::None,
-                headers: &[UPLOAD_OFFSET_ANSWER],
-            },
-        ],
-        errors: &[
-            codes::OFFSET_MISMATCH,
-            codes::BLOB_HASH_MISMATCH,
-            codes::INVALID_UPLOAD_HEADER,
-            codes::TOO_MANY_PIECES,
-        ],
-        ..route(
-            "put",
-            BLOB_PATH,
-            "Append a piece to the caller's upload at Upload-Offset; the last piece (ending at Upload-Length) checks the sha256 and stores the blob",
-        )
-    },
-    Route {
-        headers: &[Header {
-            name: "Range",
-            required: false,
-            // Any string: one not of these forms is answered 416 like a range outside the blob
-            // (docs/sync-protocol.md), so a pattern here would call that answer wrong.
-            description: "one range of bytes, to resume: bytes=START-, bytes=START-END or bytes=-LAST; anything else, or a range outside the blob, is answered 416",
-            schema: |_| json_schema!({ "type": "string" }),
-        }],
-        answers: &[
-            Answer {
-                status: 200,
-                description: "the blob's bytes",
-                body: Body::Bytes,
-                headers: &[],
-            },
-            Answer {
-                status: 206,
-                description: "the range asked for",
-                body: Body::Bytes,
-                headers: &[Header {
-                    name: "Content-Range",
-                    required: true,
-                    description: "the bytes sent: bytes START-END/SIZE",
-                    schema: |_| json_schema!({ "type": "string", "pattern": "^bytes [0-9]+-[0-9]+/[0-9]+$" }),
-                }],
-            },
-        ],
-        errors: &[codes::NOT_FOUND, codes::RANGE_NOT_SATISFIABLE],
-        ..route(
-            "get",
-            BLOB_PATH,
-            "Download an attachment the caller may know of (its uploader, a reader of a report naming it); 404 for anyone else",
-        )
-    },
-    Route {
-        answers: &[Answer {
-            status: 204,
-            description: "the upload in progress is dropped",
-            body: Body::None,
-            headers: &[],
-        }],
-        errors: &[codes::NOT_FOUND],
-        ..route(
-            "delete",
-            BLOB_PATH,
-            "Drop the caller's own upload in progress to start again from 0; never a stored blob or another user's upload",
-        )
-    },
-    Route {
-        answers: &[json(200, "the report is verified", of::<Verified>)],
-        errors: &[codes::FORBIDDEN, codes::REGION_FORBIDDEN, codes::NOT_FOUND],
-        ..route(
-            "post",
-            "/v1/reports/{id}/verify",
-            "Mark a report verified (reviewers, administrators)",
-        )
-    },
-    Route {
-        query: Some(inline::<AuditParams>),
-        answers: &[json(200, "the events, oldest first", of::<AuditPage>)],
-        errors: &[codes::FORBIDDEN, codes::INVALID_QUERY],
-        ..route("get", "/v1/audit", "The audit log (administrators)")
-    },
 ];
 
 /// The schema of a path's `{name}` segment.
@@ -365,11 +129,14 @@ fn content(body: Body, generator: &mut SchemaGenerator) -> Option<Value> {
 }
 
 fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
-    let mut parameters = vec![json!({
-        "name": PROTOCOL_HEADER, "in": "header", "required": true,
-        "description": "the protocol the client speaks",
-        "schema": { "type": "string", "const": PROTOCOL_VERSION.to_string() },
-    })];
+    let mut parameters = Vec::new();
+    if route.group != Group::Open {
+        parameters.push(json!({
+            "name": PROTOCOL_HEADER, "in": "header", "required": true,
+            "description": "the protocol the client speaks",
+            "schema": { "type": "string", "const": PROTOCOL_VERSION.to_string() },
+        }));
+    }
     parameters.extend(
         route
             .path
@@ -415,7 +182,11 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     if !matches!(route.request, Body::None) {
         errors.extend(BODY_ERRORS);
     }
-    errors.extend(EDGE_ERRORS);
+    errors.extend(
+        EDGE_ERRORS
+            .iter()
+            .filter(|code| route.group != Group::Open || **code != codes::PROTOCOL_VERSION),
+    );
     let mut seen = std::collections::HashSet::new();
     errors.retain(|code| seen.insert(*code));
     responses.insert(
@@ -490,7 +261,7 @@ pub fn document() -> Value {
     for route in ROUTES {
         let op = operation(route, &mut generator);
         let entry = paths.entry(route.path).or_insert_with(|| json!({}));
-        entry[route.method] = op;
+        entry[route.method.name()] = op;
     }
     json!({
         "openapi": "3.1.0",

@@ -22,7 +22,7 @@ async fn every_documented_route_is_served_and_the_document_is_served_too() {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum::<usize>(),
-        terrain_server::openapi::ROUTES.len()
+        terrain_server::routes::ROUTES.len()
     );
     for (path, ops) in paths {
         for method in ops.as_object().unwrap().keys() {

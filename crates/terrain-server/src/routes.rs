@@ -1,0 +1,361 @@
+//! The route table: each route's method, path and handler, the layers it is served behind,
+//! and what it reads, answers and may refuse with. [`crate::router`] serves exactly these and
+//! [`crate::openapi::document`] describes exactly these, so the two cannot disagree.
+
+use crate::openapi::{self, Answer, Body, Header, SchemaFn, inline, of};
+use crate::{AppState, blobs, handlers};
+use axum::Router;
+use axum::routing::{MethodFilter, MethodRouter, on};
+use schemars::json_schema;
+use terrain_protocol::{
+    AuditPage, AuditParams, Health, PullPage, PullParams, Push, PushAnswer, Session, SignIn,
+    UPLOAD_LENGTH, UPLOAD_OFFSET, Verified, codes, limits,
+};
+
+/// Which layers a route is served behind (see [`crate::router`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Outside /v1's rules: no `Terrain-Protocol` header needed, no body read.
+    Open,
+    /// Sign-in: a small body, checked a few at a time.
+    SignIn,
+    /// The rest of /v1 with a JSON body or none: bodies up to [`limits::BODY_BYTES`].
+    Api,
+    /// Attachments: pieces up to [`limits::BLOB_CHUNK_BYTES`].
+    Blobs,
+}
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Head,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Verb {
+    pub fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Head => MethodFilter::HEAD,
+            Verb::Post => MethodFilter::POST,
+            Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
+        }
+    }
+
+    /// As OpenAPI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::Head => "head",
+            Verb::Post => "post",
+            Verb::Put => "put",
+            Verb::Delete => "delete",
+        }
+    }
+}
+
+/// The routes of `group`, on one router (the methods of one path merge).
+pub fn of_group(group: Group) -> Router<AppState> {
+    ROUTES
+        .iter()
+        .filter(|r| r.group == group)
+        .fold(Router::new(), |router, r| {
+            router.route(r.path, (r.handler)(r.method.filter()))
+        })
+}
+
+/// One route: its method and path, the handler serving it and the layers around it, and what
+/// it reads, answers and may refuse with (the document's operation).
+pub struct Route {
+    pub method: Verb,
+    pub path: &'static str,
+    /// The handler, as a method router for `method` (`|m| on(m, handler)`).
+    pub handler: fn(MethodFilter) -> MethodRouter<AppState>,
+    pub group: Group,
+    pub summary: &'static str,
+    /// Needs a device token (`Authorization: Bearer`).
+    pub signed_in: bool,
+    pub request: Body,
+    /// The query's type: each of its fields is a query parameter.
+    pub query: Option<SchemaFn>,
+    pub headers: &'static [Header],
+    pub answers: &'static [Answer],
+    pub errors: &'static [&'static str],
+}
+
+const fn json(status: u16, description: &'static str, body: SchemaFn) -> Answer {
+    Answer {
+        status,
+        description,
+        body: Body::Json(body),
+        headers: &[],
+    }
+}
+
+const fn route(
+    method: Verb,
+    path: &'static str,
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        handler,
+        group: Group::Api,
+        summary,
+        signed_in: true,
+        request: Body::None,
+        query: None,
+        headers: &[],
+        answers: &[],
+        errors: &[],
+    }
+}
+
+const UPLOAD_OFFSET_ANSWER: Header = Header {
+    name: UPLOAD_OFFSET,
+    required: true,
+    description: "bytes of the blob the server holds",
+    schema: |_| json_schema!({ "type": "integer", "minimum": 0 }),
+};
+
+const BLOB_PATH: &str = "/v1/blobs/{sha256}";
+
+pub const ROUTES: &[Route] = &[
+    Route {
+        group: Group::Open,
+        signed_in: false,
+        answers: &[
+            json(200, "the server and its storage answer", of::<Health>),
+            json(503, "the server's storage does not answer", of::<Health>),
+        ],
+        ..route(
+            Verb::Get,
+            "/health",
+            |m| on(m, handlers::health),
+            "Whether the server and its storage answer, and the protocol versions it speaks",
+        )
+    },
+    Route {
+        group: Group::Open,
+        signed_in: false,
+        answers: &[json(
+            200,
+            "this document",
+            |_| json_schema!({ "type": "object", "required": ["openapi", "paths"] }),
+        )],
+        ..route(
+            Verb::Get,
+            "/v1/openapi.json",
+            |m| on(m, || async { axum::Json(openapi::document()) }),
+            "This description of the API, OpenAPI 3.1",
+        )
+    },
+    Route {
+        group: Group::SignIn,
+        signed_in: false,
+        request: Body::Json(of::<SignIn>),
+        answers: &[json(200, "this device's token, shown once", of::<Session>)],
+        errors: &[
+            codes::BAD_CREDENTIALS,
+            codes::LOCKED_OUT,
+            codes::RATE_LIMITED,
+            codes::MALFORMED_JSON,
+            codes::INVALID_TEXT,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/sessions",
+            |m| on(m, handlers::sign_in),
+            "Sign in once; the answer carries this device's token",
+        )
+    },
+    Route {
+        answers: &[json(200, "the new token", of::<Session>)],
+        ..route(
+            Verb::Post,
+            "/v1/sessions/renew",
+            |m| on(m, handlers::renew),
+            "Exchange this device's token for a new one without the password; the old one is retired at the new one's first use",
+        )
+    },
+    Route {
+        request: Body::Json(of::<Push>),
+        answers: &[json(
+            200,
+            "each revision's fate, in the order sent",
+            of::<PushAnswer>,
+        )],
+        errors: &[codes::MALFORMED_JSON, codes::TOO_MANY_REVISIONS],
+        ..route(
+            Verb::Post,
+            "/v1/push",
+            |m| on(m, handlers::push),
+            "Store a batch of revisions, each once; conflicts become second heads",
+        )
+    },
+    Route {
+        query: Some(inline::<PullParams>),
+        answers: &[json(200, "a page of the feed", of::<PullPage>)],
+        errors: &[codes::INVALID_QUERY],
+        ..route(
+            Verb::Get,
+            "/v1/pull",
+            |m| on(m, handlers::pull),
+            "The user's regions' revisions after a feed position",
+        )
+    },
+    Route {
+        group: Group::Blobs,
+        answers: &[
+            Answer {
+                status: 200,
+                description: "a blob the caller may know of; Upload-Offset is its size",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+            Answer {
+                status: 204,
+                description: "the caller's own upload in progress; Upload-Offset is where it stands",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+        ],
+        errors: &[codes::NOT_FOUND],
+        ..route(
+            Verb::Head,
+            BLOB_PATH,
+            |m| on(m, blobs::head),
+            "How much of an attachment the server holds; 404 when the caller may not know of it and has no upload of it",
+        )
+    },
+    Route {
+        group: Group::Blobs,
+        request: Body::Bytes,
+        headers: &[
+            Header {
+                name: UPLOAD_OFFSET,
+                required: true,
+                description: "where this piece starts: the bytes the server holds (HEAD)",
+                schema: |_| json_schema!({ "type": "integer", "minimum": 0, "maximum": limits::BLOB_BYTES }),
+            },
+            Header {
+                name: UPLOAD_LENGTH,
+                required: true,
+                description: "the whole blob's size",
+                schema: |_| json_schema!({ "type": "integer", "minimum": 0, "maximum": limits::BLOB_BYTES }),
+            },
+        ],
+        answers: &[
+            Answer {
+                status: 200,
+                description: "the blob was already stored",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+            Answer {
+                status: 201,
+                description: "the last piece: the blob matched its sha256 and is stored",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+            Answer {
+                status: 204,
+                description: "the piece is stored; Upload-Offset is where the upload stands",
+                body: Body::None,
+                headers: &[UPLOAD_OFFSET_ANSWER],
+            },
+        ],
+        errors: &[
+            codes::OFFSET_MISMATCH,
+            codes::BLOB_HASH_MISMATCH,
+            codes::INVALID_UPLOAD_HEADER,
+            codes::TOO_MANY_PIECES,
+        ],
+        ..route(
+            Verb::Put,
+            BLOB_PATH,
+            |m| on(m, blobs::put),
+            "Append a piece to the caller's upload at Upload-Offset; the last piece (ending at Upload-Length) checks the sha256 and stores the blob",
+        )
+    },
+    Route {
+        group: Group::Blobs,
+        headers: &[Header {
+            name: "Range",
+            required: false,
+            // Any string: one not of these forms is answered 416 like a range outside the blob
+            // (docs/sync-protocol.md), so a pattern here would call that answer wrong.
+            description: "one range of bytes, to resume: bytes=START-, bytes=START-END or bytes=-LAST; anything else, or a range outside the blob, is answered 416",
+            schema: |_| json_schema!({ "type": "string" }),
+        }],
+        answers: &[
+            Answer {
+                status: 200,
+                description: "the blob's bytes",
+                body: Body::Bytes,
+                headers: &[],
+            },
+            Answer {
+                status: 206,
+                description: "the range asked for",
+                body: Body::Bytes,
+                headers: &[Header {
+                    name: "Content-Range",
+                    required: true,
+                    description: "the bytes sent: bytes START-END/SIZE",
+                    schema: |_| json_schema!({ "type": "string", "pattern": "^bytes [0-9]+-[0-9]+/[0-9]+$" }),
+                }],
+            },
+        ],
+        errors: &[codes::NOT_FOUND, codes::RANGE_NOT_SATISFIABLE],
+        ..route(
+            Verb::Get,
+            BLOB_PATH,
+            |m| on(m, blobs::get),
+            "Download an attachment the caller may know of (its uploader, a reader of a report naming it); 404 for anyone else",
+        )
+    },
+    Route {
+        group: Group::Blobs,
+        answers: &[Answer {
+            status: 204,
+            description: "the upload in progress is dropped",
+            body: Body::None,
+            headers: &[],
+        }],
+        errors: &[codes::NOT_FOUND],
+        ..route(
+            Verb::Delete,
+            BLOB_PATH,
+            |m| on(m, blobs::reset),
+            "Drop the caller's own upload in progress to start again from 0; never a stored blob or another user's upload",
+        )
+    },
+    Route {
+        answers: &[json(200, "the report is verified", of::<Verified>)],
+        errors: &[codes::FORBIDDEN, codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Post,
+            "/v1/reports/{id}/verify",
+            |m| on(m, handlers::verify),
+            "Mark a report verified (reviewers, administrators)",
+        )
+    },
+    Route {
+        query: Some(inline::<AuditParams>),
+        answers: &[json(200, "the events, oldest first", of::<AuditPage>)],
+        errors: &[codes::FORBIDDEN, codes::INVALID_QUERY],
+        ..route(
+            Verb::Get,
+            "/v1/audit",
+            |m| on(m, handlers::audit),
+            "The audit log (administrators)",
+        )
+    },
+];
