@@ -15,7 +15,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use terrain_domain::text;
 use terrain_domain::{Status, check};
@@ -572,13 +571,6 @@ pub async fn push(
     Ok(Json(PushAnswer { results }))
 }
 
-#[derive(Deserialize)]
-pub struct PullQuery {
-    #[serde(default)]
-    since: i64,
-    limit: Option<usize>,
-}
-
 /// Revisions read from the store at a time while a page fills: one pull holds at most this
 /// many beyond its byte budget.
 const PULL_CHUNK: usize = 64;
@@ -589,7 +581,7 @@ const PULL_CHUNK: usize = 64;
 pub async fn pull(
     State(state): State<AppState>,
     Authed(device): Authed,
-    Query(q): Query<PullQuery>,
+    Query(q): Query<PullParams>,
 ) -> Result<Json<PullPage>> {
     let limit = q
         .limit
@@ -680,13 +672,6 @@ pub async fn verify(
     }))
 }
 
-#[derive(Deserialize)]
-pub struct AuditParams {
-    since: Option<String>,
-    user: Option<String>,
-    limit: Option<String>,
-}
-
 /// The audit log, oldest first, for administrators only.
 pub async fn audit(
     State(state): State<AppState>,
@@ -709,13 +694,7 @@ pub async fn audit(
                 .map_err(|_| invalid(format!("since={s:?} is not an RFC 3339 time")))
         })
         .transpose()?;
-    let limit = match q.limit {
-        None => 100,
-        Some(l) => l
-            .parse::<usize>()
-            .map_err(|_| invalid(format!("limit={l:?} is not a number")))?,
-    }
-    .clamp(1, limits::AUDIT_PAGE);
+    let limit = q.limit.unwrap_or(100).clamp(1, limits::AUDIT_PAGE);
     // No stored name holds one (failed sign-ins' names are kept escaped), and no engine sees it.
     if let Some(bad) = q
         .user
