@@ -16,6 +16,12 @@ fn current_schema() -> u32 {
     SCHEMA_VERSION
 }
 
+/// An absent id is a new one each time: no single default to state in a schema.
+#[cfg(feature = "schema")]
+fn no_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
+}
+
 /// A new report id: a UUIDv7, so ids made offline on different devices never collide and sort
 /// by creation time.
 pub fn new_id() -> Uuid {
@@ -31,6 +37,7 @@ pub struct Report {
     #[serde(default = "current_schema")]
     pub schema_version: u32,
     #[serde(default = "new_id")]
+    #[cfg_attr(feature = "schema", schemars(transform = no_default))]
     pub id: Uuid,
     pub title: String,
     #[serde(default)]

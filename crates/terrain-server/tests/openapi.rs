@@ -16,6 +16,11 @@ async fn every_documented_route_is_served_and_the_document_is_served_too() {
     ));
     let doc = terrain_server::openapi::document();
     assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc,
+        terrain_server::openapi::document(),
+        "the same document every time (no random default)"
+    );
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(
         paths
