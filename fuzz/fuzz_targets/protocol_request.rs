@@ -1,5 +1,6 @@
 //! The request bodies `terrain-server` reads, decoded as its handlers decode them
-//! (`serde_json::from_slice` into the `terrain-protocol` types), followed by the checks the
+//! (`terrain_protocol::json::from_slice` into the `terrain-protocol` types: serde, then once
+//! more with whole numbers as integers), followed by the checks the
 //! push handler makes with the domain's functions on every revision: content id, content hash,
 //! `check`.
 //!
@@ -27,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn sign_in(data: &[u8]) {
-    let Ok(req) = serde_json::from_slice::<SignIn>(data) else {
+    let Ok(req) = terrain_protocol::json::from_slice::<SignIn>(data) else {
         return;
     };
     // What the handler does with the names before counting failures and logging them.
@@ -50,7 +51,7 @@ fn sign_in(data: &[u8]) {
 }
 
 fn push(data: &[u8]) {
-    let Ok(req) = serde_json::from_slice::<Push>(data) else {
+    let Ok(req) = terrain_protocol::json::from_slice::<Push>(data) else {
         return;
     };
     if req.revisions.len() > limits::PUSH_REVISIONS {
