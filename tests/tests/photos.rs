@@ -1,7 +1,9 @@
 //! Issue 12: photos leave the server. A reader of the region fetches a report's photos on
 //! demand (`terrain_sync::fetch_photos`, as `terrain report photos ID` does), through a link
 //! that cuts every connection at random: each download resumes from its last byte, is checked
-//! against its hash and stored like the device's own photos. Real server, both engines.
+//! against its hash and stored like the device's own photos. And photos going up: an upload
+//! cut at random bytes resumes from each within one call; a revision leaves the outbox when
+//! the server stores it and its photos follow from their own queue. Real server, both engines.
 
 use serde_json::json;
 use terrain_protocol::Role;
@@ -9,7 +11,11 @@ use terrain_store::Token;
 use terrain_tests::harness::{Engine, Server};
 use terrain_tests::proxy::FlakyProxy;
 
-terrain_tests::on_both_engines!(a_readers_device_fetches_a_reports_photos_through_a_cutting_link,);
+terrain_tests::on_both_engines!(
+    a_readers_device_fetches_a_reports_photos_through_a_cutting_link,
+    an_upload_cut_at_random_bytes_resumes_from_each_within_one_call,
+    text_and_pull_never_wait_for_photos_and_a_killed_pass_leaves_them_queued,
+);
 
 fn photo(len: u32, seed: u32) -> Vec<u8> {
     (0..len).map(|i| ((i * 11 + seed) % 251) as u8).collect()
@@ -147,5 +153,149 @@ async fn a_readers_device_fetches_a_reports_photos_through_a_cutting_link(engine
     .unwrap();
     assert_eq!(waiting.missing, [lost_sha]);
     assert!(waiting.fetched.is_empty());
+    server.stop().await;
+}
+
+/// Issue 12, "Done means": a piece cut at a random byte resumes from that byte, within the
+/// same call (not at the next pass), and only the remainder crosses the link again.
+async fn an_upload_cut_at_random_bytes_resumes_from_each_within_one_call(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let awa = server.device("awa").await;
+    let bytes = photo(400_000, 7);
+    let sha = awa.store.put_attachment(&bytes).unwrap();
+    // Every connection is cut after a random 1 KB..80 KB, so the photo's pieces (256 KiB
+    // before the rate is known) are cut part-way, over and over.
+    let upstream = server.url.trim_start_matches("http://").to_string();
+    let link = FlakyProxy::start(upstream, Some(80_000)).await;
+    let client = terrain_sync::Client::new(&link.url, Some(Token(awa.token()))).unwrap();
+    client.upload_blob(&sha, &bytes).await.unwrap();
+    let cuts = link.faults.load(std::sync::atomic::Ordering::Relaxed);
+    let carried = link.bytes.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("{engine:?}: 400,000 bytes up over {cuts} cut connections, {carried} carried");
+    assert!(cuts >= 3, "the link cut the upload: {cuts}");
+    // Each cut costs its request's headers and answer, never bytes the server already had.
+    assert!(
+        carried < bytes.len() + cuts * 2_048 + 16_384,
+        "resumed from the server's offset each time: {carried} bytes for {cuts} cuts"
+    );
+    assert_eq!(
+        server.state.store.blob_bytes(&sha).await.unwrap().unwrap(),
+        bytes
+    );
+    server.stop().await;
+}
+
+/// A revision naming a photo is acknowledged once the server stores it; the pull runs before
+/// any photo byte; a pass killed while photos go (its future dropped, as a kill leaves the
+/// store) leaves them queued, and the next pass sends them; nothing is stored twice.
+async fn text_and_pull_never_wait_for_photos_and_a_killed_pass_leaves_them_queued(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("binta", Role::Reporter, &["Kayes"]).await;
+    let (awa, binta) = (server.device("awa").await, server.device("binta").await);
+    let other = binta
+        .store
+        .save(report_naming(&[]), "binta")
+        .unwrap()
+        .revision
+        .report_id;
+    binta.sync().await.unwrap();
+    let (a, b) = (photo(200_000, 4), photo(150_000, 5));
+    let (sha_a, sha_b) = (
+        awa.store.put_attachment(&a).unwrap(),
+        awa.store.put_attachment(&b).unwrap(),
+    );
+    let saved = awa
+        .store
+        .save(
+            report_naming(&[(&sha_a, a.len()), (&sha_b, b.len())]),
+            "awa",
+        )
+        .unwrap();
+
+    // The pass is dropped at its first photo event, before the upload's first request.
+    let client = awa.client();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let killed = {
+        let into = std::sync::Arc::clone(&log);
+        let mut on = move |e: terrain_sync::Event| into.lock().unwrap().push(e);
+        let pass = terrain_sync::sync_once(&awa.store, &client, "tester", &mut on);
+        tokio::pin!(pass);
+        loop {
+            tokio::select! {
+                _ = &mut pass => break false,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(1)) => {}
+            }
+            if log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|e| matches!(e, terrain_sync::Event::Photos { .. }))
+            {
+                break true;
+            }
+        }
+    };
+    let events = log.lock().unwrap().clone();
+    assert!(killed, "a photo event came: {events:?}");
+    let acked = events
+        .iter()
+        .position(|e| matches!(e, terrain_sync::Event::Acked { count: 1 }))
+        .expect("acknowledged");
+    let pulled = events
+        .iter()
+        .position(|e| matches!(e, terrain_sync::Event::Pulled { received: 1, .. }))
+        .expect("pulled binta's report");
+    let photos = events
+        .iter()
+        .position(|e| matches!(e, terrain_sync::Event::Photos { .. }))
+        .unwrap();
+    assert!(acked < pulled && pulled < photos, "{events:?}");
+    assert!(awa.store.outbox().unwrap().is_empty(), "text acknowledged");
+    assert!(awa.store.get(other).unwrap().synced);
+    let queued: Vec<_> = awa
+        .store
+        .photo_uploads()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.sha256, p.report, p.size))
+        .collect();
+    let report = saved.revision.report_id;
+    assert_eq!(queued.len(), 2, "{queued:?}");
+    assert!(queued.contains(&(sha_a.clone(), report, a.len() as u64)));
+    assert!(queued.contains(&(sha_b.clone(), report, b.len() as u64)));
+    assert_eq!(server.revision_count().await, 2);
+
+    // The next pass sends them; a third finds nothing to send.
+    let (summary, _) = awa.sync().await.unwrap();
+    assert_eq!((summary.sent, summary.photos), (0, 2));
+    assert!(awa.store.photo_uploads().unwrap().is_empty());
+    let (summary, _) = awa.sync().await.unwrap();
+    assert_eq!((summary.sent, summary.photos), (0, 0));
+    for (sha, bytes) in [(&sha_a, &a), (&sha_b, &b)] {
+        assert_eq!(
+            server.state.store.blob_bytes(sha).await.unwrap().unwrap(),
+            *bytes
+        );
+    }
+    assert_eq!(server.revision_count().await, 2, "nothing stored twice");
+
+    // Sent twice (the server already holds it whole): stored once, still queued nowhere.
+    awa.client().upload_blob(&sha_a, &a).await.unwrap();
+    assert_eq!(
+        server
+            .state
+            .store
+            .blob_bytes(&sha_a)
+            .await
+            .unwrap()
+            .unwrap(),
+        a
+    );
     server.stop().await;
 }

@@ -38,7 +38,7 @@ pub use ids::{SHORT_ID_CHARS, short_id};
 pub use import::{Import, Imported, fingerprint};
 pub use read::{Listed, OutboxEntry};
 pub use secure::{Kind, kind, wipe};
-pub use sync::{Account, Applied, Conflict, Pending, Token};
+pub use sync::{Account, Applied, Conflict, Pending, PhotoUpload, Token};
 pub use vault::{KEY_FILE, MIN_PASSPHRASE_CHARS, Passphrase};
 pub use write::Saved;
 

@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "009_work_in_progress",
         include_str!("migrations/009_work_in_progress.sql"),
     ),
+    (
+        "010_photo_uploads",
+        include_str!("migrations/010_photo_uploads.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -21,6 +21,17 @@ pub struct Pending {
     pub revision: Revision,
 }
 
+/// A photo the server stores a revision of but not yet the bytes of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoUpload {
+    pub sha256: String,
+    /// The report that named it first.
+    pub report: Uuid,
+    pub size: u64,
+    /// No upload of it began yet: the server holds none of it.
+    pub fresh: bool,
+}
+
 /// What applying pulled revisions did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Applied {
@@ -127,10 +138,58 @@ impl Store {
         let tx = conn.transaction().map_err(self.sql())?;
         for (rev, seq) in acks {
             mark_acked(&tx, *rev, *seq, &now).map_err(self.sql())?;
-            tx.execute("DELETE FROM outbox WHERE rev_id = ?1", [rev.to_string()])
-                .map_err(self.sql())?;
+            leave_outbox(&tx, *rev, &now).map_err(self.sql())?;
         }
         tx.commit().map_err(self.sql())
+    }
+
+    /// The photos waiting to be uploaded, oldest first.
+    pub fn photo_uploads(&self) -> Result<Vec<PhotoUpload>> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT sha256, report_id, size, tried FROM photo_uploads ORDER BY queued_at, sha256",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        rows.map(|r| {
+            let (sha256, report, size, tried) = r.map_err(self.sql())?;
+            Ok(PhotoUpload {
+                sha256,
+                report: parse_uuid(&report)?,
+                size: size.max(0) as u64,
+                fresh: tried == 0,
+            })
+        })
+        .collect()
+    }
+
+    /// An upload of this photo begins: from now on the server may hold part of it.
+    pub fn photo_tried(&self, sha256: &str) -> Result<()> {
+        self.writer()
+            .execute(
+                "UPDATE photo_uploads SET tried = 1 WHERE sha256 = ?1 AND tried = 0",
+                [sha256],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// The server holds this photo whole: it leaves the upload queue.
+    pub fn photo_uploaded(&self, sha256: &str) -> Result<()> {
+        self.writer()
+            .execute("DELETE FROM photo_uploads WHERE sha256 = ?1", [sha256])
+            .map(|_| ())
+            .map_err(self.sql())
     }
 
     /// Keeps a revision the server refused in the outbox with the server's reason, out of the
@@ -252,8 +311,7 @@ impl Store {
                 .map_err(&sql)?;
             if known {
                 mark_acked(&tx, rev.id, Some(seq), &stamp).map_err(&sql)?;
-                tx.execute("DELETE FROM outbox WHERE rev_id = ?1", [rev.id.to_string()])
-                    .map_err(&sql)?;
+                leave_outbox(&tx, rev.id, &stamp).map_err(&sql)?;
                 applied.already_had += 1;
                 continue;
             }
@@ -371,6 +429,23 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Takes a revision the server holds out of the outbox; if it was there, the photos it names
+/// join the upload queue in the same transaction (the server has them pending).
+fn leave_outbox(tx: &Transaction, rev: Uuid, at: &str) -> rusqlite::Result<()> {
+    let rev = rev.to_string();
+    if tx.execute("DELETE FROM outbox WHERE rev_id = ?1", [&rev])? > 0 {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO photo_uploads (sha256, report_id, size, queued_at)
+             SELECT json_extract(a.value, '$.sha256'), v.report_id,
+                    json_extract(a.value, '$.size'), ?2
+               FROM revisions v, json_each(v.content, '$.attachments') a
+              WHERE v.id = ?1",
+        )?
+        .execute(params![rev, at])?;
+    }
+    Ok(())
 }
 
 fn mark_acked(tx: &Transaction, rev: Uuid, seq: Option<i64>, at: &str) -> rusqlite::Result<()> {

@@ -9,7 +9,7 @@ use crate::rate::Rate;
 use crate::stall::{self, Progress, STALL, unless_stalled};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest::{RequestBuilder, Response, StatusCode};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use terrain_domain::Revision;
 use terrain_protocol::{
     ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullPage, Push, PushAnswer, PushResult, Session,
@@ -26,6 +26,11 @@ const PIECE_TIME: Duration = Duration::from_secs(10);
 /// and the server keeps what arrived of a piece cut short), and the smallest.
 const FIRST_PIECE: usize = 256 * 1024;
 const MIN_PIECE: usize = 16 * 1024;
+/// After a cut, an upload probes the server from 1 s apart up to 4 s apart, for this long
+/// without an answer, before the pass gives up on it (the next pass resumes it).
+const RESUME_FOR: Duration = Duration::from_secs(120);
+const RESUME_PROBE_FIRST: Duration = Duration::from_secs(1);
+const RESUME_PROBE_MOST: Duration = Duration::from_secs(4);
 
 /// The HTTP client and the link's measured rate, shared by every [`Client`] made from it.
 #[derive(Clone)]
@@ -277,7 +282,7 @@ impl Client {
 
     /// Uploads an attachment unless the server has it, resuming from what it already holds.
     pub async fn upload_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
-        self.upload(sha256, bytes, &mut |_| {}).await
+        self.upload(sha256, bytes, false, &mut |_| {}).await
     }
 
     /// Where the server's copy of this attachment stands, and whether it is stored whole.
@@ -290,23 +295,55 @@ impl Client {
         })
     }
 
+    /// After a piece was cut or stalled: asks where the server stands as soon as the link
+    /// answers again, probing every few seconds for up to [`RESUME_FOR`], so an upload goes on
+    /// from the server's last byte within the pass. `cause` is returned if the link stays down.
+    async fn resume_point(
+        &self,
+        url: &str,
+        len: u64,
+        cause: SyncError,
+    ) -> Result<(u64, bool), SyncError> {
+        let since = Instant::now();
+        let mut wait = RESUME_PROBE_FIRST;
+        loop {
+            tokio::time::sleep(wait).await;
+            match self.blob_offset(url, len).await {
+                Ok(point) => return Ok(point),
+                Err(e) if resumable(&e) && since.elapsed() < RESUME_FOR => {
+                    tracing::debug!(error = %e, "the link is still down; probing again");
+                }
+                Err(_) => return Err(cause),
+            }
+            wait = (wait * 2).min(RESUME_PROBE_MOST);
+        }
+    }
+
     /// [`Client::upload_blob`], telling `on` how many bytes the server holds after each piece.
     /// Pieces carry about [`PIECE_TIME`] at the measured rate; a piece the server did not
-    /// expect at that offset (`409`) resumes from where the server says it stands.
+    /// expect at that offset (`409`) resumes from where the server says it stands, and a
+    /// piece cut by the link resumes from the server's last byte once the link is back.
+    /// `fresh`: never tried before, so the first piece goes without asking where the server
+    /// stands (one round trip less per photo).
     pub(crate) async fn upload(
         &self,
         sha256: &str,
         bytes: &[u8],
+        fresh: bool,
         on: &mut (dyn FnMut(u64) + Send),
     ) -> Result<(), SyncError> {
         let url = format!("/v1/blobs/{sha256}");
         let len = bytes.len() as u64;
         // Whole only when the server says so (200/201): a 204 or a 404 at the end is not it.
-        let (mut offset, mut whole) = self.blob_offset(&url, len).await?;
+        let (mut offset, mut whole) = if fresh {
+            (0, false)
+        } else {
+            self.blob_offset(&url, len).await?
+        };
         on(offset);
         // Never so many pieces that the server's count per upload is reached.
         let least = MIN_PIECE.max(bytes.len() / (limits::UPLOAD_PIECES / 2));
-        while offset < len {
+        while offset < len && !whole {
             let piece = self.bytes_for(PIECE_TIME, FIRST_PIECE, least, limits::BLOB_CHUNK_BYTES);
             let end = (offset + piece as u64).min(len);
             let req = self
@@ -315,16 +352,25 @@ impl Client {
                 .header(UPLOAD_LENGTH, len.to_string())
                 .header(CONTENT_TYPE, "application/octet-stream")
                 .body(bytes[offset as usize..end as usize].to_vec());
-            offset = match self.send(req).await {
+            let answer = match self.send(req).await {
                 Ok(answer) => {
                     whole = matches!(answer.status(), StatusCode::OK | StatusCode::CREATED);
                     let at = answer.offset().unwrap_or(end);
-                    answer.bytes().await?;
-                    at
+                    answer.bytes().await.map(|_| at)
                 }
+                Err(e) => Err(e),
+            };
+            offset = match answer {
+                Ok(at) => at,
                 Err(SyncError::Refused { status: 409, .. }) => {
                     let at;
                     (at, whole) = self.blob_offset(&url, len).await?;
+                    at
+                }
+                Err(e) if resumable(&e) => {
+                    tracing::info!(error = %e, photo = %sha256, at = offset, "piece cut; resuming");
+                    let at;
+                    (at, whole) = self.resume_point(&url, len, e).await?;
                     at
                 }
                 Err(e) => return Err(e),
@@ -344,6 +390,11 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// The link cut or stalled an exchange (not the server refusing it): worth resuming.
+fn resumable(e: &SyncError) -> bool {
+    e.is_link() || matches!(e, SyncError::BadAnswer(_))
 }
 
 impl Client {

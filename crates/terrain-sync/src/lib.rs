@@ -15,6 +15,7 @@ mod rate;
 mod renew;
 mod run;
 mod stall;
+mod upload;
 
 pub use client::Client;
 pub use download::{PhotosFetched, download_blob, fetch_photos};

@@ -1,8 +1,9 @@
 //! One sync pass, and the watch loop that repeats it.
 //!
 //! A pass sends the reports' text first, in batches sized in bytes by the link's measured
-//! rate, then their photos, resumably; a revision naming photos stays in the outbox until
-//! they are up, so a cut pass sends them at the next. Then it pulls until up to date.
+//! rate; a revision the server stores leaves the outbox and the photos it names join the
+//! upload queue ([`crate::upload`]). Then it pulls until up to date, and only then sends the
+//! queued photos, resumably: an unfinished photo never holds back text or the pull.
 
 use crate::SyncError;
 use crate::client::Client;
@@ -25,8 +26,6 @@ const FIRST_PUSH_BYTES: usize = 64 * 1024;
 const MOST_PUSH_BYTES: usize = 4 * 1024 * 1024;
 /// Report JSON shrinks about fivefold under zstd: a batch is sized by its JSON over this.
 const JSON_PER_WIRE_BYTE: usize = 5;
-/// Photo uploads failing in a row before the pass gives up (the link, not one photo, is bad).
-const PHOTO_FAILURES: usize = 2;
 
 /// What the UI and the CLI are told as sync goes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,7 +35,7 @@ pub enum Event {
     Queued { count: usize },
     /// A batch went out and the server stored it (photos may follow).
     Sent { count: usize, bytes: u64 },
-    /// The server holds them, photos included; they left the outbox.
+    /// The server holds them; they left the outbox (the photos they name are queued).
     Acked { count: usize },
     /// The server refused a revision; it stays in the outbox with the reason.
     Refused { revision: Uuid, reason: String },
@@ -119,8 +118,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(SyncError::from)
 }
 
-/// Sends everything queued (the reports' text first, then their photos), then pulls until
-/// up to date.
+/// Sends the reports' text, pulls until up to date, then sends the queued photos.
 pub async fn sync_once(
     store: &Arc<Store>,
     client: &Client,
@@ -132,36 +130,18 @@ pub async fn sync_once(
     let mut summary = Summary::default();
     let queued = blocking(store, |s| s.pending_count()).await?;
     on(Event::Queued { count: queued });
-    let waiting = send_text(store, client, on, &mut summary).await?;
-    send_photos(store, client, waiting, on, &mut summary).await?;
-    pull(store, client, author, on, &mut summary).await?;
-    // A merge made while pulling is queued: send it now rather than at the next pass.
-    if summary.merged > 0 && blocking(store, |s| s.pending_count()).await? > 0 {
-        return Box::pin(sync_once(store, client, author, on))
-            .await
-            .map(|more| Summary {
-                sent: summary.sent + more.sent,
-                acked: summary.acked + more.acked,
-                refused: summary.refused + more.refused,
-                photos: summary.photos + more.photos,
-                received: summary.received + more.received,
-                merged: summary.merged + more.merged,
-                // Every conflict the progress reported, as for the other totals: the conflicts
-                // of the first pass do not go away when the merge is sent.
-                conflicts: summary.conflicts + more.conflicts,
-            });
+    loop {
+        send_text(store, client, on, &mut summary).await?;
+        let merged = summary.merged;
+        pull(store, client, author, on, &mut summary).await?;
+        // A merge made while pulling is queued: send it now rather than at the next pass.
+        if summary.merged == merged || blocking(store, |s| s.pending_count()).await? == 0 {
+            break;
+        }
     }
+    crate::upload::send_photos(store, client, on, &mut summary).await?;
     on(Event::UpToDate);
     Ok(summary)
-}
-
-/// A revision the server stored whose photos are still to go: it leaves the outbox when they
-/// are up.
-struct Waiting {
-    revision: Uuid,
-    report: Uuid,
-    seq: Option<i64>,
-    photos: Vec<(String, u64)>,
 }
 
 /// Photos `p` names that this device does not hold.
@@ -191,15 +171,14 @@ fn fitting(batch: Vec<Pending>, budget: usize) -> Vec<Pending> {
 }
 
 /// Pushes every queued revision, in batches of about [`PUSH_TIME`] at the measured rate.
-/// Revisions naming photos the device lacks are refused on the device, with the reason;
-/// those naming photos are returned, still in the outbox, for [`send_photos`].
+/// Revisions naming photos the device lacks are refused on the device, with the reason; the
+/// others leave the outbox as the server stores them, their photos queued for upload.
 async fn send_text(
     store: &Arc<Store>,
     client: &Client,
     on: &mut (dyn FnMut(Event) + Send),
     summary: &mut Summary,
-) -> Result<Vec<Waiting>, SyncError> {
-    let mut waiting = Vec::new();
+) -> Result<(), SyncError> {
     let mut after = 0;
     loop {
         let budget =
@@ -253,7 +232,7 @@ async fn send_text(
         });
         summary.sent += revisions.len();
         let mut acks = Vec::new();
-        for (r, revision) in results.into_iter().zip(&revisions) {
+        for r in results {
             if r.status == PushStatus::Rejected {
                 let reason = r.message.unwrap_or_else(|| "refused by the server".into());
                 let (rev, why) = (r.rev_id, reason.clone());
@@ -263,25 +242,13 @@ async fn send_text(
                     reason,
                 });
                 summary.refused += 1;
-            } else if revision.content.attachments.is_empty() {
-                acks.push((r.rev_id, r.seq));
             } else {
-                waiting.push(Waiting {
-                    revision: r.rev_id,
-                    report: revision.report_id,
-                    seq: r.seq,
-                    photos: revision
-                        .content
-                        .attachments
-                        .iter()
-                        .map(|a| (a.sha256.clone(), a.size))
-                        .collect(),
-                });
+                acks.push((r.rev_id, r.seq));
             }
         }
         acknowledge(store, acks, on, summary).await?;
     }
-    Ok(waiting)
+    Ok(())
 }
 
 async fn acknowledge(
@@ -297,81 +264,6 @@ async fn acknowledge(
         summary.acked += count;
     }
     Ok(())
-}
-
-/// Uploads the photos the `waiting` revisions name, each once, resuming where the server
-/// stands; a revision leaves the outbox when all of its photos are up. A photo that fails is
-/// left for the next pass while the others go ([`PHOTO_FAILURES`] in a row stop them), and
-/// the pass then fails, before pulling.
-async fn send_photos(
-    store: &Arc<Store>,
-    client: &Client,
-    waiting: Vec<Waiting>,
-    on: &mut (dyn FnMut(Event) + Send),
-    summary: &mut Summary,
-) -> Result<(), SyncError> {
-    let mut photos: Vec<(String, u64, Uuid)> = Vec::new();
-    for w in &waiting {
-        for (sha, size) in &w.photos {
-            if !photos.iter().any(|(s, _, _)| s == sha) {
-                photos.push((sha.clone(), *size, w.report));
-            }
-        }
-    }
-    let total = photos.len();
-    let total_bytes: u64 = photos.iter().map(|(_, size, _)| size).sum();
-    let (mut done, mut done_bytes) = (0, 0u64);
-    let mut up: Vec<String> = Vec::new();
-    let (mut failed, mut in_a_row) = (None, 0);
-    for (sha, size, report) in photos {
-        let key = sha.clone();
-        let Some(bytes) = blocking(store, move |s| s.attachment(&key)).await? else {
-            continue; // deleted since the check: the next pass refuses its revision
-        };
-        let mut tell = |at: u64| {
-            on(Event::Photos {
-                report,
-                done,
-                total,
-                bytes: done_bytes + at.min(size),
-                total_bytes,
-                bytes_per_sec: client.rate(),
-            })
-        };
-        match client.upload(&sha, &bytes, &mut tell).await {
-            Ok(()) => {
-                in_a_row = 0;
-                done += 1;
-                done_bytes += size;
-                summary.photos += 1;
-                let ready: Vec<_> = waiting
-                    .iter()
-                    .filter(|w| {
-                        w.photos.iter().any(|(s, _)| *s == sha)
-                            && w.photos.iter().all(|(s, _)| *s == sha || up.contains(s))
-                    })
-                    .map(|w| (w.revision, w.seq))
-                    .collect();
-                up.push(sha);
-                acknowledge(store, ready, on, summary).await?;
-            }
-            Err(e) if e.is_retryable() => {
-                tracing::warn!(error = %e, photo = %sha, "photo upload failed; the others go first");
-                failed = Some(e);
-                in_a_row += 1;
-                if in_a_row >= PHOTO_FAILURES {
-                    break;
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    // The pass ends here if any photo failed: a pull would bring back the revision waiting
-    // for it, and the store takes a pulled revision of its own as acknowledged.
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 /// Pulls pages until the server has nothing newer.
