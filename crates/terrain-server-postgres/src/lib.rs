@@ -103,6 +103,9 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The schema version this build brings a database to (the last migration's).
+pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
 /// Brings the schema to the newest version: each step not yet in `schema_version`, in `tx`.
 /// A database made by a newer server is refused, not guessed at.
 async fn migrate(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
@@ -120,12 +123,12 @@ async fn migrate(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
         .await
         .map_err(backend)?
         .get(0);
-    let newest = MIGRATIONS.last().map_or(1, |m| m.version);
+    let newest = SCHEMA_VERSION;
     if current > newest {
-        return Err(backend(format!(
-            "the database has schema version {current}, newer than this server's {newest}; \
-             update the server"
-        )));
+        return Err(StoreError::SchemaTooNew {
+            found: current.into(),
+            known: newest.into(),
+        });
     }
     for step in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.batch_execute(step.sql).await.map_err(backend)?;

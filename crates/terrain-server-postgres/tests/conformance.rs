@@ -5,8 +5,9 @@ mod common;
 
 use common::{connect, url};
 use std::sync::Arc;
+use terrain_server_conformance as conformance;
 use terrain_server_postgres::drop_schema;
-use terrain_server_store::{ServerStore, actions, conformance};
+use terrain_server_store::{ServerStore, actions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_postgres_engine_passes_the_conformance_suite() {

@@ -5,8 +5,9 @@
 mod common;
 
 use common::url;
-use terrain_server_postgres::{PgStore, drop_schema};
-use terrain_server_store::{ServerStore, conformance};
+use terrain_server_conformance as conformance;
+use terrain_server_postgres::{PgStore, SCHEMA_VERSION, drop_schema};
+use terrain_server_store::ServerStore;
 
 /// A client with `search_path` on `schema`; None (with a note) when PostgreSQL is unreachable
 /// outside CI.
@@ -89,7 +90,13 @@ async fn a_first_version_schema_is_upgraded_with_its_data() {
         .await
         .err()
         .expect("refused");
-    assert!(err.to_string().contains("schema version 999"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "this database is at schema version 999 but this terrain-server knows up \
+             to {SCHEMA_VERSION}: upgrade terrain-server"
+        )
+    );
     drop_schema(&url(), &schema).await.unwrap();
 }
 

@@ -3,8 +3,8 @@
 
 mod common;
 
+use terrain_server_conformance::OlderBlobs;
 use terrain_server_postgres::{PgStore, drop_schema};
-use terrain_server_store::conformance::OlderBlobs;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_servers_blobs_stay_readable_and_its_partial_uploads_are_swept() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use terrain_server_store::conformance;
+use terrain_server_conformance as conformance;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_at_its_piece_limit_takes_no_more() {

@@ -94,6 +94,9 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The schema version this build brings a database to (the last migration's).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
 /// Brings the database to the newest schema: the base tables (created if missing, so new
 /// tables can be added there), then each migration step not yet recorded in `schema_version`,
 /// in one transaction. A database made by a newer server is refused, not guessed at.
@@ -115,12 +118,12 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = tx
         .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
         .map_err(backend)?;
-    let newest = MIGRATIONS.last().map_or(1, |m| m.version);
+    let newest = SCHEMA_VERSION;
     if current > newest {
-        return Err(backend(format!(
-            "the database has schema version {current}, newer than this server's {newest}; \
-             update the server"
-        )));
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known: newest,
+        });
     }
     for step in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.execute_batch(step.sql).map_err(backend)?;

@@ -1,6 +1,7 @@
 use std::sync::Arc;
+use terrain_server_conformance as conformance;
 use terrain_server_sqlite::SqliteStore;
-use terrain_server_store::{ServerStore, actions, conformance};
+use terrain_server_store::{ServerStore, actions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_sqlite_engine_passes_the_conformance_suite() {

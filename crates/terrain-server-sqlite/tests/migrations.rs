@@ -1,8 +1,9 @@
 //! A database made by the first schema (`schema_v1.sql`, as released), opened by this server:
 //! upgraded in place, its data kept, its regions canonical.
 
-use terrain_server_sqlite::SqliteStore;
-use terrain_server_store::{ServerStore, conformance};
+use terrain_server_conformance as conformance;
+use terrain_server_sqlite::{SCHEMA_VERSION, SqliteStore};
+use terrain_server_store::ServerStore;
 
 #[tokio::test]
 async fn a_first_version_database_is_upgraded_with_its_data() {
@@ -70,5 +71,11 @@ async fn a_database_from_a_newer_server_is_refused() {
         )
         .unwrap();
     let err = SqliteStore::open(&path).err().expect("refused");
-    assert!(err.to_string().contains("schema version 999"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "this database is at schema version 999 but this terrain-server knows up \
+             to {SCHEMA_VERSION}: upgrade terrain-server"
+        )
+    );
 }

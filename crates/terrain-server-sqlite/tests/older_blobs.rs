@@ -1,8 +1,8 @@
 //! Attachments an older server stored: whole ones stay readable, partial ones (which had no
 //! owner) are swept, and revisions stored before `revision_blobs` name their blobs.
 
+use terrain_server_conformance::OlderBlobs;
 use terrain_server_sqlite::SqliteStore;
-use terrain_server_store::conformance::OlderBlobs;
 
 #[tokio::test]
 async fn an_older_servers_blobs_stay_readable_and_its_partial_uploads_are_swept() {

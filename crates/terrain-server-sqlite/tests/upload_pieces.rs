@@ -1,8 +1,8 @@
 //! An upload takes at most `limits::UPLOAD_PIECES` pieces (one byte each would be millions of
 //! rows): the shared check, the count set in the file.
 
+use terrain_server_conformance as conformance;
 use terrain_server_sqlite::SqliteStore;
-use terrain_server_store::conformance;
 
 #[tokio::test]
 async fn an_upload_at_its_piece_limit_takes_no_more() {

@@ -1,6 +1,6 @@
 //! What the sync server needs from storage, as one trait every engine implements
-//! (`terrain-server-sqlite`, `terrain-server-postgres`), and the conformance suite
-//! ([`conformance`]) that each engine's tests run.
+//! (`terrain-server-sqlite`, `terrain-server-postgres`). The behaviour they share is tested by
+//! the conformance suite (`terrain-server-conformance`, tests only) that each engine's tests run.
 //!
 //! Invariants every engine keeps: a revision is stored once (by id) and never changed; a push
 //! batch is durable before `push` returns; feed positions (`seq`) become visible in increasing
@@ -12,7 +12,6 @@
 //! taken out and sealed ([`sealing`]); engines keep the sealed contacts in rows of their own and
 //! give them back by report ([`ServerStore::contacts`]), and the server decides who sees them.
 
-pub mod conformance;
 pub mod sealing;
 
 pub use sealing::{ContactKey, SealedContact, seal_contacts};
@@ -32,6 +31,12 @@ pub enum StoreError {
     /// An upload already has [`terrain_protocol::limits::UPLOAD_PIECES`] pieces.
     #[error("the upload already has {limit} pieces")]
     TooManyPieces { limit: usize },
+    /// The database was made by a newer server: refused rather than guessed at.
+    #[error(
+        "this database is at schema version {found} but this terrain-server knows up to {known}: \
+         upgrade terrain-server"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,10 +1,13 @@
 //! The behaviour every engine must show, run by each engine's own tests:
-//! `terrain_server_store::conformance::run(store).await`.
+//! `terrain_server_conformance::run(store).await`. A crate of its own, used only as a
+//! dev-dependency, so the suite never ships inside the production trait crate.
 
-use crate::*;
 use chrono::Utc;
 use std::sync::Arc;
 use terrain_domain::{Revision, check, parse_json};
+use terrain_protocol::Role;
+use terrain_server_store::*;
+use uuid::Uuid;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
 
@@ -488,6 +491,7 @@ async fn a_revision_naming_a_blob_not_yet_held_is_stored_with_it_pending(store: 
         size: photo.len() as u64,
         file_name: "market.jpg".into(),
         caption: None,
+        reduced_of: None,
     });
     rev.content_hash = terrain_domain::content_hash(&rev.content);
     let outcomes = store.push(vec![incoming(&rev)], no_audit()).await.unwrap();
@@ -784,6 +788,7 @@ async fn a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store: 
         size: photo.len() as u64,
         file_name: "kiln.jpg".into(),
         caption: None,
+        reduced_of: None,
     });
     rev.content_hash = terrain_domain::content_hash(&rev.content);
     store.push(vec![incoming(&rev)], no_audit()).await.unwrap();
@@ -1226,6 +1231,7 @@ impl OlderBlobs {
             size: photo.len() as u64,
             file_name: "old.jpg".into(),
             caption: None,
+            reduced_of: None,
         });
         OlderBlobs {
             photo,
