@@ -19,6 +19,7 @@ pub mod gazetteer;
 mod json;
 pub mod merge;
 pub mod messages;
+pub mod reduced;
 pub mod report;
 pub mod revision;
 pub mod site;

@@ -330,6 +330,11 @@ pub struct Attachment {
     pub file_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
+    /// Set on a reduced copy of a photo (a smaller JPEG sent first on a slow link): the
+    /// sha256 of the original, an attachment of the same report. Absent on everything else,
+    /// so records without copies hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduced_of: Option<String>,
 }
 
 impl Attachment {

@@ -162,6 +162,11 @@ impl ValidReport {
     pub fn into_inner(self) -> Report {
         self.0
     }
+
+    /// A report known to stay valid (a valid one with reduced copies added).
+    pub(crate) fn trusted(report: Report) -> ValidReport {
+        ValidReport(report)
+    }
 }
 
 impl std::ops::Deref for ValidReport {
@@ -436,6 +441,7 @@ fn tidy(r: &mut Report) {
     ] {
         trim_opt(s);
     }
+    crate::reduced::drop_orphan_copies(r);
     // Trailing blank lines only: the narrative's own layout is the writer's.
     r.narrative.truncate(r.narrative.trim_end().len());
     for t in &mut r.tags {
@@ -846,6 +852,15 @@ impl Checker {
                 );
             }
             self.required(&format!("{at}.file_name"), &a.file_name, false, r.status);
+            if let Some(original) = &a.reduced_of
+                && !crate::reduced::is_original_in(r, original)
+            {
+                self.fail(
+                    format!("{at}.reduced_of"),
+                    "reduced_of_unknown",
+                    [("sha256", original)],
+                );
+            }
         }
     }
 }

@@ -448,6 +448,7 @@ mod model {
                         size: 1000 + u64::from(n),
                         file_name: format!("photo-{n}.jpg"),
                         caption: caption.map(text),
+                        reduced_of: None,
                     });
                     Some(format!("attachments[{sha}]"))
                 }

@@ -110,6 +110,7 @@ impl Store {
             size,
             file_name,
             caption: None,
+            reduced_of: None,
         })
     }
 

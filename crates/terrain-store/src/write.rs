@@ -92,6 +92,7 @@ impl Store {
         if heads.len() > 1 && !resolving {
             return Err(StoreError::Conflicted(report.id));
         }
+        let report = self.add_reduced_copies(report)?;
         let revision = Revision::new(report, heads.clone(), author, &self.device_id, now);
         // The server refuses what breaks a bound; refused here too, before it is queued.
         revision.check_bounds()?;
