@@ -38,6 +38,16 @@ fn scenarios() -> Vec<(&'static str, Scenario)> {
                 ..office(64)
             },
         ),
+        (
+            // The backlog the issue asks to get through: 1,000 reports, no photo, 64 kbit/s.
+            "backlog-1000",
+            Scenario {
+                reports: 1000,
+                photos: 0,
+                photo_bytes: 0,
+                ..office(64)
+            },
+        ),
     ]
 }
 

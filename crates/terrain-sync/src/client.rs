@@ -39,6 +39,7 @@ struct Http {
     rate: Rate,
 }
 
+#[derive(Clone)]
 pub struct Client {
     http: Http,
     server: String,
