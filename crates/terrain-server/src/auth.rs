@@ -6,7 +6,6 @@ use crate::{AppState, ClientAddress, actions};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, PasswordHash};
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -115,14 +114,7 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let unauthenticated = || {
-            AppError::new(
-                StatusCode::UNAUTHORIZED,
-                codes::UNAUTHENTICATED,
-                "sign in first: no valid device token",
-            )
-        };
-        let token = bearer(parts).ok_or_else(unauthenticated)?;
+        let token = bearer(parts).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(token);
         let found = state.store.device(&hash).await?;
         let now = Utc::now();
@@ -137,35 +129,14 @@ impl FromRequestParts<AppState> for Authed {
                 }
                 return Ok(Authed(device));
             }
-            Some(device) if !device.revoked => (
-                AppError::new(
-                    StatusCode::UNAUTHORIZED,
-                    codes::TOKEN_EXPIRED,
-                    format!(
-                        "this device's token was not used for more than {}; sign in again",
-                        if idle.num_days() >= 1 {
-                            format!("{} days", idle.num_days())
-                        } else {
-                            format!("{} seconds", idle.num_seconds())
-                        }
-                    ),
-                ),
-                Some(device),
-            ),
-            Some(device) => (
-                AppError::new(
-                    StatusCode::UNAUTHORIZED,
-                    codes::TOKEN_REVOKED,
-                    "this device's access was revoked; ask an administrator",
-                ),
-                Some(device),
-            ),
-            None => (unauthenticated(), None),
+            Some(device) if !device.revoked => (AppError::TokenExpired { idle }, Some(device)),
+            Some(device) => (AppError::TokenRevoked, Some(device)),
+            None => (AppError::Unauthenticated, None),
         };
         let from = ClientAddress::of(parts);
         if state.bad_tokens.fail(from.0) {
             let what = match &device {
-                Some(_) if refusal.code == codes::TOKEN_EXPIRED => "expired",
+                Some(_) if refusal.code() == codes::TOKEN_EXPIRED => "expired",
                 Some(_) => "revoked",
                 None => "unknown",
             };
@@ -182,7 +153,7 @@ impl FromRequestParts<AppState> for Authed {
                 )
                 .await?;
         }
-        tracing::info!(client = %from, code = refusal.code, "device token refused");
+        tracing::info!(client = %from, code = refusal.code(), "device token refused");
         Err(refusal)
     }
 }

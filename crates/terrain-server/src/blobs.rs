@@ -26,21 +26,15 @@ fn check_sha(sha: &str) -> Result<()> {
     if sha.len() == 64 && sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
         Ok(())
     } else {
-        Err(AppError::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            "a blob is named by 64 lower-case hex digits",
+        Err(AppError::NotFound(
+            "a blob is named by 64 lower-case hex digits".into(),
         ))
     }
 }
 
 /// What a blob the caller may not know of, or that does not exist, answers: the same.
 fn absent(sha: &str) -> AppError {
-    AppError::new(
-        StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
-        format!("no blob {sha} and no upload of it in progress"),
-    )
+    AppError::NotFound(format!("no blob {sha} and no upload of it in progress"))
 }
 
 /// The first hex digits of a blob's name, enough to find it in the audit log.
@@ -92,16 +86,9 @@ fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>>
     let Some(value) = headers.get(header::RANGE) else {
         return Ok(None);
     };
-    let unsatisfiable = || {
-        AppError::new(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            codes::RANGE_NOT_SATISFIABLE,
-            format!(
-                "the Range header {value:?} is not one range of bytes within this blob of {size} \
-                 bytes (bytes=START- or bytes=START-END)"
-            ),
-        )
-        .with_header("content-range", format!("bytes */{size}"))
+    let unsatisfiable = || AppError::RangeNotSatisfiable {
+        range: format!("{value:?}"),
+        size,
     };
     let spec = value
         .to_str()
@@ -234,23 +221,17 @@ pub async fn mark_pending(state: &AppState, pulled: &mut [Pulled]) -> Result<()>
 }
 
 fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64> {
-    let value = headers.get(name).ok_or_else(|| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_UPLOAD_HEADER,
-            format!("the {name} header is missing"),
-        )
-    })?;
+    let value = headers
+        .get(name)
+        .ok_or_else(|| AppError::InvalidUploadHeader(format!("the {name} header is missing")))?;
     value
         .to_str()
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| {
-            AppError::new(
-                StatusCode::BAD_REQUEST,
-                codes::INVALID_UPLOAD_HEADER,
-                format!("the {name} header {value:?} is not a whole number of bytes below 2^64"),
-            )
+            AppError::InvalidUploadHeader(format!(
+                "the {name} header {value:?} is not a whole number of bytes below 2^64"
+            ))
         })
 }
 
@@ -262,53 +243,34 @@ pub const SUB_PIECE_BYTES: usize = 64 * 1024;
 /// no piece is larger than [`limits::BLOB_CHUNK_BYTES`] nor ends past `length`.
 fn piece_end(offset: u64, piece: u64, length: u64) -> Result<u64> {
     let end = offset.checked_add(piece).ok_or_else(|| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_UPLOAD_HEADER,
-            format!("{UPLOAD_OFFSET} {offset} plus the piece's {piece} bytes is past any size"),
-        )
+        AppError::InvalidUploadHeader(format!(
+            "{UPLOAD_OFFSET} {offset} plus the piece's {piece} bytes is past any size"
+        ))
     })?;
     if piece > limits::BLOB_CHUNK_BYTES as u64 {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::BODY_TOO_LARGE,
-            format!(
-                "upload pieces may be at most {} bytes",
-                limits::BLOB_CHUNK_BYTES
-            ),
-        ));
+        return Err(AppError::BodyTooLarge(format!(
+            "upload pieces may be at most {} bytes",
+            limits::BLOB_CHUNK_BYTES
+        )));
     }
     if length > limits::BLOB_BYTES || end > length {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::BODY_TOO_LARGE,
-            format!(
-                "a blob may be at most {} bytes and a piece may not end past its {UPLOAD_LENGTH} \
-                 ({length}); this one ends at byte {end}",
-                limits::BLOB_BYTES
-            ),
-        ));
+        return Err(AppError::BodyTooLarge(format!(
+            "a blob may be at most {} bytes and a piece may not end past its {UPLOAD_LENGTH} \
+             ({length}); this one ends at byte {end}",
+            limits::BLOB_BYTES
+        )));
     }
     Ok(end)
 }
 
 fn offset_mismatch(actual: u64) -> AppError {
-    AppError::new(
-        StatusCode::CONFLICT,
-        codes::OFFSET_MISMATCH,
-        format!("your upload stands at byte {actual}; resume from there"),
-    )
-    .with_header("upload-offset", actual)
+    AppError::OffsetMismatch { actual }
 }
 
 fn store_refusal(e: StoreError) -> AppError {
     match e {
         StoreError::OffsetMismatch { actual } => offset_mismatch(actual),
-        StoreError::TooManyPieces { limit } => AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::TOO_MANY_PIECES,
-            format!("an upload may have at most {limit} pieces; send bigger ones"),
-        ),
+        StoreError::TooManyPieces { limit } => AppError::TooManyPieces { limit },
         e => e.into(),
     }
 }
@@ -409,30 +371,14 @@ pub async fn put(
     let task = tokio::spawn(receive_and_finish(state, device, sha, offset, length, body));
     match task.await {
         Ok(piece) => match piece? {
-            Piece::Cut(at) => Err(AppError::new(
-                StatusCode::BAD_REQUEST,
-                codes::BAD_REQUEST,
-                format!(
-                    "the piece was cut short; the bytes up to {at} are kept: resume from there"
-                ),
-            )
-            .with_header("upload-offset", at)),
+            Piece::Cut(at) => Err(AppError::PieceCut { at }),
             Piece::Stored(at) => Ok(at_offset(StatusCode::NO_CONTENT, at)),
             Piece::Complete(size) => Ok(at_offset(StatusCode::CREATED, size)),
-            Piece::Mismatch => Err(AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                codes::BLOB_HASH_MISMATCH,
-                "the bytes received do not have the sha256 they are named by; upload again from 0",
-            )),
+            Piece::Mismatch => Err(AppError::BlobHashMismatch),
         },
-        Err(e) => {
-            tracing::error!(error = %e, "receiving an upload piece failed");
-            Err(AppError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                codes::UNAVAILABLE,
-                "the server failed; try again later",
-            ))
-        }
+        Err(e) => Err(AppError::Internal(format!(
+            "receiving an upload piece failed: {e}"
+        ))),
     }
 }
 
@@ -511,11 +457,9 @@ pub async fn reset(
 ) -> Result<Response> {
     check_sha(&sha)?;
     if !state.store.upload_reset(&sha, &device.user.name).await? {
-        return Err(AppError::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("you have no upload of {sha} in progress"),
-        ));
+        return Err(AppError::NotFound(format!(
+            "you have no upload of {sha} in progress"
+        )));
     }
     state
         .audit(

@@ -12,14 +12,14 @@ use crate::edge::BodyFault;
 use crate::error::AppError;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body::Frame;
 use std::io::Write;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use terrain_protocol::{codes, limits};
+use terrain_protocol::limits;
 use zstd::stream::raw::{DParameter, InBuffer, Operation, OutBuffer};
 
 /// Output is produced at most this much per decoder step, between two checks of the bounds.
@@ -48,13 +48,7 @@ pub async fn layer(State(limit): State<usize>, mut req: Request, next: Next) -> 
         Some("zstd") => Kind::Zstd,
         Some("gzip") | Some("x-gzip") => Kind::Gzip,
         Some(other) => {
-            return AppError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::UNSUPPORTED_MEDIA_TYPE,
-                format!("Content-Encoding {other:?} is not taken; send zstd, gzip or identity"),
-            )
-            .with_header("accept-encoding", "zstd, gzip, identity")
-            .into_response();
+            return AppError::UnknownEncoding(other.to_string()).into_response();
         }
     };
     let fault = BodyFault::of(&mut req);
@@ -94,11 +88,7 @@ struct Decoding {
 }
 
 fn too_large(message: String) -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        codes::BODY_TOO_LARGE,
-        message,
-    )
+    AppError::BodyTooLarge(message)
 }
 
 fn bad(kind: Kind, e: impl std::fmt::Display) -> AppError {
@@ -106,11 +96,9 @@ fn bad(kind: Kind, e: impl std::fmt::Display) -> AppError {
         Kind::Zstd => "zstd",
         Kind::Gzip => "gzip",
     };
-    AppError::new(
-        StatusCode::BAD_REQUEST,
-        codes::BAD_ENCODING,
-        format!("the body is not valid {name} (Content-Encoding): {e}"),
-    )
+    AppError::BadEncoding(format!(
+        "the body is not valid {name} (Content-Encoding): {e}"
+    ))
 }
 
 impl Decoding {
@@ -249,7 +237,7 @@ impl http_body::Body for Decoding {
                 Ok(out) => return Poll::Ready(Some(Ok(Frame::data(Bytes::from(out))))),
                 Err(e) => {
                     self.finished = true;
-                    let message = e.message.clone();
+                    let message = e.to_string();
                     self.codec = None;
                     self.fault.set(e);
                     return Poll::Ready(Some(Err(message.into())));

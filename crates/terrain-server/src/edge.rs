@@ -19,7 +19,7 @@ use crate::{HSTS, SECURITY_HEADERS};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use http_body::Frame;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -31,7 +31,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use terrain_protocol::{codes, limits};
+use terrain_protocol::limits;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -167,14 +167,9 @@ impl http_body::Body for TimedBody {
                     "more than {} request bodies at once from your network address; wait for some to finish",
                     self.config.bodies_per_address
                 );
-                self.fault.set(
-                    AppError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        codes::TOO_MANY_CONNECTIONS,
-                        message.clone(),
-                    )
-                    .with_header("retry-after", 5),
-                );
+                self.fault.set(AppError::TooManyConnections {
+                    message: message.clone(),
+                });
                 self.started = Some(Instant::now());
                 return Poll::Ready(Some(Err(message.into())));
             };
@@ -211,11 +206,7 @@ impl http_body::Body for TimedBody {
                         self.config.body_min_rate,
                         self.config.body_idle.as_secs()
                     );
-                    self.fault.set(AppError::new(
-                        StatusCode::REQUEST_TIMEOUT,
-                        codes::REQUEST_TIMEOUT,
-                        message.clone(),
-                    ));
+                    self.fault.set(AppError::RequestTimeout(message.clone()));
                     return Poll::Ready(Some(Err(message.into())));
                 }
                 Poll::Pending
@@ -273,15 +264,12 @@ async fn handle(
     let config = &shared.config;
     if over_limit {
         return Ok(refusal(
-            AppError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                codes::TOO_MANY_CONNECTIONS,
-                format!(
+            AppError::TooManyConnections {
+                message: format!(
                     "more than {} connections from your network address; close some and try again",
                     config.connections_per_address
                 ),
-            )
-            .with_header("retry-after", 5),
+            },
             shared.tls,
         ));
     }
@@ -468,15 +456,10 @@ pub async fn in_turn(
 ) -> Response {
     match tokio::time::timeout(turns.wait, turns.turns.acquire_owned()).await {
         Ok(Ok(_turn)) => next.run(req).await,
-        _ => AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::UNAVAILABLE,
-            format!(
-                "too many requests like this one at once; none came free within {} s, try again shortly",
-                turns.wait.as_secs_f32()
-            ),
-        )
-        .with_header("retry-after", 5)
+        _ => AppError::Busy(format!(
+            "too many requests like this one at once; none came free within {} s, try again shortly",
+            turns.wait.as_secs_f32()
+        ))
         .into_response(),
     }
 }

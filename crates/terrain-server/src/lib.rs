@@ -2,7 +2,8 @@
 //! once, never overwritten: a concurrent edit becomes a second head), pull their regions' feed,
 //! upload attachments resumably. Reviewers verify reports.
 //!
-//! Handlers are thin: they parse, check permissions, call the storage trait and map the result.
+//! Handlers ([`api`]) are thin: they take what the request carries and call one [`policy`]
+//! function, which decides and calls the storage trait; errors are [`AppError`] causes.
 //! Storage engines (SQLite, PostgreSQL) are chosen from the database URL in [`open_store`]; no
 //! handler names an engine. Logs never carry passwords or tokens.
 //!
@@ -10,6 +11,7 @@
 //! client address ([`throttle`]), which needs the peer address: serve with [`serve`] or
 //! [`with_client_address`]. Every answer carries the security headers of [`router`].
 
+pub mod api;
 pub mod auth;
 mod blobs;
 pub mod cli;
@@ -17,21 +19,21 @@ mod contacts;
 mod decompress;
 pub mod edge;
 mod error;
-mod handlers;
 pub mod openapi;
+pub mod policy;
 pub mod routes;
 pub mod throttle;
 
 pub use axum::Router;
 pub use blobs::{expire_uploads, sweep_uploads};
 pub use error::AppError;
-pub use handlers::{add_user, revoke_tokens};
+pub use policy::admin::{add_user, revoke_tokens};
 pub use throttle::FailureLimit;
 
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use routes::Group;
@@ -39,7 +41,7 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
-use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, codes, limits};
+use terrain_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, limits};
 use terrain_server_store::{ContactKey, ServerStore};
 use throttle::Throttle;
 use tower_http::compression::CompressionLayer;
@@ -216,20 +218,9 @@ async fn require_protocol(req: axum::extract::Request, next: Next) -> Response {
         .get(PROTOCOL_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    match version.as_deref() {
+    match version {
         Some(v) if v == PROTOCOL_VERSION.to_string() => next.run(req).await,
-        Some(v) => AppError::new(
-            StatusCode::UPGRADE_REQUIRED,
-            codes::PROTOCOL_VERSION,
-            format!("this server speaks protocol {PROTOCOL_VERSION}, not {v}; update Terrain"),
-        )
-        .into_response(),
-        None => AppError::new(
-            StatusCode::BAD_REQUEST,
-            codes::PROTOCOL_VERSION,
-            format!("the {PROTOCOL_HEADER} header is missing; this server speaks protocol {PROTOCOL_VERSION}"),
-        )
-        .into_response(),
+        theirs => AppError::ProtocolVersion(theirs).into_response(),
     }
 }
 
@@ -265,7 +256,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(require_protocol));
     let app = routes::of_group(Group::Open)
         .merge(api)
-        .fallback(handlers::not_found)
+        .fallback(api::health::not_found)
         .layer(middleware::from_fn(error::json_errors))
         // Blob downloads go as stored: photos do not shrink, and a range of a compressed body
         // would count compressed bytes.
@@ -280,6 +271,7 @@ pub fn router(state: AppState) -> Router {
                 HeaderValue::from_static(value),
             ))
         })
+        .layer(middleware::from_fn(error::log_causes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -3,7 +3,7 @@
 //! [`crate::openapi::document`] describes exactly these, so the two cannot disagree.
 
 use crate::openapi::{self, Answer, Body, Header, SchemaFn, inline, of};
-use crate::{AppState, blobs, handlers};
+use crate::{AppState, api, blobs};
 use axum::Router;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use schemars::json_schema;
@@ -137,7 +137,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Get,
             "/health",
-            |m| on(m, handlers::health),
+            |m| on(m, api::health::health),
             "Whether the server and its storage answer, and the protocol versions it speaks",
         )
     },
@@ -171,7 +171,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Post,
             "/v1/sessions",
-            |m| on(m, handlers::sign_in),
+            |m| on(m, api::sessions::create),
             "Sign in once; the answer carries this device's token",
         )
     },
@@ -180,7 +180,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Post,
             "/v1/sessions/renew",
-            |m| on(m, handlers::renew),
+            |m| on(m, api::sessions::renew),
             "Exchange this device's token for a new one without the password; the old one is retired at the new one's first use",
         )
     },
@@ -195,7 +195,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Post,
             "/v1/push",
-            |m| on(m, handlers::push),
+            |m| on(m, api::push::push),
             "Store a batch of revisions, each once; conflicts become second heads",
         )
     },
@@ -206,7 +206,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Get,
             "/v1/pull",
-            |m| on(m, handlers::pull),
+            |m| on(m, api::pull::pull),
             "The user's regions' revisions after a feed position",
         )
     },
@@ -343,7 +343,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Post,
             "/v1/reports/{id}/verify",
-            |m| on(m, handlers::verify),
+            |m| on(m, api::reviews::verify),
             "Mark a report verified (reviewers, administrators)",
         )
     },
@@ -354,7 +354,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Get,
             "/v1/audit",
-            |m| on(m, handlers::audit),
+            |m| on(m, api::audit::audit),
             "The audit log (administrators)",
         )
     },

@@ -1,0 +1,14 @@
+//! The HTTP handlers, by resource: each takes what the request carries (extractors), calls
+//! one [`crate::policy`] function and answers its result; errors are [`crate::AppError`]
+//! causes. The route table that serves them is [`crate::routes`]; blobs' handlers are in
+//! [`crate::blobs`].
+
+pub mod audit;
+pub mod health;
+pub mod json;
+pub mod pull;
+pub mod push;
+pub mod reviews;
+pub mod sessions;
+
+pub use json::JsonBody;

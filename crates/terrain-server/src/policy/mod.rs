@@ -1,0 +1,15 @@
+//! What the server allows and does, without HTTP: each module takes the state and plain
+//! values, and answers with plain values or an [`AppError`](crate::AppError) cause. The
+//! handlers in [`crate::api`] only translate requests to these calls and their answers back.
+//! Tested here with a real SQLite store and no router.
+
+pub mod admin;
+pub mod audit;
+pub mod pull;
+pub mod push;
+pub mod regions;
+pub mod reviews;
+pub mod sign_in;
+
+#[cfg(test)]
+pub(crate) mod testing;
