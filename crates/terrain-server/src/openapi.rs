@@ -112,6 +112,13 @@ fn query_parameters(query: SchemaFn, generator: &mut SchemaGenerator) -> Vec<Val
                 .as_object_mut()
                 .and_then(|f| f.remove("description"))
                 .unwrap_or_default();
+            // An optional field is an absent parameter; a query cannot say null.
+            if let Some(kinds) = field.get_mut("type").and_then(Value::as_array_mut) {
+                kinds.retain(|kind| kind != "null");
+                if let [kind] = &kinds[..] {
+                    field["type"] = kind.clone();
+                }
+            }
             json!({ "name": name, "in": "query", "required": required.contains(&name.as_str()),
                     "description": description, "schema": field })
         })
@@ -248,6 +255,23 @@ impl Transform for SpellOutFormats {
     }
 }
 
+/// Descriptions come from doc comments: joined into one line, rustdoc's link brackets dropped
+/// (`` [`limits::PULL_PAGE`] `` reads `` `limits::PULL_PAGE` ``).
+#[derive(Clone)]
+struct PlainDescriptions;
+
+impl Transform for PlainDescriptions {
+    fn transform(&mut self, schema: &mut Schema) {
+        transform_subschemas(self, schema);
+        if let Some(Value::String(text)) = schema.get_mut("description") {
+            *text = text
+                .replace('\n', " ")
+                .replace("[`", "`")
+                .replace("`]", "`");
+        }
+    }
+}
+
 /// The document served at `/v1/openapi.json`.
 pub fn document() -> Value {
     let mut generator = SchemaSettings::draft2020_12()
@@ -256,6 +280,7 @@ pub fn document() -> Value {
             s.meta_schema = None;
         })
         .with_transform(SpellOutFormats)
+        .with_transform(PlainDescriptions)
         .into_generator();
     let mut paths = Map::new();
     for route in ROUTES {
