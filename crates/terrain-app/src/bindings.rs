@@ -20,6 +20,7 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::Form::export_all(&cfg)?;
     crate::Kept::export_all(&cfg)?;
     crate::SyncStatus::export_all(&cfg)?;
+    crate::PhotoPolicy::export_all(&cfg)?;
     crate::ExportRequest::export_all(&cfg)?;
     crate::ExportResult::export_all(&cfg)?;
     terrain_domain::gazetteer::Suggestion::export_all(&cfg)?;

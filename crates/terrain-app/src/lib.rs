@@ -27,6 +27,7 @@ pub use reports::{
 };
 pub use session::{LockState, Session};
 pub use sync::{PhotoProgress, SyncPhase, SyncStatus};
+pub use terrain_store::PhotoPolicy;
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};

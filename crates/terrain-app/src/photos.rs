@@ -33,3 +33,16 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// How this device sends photos (kept in its store across restarts).
+    pub fn photo_policy(&self) -> Result<terrain_store::PhotoPolicy> {
+        Ok(self.store.photo_policy()?)
+    }
+
+    /// Chooses how this device sends photos, from the next sync pass on. Reduced copies are
+    /// made for reports saved final from then on.
+    pub fn set_photo_policy(&self, policy: terrain_store::PhotoPolicy) -> Result<()> {
+        Ok(self.store.set_photo_policy(policy)?)
+    }
+}

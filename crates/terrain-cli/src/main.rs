@@ -76,6 +76,11 @@ enum Command {
         /// Progress as JSON lines
         #[arg(long)]
         json: bool,
+        /// How photos are sent, kept for later syncs too: always, good-link (wait while the
+        /// link is below 128 kbit/s) or reduced-first (a 1280 px copy of each photo of a
+        /// report saved final from now on goes before the original)
+        #[arg(long, value_name = "HOW", value_parser = parse_photo_policy)]
+        photos: Option<terrain_app::PhotoPolicy>,
     },
     /// Reports whose versions from different devices conflict
     Conflicts {
@@ -180,7 +185,16 @@ fn run(cli: Cli) -> Result<()> {
             user,
             password_stdin,
         } => sync::login(&ctx, &server, &user, password_stdin),
-        Command::Sync { watch, json } => sync::sync(ctx, watch, json),
+        Command::Sync {
+            watch,
+            json,
+            photos,
+        } => {
+            if let Some(policy) = photos {
+                ctx.app.set_photo_policy(policy)?;
+            }
+            sync::sync(ctx, watch, json)
+        }
         Command::Resolve {
             id,
             take,
@@ -213,4 +227,9 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn parse_photo_policy(text: &str) -> Result<terrain_app::PhotoPolicy, String> {
+    text.parse()
+        .map_err(|p: terrain_domain::Problems| p.render(output::lang()))
 }

@@ -9,6 +9,7 @@ const PHOTOS: &str = "setting.photos";
 
 /// How this device sends photos.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum PhotoPolicy {
     /// As soon as the reports' text is on the server.

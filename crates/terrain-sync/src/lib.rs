@@ -11,6 +11,7 @@
 mod client;
 mod download;
 mod error;
+mod policy;
 mod rate;
 mod renew;
 mod run;
@@ -20,7 +21,9 @@ mod upload;
 pub use client::Client;
 pub use download::{PhotosFetched, download_blob, fetch_photos};
 pub use error::SyncError;
+pub use policy::{GOOD_LINK, photos_wait};
 pub use renew::RENEW_AFTER;
+pub use terrain_store::PhotoPolicy;
 pub use run::{Backoff, Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
 pub use stall::STALL;
 

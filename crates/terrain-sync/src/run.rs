@@ -56,6 +56,12 @@ pub enum Event {
         total_bytes: u64,
         bytes_per_sec: Option<u64>,
     },
+    /// Photos wait for a better link (the setting is "only on a good link" and the measured
+    /// rate is below [`crate::GOOD_LINK`]); the text went.
+    PhotosWait {
+        count: usize,
+        bytes_per_sec: Option<u64>,
+    },
     /// Revisions from other devices arrived.
     Pulled {
         received: usize,

@@ -58,34 +58,50 @@ pub(crate) async fn send_photos(
     if queue.is_empty() {
         return Ok(());
     }
+    let (policy, copies) = crate::policy::plan(store, &queue).await?;
+    let rate = client.rate();
+    if crate::policy::photos_wait(policy, rate) {
+        on(Event::PhotosWait {
+            count: queue.len(),
+            bytes_per_sec: rate,
+        });
+        return Ok(());
+    }
+    let (copies, originals) = crate::policy::in_order(queue, &copies);
     let shared = Mutex::new(Shared {
         on,
-        total: queue.len(),
-        total_bytes: queue.iter().map(|p| p.size).sum(),
+        total: copies.len() + originals.len(),
+        total_bytes: copies.iter().chain(&originals).map(|p| p.size).sum(),
         done: 0,
         done_bytes: 0,
         going: HashMap::new(),
     });
-    let mut uploads = futures_util::stream::iter(queue)
-        .map(|photo| send_one(store, client, photo, &shared))
-        .buffer_unordered(IN_FLIGHT);
     let (mut failed, mut in_a_row) = (None, 0);
-    while let Some((photo, result)) = uploads.next().await {
-        match result {
-            Ok(true) => {
-                in_a_row = 0;
-                summary.photos += 1;
-            }
-            Ok(false) => {}
-            Err(e) if e.is_retryable() => {
-                tracing::warn!(error = %e, photo = %photo.sha256, "photo upload failed; it stays queued");
-                failed = Some(e);
-                in_a_row += 1;
-                if in_a_row >= PHOTO_FAILURES {
-                    break;
+    // Every reduced copy is on the server before any original starts.
+    'parts: for part in [copies, originals] {
+        let mut uploads = futures_util::stream::iter(part)
+            .map(|photo| send_one(store, client, photo, &shared))
+            .buffer_unordered(IN_FLIGHT);
+        while let Some((photo, result)) = uploads.next().await {
+            match result {
+                Ok(true) => {
+                    in_a_row = 0;
+                    summary.photos += 1;
                 }
+                Ok(false) => {}
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(error = %e, photo = %photo.sha256, "photo upload failed; it stays queued");
+                    failed = Some(e);
+                    in_a_row += 1;
+                    if in_a_row >= PHOTO_FAILURES {
+                        break 'parts;
+                    }
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
+        }
+        if failed.is_some() {
+            break;
         }
     }
     match failed {

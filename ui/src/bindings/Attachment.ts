@@ -7,4 +7,10 @@ export type Attachment = {
 /**
  * Lower-case hex sha256 of the file's bytes.
  */
-sha256: string, media_type: string, size: number, file_name: string, caption?: string | null, };
+sha256: string, media_type: string, size: number, file_name: string, caption?: string | null, 
+/**
+ * Set on a reduced copy of a photo (a smaller JPEG sent first on a slow link): the
+ * sha256 of the original, an attachment of the same report. Absent on everything else,
+ * so records without copies hash as before.
+ */
+reduced_of?: string | null, };
