@@ -85,6 +85,60 @@ async fn the_sync_loop_drains_the_queue_after_a_save_and_reports_its_progress() 
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_stops_the_loop_in_plain_words_until_it_signs_in_again() {
+    let server = Server::start(Engine::Sqlite).await.unwrap();
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in(&server, dir.path()).await;
+    server
+        .state
+        .store
+        .revoke("awa", None, chrono::Utc::now())
+        .await
+        .unwrap();
+    let saved = app.save(&seed()).unwrap();
+    let task = tokio::spawn(Arc::clone(&app).keep_syncing(Arc::new(|_| {})));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while app.sync_status().phase != SyncPhase::Stopped {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            app.sync_status()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = app.sync_status();
+    assert_eq!(status.last_error_code, Some(ErrorCode::Refused));
+    assert_eq!(status.next_try_in_ms, None, "no retry is scheduled");
+    let said = status.said.expect("the stop is said");
+    let words = terrain_domain::messages::text(terrain_domain::Lang::Fr, &said.code, &said.params);
+    assert!(
+        words.starts_with("synchronisation arrêtée : le serveur a refusé")
+            && words.contains("token_revoked"),
+        "{words}"
+    );
+    // Stopped means stopped: no retry hammers the server, and nothing is sent meanwhile.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(server.revision_count().await, 0);
+    // Signing in again starts it: the waiting report goes.
+    app.login(&server.url, "awa", PASSWORD, "awa's laptop")
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while app.get(saved.id).unwrap().badge != SyncBadge::Synced {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            app.sync_status()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.sync_status().phase, SyncPhase::Idle);
+    task.abort();
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_lost_link_is_shown_as_offline_and_the_report_stays_queued() {
     let server = Server::start(Engine::Sqlite).await.unwrap();

@@ -362,17 +362,22 @@ async fn sync_restarts_within_seconds_of_the_servers_return() {
 
     let client = through(&device, &proxy);
     let store = Arc::clone(&device.store);
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let wake = Arc::new(terrain_sync::Wake::default());
+    let stop = Arc::clone(&wake);
     let events = Arc::new(std::sync::Mutex::new(Vec::<(Instant, Event)>::new()));
     let log = Arc::clone(&events);
     let watching = tokio::spawn(async move {
-        terrain_sync::watch(
+        let connect = move || Ok((client.clone(), "tester".to_string()));
+        terrain_sync::keep_syncing(
             &store,
-            &client,
-            "tester",
+            &connect,
             Duration::from_secs(30),
-            &mut |e| log.lock().unwrap().push((Instant::now(), e)),
-            stop,
+            &wake,
+            &mut |step| {
+                if let Some(e) = step.event() {
+                    log.lock().unwrap().push((Instant::now(), e))
+                }
+            },
         )
         .await
     });
@@ -414,7 +419,7 @@ async fn sync_restarts_within_seconds_of_the_servers_return() {
     );
     assert!(failures.iter().all(|ms| *ms <= 10_000), "{failures:?}");
     assert!(device.store.get(id).unwrap().synced);
-    let _ = stop_tx.send(true);
+    stop.stop();
     watching.await.unwrap().unwrap();
     assert!(proxy.up_bytes.load(Ordering::Relaxed) > 0);
     server.stop().await;

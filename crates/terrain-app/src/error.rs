@@ -75,8 +75,14 @@ impl From<terrain_store::StoreError> for AppError {
 
 impl From<terrain_sync::SyncError> for AppError {
     fn from(e: terrain_sync::SyncError) -> AppError {
+        AppError::from(&e)
+    }
+}
+
+impl From<&terrain_sync::SyncError> for AppError {
+    fn from(e: &terrain_sync::SyncError) -> AppError {
         use terrain_sync::SyncError as E;
-        let code = match &e {
+        let code = match e {
             E::Store(_) | E::Io { .. } => ErrorCode::Storage,
             E::Refused { .. } | E::NotSignedIn => ErrorCode::Refused,
             E::Unreachable { .. } | E::BadAnswer(_) => ErrorCode::Offline,

@@ -26,7 +26,9 @@ pub use reports::{
     SavedReport, SyncBadge,
 };
 pub use session::{LockState, Session};
-pub use sync::{PhotoProgress, SyncPhase, SyncStatus};
+pub use sync::{PhotoProgress, SYNC_EVERY, SyncPhase, SyncStatus};
+/// The sync loop's vocabulary, for shells that print it (`terrain sync`).
+pub use terrain_sync::{Event as SyncEvent, Status as SyncStep, Summary as SyncSummary, Tally};
 pub use terrain_store::PhotoPolicy;
 
 use serde::Serialize;
@@ -39,10 +41,9 @@ use ts_rs::TS;
 pub struct App {
     store: Arc<Store>,
     sync: Mutex<SyncStatus>,
-    /// Wakes the sync loop: something was queued, or the user asked.
-    nudge: tokio::sync::Notify,
-    /// Set when the app locks: the sync loop ends and lets go of the store.
-    closed: std::sync::atomic::AtomicBool,
+    /// Wakes the sync loop (something was queued, the user asked) or, when the app locks,
+    /// ends it so that it lets go of the store.
+    wake: terrain_sync::Wake,
     /// A sync loop runs: a second one would only double the traffic.
     looping: std::sync::atomic::AtomicBool,
 }
@@ -76,16 +77,14 @@ impl App {
         Ok(App {
             store: Arc::new(store),
             sync: Mutex::new(status),
-            nudge: tokio::sync::Notify::new(),
-            closed: std::sync::atomic::AtomicBool::new(false),
+            wake: terrain_sync::Wake::default(),
             looping: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
     /// Stops the sync loop; the store closes when the last holder lets go.
     pub(crate) fn close(&self) {
-        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.nudge.notify_one();
+        self.wake.stop();
     }
 
     /// True for the first caller only: the one whose loop runs.
@@ -94,7 +93,7 @@ impl App {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(std::sync::atomic::Ordering::SeqCst)
+        self.wake.is_stopped()
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -113,7 +112,7 @@ impl App {
     }
 
     /// Who saves: the signed-in user, else the computer's user name.
-    fn author(&self) -> Result<String> {
+    fn author(&self) -> terrain_store::Result<String> {
         if let Some(account) = self.store.account()? {
             return Ok(account.user);
         }

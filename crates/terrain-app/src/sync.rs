@@ -1,12 +1,14 @@
-//! Sync as the app shows it: one status the sync panel and the list's badges read, a loop that
-//! drains the outbox whenever there is something to send or every half minute, and sign-in.
+//! Sync as the app shows it: one status the sync panel and the list's badges read, the one
+//! sync loop (`terrain_sync::keep_syncing`) run for the window and for `terrain sync --watch`,
+//! and sign-in.
 
 use crate::{App, AppError, AppInfo, ErrorCode, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
-use terrain_sync::Event;
+use terrain_domain::{Lang, Message};
+use terrain_sync::{Client, Event, Status, Summary, SyncError, Tally};
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -35,17 +37,17 @@ pub struct SyncStatus {
     pub last_error_code: Option<ErrorCode>,
     #[ts(type = "number | null")]
     pub next_try_in_ms: Option<u64>,
-    /// What the current pass has done so far ("sent 500 of 1,200").
-    pub progress: Option<String>,
+    /// What sync last said, in the catalogue's words (the window words it in its language, as
+    /// `terrain sync` does): how far the pass is ("sent 500 of 1,200"), or why sync stopped.
+    pub said: Option<Message>,
     /// Reports the current pass sent (the server holds their text; photos may follow).
     #[ts(type = "number")]
     pub sent: usize,
     /// Photos on their way in the current pass.
     pub photos: Option<PhotoProgress>,
-    /// Whether anything moved in the current pass: the loop's backoff starts again if so.
-    #[serde(skip)]
-    #[ts(skip)]
-    pub(crate) moved: bool,
+    /// Set when the last pass held the photos back ("photos wait for a better link"): the
+    /// setting is "only on a good link" and the link measured slower.
+    pub photos_wait: Option<Message>,
 }
 
 /// "photos 4 of 10, 1.2 of 3.1 MB, about 5 minutes left; report … waits for its photo".
@@ -75,16 +77,16 @@ impl SyncStatus {
             last_error: None,
             last_error_code: None,
             next_try_in_ms: None,
-            progress: None,
+            said: None,
             sent: 0,
             photos: None,
-            moved: false,
+            photos_wait: None,
         }
     }
 }
 
 /// How often a signed-in device looks for news when nothing happens.
-const EVERY: Duration = Duration::from_secs(30);
+pub const SYNC_EVERY: Duration = Duration::from_secs(30);
 
 impl App {
     pub fn sync_status(&self) -> SyncStatus {
@@ -101,13 +103,13 @@ impl App {
     pub(crate) fn note_queue(&self) -> Result<()> {
         let queued = self.store.pending_count()?;
         self.update(|s| s.queued = queued);
-        self.nudge.notify_one();
+        self.wake.now();
         Ok(())
     }
 
     /// Asks the sync loop to try now.
     pub fn sync_now(&self) {
-        self.nudge.notify_one();
+        self.wake.now();
     }
 
     pub async fn login(
@@ -125,7 +127,7 @@ impl App {
             s.last_error = None;
             s.last_error_code = None;
         });
-        self.nudge.notify_one();
+        self.wake.now();
         self.info()
     }
 
@@ -136,138 +138,180 @@ impl App {
         self.info()
     }
 
-    /// One pass: send what is queued, receive what is new. Tells `on` each change of status.
-    pub async fn sync_once(&self, on: &(dyn Fn(SyncStatus) + Send + Sync)) -> Result<()> {
-        let client = match terrain_sync::client_for(&self.store) {
-            Ok(c) => c,
-            Err(terrain_sync::SyncError::NotSignedIn) => {
-                on(self.update(|s| s.phase = SyncPhase::SignedOut));
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        on(self.update(|s| {
-            s.phase = SyncPhase::Syncing;
-            s.progress = None;
-            s.sent = 0;
-            s.photos = None;
-            s.moved = false;
-        }));
-        let author = self.author()?;
-        let (mut total, mut acked) = (0usize, 0usize);
-        let mut handle = |e: Event| {
-            let status = self.update(|s| {
-                s.moved |= e.is_progress();
-                match &e {
-                Event::Queued { count } => {
-                    total = *count;
-                    s.queued = *count;
-                }
-                Event::Acked { count } => {
-                    acked += count;
-                    s.queued = s.queued.saturating_sub(*count);
-                    s.progress = Some(format!("sent {acked} of {total}"));
-                }
-                Event::Pulled { received, .. } => {
-                    s.progress = Some(format!("received {received}"));
-                }
-                Event::Refused { reason, .. } => {
-                    s.last_error = Some(reason.clone());
-                    s.last_error_code = Some(ErrorCode::Refused);
-                }
-                Event::Sent { count, .. } => s.sent += count,
-                Event::MissingPhoto {
-                    report, sha256, ..
-                } => {
-                    s.last_error = Some(format!(
-                        "report {report} names photo {sha256}, which is not on this computer: edit the report"
-                    ));
-                    s.last_error_code = Some(ErrorCode::Refused);
-                }
-                e @ Event::Photos {
-                    report,
-                    done,
-                    total,
-                    bytes,
-                    total_bytes,
-                    ..
-                } => {
-                    s.photos = Some(PhotoProgress {
-                        done: *done,
-                        total: *total,
-                        bytes: *bytes,
-                        total_bytes: *total_bytes,
-                        seconds_left: e.seconds_left(),
-                        report: *report,
-                    })
-                }
-                Event::Failed { .. } | Event::UpToDate => {}
-            }});
-            on(status);
-        };
-        let result = terrain_sync::sync_once(&self.store, &client, &author, &mut handle).await;
-        let queued = self.store.pending_count()?;
-        match result {
-            Ok(_) => {
-                on(self.update(|s| {
-                    s.phase = SyncPhase::Idle;
-                    s.queued = queued;
-                    s.last_success = Some(Utc::now());
-                    s.last_error = None;
-                    s.last_error_code = None;
-                    s.next_try_in_ms = None;
-                    s.progress = None;
-                    s.photos = None;
-                }));
-                Ok(())
-            }
-            Err(e) => {
-                let retry = e.is_retryable();
-                let error = AppError::from(e);
-                on(self.update(|s| {
-                    s.phase = if retry {
-                        SyncPhase::Offline
-                    } else {
-                        SyncPhase::Stopped
-                    };
-                    s.queued = queued;
-                    s.last_error = Some(error.message.clone());
-                    s.last_error_code = Some(error.code);
-                    s.progress = None;
-                }));
-                Err(error)
-            }
-        }
+    /// The client for the store's account, and the author of the merges a pull makes: asked
+    /// before each pass, so a sign-in meanwhile takes effect.
+    fn connect(&self) -> Result<(Client, String), SyncError> {
+        Ok((terrain_sync::client_for(&self.store)?, self.author()?))
     }
 
-    /// Syncs until the app locks: at once when nudged (a save, "Sync now", sign-in), every half
+    /// One pass: send what is queued, receive what is new. Tells `on` each change of status.
+    /// Signed out, it shows so and does nothing.
+    pub async fn sync_once(&self, on: &(dyn Fn(SyncStatus) + Send + Sync)) -> Result<()> {
+        if self.store.account()?.is_none() {
+            on(self.update(|s| s.phase = SyncPhase::SignedOut));
+            return Ok(());
+        }
+        self.sync_pass(&mut |_, shown| on(shown.clone()))
+            .await
+            .map(drop)
+    }
+
+    /// One pass, as `terrain sync` runs it: `on` hears what sync says and the status after it.
+    pub async fn sync_pass(
+        &self,
+        on: &mut (dyn FnMut(Status<'_>, &SyncStatus) + Send),
+    ) -> Result<Summary> {
+        let mut tally = Tally::default();
+        let mut tell = |status: Status<'_>| {
+            let shown = self.show(status, &mut tally);
+            on(status, &shown);
+        };
+        let result = match self.connect() {
+            Ok((client, author)) => {
+                tell(Status::Syncing);
+                let mut event = |e: Event| tell(Status::Event(&e));
+                terrain_sync::sync_once(&self.store, &client, &author, &mut event).await
+            }
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(summary) => tell(Status::Done(summary)),
+            Err(error) => tell(Status::Failed {
+                error,
+                retry_in: None,
+            }),
+        }
+        result.map_err(AppError::from)
+    }
+
+    /// Runs the sync loop until the app locks (or `terrain sync --watch` is stopped) or the
+    /// server refuses; `on` hears each change of status, as `sync_status` shows it.
+    pub async fn watch(
+        &self,
+        every: Duration,
+        on: &mut (dyn FnMut(Status<'_>, &SyncStatus) + Send),
+    ) -> Result<()> {
+        let mut tally = Tally::default();
+        let connect = || self.connect();
+        let mut tell = |status: Status<'_>| {
+            let shown = self.show(status, &mut tally);
+            on(status, &shown);
+        };
+        terrain_sync::keep_syncing(&self.store, &connect, every, &self.wake, &mut tell)
+            .await
+            .map_err(AppError::from)
+    }
+
+    /// Ends [`App::watch`] once its pass, if any, is over.
+    pub fn stop_watching(&self) {
+        self.wake.stop();
+    }
+
+    /// Syncs until the app locks: at once when woken (a save, "Sync now", sign-in), every half
     /// minute otherwise, and after a failure as `terrain_sync::Backoff` says (probing within
-    /// seconds of an outage's end). One loop per app: a second call returns at once.
+    /// seconds of an outage's end). A refusal (revoked device) or signing out stops the loop
+    /// until the user acts (signs in, or asks to sync). One loop per app: a second call returns
+    /// at once.
     pub async fn keep_syncing(self: Arc<App>, on: Arc<dyn Fn(SyncStatus) + Send + Sync>) {
         if !self.start_looping() {
             return;
         }
-        let mut backoff = terrain_sync::Backoff::default();
         while !self.is_closed() {
-            let result = self.sync_once(on.as_ref()).await;
-            if self.sync_status().moved {
-                backoff.progressed();
-            }
-            let wait = match result {
-                Ok(()) => {
-                    backoff.progressed();
-                    EVERY
-                }
-                Err(e) if e.code == ErrorCode::Offline => {
-                    let wait = backoff.next(true);
-                    on(self.update(|s| s.next_try_in_ms = Some(wait.as_millis() as u64)));
-                    wait
-                }
-                // Refused (revoked device...): wait for the user to act (sign in again).
-                Err(_) => Duration::from_secs(24 * 3600),
-            };
-            let _ = tokio::time::timeout(wait, self.nudge.notified()).await;
+            let _ = self
+                .watch(SYNC_EVERY, &mut |_, shown| on(shown.clone()))
+                .await;
+            self.wake.sleep(Duration::from_secs(24 * 3600)).await;
         }
+    }
+
+    /// The status after `status`: phase, queue, progress and the last failure. A pass that
+    /// cannot start for want of an account shows the device signed out.
+    fn show(&self, status: Status<'_>, tally: &mut Tally) -> SyncStatus {
+        if let Status::Failed {
+            error: SyncError::NotSignedIn,
+            ..
+        } = status
+        {
+            return self.update(|s| s.phase = SyncPhase::SignedOut);
+        }
+        let queued = match status {
+            Status::Done(_) | Status::Failed { .. } => self.store.pending_count().ok(),
+            _ => None,
+        };
+        self.update(|s| match status {
+            Status::Syncing => {
+                *tally = Tally::default();
+                s.phase = SyncPhase::Syncing;
+                s.said = None;
+                s.sent = 0;
+                s.photos = None;
+                s.photos_wait = None;
+            }
+            Status::Event(e) => {
+                let said = tally.say(e);
+                match e {
+                    Event::Queued { count } => s.queued = *count,
+                    Event::Acked { count } => {
+                        s.queued = s.queued.saturating_sub(*count);
+                        s.said = Some(said);
+                    }
+                    Event::Pulled { .. } => s.said = Some(said),
+                    Event::Sent { .. } => s.sent = tally.sent,
+                    Event::Refused { reason, .. } => {
+                        s.last_error = Some(reason.clone());
+                        s.last_error_code = Some(ErrorCode::Refused);
+                    }
+                    Event::MissingPhoto { .. } => {
+                        s.last_error = Some(said.text(Lang::En));
+                        s.last_error_code = Some(ErrorCode::Refused);
+                    }
+                    e @ Event::Photos {
+                        report,
+                        done,
+                        total,
+                        bytes,
+                        total_bytes,
+                        ..
+                    } => {
+                        s.photos = Some(PhotoProgress {
+                            done: *done,
+                            total: *total,
+                            bytes: *bytes,
+                            total_bytes: *total_bytes,
+                            seconds_left: e.seconds_left(),
+                            report: *report,
+                        })
+                    }
+                    Event::PhotosWait { .. } => s.photos_wait = Some(said),
+                    Event::Failed { .. } | Event::UpToDate => {}
+                }
+            }
+            Status::Done(_) => {
+                s.phase = SyncPhase::Idle;
+                s.queued = queued.unwrap_or(s.queued);
+                s.last_success = Some(Utc::now());
+                s.last_error = None;
+                s.last_error_code = None;
+                s.next_try_in_ms = None;
+                s.said = None;
+                s.photos = None;
+            }
+            Status::Failed { error, retry_in } => {
+                let shown = AppError::from(error);
+                s.phase = if error.is_retryable() {
+                    SyncPhase::Offline
+                } else {
+                    SyncPhase::Stopped
+                };
+                s.queued = queued.unwrap_or(s.queued);
+                s.last_error = Some(shown.message);
+                s.last_error_code = Some(shown.code);
+                s.next_try_in_ms = retry_in.map(|w| w.as_millis() as u64);
+                s.said = retry_in
+                    .is_none()
+                    .then(|| terrain_sync::words::failed(error, None));
+            }
+        })
     }
 }
 

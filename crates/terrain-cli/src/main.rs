@@ -184,7 +184,7 @@ fn run(cli: Cli) -> Result<()> {
             server,
             user,
             password_stdin,
-        } => sync::login(&ctx, &server, &user, password_stdin),
+        } => sync::login(ctx, &server, &user, password_stdin),
         Command::Sync {
             watch,
             json,

@@ -29,7 +29,7 @@ pub mod validate;
 
 pub use claims::{Amount, Claim, ClaimsSummary, FigureKind, VagueAmount};
 pub use merge::{Dispute, Merge, disputes, settle, three_way};
-pub use messages::Lang;
+pub use messages::{Lang, Message};
 pub use report::{
     Actor, Attachment, Attribution, Coordinates, DatePrecision, GeoPrecision, Location,
     Reliability, Report, SCHEMA_VERSION, SiteRef, Source, SourceKind, Status, What, When, new_id,

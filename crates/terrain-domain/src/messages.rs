@@ -77,6 +77,40 @@ impl Lang {
 /// A message's parameters, by name.
 pub type Params = BTreeMap<String, String>;
 
+/// A sentence of the catalogue not yet in a language: the core says what happened, each
+/// shell words it in its reader's language (the CLI with `text`, the UI with the same file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Message {
+    /// A code of `messages.json`, e.g. `sync.acked`.
+    pub code: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub params: Params,
+}
+
+impl Message {
+    pub fn new<V: ToString>(
+        code: &str,
+        params: impl IntoIterator<Item = (&'static str, V)>,
+    ) -> Message {
+        debug_assert!(
+            template(Lang::En, code).is_some(),
+            "{code} is not in messages.json"
+        );
+        Message {
+            code: code.to_string(),
+            params: params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        text(lang, &self.code, &self.params)
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct Entry {
     en: String,

@@ -11,12 +11,14 @@
 mod client;
 mod download;
 mod error;
+mod keep;
 mod policy;
 mod rate;
 mod renew;
 mod run;
 mod stall;
 mod upload;
+pub mod words;
 
 pub use client::Client;
 pub use download::{PhotosFetched, download_blob, fetch_photos};
@@ -24,8 +26,10 @@ pub use error::SyncError;
 pub use policy::{GOOD_LINK, photos_wait};
 pub use renew::RENEW_AFTER;
 pub use terrain_store::PhotoPolicy;
-pub use run::{Backoff, Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once, watch};
+pub use keep::{Connect, Status, Wake, keep_syncing};
+pub use run::{Backoff, Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once};
 pub use stall::STALL;
+pub use words::Tally;
 
 use terrain_store::{Account, Store, Token};
 

@@ -1,4 +1,4 @@
-//! One sync pass, and the watch loop that repeats it.
+//! One sync pass, and the backoff the loop ([`crate::keep`]) waits by between passes.
 //!
 //! A pass sends the reports' text first, in batches sized in bytes by the link's measured
 //! rate; a revision the server stores leaves the outbox and the photos it names join the
@@ -361,58 +361,6 @@ impl Backoff {
         );
         self.server_failures += 1;
         wait
-    }
-}
-
-/// Syncs every `every` while `keep_going` holds; after a failure, tries again as [`Backoff`]
-/// says. Stops on a failure retrying cannot fix (a revoked token), after telling `on`.
-pub async fn watch(
-    store: &Arc<Store>,
-    client: &Client,
-    author: &str,
-    every: Duration,
-    on: &mut (dyn FnMut(Event) + Send),
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<(), SyncError> {
-    let mut backoff = Backoff::default();
-    loop {
-        let mut moved = false;
-        let mut tell = |e: Event| {
-            moved |= e.is_progress();
-            on(e)
-        };
-        let result = sync_once(store, client, author, &mut tell).await;
-        if moved {
-            backoff.progressed();
-        }
-        let wait = match result {
-            Ok(_) => {
-                backoff.progressed();
-                every
-            }
-            Err(e) if e.is_retryable() => {
-                let wait = backoff.next(e.is_link());
-                on(Event::Failed {
-                    reason: e.to_string(),
-                    retry_in_ms: Some(wait.as_millis() as u64),
-                });
-                wait
-            }
-            Err(e) => {
-                on(Event::Failed {
-                    reason: e.to_string(),
-                    retry_in_ms: None,
-                });
-                return Err(e);
-            }
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => return Ok(()),
-        }
-        if *stop.borrow() {
-            return Ok(());
-        }
     }
 }
 
