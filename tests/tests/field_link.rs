@@ -61,4 +61,9 @@ fn thirty_reports_and_two_photos_cross_a_lossy_64_kbits_link_with_a_cut_unattend
         run.device.outbox().unwrap().is_empty(),
         "the device knows the server holds everything"
     );
+    assert_eq!(
+        run.device.photo_uploads().unwrap(),
+        vec![],
+        "no photo left in the device's upload queue"
+    );
 }
