@@ -1,4 +1,9 @@
 //! The commands the UI invokes: translation only.
+//!
+//! These signatures are the one list of commands: `tests/commands.rs` writes the UI's typed
+//! wrappers (`ui/src/lib/commands.ts`) from them, with the types ts-rs generates, and checks
+//! that `main.rs` registers each. Arguments of the window (`Shared`, `AppHandle`) are not the
+//! UI's to pass.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +19,12 @@ use uuid::Uuid;
 
 type Shared<'a> = State<'a, Arc<Session>>;
 type Answer<T> = Result<T, AppError>;
+/// A report as the UI holds it, taken as JSON so that one breaking rules gets its problems.
+/// ts: Report
+type ReportJson = serde_json::Value;
+/// A site; without an id, the core gives the new site one (a UUIDv7, like reports).
+/// ts: Omit<Site, "id"> & { id?: string }
+type SiteJson = serde_json::Value;
 
 #[tauri::command(async)]
 pub fn app_info(session: Shared) -> Answer<AppInfo> {
@@ -46,15 +57,16 @@ pub fn get_report(session: Shared, id: Uuid) -> Answer<ReportDetail> {
 }
 
 #[tauri::command]
-pub fn check_report(session: Shared, report: serde_json::Value) -> Answer<Vec<Problem>> {
+pub fn check_report(session: Shared, report: ReportJson) -> Answer<Vec<Problem>> {
     Ok(session.app()?.check(&report))
 }
 
 #[tauri::command(async)]
-pub fn save_report(session: Shared, report: serde_json::Value) -> Answer<SavedReport> {
+pub fn save_report(session: Shared, report: ReportJson) -> Answer<SavedReport> {
     session.app()?.save(&report)
 }
 
+/// The report form as typed: kept at every save, even while a field does not check.
 #[tauri::command]
 pub fn new_form(session: Shared) -> Answer<Form> {
     Ok(session.app()?.new_form())
@@ -105,7 +117,7 @@ pub fn sites(session: Shared) -> Answer<Vec<Site>> {
 }
 
 #[tauri::command(async)]
-pub fn save_site(session: Shared, site: serde_json::Value) -> Answer<Site> {
+pub fn save_site(session: Shared, site: SiteJson) -> Answer<Site> {
     session.app()?.save_site(&site)
 }
 

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use terrain_domain::gazetteer::{self, Suggestion};
+use terrain_domain::limits;
 use terrain_domain::{
     Attribution, EventType, FigureKind, LocalCategory, Reliability, SiteKind, SourceKind,
     SubEventType, VagueAmount,
@@ -47,6 +48,22 @@ pub struct Catalog {
     pub vague_amounts: Vec<VagueChoice>,
     /// Field paths a final report must fill (`sources[].name`): the form marks them.
     pub required: Vec<String>,
+    /// The record's size limits, as the form shows them (the title's length...).
+    pub limits: Limits,
+}
+
+/// The limits of `terrain_domain::limits` the form shows: the core checks them on every save,
+/// the form keeps a typist inside them.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Limits {
+    #[ts(type = "number")]
+    pub title_chars: usize,
+    #[ts(type = "number")]
+    pub short_text_chars: usize,
+    #[ts(type = "number")]
+    pub narrative_chars: usize,
+    #[ts(type = "number")]
+    pub tag_chars: usize,
 }
 
 /// The key serde writes for a unit variant (`"usually_reliable"`).
@@ -146,6 +163,12 @@ pub fn catalog() -> Catalog {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        limits: Limits {
+            title_chars: limits::TITLE_CHARS,
+            short_text_chars: limits::SHORT_TEXT_CHARS,
+            narrative_chars: limits::NARRATIVE_CHARS,
+            tag_chars: limits::TAG_CHARS,
+        },
     }
 }
 

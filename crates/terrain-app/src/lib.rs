@@ -16,7 +16,7 @@ mod session;
 mod sites;
 mod sync;
 
-pub use catalog::{Catalog, Choice, RegionChoice, catalog, places};
+pub use catalog::{Catalog, Choice, Limits, RegionChoice, catalog, places};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
 pub use form::{Form, Kept};

@@ -1,24 +1,9 @@
-// Typed calls to the desktop shell's commands. The types come from ts-rs (src/bindings/),
-// generated from the Rust types: never edit them by hand.
+// Typed calls to the desktop shell's commands. The wrappers (./commands.ts) are generated from
+// the commands' Rust signatures and the types (src/bindings/) by ts-rs from the Rust types:
+// never edit either by hand.
 import { invoke } from "@tauri-apps/api/core";
 import type { AppError } from "../bindings/AppError";
-import type { AppInfo } from "../bindings/AppInfo";
-import type { Attachment } from "../bindings/Attachment";
-import type { Catalog } from "../bindings/Catalog";
-import type { ExportRequest } from "../bindings/ExportRequest";
-import type { ExportResult } from "../bindings/ExportResult";
-import type { Form } from "../bindings/Form";
-import type { Kept } from "../bindings/Kept";
-import type { ListPage } from "../bindings/ListPage";
-import type { ListQuery } from "../bindings/ListQuery";
-import type { LockState } from "../bindings/LockState";
-import type { Problem } from "../bindings/Problem";
-import type { Report } from "../bindings/Report";
-import type { ReportDetail } from "../bindings/ReportDetail";
-import type { SavedReport } from "../bindings/SavedReport";
-import type { Site } from "../bindings/Site";
-import type { Suggestion } from "../bindings/Suggestion";
-import type { SyncStatus } from "../bindings/SyncStatus";
+import { commands } from "./commands";
 import { app } from "./state.svelte";
 
 /** An AppError from the core, or a failure of the bridge itself, as one shape. */
@@ -38,42 +23,4 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
-export const api = {
-  appInfo: () => call<AppInfo>("app_info"),
-  catalog: () => call<Catalog>("catalog"),
-  places: (typed: string) => call<Suggestion[]>("places", { typed }),
-  listReports: (query: ListQuery) => call<ListPage>("list_reports", { query }),
-  newReport: () => call<Report>("new_report"),
-  getReport: (id: string) => call<ReportDetail>("get_report", { id }),
-  checkReport: (report: Report) => call<Problem[]>("check_report", { report }),
-  saveReport: (report: Report) => call<SavedReport>("save_report", { report }),
-  /** The report form as typed: kept at every save, even while a field does not check. */
-  newForm: () => call<Form>("new_form"),
-  openForm: (id: string) => call<Form>("open_form", { id }),
-  checkForm: (form: Form, asFinal: boolean) => call<Problem[]>("check_form", { form, asFinal }),
-  keepForm: (form: Form) => call<Kept>("keep_form", { form }),
-  saveForm: (form: Form) => call<SavedReport>("save_form", { form }),
-  lastForm: () => call<string | null>("last_form"),
-  deleteDraft: (id: string) => call<void>("delete_draft", { id }),
-  resolveConflict: (id: string, takeTheirs: string[]) =>
-    call<SavedReport>("resolve_conflict", { id, takeTheirs }),
-  sites: () => call<Site[]>("sites"),
-  /** Without an id, the core gives the new site one (a UUIDv7, like reports). */
-  saveSite: (site: Omit<Site, "id"> & { id?: string }) => call<Site>("save_site", { site }),
-  attachFile: (path: string) => call<Attachment>("attach_file", { path }),
-  /** The photo's bytes (JPEG, PNG or WebP), opened from its sealed file by the core. */
-  photo: (sha256: string) => call<ArrayBuffer>("photo", { sha256 }),
-  reportFileName: (id: string) => call<string>("report_file_name", { id }),
-  syncStatus: () => call<SyncStatus>("sync_status"),
-  syncNow: () => call<void>("sync_now"),
-  login: (server: string, user: string, password: string, deviceName: string) =>
-    call<AppInfo>("login", { server, user, password, deviceName }),
-  logout: () => call<AppInfo>("logout"),
-  export: (request: ExportRequest) => call<ExportResult>("export", { request }),
-  lockState: () => call<LockState>("lock_state"),
-  unlock: (passphrase: string) => call<AppInfo>("unlock", { passphrase }),
-  lock: () => call<void>("lock"),
-  changePassphrase: (old: string, newPassphrase: string) =>
-    call<void>("change_passphrase", { old, new: newPassphrase }),
-  quickDelete: () => call<void>("quick_delete"),
-};
+export const api = commands(call);
