@@ -45,6 +45,12 @@ pub struct ExportResult {
     /// Reports written.
     #[ts(type = "number")]
     pub reports: u64,
+    /// Pages of a PDF; none for CSV and GeoJSON.
+    #[ts(type = "number | null")]
+    pub pages: Option<usize>,
+    /// GeoJSON: reports selected but left out, having no coordinates.
+    #[ts(type = "number")]
+    pub without_coordinates: u64,
 }
 
 impl App {
@@ -57,19 +63,28 @@ impl App {
         }
         let (store, out) = (self.store.as_ref(), &req.path);
         let filter = req.query.filter()?;
-        let reports = match (req.format, req.report) {
+        let mut done = ExportResult {
+            path: out.clone(),
+            reports: 0,
+            pages: None,
+            without_coordinates: 0,
+        };
+        match (req.format, req.report) {
             (ExportFormat::Csv, _) => {
                 let options = terrain_export::csv::CsvOptions {
                     bom: req.bom,
                     hxl: req.hxl,
                 };
-                terrain_export::csv_file(store, &filter, options, out)?
+                done.reports = terrain_export::csv_file(store, &filter, options, out)?;
             }
             (ExportFormat::Geojson, _) => {
-                terrain_export::geojson_file(store, &filter, out)?.features
+                let written = terrain_export::geojson_file(store, &filter, out)?;
+                done.reports = written.features;
+                done.without_coordinates = written.without_coordinates;
             }
             (ExportFormat::Pdf, Some(id)) => {
-                terrain_export::report_pdf_file(store, id, req.lang, out)?.reports
+                let written = terrain_export::report_pdf_file(store, id, req.lang, out)?;
+                (done.reports, done.pages) = (written.reports, Some(written.pages));
             }
             (ExportFormat::Pdf, None) => {
                 let site = match filter.site {
@@ -77,13 +92,12 @@ impl App {
                     None => None,
                 };
                 let selection = filter.describe(site.as_deref(), req.lang);
-                terrain_export::summary_pdf_file(store, &filter, &selection, req.lang, out)?.reports
+                let written =
+                    terrain_export::summary_pdf_file(store, &filter, &selection, req.lang, out)?;
+                (done.reports, done.pages) = (written.reports, Some(written.pages));
             }
-        };
-        Ok(ExportResult {
-            path: out.clone(),
-            reports,
-        })
+        }
+        Ok(done)
     }
 }
 

@@ -22,15 +22,26 @@ impl App {
     /// Downloads the photos of report `id` (or its first characters) this device lacks.
     pub async fn fetch_photos(&self, id: &str) -> Result<FetchedPhotos> {
         let report = self.store.resolve_id(id)?;
-        let client = terrain_sync::client_for(&self.store)?;
-        let done =
-            terrain_sync::fetch_photos(&self.store, &client, report, &mut |_, _, _| {}).await?;
+        let done = self.fetch_photos_of(report, &mut |_, _, _| {}).await?;
         Ok(FetchedPhotos {
             fetched: done.fetched.len(),
             had: done.had.len(),
             missing: done.missing,
             bytes: done.bytes,
         })
+    }
+}
+
+impl App {
+    /// Downloads the photos of report `id` this device lacks, telling `on` each photo's sha256,
+    /// bytes so far and size as pieces arrive; says which photos, by sha256.
+    pub async fn fetch_photos_of(
+        &self,
+        id: uuid::Uuid,
+        on: &mut (dyn FnMut(&str, u64, u64) + Send),
+    ) -> Result<terrain_sync::PhotosFetched> {
+        let client = terrain_sync::client_for(&self.store)?;
+        Ok(terrain_sync::fetch_photos(&self.store, &client, id, on).await?)
     }
 }
 

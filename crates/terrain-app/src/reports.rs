@@ -4,11 +4,13 @@
 use crate::{App, AppError, ErrorCode, Result, today};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use terrain_domain::{
-    Amount, Dispute, EventType, FigureKind, Problem, Report, Revision, Status, VagueAmount, When,
-    check, disputes, parse_json, settle,
+    Amount, Dispute, EventType, FigureKind, Problem, Report, Revision, Status, VagueAmount,
+    ValidReport, When, check, disputes, parse_json,
 };
-use terrain_store::{Conflict, Filter, Listed, Page};
+use terrain_store::{Filter, Import, Imported, Listed, OutboxEntry, Page};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -19,6 +21,9 @@ pub struct ListQuery {
     pub query: Option<String>,
     /// Region, as the gazetteer spells it.
     pub admin1: Option<String>,
+    /// Cercle, as the gazetteer spells it.
+    #[ts(optional)]
+    pub admin2: Option<String>,
     pub event_type: Option<EventType>,
     pub status: Option<Status>,
     /// Incidents on or after this date, as typed (dd/mm/yyyy or ISO); empty means no bound.
@@ -52,7 +57,7 @@ impl ListQuery {
         Ok(Filter {
             query: text(&self.query),
             admin1: text(&self.admin1),
-            admin2: None,
+            admin2: text(&self.admin2),
             event_type: self.event_type,
             status: self.status,
             from: date("from", &self.from)?,
@@ -84,6 +89,9 @@ pub struct FigureLine {
     pub conservative: u32,
     pub min: u32,
     pub max: u32,
+    /// How many claims the figure rests on.
+    #[ts(type = "number")]
+    pub claims: usize,
     /// The sources do not all give the same figure.
     pub disputed: bool,
     /// The words the conservative figure stands for ("tens"), when a source gave words, so it
@@ -167,12 +175,17 @@ pub struct SavedReport {
     pub unchanged: bool,
     /// Queued for the server (final reports).
     pub queued: bool,
+    /// The versions the new revision follows: two or more when it ends a conflict.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub parents: usize,
     /// The report as saved, tidied and with the ids `check` gave new claims: the form takes
     /// these back so the next save names the same claims.
     pub report: Report,
 }
 
-fn figures(report: &Report) -> Vec<FigureLine> {
+/// Each figure the report's claims give, as lists show it: the figure view of both shells.
+pub fn figures(report: &Report) -> Vec<FigureLine> {
     FigureKind::ALL
         .iter()
         .filter_map(|&kind| {
@@ -182,6 +195,7 @@ fn figures(report: &Report) -> Vec<FigureLine> {
                 conservative: s.conservative,
                 min: s.min,
                 max: s.max,
+                claims: s.claims,
                 disputed: s.disputed,
                 vague: report.figures[&kind].iter().find_map(|c| match c.amount {
                     Amount::Vague(v) if v.value() == s.conservative => Some(v),
@@ -231,6 +245,11 @@ impl App {
             verified: r.hash_matches(),
             status: r.content.status,
         }
+    }
+
+    /// The report a user typed: its id or its first characters.
+    pub fn find_id(&self, typed: &str) -> Result<Uuid> {
+        Ok(self.store.resolve_id(typed)?)
     }
 
     pub fn list(&self, q: &ListQuery) -> Result<ListPage> {
@@ -309,37 +328,22 @@ impl App {
         })
     }
 
-    /// The report's conflict, with this device's version first.
-    fn find_conflict(&self, id: Uuid) -> Result<Option<(Conflict, usize, usize)>> {
-        let Some(c) = self
-            .store
-            .conflicts()?
-            .into_iter()
-            .find(|c| c.report_id == id)
-        else {
+    fn conflict(&self, id: Uuid) -> Result<Option<ConflictView>> {
+        let Some(c) = self.conflict_of(id)? else {
             return Ok(None);
         };
-        let mine = self.store.device_id();
-        let ours = c.heads.iter().position(|h| h.device == mine).unwrap_or(0);
-        let theirs = usize::from(ours == 0);
-        Ok(Some((c, ours, theirs)))
-    }
-
-    fn conflict(&self, id: Uuid) -> Result<Option<ConflictView>> {
-        Ok(self.find_conflict(id)?.map(|(c, ours, theirs)| {
-            let (ours, theirs) = (&c.heads[ours], &c.heads[theirs]);
-            ConflictView {
-                fields: c.fields.clone(),
-                disputes: disputes(
-                    c.base.as_ref().map(|b| &b.content),
-                    &ours.content,
-                    &theirs.content,
-                ),
-                ours: ours.content.clone(),
-                ours_revision: self.revision_info(ours),
-                theirs: theirs.content.clone(),
-                theirs_revision: self.revision_info(theirs),
-            }
+        let (ours, theirs) = self.sides(&c)?;
+        Ok(Some(ConflictView {
+            fields: c.fields.clone(),
+            disputes: disputes(
+                c.base.as_ref().map(|b| &b.content),
+                &ours.content,
+                &theirs.content,
+            ),
+            ours: ours.content.clone(),
+            ours_revision: self.revision_info(ours),
+            theirs: theirs.content.clone(),
+            theirs_revision: self.revision_info(theirs),
         }))
     }
 
@@ -361,45 +365,173 @@ impl App {
 
     /// Saves a new revision (a draft autosave or a final report), durable before it returns.
     pub fn save(&self, report: &serde_json::Value) -> Result<SavedReport> {
-        let valid = check(parse(report)?, today())?;
-        let saved = self.store.save(valid, &self.author()?)?;
+        self.save_report(check(parse(report)?, today())?, &[])
+    }
+
+    /// Saves `report` with the files at `attach` copied into the store and named in it (those
+    /// it names already are not named twice). Every file is copied before the revision is
+    /// saved: one unreadable file attaches none.
+    pub fn save_report(&self, report: ValidReport, attach: &[PathBuf]) -> Result<SavedReport> {
+        let report = self.with_files(report, attach)?;
+        let saved = self.store.save(report, &self.author()?)?;
         self.note_queue()?;
         Ok(SavedReport {
             id: saved.revision.report_id,
             revision: saved.revision.id,
             unchanged: saved.unchanged,
             queued: saved.queued,
+            parents: saved.revision.parents.len(),
             report: saved.revision.content,
         })
+    }
+
+    /// Attaches the files at `attach` to report `id`'s current version: a new revision.
+    pub fn attach_files(&self, id: Uuid, attach: &[PathBuf]) -> Result<SavedReport> {
+        let report = check(self.store.get(id)?.report, today())?;
+        self.save_report(report, attach)
+    }
+
+    /// `report` naming the files at `attach` too, copied into the store.
+    pub(crate) fn with_files(
+        &self,
+        report: ValidReport,
+        attach: &[PathBuf],
+    ) -> Result<ValidReport> {
+        if attach.is_empty() {
+            return Ok(report);
+        }
+        let mut report = report.into_inner();
+        for file in attach {
+            let attachment = self.store.attach_file(file)?;
+            if !report
+                .attachments
+                .iter()
+                .any(|a| a.sha256 == attachment.sha256)
+            {
+                report.attachments.push(attachment);
+            }
+        }
+        Ok(check(report, today())?)
     }
 
     /// Ends a conflict: each disputed field from this device's version, except those listed in
     /// `take_theirs`, which come from the server's; fields only one side changed merge as usual.
     pub fn resolve(&self, id: Uuid, take_theirs: &[String]) -> Result<SavedReport> {
-        let Some((c, ours, theirs)) = self.find_conflict(id)? else {
-            return Err(AppError::new(
-                ErrorCode::NotFound,
-                format!("report {id} has no conflict to resolve"),
-            ));
-        };
-        let merged = settle(
-            c.base.as_ref().map(|b| &b.content),
-            &c.heads[ours].content,
-            &c.heads[theirs].content,
-            take_theirs,
-        )
-        .map_err(|e| AppError::new(ErrorCode::Invalid, e))?;
-        let saved = self
-            .store
-            .resolve(check(merged, today())?, &self.author()?)?;
-        self.note_queue()?;
-        Ok(SavedReport {
+        let fields = take_theirs
+            .iter()
+            .map(|path| (path.clone(), crate::Side::Server))
+            .collect();
+        self.resolve_conflict(
             id,
-            revision: saved.revision.id,
-            unchanged: saved.unchanged,
-            queued: saved.queued,
-            report: saved.revision.content,
+            crate::Resolution::Sides {
+                all: Some(crate::Side::Local),
+                fields,
+            },
+        )
+    }
+}
+
+/// One page of reports as a terminal lists them: the store's rows with their short ids and the
+/// server's reasons for refusing any.
+#[derive(Debug, Clone)]
+pub struct ReportPage {
+    pub items: Vec<Listed>,
+    /// How many reports the filter selects, on every page.
+    pub total: u64,
+    pub short_ids: HashMap<Uuid, String>,
+    /// Revisions the server refused, with its reason.
+    pub refused: HashMap<Uuid, String>,
+}
+
+/// One report as a terminal shows it.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    pub listed: Listed,
+    /// The registry, to name the sites the report touches.
+    pub sites: Vec<terrain_domain::Site>,
+    /// The server's reason, if it refused the current version.
+    pub refused: Option<String>,
+}
+
+/// Revisions waiting to be sent, with their reports' short ids.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    pub entries: Vec<OutboxEntry>,
+    pub short_ids: HashMap<Uuid, String>,
+}
+
+impl App {
+    /// Revisions the server refused, with its reason.
+    fn refusals(&self) -> Result<HashMap<Uuid, String>> {
+        Ok(self
+            .store
+            .outbox()?
+            .into_iter()
+            .filter_map(|e| Some((e.revision, e.refused?)))
+            .collect())
+    }
+
+    /// A page of reports, with what a terminal prints beside each.
+    /// `page` rather than the query's offset and limit: a terminal may ask for every report.
+    pub fn report_page(&self, query: &ListQuery, page: Page) -> Result<ReportPage> {
+        let filter = &query.filter()?;
+        let items = self.store.list(filter, page)?;
+        let ids: Vec<Uuid> = items.iter().map(|l| l.report.id).collect();
+        Ok(ReportPage {
+            total: self.store.count(filter)?,
+            short_ids: self.store.short_ids(&ids)?,
+            refused: self.refusals()?,
+            items,
         })
+    }
+
+    pub fn report_view(&self, id: Uuid) -> Result<ReportView> {
+        let listed = self.store.get(id)?;
+        let refused = self.refusals()?.remove(&listed.head);
+        Ok(ReportView {
+            listed,
+            sites: self.store.sites()?,
+            refused,
+        })
+    }
+
+    /// Every saved revision of a report, oldest first.
+    pub fn history(&self, id: Uuid) -> Result<Vec<Revision>> {
+        Ok(self.store.history(id)?)
+    }
+
+    pub fn outbox(&self) -> Result<Outbox> {
+        let entries = self.store.outbox()?;
+        let ids: Vec<Uuid> = entries.iter().map(|e| e.report).collect();
+        Ok(Outbox {
+            short_ids: self.store.short_ids(&ids)?,
+            entries,
+        })
+    }
+
+    /// Imports checked reports; any wrong, none saved. Each is saved naming the files at
+    /// `attach` too. A report without an id whose content was imported before is skipped unless
+    /// `allow_duplicate`.
+    pub fn import(
+        &self,
+        reports: Vec<Import>,
+        allow_duplicate: bool,
+        attach: &[PathBuf],
+    ) -> Result<Vec<Imported>> {
+        let reports = reports
+            .into_iter()
+            .map(|i| {
+                Ok(Import {
+                    report: self.with_files(i.report, attach)?,
+                    id_made_up: i.id_made_up,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let done = self
+            .store
+            .import(reports, &self.author()?, allow_duplicate)?;
+        self.note_queue()?;
+        Ok(done)
     }
 }
 

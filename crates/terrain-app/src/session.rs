@@ -27,6 +27,16 @@ pub struct Session {
     open: Mutex<Option<Arc<App>>>,
 }
 
+/// Where reports live when the user names no folder: the platform's data folder.
+pub fn default_dir() -> Option<PathBuf> {
+    terrain_store::default_dir()
+}
+
+/// Whether `text` may become a passphrase (long enough): said before anything is written.
+pub fn check_new_passphrase(text: &str) -> Result<()> {
+    Ok(Passphrase::new(text).check_new()?)
+}
+
 impl Session {
     pub fn new(dir: &Path) -> Session {
         Session {

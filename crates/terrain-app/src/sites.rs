@@ -1,10 +1,46 @@
 //! The site registry and attachments, as the form uses them.
 
 use crate::{App, AppError, ErrorCode, Result};
+use std::collections::HashMap;
 use std::path::Path;
 use terrain_domain::{Attachment, Site};
+use terrain_store::Listed;
+use uuid::Uuid;
+
+/// A site and the reports that touch it.
+#[derive(Debug, Clone)]
+pub struct SiteView {
+    pub site: Site,
+    pub reports: Vec<Listed>,
+    pub short_ids: HashMap<Uuid, String>,
+}
 
 impl App {
+    /// The site a user typed: its id, its first characters or its name.
+    pub fn find_site(&self, typed: &str) -> Result<Site> {
+        Ok(self.store.find_site(typed)?)
+    }
+
+    /// The site a user typed, with the reports at it.
+    pub fn site_view(&self, typed: &str) -> Result<SiteView> {
+        let site = self.store.find_site(typed)?;
+        let ids = self.store.reports_at_site(site.id)?;
+        let reports = ids
+            .iter()
+            .map(|id| self.store.get(*id))
+            .collect::<terrain_store::Result<Vec<_>>>()?;
+        Ok(SiteView {
+            short_ids: self.store.short_ids(&ids)?,
+            site,
+            reports,
+        })
+    }
+
+    /// Adds or updates a site the terminal built.
+    pub fn save_site_record(&self, site: Site) -> Result<Site> {
+        Ok(self.store.save_site(site)?)
+    }
+
     pub fn sites(&self) -> Result<Vec<Site>> {
         Ok(self.store.sites()?)
     }

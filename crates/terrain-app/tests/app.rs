@@ -239,3 +239,19 @@ fn the_catalog_offers_acled_labels_and_the_gazetteer() {
     let found = terrain_app::places("bafoulabe");
     assert_eq!(found[0].admin2, Some("Bafoulabé"));
 }
+
+/// The one author rule of both shells: a name the user gave (`terrain --author`) wins; without
+/// one, the computer's user (no account here); the app's `new_report` is the empty draft the
+/// terminal's prompts fill.
+#[test]
+fn saves_are_recorded_under_the_name_given_else_the_computers_user() {
+    let (_dir, app) = open();
+    let before = app.author().unwrap();
+    assert!(!before.is_empty());
+    app.set_author(Some("  ".into()));
+    assert_eq!(app.author().unwrap(), before, "a blank name is no name");
+    app.set_author(Some("Awa Traoré".into()));
+    let saved = app.save(&seed()).unwrap();
+    let history = app.history(saved.id).unwrap();
+    assert_eq!(history.last().unwrap().author, "Awa Traoré");
+}

@@ -206,3 +206,82 @@ async fn one_claim_corrected_differently_on_two_devices_is_one_dispute_settled_b
     }
     server.task.abort();
 }
+
+/// What `terrain resolve ID --field place --take server` calls: a field named by its last part
+/// takes the server's side; a dispute left without a side is refused by its path and nothing is
+/// saved; a report written whole must be the conflicting one.
+#[tokio::test]
+async fn a_field_named_with_a_side_settles_it_and_a_field_left_open_is_refused() {
+    use terrain_app::{Resolution, Side};
+    let server = server().await;
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = device(&server, da.path(), "A").await;
+    let b = device(&server, db.path(), "B").await;
+    let saved = a.save(&base()).unwrap();
+    let id = saved.id;
+    sync(&a).await;
+    sync(&b).await;
+    let edit = |app: &App, place: &str, narrative: &str| {
+        let mut v = serde_json::to_value(app.get(id).unwrap().report).unwrap();
+        v["where"]["place"] = json!(place);
+        v["narrative"] = json!(narrative);
+        app.save(&v).unwrap();
+    };
+    edit(&a, "North gate", "Seen from the north gate.");
+    edit(&b, "South gate", "Seen from the south gate.");
+    sync(&a).await;
+    sync(&b).await;
+
+    let listed = b.conflicts().unwrap();
+    assert_eq!(listed.len(), 1);
+    let paths: Vec<&str> = listed[0].disputes.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(paths, ["narrative", "where.place"]);
+
+    let place_only = Resolution::Sides {
+        all: None,
+        fields: vec![("place".into(), Side::Server)],
+    };
+    let err = b.resolve_conflict(id, place_only).unwrap_err();
+    assert!(err.message.contains("narrative"), "{}", err.message);
+    assert!(b.get(id).unwrap().conflict.is_some(), "nothing was saved");
+
+    let other = terrain_domain::check(
+        terrain_domain::parse_json(&seed_with_id("019a8f3c-5d2e-7a41-b6c3-0000000000ff")).unwrap(),
+        terrain_app::today(),
+    )
+    .unwrap();
+    let err = b
+        .resolve_conflict(id, Resolution::Written(Box::new(other)))
+        .unwrap_err();
+    assert!(err.message.starts_with("id:"), "{}", err.message);
+
+    let resolved = b
+        .resolve_conflict(
+            id,
+            Resolution::Sides {
+                all: Some(Side::Local),
+                fields: vec![("place".into(), Side::Server)],
+            },
+        )
+        .unwrap();
+    assert_eq!(resolved.parents, 2);
+    sync(&b).await;
+    sync(&a).await;
+    for (name, app) in [("A", &a), ("B", &b)] {
+        let r = app.get(id).unwrap();
+        assert!(r.conflict.is_none(), "{name}");
+        assert_eq!(
+            r.report.location.place.as_deref(),
+            Some("North gate"),
+            "{name}"
+        );
+        assert_eq!(r.report.narrative, "Seen from the south gate.", "{name}");
+    }
+    server.task.abort();
+}
+
+fn seed_with_id(id: &str) -> String {
+    let mut v = base();
+    v["id"] = json!(id);
+    v.to_string()
+}

@@ -1,31 +1,42 @@
-//! `terrain conflicts` and `terrain resolve`.
+//! `terrain conflicts` and `terrain resolve`: the app's conflicts and its field-by-field
+//! resolution, from a terminal.
 
-use crate::input::{report_from, today};
+use crate::input::report_from;
 use crate::terminal::say;
 use crate::{Context, output};
 use anyhow::{Result, bail};
 use clap::ValueEnum;
 use serde::Serialize;
 use std::path::PathBuf;
-use terrain_domain::{Dispute, Revision, check, disputes, settle};
-use terrain_store::Conflict;
+use terrain_app::{Conflict, Resolution, Side};
+use terrain_domain::Dispute;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Take {
     /// The version made on this device
     Local,
     /// The version that came from the server
-    Remote,
+    #[value(alias = "remote")]
+    Server,
 }
 
-/// `--field PATH=local|remote`: the side one disputed path comes from.
-pub fn parse_field(arg: &str) -> Result<(String, Take), String> {
-    let (path, side) = arg
-        .rsplit_once('=')
-        .ok_or_else(|| format!("{arg}: write PATH=local or PATH=remote"))?;
+impl From<Take> for Side {
+    fn from(t: Take) -> Side {
+        match t {
+            Take::Local => Side::Local,
+            Take::Server => Side::Server,
+        }
+    }
+}
+
+/// `--field PATH` or `--field PATH=local|server`: a disputed path, and perhaps its side.
+pub fn parse_field(arg: &str) -> Result<(String, Option<Take>), String> {
+    let Some((path, side)) = arg.rsplit_once('=') else {
+        return Ok((arg.to_string(), None));
+    };
     let side = Take::from_str(side, true)
-        .map_err(|_| format!("{arg}: the side is `local` or `remote`, not `{side}`"))?;
-    Ok((path.to_string(), side))
+        .map_err(|_| format!("{arg}: the side is `local` or `server`, not `{side}`"))?;
+    Ok((path.to_string(), Some(side)))
 }
 
 /// One disputed path with both values, as `conflicts --json` gives it.
@@ -43,49 +54,22 @@ struct Listed<'a> {
     disputes: Vec<Shown>,
 }
 
-/// The local head and the remote one (by revision id when neither or both are local).
-fn sides<'a>(ctx: &Context, c: &'a Conflict) -> Result<(&'a Revision, &'a Revision)> {
-    let [a, b] = c.heads.as_slice() else {
-        bail!(
-            "report {} has {} versions; write the resolved report with --json FILE",
-            c.report_id,
-            c.heads.len()
-        );
-    };
-    Ok(
-        if b.device == ctx.store.device_id() && a.device != b.device {
-            (b, a)
-        } else {
-            (a, b)
-        },
-    )
-}
-
-fn disputes_of(ctx: &Context, c: &Conflict) -> Result<Vec<Dispute>> {
-    let (local, remote) = sides(ctx, c)?;
-    let base = c.base.as_ref().map(|b| &b.content);
-    Ok(disputes(base, &local.content, &remote.content))
-}
-
 pub fn list(ctx: &Context, json: bool) -> Result<()> {
-    let conflicts = ctx.store.conflicts()?;
+    let conflicts = ctx.app.conflicts()?;
     if json {
         let listed = conflicts
             .iter()
-            .map(|c| {
-                let disputes = disputes_of(ctx, c).unwrap_or_default();
-                let disputes = disputes
-                    .into_iter()
+            .map(|c| Listed {
+                conflict: &c.conflict,
+                disputes: c
+                    .disputes
+                    .iter()
                     .map(|d| Shown {
-                        path: d.path,
-                        local: d.ours,
-                        remote: d.theirs,
+                        path: d.path.clone(),
+                        local: d.ours.clone(),
+                        remote: d.theirs.clone(),
                     })
-                    .collect();
-                Listed {
-                    conflict: c,
-                    disputes,
-                }
+                    .collect(),
             })
             .collect::<Vec<_>>();
         return output::print_json(&listed);
@@ -93,16 +77,18 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
     if conflicts.is_empty() {
         say!("No conflicts.");
     }
-    for c in &conflicts {
+    let device = ctx.app.info()?.device_id;
+    for entry in &conflicts {
+        let c = &entry.conflict;
         say!("{}  {}", c.report_id, c.heads[0].content.title);
         say!("  versions disagree on: {}", c.fields.join(", "));
-        for d in disputes_of(ctx, c).unwrap_or_default() {
+        for d in &entry.disputes {
             say!("  {}", d.path);
             say!("    local:  {}", Dispute::show(&d.ours));
             say!("    remote: {}", Dispute::show(&d.theirs));
         }
         for h in &c.heads {
-            let here = if h.device == ctx.store.device_id() {
+            let here = if h.device == device {
                 "local"
             } else {
                 "remote"
@@ -118,67 +104,46 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Each disputed path from the side chosen for it (`--field`, else `--take`); every edit that
-/// is not disputed is kept from both sides.
+/// `terrain resolve`: which side each disputed field comes from, or the version written whole.
 pub fn resolve(
     ctx: &Context,
     id: &str,
     take: Option<Take>,
-    fields: &[(String, Take)],
+    fields: &[(String, Option<Take>)],
     json: Option<PathBuf>,
 ) -> Result<()> {
-    let id = ctx.store.resolve_id(id)?;
-    let report = match json {
-        Some(path) => report_from(&path, Some(id))?,
-        None => {
-            let conflicts = ctx.store.conflicts()?;
-            let Some(conflict) = conflicts.iter().find(|c| c.report_id == id) else {
-                bail!("report {id} has no conflict to resolve");
-            };
-            let (local, remote) = sides(ctx, conflict)?;
-            let base = conflict.base.as_ref().map(|b| &b.content);
-            let disputed = disputes(base, &local.content, &remote.content);
-            let side = |path: &str| {
-                fields
-                    .iter()
-                    .rev()
-                    .find(|(p, _)| p == path)
-                    .map(|(_, t)| *t)
-                    .or(take)
-            };
-            let open: Vec<&str> = disputed
-                .iter()
-                .map(|d| d.path.as_str())
-                .filter(|p| side(p).is_none())
-                .collect();
-            if !open.is_empty() {
-                bail!(
-                    "say which version to keep for {}: --take local|remote, --field PATH=local|remote, or --json FILE",
-                    open.join(", ")
-                );
-            }
-            let mut take_remote: Vec<String> = disputed
-                .iter()
-                .filter(|d| side(&d.path) == Some(Take::Remote))
-                .map(|d| d.path.clone())
-                .collect();
-            // A --field naming no dispute reaches settle, which says so.
-            take_remote.extend(
-                fields
-                    .iter()
-                    .filter(|(p, _)| !disputed.iter().any(|d| &d.path == p))
-                    .map(|(p, _)| p.clone()),
-            );
-            let merged = settle(base, &local.content, &remote.content, &take_remote)
-                .map_err(|e| anyhow::anyhow!("--field {e}"))?;
-            check(merged, today())?
-        }
+    let id = ctx.app.find_id(id)?;
+    let how = match json {
+        Some(path) => Resolution::Written(Box::new(report_from(&path, Some(id))?)),
+        None => sides(take, fields)?,
     };
-    let saved = ctx.store.resolve(report, &ctx.author)?;
+    let saved = ctx.app.resolve_conflict(id, how)?;
     say!(
         "Resolved: revision {} follows {} versions.",
-        saved.revision.id,
-        saved.revision.parents.len()
+        saved.revision,
+        saved.parents
     );
     Ok(())
+}
+
+/// `--field PATH --take SIDE` chooses for the fields named; with no bare `--field`, `--take`
+/// chooses for every field not named.
+fn sides(take: Option<Take>, fields: &[(String, Option<Take>)]) -> Result<Resolution> {
+    let bare = fields.iter().any(|(_, side)| side.is_none());
+    let mut chosen = Vec::new();
+    for (path, side) in fields {
+        let Some(side) = side.or(take) else {
+            bail!("--field {path}: say which version, --take local|server or {path}=local|server");
+        };
+        chosen.push((path.clone(), side.into()));
+    }
+    if take.is_none() && fields.is_empty() {
+        bail!(
+            "say which version to keep: --take local|server, --field PATH --take local|server, or --json FILE"
+        );
+    }
+    Ok(Resolution::Sides {
+        all: if bare { None } else { take.map(Side::from) },
+        fields: chosen,
+    })
 }

@@ -6,6 +6,7 @@ use crate::terminal::say;
 use anyhow::Result;
 use clap::Subcommand;
 use std::path::PathBuf;
+use terrain_app::{ExportFormat, ExportRequest};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -42,58 +43,52 @@ pub enum Command {
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
-    let store = &ctx.store;
-    match cmd {
+    let (format, out, filter, report, bom, hxl) = match cmd {
         Command::Csv {
             out,
             filter,
             bom,
             hxl,
-        } => {
-            let options = terrain_export::csv::CsvOptions { bom, hxl };
-            let rows = terrain_export::csv_file(store, &filter.to_filter(ctx)?, options, &out)?;
-            say!("Wrote {rows} report(s) to {}.", out.display());
-        }
+        } => (ExportFormat::Csv, out, filter, None, bom, hxl),
         Command::Geojson { out, filter } => {
-            let written = terrain_export::geojson_file(store, &filter.to_filter(ctx)?, &out)?;
-            say!(
-                "Wrote {} point(s) to {}{}.",
-                written.features,
-                out.display(),
-                match written.without_coordinates {
-                    0 => String::new(),
-                    n => format!("; {n} report(s) without coordinates left out"),
-                }
-            );
+            (ExportFormat::Geojson, out, filter, None, false, false)
         }
         Command::Pdf {
             out,
-            report: Some(id),
-            ..
-        } => {
-            let id = store.resolve_id(&id)?;
-            let lang = crate::output::lang();
-            let written = terrain_export::report_pdf_file(store, id, lang, &out)?;
-            say!(
-                "Wrote report {id} ({} page(s)) to {}.",
-                written.pages,
-                out.display()
-            );
+            report,
+            filter,
+        } => (ExportFormat::Pdf, out, filter, report, false, false),
+    };
+    let report = report.map(|id| ctx.app.find_id(&id)).transpose()?;
+    let written = ctx.app.export(&ExportRequest {
+        format,
+        path: out.clone(),
+        query: filter.to_query(ctx)?,
+        report,
+        hxl,
+        bom,
+        lang: crate::output::lang(),
+    })?;
+    let pages = written.pages.unwrap_or_default();
+    match (format, report) {
+        (ExportFormat::Csv, _) => say!("Wrote {} report(s) to {}.", written.reports, out.display()),
+        (ExportFormat::Geojson, _) => say!(
+            "Wrote {} point(s) to {}{}.",
+            written.reports,
+            out.display(),
+            match written.without_coordinates {
+                0 => String::new(),
+                n => format!("; {n} report(s) without coordinates left out"),
+            }
+        ),
+        (ExportFormat::Pdf, Some(id)) => {
+            say!("Wrote report {id} ({pages} page(s)) to {}.", out.display())
         }
-        Command::Pdf {
-            out, filter: args, ..
-        } => {
-            let filter = args.to_filter(ctx)?;
-            let lang = crate::output::lang();
-            let selection = filter.describe(args.site.as_deref(), lang);
-            let written = terrain_export::summary_pdf_file(store, &filter, &selection, lang, &out)?;
-            say!(
-                "Wrote a summary of {} report(s) ({} page(s)) to {}.",
-                written.reports,
-                written.pages,
-                out.display()
-            );
-        }
+        (ExportFormat::Pdf, None) => say!(
+            "Wrote a summary of {} report(s) ({pages} page(s)) to {}.",
+            written.reports,
+            out.display()
+        ),
     }
     Ok(())
 }

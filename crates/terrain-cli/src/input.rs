@@ -3,13 +3,9 @@
 use anyhow::{Context as _, Result, bail};
 use std::io::Read;
 use std::path::Path;
+use terrain_app::{Import, today};
 use terrain_domain::{Problems, Report, ValidReport, check, limits, parse_json};
-use terrain_store::Import;
 use uuid::Uuid;
-
-pub fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 /// The text of a file, or of standard input for "-", bounded in size.
 pub fn read_text(path: &Path) -> Result<String> {

@@ -1,7 +1,8 @@
 //! `terrain`: everything Terrain does, from a terminal, with no network needed.
 //!
-//! Each subcommand parses its arguments, calls one function of the core crates and prints the
-//! result. Rules live in `terrain-domain`, storage in `terrain-store`; nothing here decides.
+//! Each subcommand parses its arguments, calls one function of `terrain-app` (the API the
+//! desktop window calls too) and prints the result. Nothing here decides: a default, a rule or
+//! a merge that lived here would exist twice.
 
 mod conflict;
 mod export;
@@ -19,7 +20,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use terrain_store::Store;
+use std::sync::Arc;
+use terrain_app::App;
 
 #[derive(Parser)]
 #[command(
@@ -87,16 +89,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// End a conflict: each disputed field from the side you choose, every other edit of both
-    /// sides kept; or a version you wrote
+    /// End a conflict field by field: each disputed field from the side you choose, every
+    /// other edit of both sides kept; or a version you wrote
     Resolve {
         id: String,
-        /// The side every disputed field comes from, unless --field says otherwise
-        #[arg(long, value_enum, conflicts_with = "json")]
+        /// The side of each --field given without one; with no such --field, of every disputed
+        /// field not named (`remote` is another name for `server`)
+        #[arg(long, value_enum, value_name = "local|server", conflicts_with = "json")]
         take: Option<conflict::Take>,
-        /// The side one disputed field comes from (repeatable), as `terrain conflicts` names it
-        #[arg(long = "field", value_name = "PATH=local|remote", value_parser = conflict::parse_field, conflicts_with = "json")]
-        fields: Vec<(String, conflict::Take)>,
+        /// A disputed field (repeatable) as `terrain conflicts` names it, or its last part
+        /// (`place` for `where.place`); `PATH=local|server` gives its side
+        #[arg(long = "field", value_name = "PATH[=local|server]", value_parser = conflict::parse_field, conflicts_with = "json")]
+        fields: Vec<(String, Option<conflict::Take>)>,
         /// The resolved report in JSON form
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -119,10 +123,9 @@ enum Command {
     },
 }
 
-/// What every command gets: the open store and who is working.
+/// What every command gets: the open store, through the API both shells call.
 pub struct Context {
-    pub store: Store,
-    pub author: String,
+    pub app: Arc<App>,
 }
 
 impl Cli {
@@ -130,16 +133,8 @@ impl Cli {
         if let Some(dir) = &self.data {
             return Ok(dir.clone());
         }
-        terrain_store::default_dir()
+        terrain_app::default_dir()
             .ok_or_else(|| anyhow::anyhow!("no home folder found; give one with --data DIR"))
-    }
-
-    fn author(&self) -> String {
-        self.author
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .filter(|a| !a.trim().is_empty())
-            .unwrap_or_else(|| "unknown".to_string())
     }
 }
 
@@ -167,14 +162,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Wipe { yes } => return unlock::wipe(&dir, *yes),
         _ => {}
     }
-    let store = unlock::open(&dir, cli.command.creates_store())?;
-    let ctx = Context {
-        store,
-        author: cli.author(),
-    };
+    let app = unlock::open(&dir, cli.command.creates_store())?;
+    // Without --author, the app's rule: the signed-in user, else the computer's user.
+    app.set_author(cli.author.clone());
+    let ctx = Context { app };
     match cli.command {
-        // The store moves into the download's runtime, as for sync.
-        Command::Report(report::Command::Photos { id, json }) => photos::photos(ctx, &id, json),
+        Command::Report(report::Command::Photos { id, json }) => photos::photos(&ctx, &id, json),
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Site(cmd) => site::run(&ctx, cmd),
         Command::Export(cmd) => export::run(&ctx, cmd),

@@ -4,9 +4,9 @@
 use crate::terminal::{escape_json, one_line, say};
 use anyhow::Result;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
-use terrain_domain::{ClaimsSummary, FigureKind, Lang, Report, Revision, gazetteer};
-use terrain_store::{Listed, OutboxEntry, short_id};
+use std::collections::BTreeMap;
+use terrain_app::{Listed, Outbox, ReportPage, ReportView, short_id};
+use terrain_domain::{Lang, Report, Revision, gazetteer};
 use uuid::Uuid;
 
 static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
@@ -38,30 +38,43 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
-/// A figure as lists show it.
+/// A figure as lists show it: the app's figure view, keyed by figure.
 #[derive(Serialize)]
 pub struct FigureOut {
-    #[serde(flatten)]
-    pub summary: ClaimsSummary,
+    pub conservative: u32,
+    pub min: u32,
+    pub max: u32,
+    pub claims: usize,
+    pub disputed: bool,
     /// "3–4, sources disagree"
     pub text: String,
 }
 
 fn figures(report: &Report) -> BTreeMap<&'static str, FigureOut> {
-    FigureKind::ALL
-        .iter()
-        .filter_map(|k| {
-            report.figure(*k).map(|s| {
-                (
-                    k.key(),
-                    FigureOut {
-                        text: s.to_string(),
-                        summary: s,
-                    },
-                )
-            })
+    terrain_app::figures(report)
+        .into_iter()
+        .map(|f| {
+            let out = FigureOut {
+                conservative: f.conservative,
+                min: f.min,
+                max: f.max,
+                claims: f.claims,
+                disputed: f.disputed,
+                text: f.text,
+            };
+            (f.kind.key(), out)
         })
         .collect()
+}
+
+/// The title on one line, or the words both shells use for a report without one.
+fn title(report: &Report) -> String {
+    if report.title.is_empty() {
+        let none = terrain_domain::messages::Params::new();
+        terrain_domain::messages::text(lang(), "pdf.untitled", &none)
+    } else {
+        one_line(&report.title).into_owned()
+    }
 }
 
 /// One line of `report list --json`.
@@ -112,19 +125,6 @@ impl<'a> ListItem<'a> {
     }
 }
 
-/// One page of reports, and how to ask for the next.
-pub struct Listing<'a> {
-    pub items: &'a [Listed],
-    /// How many reports the filter selects, on every page.
-    pub total: u64,
-    /// The cursor of the next page; None on the last.
-    pub next: Option<String>,
-    /// Each listed report's short id.
-    pub short: HashMap<Uuid, String>,
-    /// Revisions the server refused, with its reason.
-    pub refused: HashMap<Uuid, String>,
-}
-
 /// `report list --json`.
 #[derive(Serialize)]
 struct ListPage<'a> {
@@ -141,14 +141,6 @@ fn words(value: &impl Serialize) -> String {
     }
 }
 
-/// Revisions the server refused, with its reason, from the outbox.
-pub fn refusals(outbox: &[OutboxEntry]) -> HashMap<Uuid, String> {
-    outbox
-        .iter()
-        .filter_map(|e| Some((e.revision, e.refused.clone()?)))
-        .collect()
-}
-
 fn state(l: &Listed, refused: bool) -> &'static str {
     match (l.heads > 1, l.queued > 0, l.report.status) {
         (true, _, _) => "conflict",
@@ -160,33 +152,35 @@ fn state(l: &Listed, refused: bool) -> &'static str {
     }
 }
 
-pub fn list(listing: &Listing, json: bool) -> Result<()> {
-    let items = listing.items;
+/// A page of reports; `next` is the cursor of the next page, None on the last.
+pub fn list(listing: &ReportPage, next: Option<String>, json: bool) -> Result<()> {
+    let items = &listing.items;
     let refused = |l: &Listed| listing.refused.get(&l.head).map(String::as_str);
     if json {
         return print_json(&ListPage {
             total: listing.total,
             reports: items.iter().map(|l| ListItem::new(l, refused(l))).collect(),
-            next_cursor: listing.next.as_deref(),
+            next_cursor: next.as_deref(),
         });
     }
     if items.is_empty() {
         say!("No reports match.");
         return Ok(());
     }
-    let width = listing.short.values().map(String::len).max().unwrap_or(8);
+    let width = listing
+        .short_ids
+        .values()
+        .map(String::len)
+        .max()
+        .unwrap_or(8);
     for l in items {
         let r = &l.report;
         let mut line = format!(
             "{:<width$}  {}  {:<8}  {}  ({})",
-            listing.short[&r.id],
+            listing.short_ids[&r.id],
             r.when.date,
             state(l, refused(l).is_some()),
-            if r.title.is_empty() {
-                "(untitled)".into()
-            } else {
-                one_line(&r.title)
-            },
+            title(r),
             one_line(&r.place_line())
         );
         if let Some(reason) = refused(l) {
@@ -206,7 +200,7 @@ pub fn list(listing: &Listing, json: bool) -> Result<()> {
         }
         say!("{line}");
     }
-    if let Some(next) = &listing.next {
+    if let Some(next) = &next {
         say!(
             "({} of {} shown; next page: --cursor {next}, or --all)",
             items.len(),
@@ -216,17 +210,10 @@ pub fn list(listing: &Listing, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `refused`: the server's reason if it refused the current version.
-pub fn show(l: &Listed, sites: &[terrain_domain::Site], refused: Option<&str>) {
+pub fn show(view: &ReportView) {
+    let (l, sites, refused) = (&view.listed, &view.sites, view.refused.as_deref());
     let r = &l.report;
-    say!(
-        "{}",
-        if r.title.is_empty() {
-            "(untitled)".into()
-        } else {
-            one_line(&r.title)
-        }
-    );
+    say!("{}", title(r));
     say!(
         "id {}  ·  {}  ·  revision {}  ·  sha256 {}",
         r.id,
@@ -296,9 +283,10 @@ pub fn show(l: &Listed, sites: &[terrain_domain::Site], refused: Option<&str>) {
     }
     if !r.figures.is_empty() {
         say!("\nFigures");
+        let lines = terrain_app::figures(r);
         for (kind, claims) in &r.figures {
-            if let Some(s) = ClaimsSummary::of(claims) {
-                say!("  {}: {s}", kind.label());
+            if let Some(f) = lines.iter().find(|f| f.kind == *kind) {
+                say!("  {}: {}", kind.label(), f.text);
             }
             for c in claims {
                 let source = r
@@ -397,8 +385,8 @@ pub fn history(revisions: &[Revision], json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `short`: each entry's report's short id.
-pub fn outbox(entries: &[OutboxEntry], short: &HashMap<Uuid, String>, json: bool) -> Result<()> {
+pub fn outbox(outbox: &Outbox, json: bool) -> Result<()> {
+    let (entries, short) = (&outbox.entries, &outbox.short_ids);
     if json {
         return print_json(&entries);
     }

@@ -3,13 +3,10 @@
 use crate::Context;
 use crate::terminal::say;
 use anyhow::Result;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub fn photos(ctx: Context, id: &str, json: bool) -> Result<()> {
-    let report = ctx.store.resolve_id(id)?;
-    let client = terrain_sync::client_for(&ctx.store)?;
-    let store = Arc::new(ctx.store);
+pub fn photos(ctx: &Context, id: &str, json: bool) -> Result<()> {
+    let report = ctx.app.find_id(id)?;
     let mut said = Instant::now() - Duration::from_secs(60);
     // A line every few seconds while a photo comes, and when it is whole.
     let mut on = |sha: &str, bytes: u64, size: u64| {
@@ -19,8 +16,7 @@ pub fn photos(ctx: Context, id: &str, json: bool) -> Result<()> {
         said = Instant::now();
         say!("photo {}…: {bytes} of {size} bytes", &sha[..12]);
     };
-    let done = crate::sync::runtime()?
-        .block_on(terrain_sync::fetch_photos(&store, &client, report, &mut on))?;
+    let done = crate::sync::runtime()?.block_on(ctx.app.fetch_photos_of(report, &mut on))?;
     if json {
         println!(
             "{}",

@@ -1,13 +1,12 @@
 //! `terrain report new` on a terminal: asks for each part of a report in turn.
 
-use crate::Context;
-use crate::input::today;
 use anyhow::Result;
 use chrono::NaiveDate;
 use dialoguer::{Confirm, Input, Select};
+use terrain_app::{App, today};
 use terrain_domain::{
-    Amount, Claim, EventType, FigureKind, Location, Report, Source, SourceKind, Status,
-    VagueAmount, ValidReport, What, When, check, gazetteer, new_id,
+    Amount, Claim, EventType, FigureKind, Location, Source, SourceKind, Status, VagueAmount,
+    ValidReport, What, check, gazetteer,
 };
 
 const SOURCE_KINDS: &[(&str, SourceKind)] = &[
@@ -49,7 +48,7 @@ pub fn parse_amount(text: &str) -> Result<Amount, String> {
         })
 }
 
-pub fn new_report(_ctx: &Context) -> Result<ValidReport> {
+pub fn new_report(app: &App) -> Result<ValidReport> {
     let title: String = Input::new().with_prompt("Title").interact_text()?;
     let date: String = Input::new()
         .with_prompt("Date of the incident (YYYY-MM-DD)")
@@ -169,40 +168,26 @@ pub fn new_report(_ctx: &Context) -> Result<ValidReport> {
     } else {
         Status::Draft
     };
-    let report = Report {
-        schema_version: terrain_domain::SCHEMA_VERSION,
-        id: new_id(),
-        title,
-        status,
-        when: When {
-            date: date.parse()?,
-            time: None,
-            end_date: None,
-            precision: Default::default(),
-            utc_offset_minutes: (chrono::Local::now().offset().local_minus_utc() / 60) as i16,
-        },
-        location: Location {
-            admin1: region.name.to_string(),
-            admin2: Some(admin2).filter(|a| !a.trim().is_empty()),
-            admin3,
-            place,
-            ..Location::default()
-        },
-        what: What {
-            event_type: Some(event_type),
-            sub_event_type: Some(sub),
-            categories: Vec::new(),
-        },
-        perpetrators: Vec::new(),
-        targets: Vec::new(),
-        sites: Vec::new(),
-        figures,
-        sources,
-        narrative,
-        damage: None,
-        tags: Vec::new(),
-        attachments: Vec::new(),
+    // The app's empty draft (id, today's offset from UTC), filled with the answers.
+    let mut report = app.new_report();
+    report.title = title;
+    report.status = status;
+    report.when.date = date.parse()?;
+    report.location = Location {
+        admin1: region.name.to_string(),
+        admin2: Some(admin2).filter(|a| !a.trim().is_empty()),
+        admin3,
+        place,
+        ..Location::default()
     };
+    report.what = What {
+        event_type: Some(event_type),
+        sub_event_type: Some(sub),
+        categories: Vec::new(),
+    };
+    report.figures = figures;
+    report.sources = sources;
+    report.narrative = narrative;
     Ok(check(report, today())?)
 }
 

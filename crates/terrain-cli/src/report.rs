@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use terrain_app::{Imported, ListQuery, Page};
 use terrain_domain::{EventType, Status, gazetteer};
-use terrain_store::{Filter, Imported, Page};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -18,6 +18,9 @@ pub enum Command {
         /// Report file in Terrain's JSON form ("-" for standard input)
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// A photo or document to attach (repeatable): copied into the store, named in the report
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<PathBuf>,
     },
     /// Import report files; if any file is wrong, nothing is imported. A file without an id
     /// whose content was imported before is skipped ("already imported as ID"), so a repeated
@@ -28,6 +31,9 @@ pub enum Command {
         /// Import files without an id even when the same content was imported before
         #[arg(long)]
         allow_duplicate: bool,
+        /// A photo or document to attach to every imported report (repeatable)
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<PathBuf>,
     },
     /// Save a new revision of a report from a JSON file (get one with `report show ID --json`)
     Edit {
@@ -150,12 +156,13 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    pub fn to_filter(&self, ctx: &Context) -> Result<Filter> {
-        let mut filter = Filter {
+    /// The app's query: the region or cercle and the site as the registry spells them.
+    pub fn to_query(&self, ctx: &Context) -> Result<ListQuery> {
+        let mut filter = ListQuery {
             query: self.query.clone(),
-            from: self.from,
-            to: self.to,
-            ..Filter::default()
+            from: self.from.map(|d| d.to_string()),
+            to: self.to.map(|d| d.to_string()),
+            ..ListQuery::default()
         };
         if let Some(name) = &self.region {
             if let Some(region) = gazetteer::region(name) {
@@ -195,25 +202,26 @@ impl FilterArgs {
             bail!("--from {from} is after --to {to}");
         }
         if let Some(site) = &self.site {
-            filter.site = Some(ctx.store.find_site(site)?.id);
+            filter.site = Some(ctx.app.find_site(site)?.id);
         }
         Ok(filter)
     }
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
+    let app = &ctx.app;
     match cmd {
-        Command::New { json } => {
+        Command::New { json, attach } => {
             let report = match json {
                 Some(path) => report_from(&path, None)?,
-                None if std::io::stdin().is_terminal() => prompt::new_report(ctx)?,
+                None if std::io::stdin().is_terminal() => prompt::new_report(app)?,
                 None => report_from(&PathBuf::from("-"), None)?,
             };
-            let saved = ctx.store.save(report, &ctx.author)?;
+            let saved = app.save_report(report, &attach)?;
             say!(
                 "Saved report {} ({}{}).",
-                saved.revision.report_id,
-                saved.revision.content.status.as_str(),
+                saved.id,
+                saved.report.status.as_str(),
                 if saved.queued {
                     ", queued for sync"
                 } else {
@@ -225,14 +233,15 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
         Command::Import {
             files,
             allow_duplicate,
-        } => import(ctx, &files, allow_duplicate),
+            attach,
+        } => import(ctx, &files, allow_duplicate, &attach),
         Command::Edit { id, json } => {
-            let id = ctx.store.resolve_id(&id)?;
-            let saved = ctx.store.save(report_from(&json, Some(id))?, &ctx.author)?;
+            let id = app.find_id(&id)?;
+            let saved = app.save_report(report_from(&json, Some(id))?, &[])?;
             if saved.unchanged {
                 say!("No change: report {id} already holds this content.");
             } else {
-                say!("Saved revision {} of report {id}.", saved.revision.id);
+                say!("Saved revision {} of report {id}.", saved.revision);
             }
             Ok(())
         }
@@ -247,86 +256,56 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             list(ctx, &filter, page.to_page()?, json)
         }
         Command::Show { id, json } => {
-            let listed = ctx.store.get(ctx.store.resolve_id(&id)?)?;
+            let view = app.report_view(app.find_id(&id)?)?;
             if json {
-                return output::print_json(&listed.report);
+                return output::print_json(&view.listed.report);
             }
-            let refused = output::refusals(&ctx.store.outbox()?);
-            let sites = ctx.store.sites()?;
-            output::show(
-                &listed,
-                &sites,
-                refused.get(&listed.head).map(String::as_str),
-            );
+            output::show(&view);
             Ok(())
         }
         Command::Attach { id, files } => {
-            let id = ctx.store.resolve_id(&id)?;
-            let mut report = ctx.store.get(id)?.report;
-            // Every file is copied before the revision is saved: one unreadable file attaches none.
-            for file in &files {
-                let attachment = ctx.store.attach_file(file)?;
-                if !report
-                    .attachments
-                    .iter()
-                    .any(|a| a.sha256 == attachment.sha256)
-                {
-                    report.attachments.push(attachment);
-                }
-            }
-            let report = terrain_domain::check(report, crate::input::today())?;
-            let saved = ctx.store.save(report, &ctx.author)?;
+            let id = app.find_id(&id)?;
+            let saved = app.attach_files(id, &files)?;
             if saved.unchanged {
                 say!("No change: report {id} already names these files.");
             } else {
                 say!(
                     "Attached {} file(s) to report {id}: revision {}.",
                     files.len(),
-                    saved.revision.id
+                    saved.revision
                 );
             }
             Ok(())
         }
         Command::DeleteDraft { id } => {
-            let id = ctx.store.resolve_id(&id)?;
-            ctx.store.delete_draft(id)?;
+            let id = app.find_id(&id)?;
+            app.delete_draft(id)?;
             say!("Deleted draft {id} and its history from this device.");
             Ok(())
         }
-        Command::History { id, json } => {
-            let id = ctx.store.resolve_id(&id)?;
-            output::history(&ctx.store.history(id)?, json)
-        }
-        Command::Photos { .. } => unreachable!("run by photos::photos, which takes the store"),
+        Command::History { id, json } => output::history(&app.history(app.find_id(&id)?)?, json),
+        Command::Photos { .. } => unreachable!("run by photos::photos"),
     }
 }
 
 fn list(ctx: &Context, filter: &FilterArgs, page: Page, json: bool) -> Result<()> {
-    let filter = filter.to_filter(ctx)?;
-    let items = ctx.store.list(&filter, page)?;
-    let total = ctx.store.count(&filter)?;
-    let end = u64::from(page.offset) + items.len() as u64;
-    let ids: Vec<_> = items.iter().map(|l| l.report.id).collect();
-    output::list(
-        &output::Listing {
-            items: &items,
-            total,
-            next: (!items.is_empty() && end < total).then(|| end.to_string()),
-            short: ctx.store.short_ids(&ids)?,
-            refused: output::refusals(&ctx.store.outbox()?),
-        },
-        json,
-    )
+    let found = ctx.app.report_page(&filter.to_query(ctx)?, page)?;
+    let end = u64::from(page.offset) + found.items.len() as u64;
+    let next = (!found.items.is_empty() && end < found.total).then(|| end.to_string());
+    output::list(&found, next, json)
 }
 
 /// `terrain outbox`.
 pub fn outbox(ctx: &Context, json: bool) -> Result<()> {
-    let entries = ctx.store.outbox()?;
-    let ids: Vec<_> = entries.iter().map(|e| e.report).collect();
-    output::outbox(&entries, &ctx.store.short_ids(&ids)?, json)
+    output::outbox(&ctx.app.outbox()?, json)
 }
 
-fn import(ctx: &Context, files: &[PathBuf], allow_duplicate: bool) -> Result<()> {
+fn import(
+    ctx: &Context,
+    files: &[PathBuf],
+    allow_duplicate: bool,
+    attach: &[PathBuf],
+) -> Result<()> {
     let mut reports = Vec::new();
     let mut failed = Vec::new();
     for file in files {
@@ -349,15 +328,15 @@ fn import(ctx: &Context, files: &[PathBuf], allow_duplicate: bool) -> Result<()>
         bail!("{}:\n{}", nothing_imported(), failed.join("\n"));
     }
     let done = ctx
-        .store
-        .import(reports, &ctx.author, allow_duplicate)
-        .map_err(|e| match e {
-            terrain_store::StoreError::Invalid(problems) => anyhow::Error::new(FileProblems {
+        .app
+        .import(reports, allow_duplicate, attach)
+        .map_err(|e| match e.problems.is_empty() {
+            false => anyhow::Error::new(FileProblems {
                 file: "(import)".into(),
-                problems,
+                problems: terrain_domain::Problems(e.problems),
             })
             .context(nothing_imported()),
-            other => other.into(),
+            true => e.into(),
         })?;
     let (mut saved, mut skipped) = (0, 0);
     for d in &done {

@@ -6,8 +6,8 @@ use crate::{Context, output};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use std::path::PathBuf;
+use terrain_app::short_id;
 use terrain_domain::{Coordinates, Site, SiteKind, coords};
-use terrain_store::short_id;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -50,7 +50,7 @@ pub enum Command {
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
     match cmd {
         Command::List { json } => {
-            let sites = ctx.store.sites()?;
+            let sites = ctx.app.sites()?;
             if json {
                 return output::print_json(&sites);
             }
@@ -114,26 +114,24 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                     }
                 }
             };
-            let site = ctx.store.save_site(site)?;
+            let site = ctx.app.save_site_record(site)?;
             say!("Saved site {}  {}", site.id, site.name);
             Ok(())
         }
         Command::Show { site } => {
-            let site = ctx.store.find_site(&site)?;
+            let view = ctx.app.site_view(&site)?;
+            let site = &view.site;
             say!("{}  ({}, {})", site.name, site.kind.key(), site.admin1);
             say!("id {}", site.id);
             if let Some(op) = &site.operator {
                 say!("Operator: {op}");
             }
-            let reports = ctx.store.reports_at_site(site.id)?;
-            let short = ctx.store.short_ids(&reports)?;
-            say!("{} report(s) at this site:", reports.len());
-            for id in reports {
-                let l = ctx.store.get(id)?;
+            say!("{} report(s) at this site:", view.reports.len());
+            for l in &view.reports {
                 say!(
                     "  {}  {}  {}",
                     l.report.when.date,
-                    short[&id],
+                    view.short_ids[&l.report.id],
                     l.report.title
                 );
             }

@@ -7,17 +7,19 @@ use anyhow::{Result, bail};
 use dialoguer::{Confirm, Password};
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
-use terrain_store::{Kind, Passphrase, Store, kind};
+use terrain_app::{App, LockState, Session, check_new_passphrase};
 
 pub const PASSPHRASE_ENV: &str = "TERRAIN_PASSPHRASE";
 pub const NEW_PASSPHRASE_ENV: &str = "TERRAIN_NEW_PASSPHRASE";
 
 /// Unlocks the store in `dir`. With `may_create`, makes an encrypted one if there is none yet
 /// (and says so); without, a folder holding no store is refused by name.
-pub fn open(dir: &Path, may_create: bool) -> Result<Store> {
-    match kind(dir)? {
-        Kind::Absent if !may_create => bail!(
+pub fn open(dir: &Path, may_create: bool) -> Result<Arc<App>> {
+    let session = Session::new(dir);
+    match session.state()? {
+        LockState::New if !may_create => bail!(
             "no Terrain reports in {} (--data or TERRAIN_DATA): {}; `terrain report new` or \
              `terrain report import FILE` starts a store there",
             dir.display(),
@@ -27,38 +29,42 @@ pub fn open(dir: &Path, may_create: bool) -> Result<Store> {
                 "the folder does not exist"
             }
         ),
-        Kind::Absent => {
+        LockState::New => {
             say_err!(
                 "No reports in {} yet. Choose a passphrase: it encrypts them on this device, and \
                  nobody can recover them without it.",
                 dir.display()
             );
-            let store = Store::create(dir, &new_passphrase(PASSPHRASE_ENV)?)?;
+            let app = session.unlock(&new_passphrase(PASSPHRASE_ENV)?)?;
             say_err!("Encrypted store created in {}.", dir.display());
-            Ok(store)
+            Ok(app)
         }
-        Kind::Plain => bail!(
+        LockState::Plain => bail!(
             "the reports in {} are not encrypted yet: run `terrain encrypt` to set a passphrase",
             dir.display()
         ),
-        Kind::Encrypted => Ok(Store::unlock(
-            dir,
-            &passphrase(PASSPHRASE_ENV, "Passphrase")?,
-        )?),
+        LockState::Locked | LockState::Unlocked => {
+            Ok(session.unlock(&passphrase(PASSPHRASE_ENV, "Passphrase")?)?)
+        }
     }
 }
 
 /// `terrain encrypt`: a store made before encryption, encrypted in place.
 pub fn encrypt(dir: &Path) -> Result<()> {
-    match kind(dir)? {
-        Kind::Absent => bail!("there are no reports in {} to encrypt", dir.display()),
-        Kind::Encrypted => bail!("the reports in {} are already encrypted", dir.display()),
-        Kind::Plain => {}
+    let session = Session::new(dir);
+    match session.state()? {
+        LockState::New => bail!("there are no reports in {} to encrypt", dir.display()),
+        LockState::Locked | LockState::Unlocked => {
+            bail!("the reports in {} are already encrypted", dir.display())
+        }
+        LockState::Plain => {}
     }
-    let store = Store::encrypt(dir, &new_passphrase(PASSPHRASE_ENV)?)?;
+    // Unlocking a plain store encrypts it under the new passphrase, as in the window.
+    session.unlock(&new_passphrase(PASSPHRASE_ENV)?)?;
+    session.lock();
     say!(
         "The reports in {} are encrypted; the plain copy was destroyed.",
-        store.dir().display()
+        dir.display()
     );
     Ok(())
 }
@@ -67,7 +73,7 @@ pub fn encrypt(dir: &Path) -> Result<()> {
 pub fn change(dir: &Path) -> Result<()> {
     let old = passphrase(PASSPHRASE_ENV, "Current passphrase")?;
     let new = new_passphrase(NEW_PASSPHRASE_ENV)?;
-    Store::change_passphrase(dir, &old, &new)?;
+    Session::new(dir).change_passphrase(&old, &new)?;
     say!("Passphrase changed.");
     Ok(())
 }
@@ -91,7 +97,7 @@ pub fn wipe(dir: &Path, yes: bool) -> Result<()> {
         }
     }
     let started = Instant::now();
-    terrain_store::wipe(dir)?;
+    Session::new(dir).quick_delete()?;
     say!(
         "Deleted: the reports and keys in {} are gone ({} ms).",
         dir.display(),
@@ -100,23 +106,20 @@ pub fn wipe(dir: &Path, yes: bool) -> Result<()> {
     Ok(())
 }
 
-fn passphrase(env: &str, prompt: &str) -> Result<Passphrase> {
+fn passphrase(env: &str, prompt: &str) -> Result<String> {
     if let Some(text) = std::env::var(env).ok().filter(|t| !t.is_empty()) {
-        return Ok(Passphrase::new(text));
+        return Ok(text);
     }
     if !std::io::stdin().is_terminal() {
         bail!("the reports are encrypted: set {env} or run terrain in a terminal to be asked");
     }
-    Ok(Passphrase::new(
-        Password::new().with_prompt(prompt).interact()?,
-    ))
+    Ok(Password::new().with_prompt(prompt).interact()?)
 }
 
-fn new_passphrase(env: &str) -> Result<Passphrase> {
+fn new_passphrase(env: &str) -> Result<String> {
     if let Some(text) = std::env::var(env).ok().filter(|t| !t.is_empty()) {
-        let passphrase = Passphrase::new(text);
-        passphrase.check_new()?;
-        return Ok(passphrase);
+        check_new_passphrase(&text)?;
+        return Ok(text);
     }
     if !std::io::stdin().is_terminal() {
         bail!("no passphrase given: set {env} or run terrain in a terminal to be asked");
@@ -124,11 +127,7 @@ fn new_passphrase(env: &str) -> Result<Passphrase> {
     let text = Password::new()
         .with_prompt("New passphrase")
         .with_confirmation("Repeat it", "The two did not match; again")
-        .validate_with(|t: &String| {
-            Passphrase::new(t.clone())
-                .check_new()
-                .map_err(|e| e.to_string())
-        })
+        .validate_with(|t: &String| check_new_passphrase(t).map_err(|e| e.to_string()))
         .interact()?;
-    Ok(Passphrase::new(text))
+    Ok(text)
 }

@@ -713,3 +713,56 @@ fn photos_are_attached_from_the_command_line_and_a_bad_file_attaches_none() {
         shown["attachments"]
     );
 }
+
+/// Issue 12: `report new --attach` and `report import --attach` name the files in the saved
+/// report, as `report attach` does (one app call behind all three); a bad file saves nothing.
+#[test]
+fn new_and_import_attach_files_given_with_attach() {
+    let t = Terrain::new();
+    let photo = t.dir.path().join("kiln.jpg");
+    let bytes: Vec<u8> = [0xFF, 0xD8, 0xFF, 0xE0]
+        .into_iter()
+        .chain((0..20_000u32).map(|i| (i * 13 % 251) as u8))
+        .collect();
+    std::fs::write(&photo, &bytes).unwrap();
+    let sha = terrain_domain::sha256_hex(&bytes);
+    let names = |t: &Terrain, id: &str| -> Vec<Value> {
+        let shown = t.json(&["report", "show", id, "--json"]);
+        shown["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["sha256"].clone())
+            .collect()
+    };
+
+    let id = seed()["id"].as_str().unwrap().to_string();
+    let out = t.ok(&["report", "import", SEED, "--attach", s(&photo)]);
+    assert!(out.contains("1 report(s) imported"), "{out}");
+    assert!(names(&t, &id).contains(&json!(sha)), "{:?}", names(&t, &id));
+
+    let mut fresh = seed();
+    fresh["id"] = json!("019a8f3c-5d2e-7a41-b6c3-00000000a77a");
+    fresh["attachments"] = json!([]);
+    let file = t.dir.path().join("fresh.json");
+    std::fs::write(&file, fresh.to_string()).unwrap();
+    let missing = t.dir.path().join("absent.jpg");
+    let err = t.fails(&["report", "new", "--json", s(&file), "--attach", s(&missing)]);
+    assert!(err.contains("absent.jpg"), "{err}");
+    assert!(
+        t.run(&["report", "show", "019a8f3c-5d2e-7a41-b6c3-00000000a77a"])
+            .status
+            .code()
+            != Some(0),
+        "a bad file saves no report"
+    );
+    let out = t.ok(&["report", "new", "--json", s(&file), "--attach", s(&photo)]);
+    assert!(
+        out.contains("Saved report 019a8f3c-5d2e-7a41-b6c3-00000000a77a"),
+        "{out}"
+    );
+    assert_eq!(
+        names(&t, "019a8f3c-5d2e-7a41-b6c3-00000000a77a"),
+        [json!(sha)]
+    );
+}

@@ -550,11 +550,15 @@ fn the_sync_summary_counts_the_conflicts_its_progress_reported() {
 
 /// Two devices of one reporter, both holding the seed report through a real server.
 fn two_devices_with_the_seed() -> (Terrain, Terrain) {
-    let url = server("awa", &["Kayes"]);
+    two_devices_with_the_seed_on(&server("awa", &["Kayes"]))
+}
+
+/// The same, on the server at `url`.
+fn two_devices_with_the_seed_on(url: &str) -> (Terrain, Terrain) {
     let (a, b) = (Terrain::new(), Terrain::new());
     a.ok(&["report", "import", SEED]);
-    a.login(&url, "awa");
-    b.login(&url, "awa");
+    a.login(url, "awa");
+    b.login(url, "awa");
     a.ok(&["sync"]);
     b.ok(&["sync"]);
     (a, b)
@@ -609,6 +613,71 @@ fn resolving_one_field_keeps_every_other_edit_of_both_devices() {
             first_abducted(t),
             json!(before + 1),
             "the correction is kept"
+        );
+        assert_eq!(t.ok(&["conflicts"]).trim(), "No conflicts.");
+    }
+}
+
+/// Issue 13: `terrain resolve ID --field place --take server` settles one field as the window
+/// does. Both devices moved the place and rewrote the narrative; one also retitled the report,
+/// the other noted damage. Naming only the place is refused, naming the narrative's disputed
+/// path; with both chosen, the server, both devices and a fresh device all hold the server's
+/// place, this device's narrative, and both sides' other edits.
+#[test]
+fn resolving_field_by_field_leaves_the_server_and_both_devices_agreeing() {
+    let url = server("awa", &["Kayes"]);
+    let (a, b) = two_devices_with_the_seed_on(&url);
+    a.edit(SEED_ID, |r| {
+        r["where"]["place"] = json!("North gate");
+        r["narrative"] = json!("Seen from the north gate.");
+        r["damage"] = json!("Kiln roof burned");
+    });
+    b.edit(SEED_ID, |r| {
+        r["where"]["place"] = json!("South gate");
+        r["narrative"] = json!("Seen from the south gate.");
+        r["title"] = json!("Attack on the Bafoulabé plants, corrected");
+    });
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+
+    let err = b.fails(&[
+        "resolve",
+        &SEED_ID[..8],
+        "--field",
+        "place",
+        "--take",
+        "server",
+    ]);
+    assert!(err.contains("narrative"), "{err}");
+    assert!(
+        !err.contains("where.place"),
+        "the place has its side: {err}"
+    );
+    let out = b.ok(&[
+        "resolve",
+        &SEED_ID[..8],
+        "--field",
+        "place",
+        "--take",
+        "server",
+        "--field",
+        "narrative=local",
+    ]);
+    assert!(out.contains("follows 2 versions"), "{out}");
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+
+    let c = Terrain::new();
+    c.login(&url, "awa");
+    c.ok(&["sync"]);
+    for t in [&a, &b, &c] {
+        let report = t.json(&["report", "show", SEED_ID, "--json"]);
+        assert_eq!(report["where"]["place"], json!("North gate"));
+        assert_eq!(report["narrative"], json!("Seen from the south gate."));
+        assert_eq!(report["damage"], json!("Kiln roof burned"));
+        assert_eq!(
+            report["title"],
+            json!("Attack on the Bafoulabé plants, corrected")
         );
         assert_eq!(t.ok(&["conflicts"]).trim(), "No conflicts.");
     }

@@ -4,4 +4,12 @@ export type ExportResult = { path: string,
 /**
  * Reports written.
  */
-reports: number, };
+reports: number, 
+/**
+ * Pages of a PDF; none for CSV and GeoJSON.
+ */
+pages: number | null, 
+/**
+ * GeoJSON: reports selected but left out, having no coordinates.
+ */
+without_coordinates: number, };

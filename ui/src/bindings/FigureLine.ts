@@ -8,6 +8,10 @@ export type FigureLine = { kind: FigureKind,
  */
 text: string, conservative: number, min: number, max: number, 
 /**
+ * How many claims the figure rests on.
+ */
+claims: number, 
+/**
  * The sources do not all give the same figure.
  */
 disputed: boolean, 

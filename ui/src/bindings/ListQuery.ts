@@ -9,7 +9,11 @@ export type ListQuery = { query: string | null,
 /**
  * Region, as the gazetteer spells it.
  */
-admin1: string | null, event_type: EventType | null, status: Status | null, 
+admin1: string | null, 
+/**
+ * Cercle, as the gazetteer spells it.
+ */
+admin2?: string, event_type: EventType | null, status: Status | null, 
 /**
  * Incidents on or after this date, as typed (dd/mm/yyyy or ISO); empty means no bound.
  */
