@@ -7,6 +7,7 @@
 
 pub mod bindings;
 mod catalog;
+mod conflicts;
 mod error;
 mod export;
 mod form;
@@ -17,19 +18,25 @@ mod sites;
 mod sync;
 
 pub use catalog::{Catalog, Choice, Limits, RegionChoice, catalog, places};
+pub use conflicts::{ConflictEntry, Resolution, Side};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
 pub use form::{Form, Kept};
 pub use photos::FetchedPhotos;
 pub use reports::{
-    ConflictView, FigureLine, ListPage, ListQuery, ReportDetail, ReportRow, RevisionInfo,
-    SavedReport, SyncBadge,
+    ConflictView, FigureLine, ListPage, ListQuery, Outbox, ReportDetail, ReportPage, ReportRow,
+    ReportView, RevisionInfo, SavedReport, SyncBadge, figures,
 };
-pub use session::{LockState, Session};
+pub use session::{LockState, Session, check_new_passphrase, default_dir};
+pub use sites::SiteView;
 pub use sync::{PhotoProgress, SYNC_EVERY, SyncPhase, SyncStatus};
+/// The store's records as the terminal prints them, and what it passes in.
+pub use terrain_store::{
+    Conflict, Import, Imported, Listed, OutboxEntry, Page, PhotoPolicy, short_id,
+};
+pub use terrain_sync::PhotosFetched;
 /// The sync loop's vocabulary, for shells that print it (`terrain sync`).
 pub use terrain_sync::{Event as SyncEvent, Status as SyncStep, Summary as SyncSummary, Tally};
-pub use terrain_store::PhotoPolicy;
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -46,6 +53,8 @@ pub struct App {
     wake: terrain_sync::Wake,
     /// A sync loop runs: a second one would only double the traffic.
     looping: std::sync::atomic::AtomicBool,
+    /// The name saves are recorded under, when the user gave one (`terrain --author`).
+    author: std::sync::OnceLock<String>,
 }
 
 /// Where the app keeps its data and who it is.
@@ -79,7 +88,16 @@ impl App {
             sync: Mutex::new(status),
             wake: terrain_sync::Wake::default(),
             looping: std::sync::atomic::AtomicBool::new(false),
+            author: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Records saves under `name` rather than the signed-in user or the computer's user; set
+    /// once, when the shell opens the app.
+    pub fn set_author(&self, name: Option<String>) {
+        if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+            let _ = self.author.set(name);
+        }
     }
 
     /// Stops the sync loop; the store closes when the last holder lets go.
@@ -111,8 +129,12 @@ impl App {
         })
     }
 
-    /// Who saves: the signed-in user, else the computer's user name.
-    fn author(&self) -> terrain_store::Result<String> {
+    /// Who saves: the name the user gave, else the signed-in user, else the computer's user
+    /// name. The one author rule of both shells.
+    pub fn author(&self) -> terrain_store::Result<String> {
+        if let Some(name) = self.author.get() {
+            return Ok(name.clone());
+        }
         if let Some(account) = self.store.account()? {
             return Ok(account.user);
         }
@@ -123,7 +145,7 @@ impl App {
     }
 }
 
-/// The device's date, for "not in the future" checks.
-pub(crate) fn today() -> chrono::NaiveDate {
+/// The device's date, for "not in the future" checks: the one today of both shells.
+pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
