@@ -10,8 +10,9 @@ use std::sync::Arc;
 use tauri::State;
 use tauri::{AppHandle, Emitter};
 use terrain_app::{
-    AppError, AppInfo, Catalog, ExportRequest, ExportResult, Form, Kept, ListPage, ListQuery,
-    LockState, ReportDetail, SavedReport, Session, SyncStatus,
+    AbsentPhotos, AppError, AppInfo, Catalog, ExportRequest, ExportResult, FetchedPhotos, Form,
+    Kept, ListPage, ListQuery, LockState, PhotoComing, PhotoPolicy, ReportDetail, SavedReport,
+    Session, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
@@ -130,6 +131,36 @@ pub fn attach_file(session: Shared, path: PathBuf) -> Answer<Attachment> {
 #[tauri::command(async)]
 pub fn photo(session: Shared, sha256: String) -> Answer<tauri::ipc::Response> {
     Ok(tauri::ipc::Response::new(session.app()?.photo(&sha256)?))
+}
+
+/// The photos of a report that are not on this device: what "Download photos" offers.
+#[tauri::command(async)]
+pub fn absent_photos(session: Shared, id: Uuid) -> Answer<AbsentPhotos> {
+    session.app()?.absent_photos(id)
+}
+
+/// Downloads a report's absent photos; each piece's progress goes to the window as
+/// `photo-coming`.
+#[tauri::command]
+pub async fn fetch_photos(
+    session: Shared<'_>,
+    window: AppHandle,
+    id: Uuid,
+) -> Answer<FetchedPhotos> {
+    let on = move |coming: PhotoComing| {
+        let _ = window.emit("photo-coming", coming);
+    };
+    session.app()?.fetch_photos_telling(id, &on).await
+}
+
+#[tauri::command(async)]
+pub fn photo_policy(session: Shared) -> Answer<PhotoPolicy> {
+    session.app()?.photo_policy()
+}
+
+#[tauri::command(async)]
+pub fn set_photo_policy(session: Shared, policy: PhotoPolicy) -> Answer<()> {
+    session.app()?.set_photo_policy(policy)
 }
 
 #[tauri::command(async)]

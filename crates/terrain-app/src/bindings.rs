@@ -21,6 +21,9 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::Kept::export_all(&cfg)?;
     crate::SyncStatus::export_all(&cfg)?;
     crate::PhotoPolicy::export_all(&cfg)?;
+    crate::AbsentPhotos::export_all(&cfg)?;
+    crate::FetchedPhotos::export_all(&cfg)?;
+    crate::PhotoComing::export_all(&cfg)?;
     crate::ExportRequest::export_all(&cfg)?;
     crate::ExportResult::export_all(&cfg)?;
     terrain_domain::gazetteer::Suggestion::export_all(&cfg)?;

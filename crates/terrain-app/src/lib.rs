@@ -22,7 +22,7 @@ pub use conflicts::{ConflictEntry, Resolution, Side};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
 pub use form::{Form, Kept};
-pub use photos::FetchedPhotos;
+pub use photos::{AbsentPhotos, FetchedPhotos, PhotoComing};
 pub use reports::{
     ConflictView, FigureLine, ListPage, ListQuery, Outbox, ReportDetail, ReportPage, ReportRow,
     ReportView, RevisionInfo, SavedReport, SyncBadge, figures,

@@ -1,15 +1,18 @@
 // Generated from src-tauri/src/commands.rs by src-tauri/tests/commands.rs: never edit by
 // hand. `TERRAIN_BLESS=1 cargo test -p terrain-desktop --test commands` rewrites it.
+import type { AbsentPhotos } from "../bindings/AbsentPhotos";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Attachment } from "../bindings/Attachment";
 import type { Catalog } from "../bindings/Catalog";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
+import type { FetchedPhotos } from "../bindings/FetchedPhotos";
 import type { Form } from "../bindings/Form";
 import type { Kept } from "../bindings/Kept";
 import type { ListPage } from "../bindings/ListPage";
 import type { ListQuery } from "../bindings/ListQuery";
 import type { LockState } from "../bindings/LockState";
+import type { PhotoPolicy } from "../bindings/PhotoPolicy";
 import type { Problem } from "../bindings/Problem";
 import type { Report } from "../bindings/Report";
 import type { ReportDetail } from "../bindings/ReportDetail";
@@ -46,6 +49,12 @@ export function commands(call: Call) {
     attachFile: (path: string) => call<Attachment>("attach_file", { path }),
     /** The photo's bytes as they are (no JSON array of numbers): the window makes the thumbnail. */
     photo: (sha256: string) => call<ArrayBuffer>("photo", { sha256 }),
+    /** The photos of a report that are not on this device: what "Download photos" offers. */
+    absentPhotos: (id: string) => call<AbsentPhotos>("absent_photos", { id }),
+    /** Downloads a report's absent photos; each piece's progress goes to the window as `photo-coming`. */
+    fetchPhotos: (id: string) => call<FetchedPhotos>("fetch_photos", { id }),
+    photoPolicy: () => call<PhotoPolicy>("photo_policy"),
+    setPhotoPolicy: (policy: PhotoPolicy) => call<void>("set_photo_policy", { policy }),
     reportFileName: (id: string) => call<string>("report_file_name", { id }),
     syncStatus: () => call<SyncStatus>("sync_status"),
     syncNow: () => call<void>("sync_now"),
