@@ -23,12 +23,12 @@ pub mod words;
 pub use client::Client;
 pub use download::{PhotosFetched, download_blob, fetch_photos};
 pub use error::SyncError;
+pub use keep::{Connect, Status, Wake, keep_syncing};
 pub use policy::{GOOD_LINK, photos_wait};
 pub use renew::RENEW_AFTER;
-pub use terrain_store::PhotoPolicy;
-pub use keep::{Connect, Status, Wake, keep_syncing};
 pub use run::{Backoff, Event, PULL_PAGE, PUSH_BATCH, Summary, backoff, sync_once};
 pub use stall::STALL;
+pub use terrain_store::PhotoPolicy;
 pub use words::Tally;
 
 use terrain_store::{Account, Store, Token};
