@@ -31,6 +31,8 @@ const MIN_PIECE: usize = 16 * 1024;
 const RESUME_FOR: Duration = Duration::from_secs(120);
 const RESUME_PROBE_FIRST: Duration = Duration::from_secs(1);
 const RESUME_PROBE_MOST: Duration = Duration::from_secs(4);
+/// How long a probe may go unanswered: a `HEAD` takes a round trip or two, even on 2G.
+const PROBE_ANSWER: Duration = Duration::from_secs(8);
 
 /// The HTTP client and the link's measured rate, shared by every [`Client`] made from it.
 #[derive(Clone)]
@@ -309,12 +311,18 @@ impl Client {
         let mut wait = RESUME_PROBE_FIRST;
         loop {
             tokio::time::sleep(wait).await;
-            match self.blob_offset(url, len).await {
-                Ok(point) => return Ok(point),
-                Err(e) if resumable(&e) && since.elapsed() < RESUME_FOR => {
+            // A probe sent while the link is still cut waits on the kernel's retransmissions,
+            // whose gaps double to tens of seconds: one unanswered for a few seconds is
+            // dropped, and the next goes on a new connection.
+            match tokio::time::timeout(PROBE_ANSWER, self.blob_offset(url, len)).await {
+                Ok(Ok(point)) => return Ok(point),
+                Ok(Err(e)) if resumable(&e) && since.elapsed() < RESUME_FOR => {
                     tracing::debug!(error = %e, "the link is still down; probing again");
                 }
-                Err(_) => return Err(cause),
+                Err(_) if since.elapsed() < RESUME_FOR => {
+                    tracing::debug!("no answer to the probe yet; probing again");
+                }
+                _ => return Err(cause),
             }
             wait = (wait * 2).min(RESUME_PROBE_MOST);
         }
