@@ -13,7 +13,15 @@ const PASSPHRASE: &str = "red earth after the rain";
 fn camera_photo(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("gate.jpg");
     let made = std::process::Command::new("/usr/bin/convert")
-        .args(["-size", "800x600", "-seed", "3", "plasma:fractal", "-quality", "90"])
+        .args([
+            "-size",
+            "800x600",
+            "-seed",
+            "3",
+            "plasma:fractal",
+            "-quality",
+            "90",
+        ])
         .arg(&path)
         .status()
         .expect("ImageMagick's convert");
@@ -76,8 +84,11 @@ async fn the_photo_setting_is_kept_and_a_pulled_reports_photo_downloads_on_deman
     ui.click("#reports tbody a.open").await;
     ui.wait_text(".photo-absent", "not on this device").await;
     let size_kb = photo.size.div_ceil(1000);
-    ui.wait_text("#download-photos", &format!("Download photos (1, {size_kb} KB)"))
-        .await;
+    ui.wait_text(
+        "#download-photos",
+        &format!("Download photos (1, {size_kb} KB)"),
+    )
+    .await;
     assert_eq!(ui.count("img.thumbnail").await, 0);
     ui.shot("view-photo-absent").await;
     ui.click("#download-photos").await;
