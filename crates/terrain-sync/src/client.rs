@@ -352,50 +352,68 @@ impl Client {
         on(offset);
         // Never so many pieces that the server's count per upload is reached.
         let least = MIN_PIECE.max(bytes.len() / (limits::UPLOAD_PIECES / 2));
-        while offset < len && !whole {
-            let piece = self.bytes_for(PIECE_TIME, FIRST_PIECE, least, limits::BLOB_CHUNK_BYTES);
-            let end = (offset + piece as u64).min(len);
-            let req = self
-                .request(reqwest::Method::PUT, &url)
-                .header(UPLOAD_OFFSET, offset.to_string())
-                .header(UPLOAD_LENGTH, len.to_string())
-                .header(CONTENT_TYPE, "application/octet-stream")
-                .body(bytes[offset as usize..end as usize].to_vec());
-            let answer = match self.send(req).await {
-                Ok(answer) => {
-                    whole = matches!(answer.status(), StatusCode::OK | StatusCode::CREATED);
-                    let at = answer.offset().unwrap_or(end);
-                    answer.bytes().await.map(|_| at)
+        let mut rounds = 0;
+        loop {
+            while offset < len && !whole {
+                let piece =
+                    self.bytes_for(PIECE_TIME, FIRST_PIECE, least, limits::BLOB_CHUNK_BYTES);
+                let end = (offset + piece as u64).min(len);
+                let req = self
+                    .request(reqwest::Method::PUT, &url)
+                    .header(UPLOAD_OFFSET, offset.to_string())
+                    .header(UPLOAD_LENGTH, len.to_string())
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .body(bytes[offset as usize..end as usize].to_vec());
+                let answer = match self.send(req).await {
+                    Ok(answer) => {
+                        whole = matches!(answer.status(), StatusCode::OK | StatusCode::CREATED);
+                        let at = answer.offset().unwrap_or(end);
+                        answer.bytes().await.map(|_| at)
+                    }
+                    Err(e) => Err(e),
+                };
+                offset = match answer {
+                    Ok(at) => at,
+                    Err(SyncError::Refused { status: 409, .. }) => {
+                        let at;
+                        (at, whole) = self.blob_offset(&url, len).await?;
+                        at
+                    }
+                    Err(e) if resumable(&e) => {
+                        tracing::info!(error = %e, photo = %sha256, at = offset, "piece cut; resuming");
+                        let at;
+                        (at, whole) = self.resume_point(&url, len, e).await?;
+                        at
+                    }
+                    Err(e) => return Err(e),
+                };
+                on(offset);
+            }
+            if !whole {
+                let (at, stored) = self.blob_offset(&url, len).await?;
+                // Every byte there but never completed (an older server lost the completion when
+                // the client hung up after its last byte): an empty last piece completes it. A
+                // `409` there means the server's upload moved meanwhile (a piece of an earlier,
+                // killed pass finishing): go on from where it stands, a few times at most.
+                whole = stored
+                    || (at == len
+                        && match self.empty_last_piece(&url, len).await {
+                            Err(SyncError::Refused { status: 409, .. }) => false,
+                            other => other?,
+                        });
+                if !whole && rounds < 3 {
+                    rounds += 1;
+                    tokio::time::sleep(RESUME_PROBE_FIRST).await;
+                    (offset, whole) = self.blob_offset(&url, len).await?;
+                    continue;
                 }
-                Err(e) => Err(e),
-            };
-            offset = match answer {
-                Ok(at) => at,
-                Err(SyncError::Refused { status: 409, .. }) => {
-                    let at;
-                    (at, whole) = self.blob_offset(&url, len).await?;
-                    at
-                }
-                Err(e) if resumable(&e) => {
-                    tracing::info!(error = %e, photo = %sha256, at = offset, "piece cut; resuming");
-                    let at;
-                    (at, whole) = self.resume_point(&url, len, e).await?;
-                    at
-                }
-                Err(e) => return Err(e),
-            };
-            on(offset);
-        }
-        if !whole {
-            let (at, stored) = self.blob_offset(&url, len).await?;
-            // Every byte there but never completed (an older server lost the completion when
-            // the client hung up after its last byte): an empty last piece completes it.
-            whole = stored || (at == len && self.empty_last_piece(&url, len).await?);
-        }
-        if !whole {
-            return Err(SyncError::BadAnswer(format!(
-                "the server did not confirm photo {sha256} whole"
-            )));
+            }
+            if !whole {
+                return Err(SyncError::BadAnswer(format!(
+                    "the server did not confirm photo {sha256} whole"
+                )));
+            }
+            break;
         }
         Ok(())
     }
