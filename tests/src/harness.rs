@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 use terrain_protocol::Role;
-use terrain_server::{AppState, add_user, open_store, router};
+use terrain_server::{AppState, add_user, router};
+use terrain_server_engines::open_store;
 pub use terrain_server_store::BlobState;
 use terrain_server_store::ContactKey;
 use terrain_store::Store;

@@ -6,7 +6,8 @@ use std::path::Path;
 use terrain_app::{App, SyncBadge};
 use terrain_domain::{Amount, FigureKind, Report};
 use terrain_protocol::Role;
-use terrain_server::{AppState, add_user, open_store, router};
+use terrain_server::{AppState, add_user, router};
+use terrain_server_engines::open_store;
 use terrain_server_store::ContactKey;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");

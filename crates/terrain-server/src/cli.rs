@@ -1,15 +1,16 @@
 //! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
 
 use crate::{
-    AppState, FailureLimit, add_user, default_contact_key, edge, open_store, revoke_tokens, router,
-    with_hsts,
+    AppState, FailureLimit, add_user, default_contact_key, edge, revoke_tokens, router, with_hsts,
 };
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use terrain_domain::text::TextKind;
 use terrain_protocol::{Role, limits};
+use terrain_server_store::{ContactKey, ServerStore};
 
 #[derive(Parser)]
 #[command(name = "terrain-server", version, about = "Terrain's sync server.")]
@@ -169,8 +170,12 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// The whole `terrain-server` program: parses the command line and runs it.
-pub async fn main() -> Result<()> {
+/// The whole `terrain-server` program: parses the command line and runs it on the storage
+/// `open_store` opens from the `--db` URL, the schema and the contact key (the binary passes
+/// `terrain_server_engines::open_store`: only it names the engines).
+pub async fn main(
+    open_store: impl AsyncFnOnce(&str, &str, &ContactKey) -> Result<Arc<dyn ServerStore>>,
+) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -4,8 +4,9 @@
 //!
 //! Handlers ([`api`]) are thin: they take what the request carries and call one [`policy`]
 //! function, which decides and calls the storage trait; errors are [`AppError`] causes.
-//! Storage engines (SQLite, PostgreSQL) are chosen from the database URL in [`open_store`]; no
-//! handler names an engine. Logs never carry passwords or tokens.
+//! This library names no storage engine: the binary's `main` chooses one from the database URL
+//! (`terrain_server_engines::open_store`) and hands the opener to [`cli::main`]. Logs never
+//! carry passwords or tokens.
 //!
 //! Failed sign-ins are limited twice: per user name (the lockout, [`auth::lockout_end`]) and per
 //! client address ([`throttle`]), which needs the peer address: serve with [`serve`] or
@@ -67,7 +68,7 @@ pub struct AppState {
 
 impl AppState {
     /// A state with the default [`FailureLimit`] per client address; contacts sealed under
-    /// `contact_key` (the one [`open_store`] was given).
+    /// `contact_key` (the one the store was opened with).
     pub fn new(store: Arc<dyn ServerStore>, contact_key: ContactKey) -> AppState {
         AppState {
             store,
@@ -174,30 +175,6 @@ impl AppState {
 
 /// The audit log's action names.
 pub use terrain_server_store::actions;
-
-/// Opens the storage a URL names: `sqlite:PATH` or `postgres://...` (tables in `pg_schema`),
-/// and seals under `contact_key` any contact an older server stored in clear.
-pub async fn open_store(
-    url: &str,
-    pg_schema: &str,
-    contact_key: &ContactKey,
-) -> anyhow::Result<Arc<dyn ServerStore>> {
-    let store: Arc<dyn ServerStore> = if let Some(path) = url.strip_prefix("sqlite:") {
-        Arc::new(terrain_server_sqlite::SqliteStore::open(Path::new(path))?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(terrain_server_postgres::PgStore::connect(url, pg_schema).await?)
-    } else {
-        anyhow::bail!("--db: {url:?} is neither sqlite:PATH nor postgres://...")
-    };
-    let sealed = store.seal_clear_contacts(contact_key).await?;
-    if sealed > 0 {
-        tracing::info!(
-            revisions = sealed,
-            "contacts stored in clear are now sealed"
-        );
-    }
-    Ok(store)
-}
 
 /// Where the contact key lives unless `--contact-key` says: beside a SQLite database
 /// (`contact.key` in its folder), else in the server's data folder.

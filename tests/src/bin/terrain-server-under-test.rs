@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    terrain_server::cli::main().await
+    terrain_server::cli::main(terrain_server_engines::open_store).await
 }
