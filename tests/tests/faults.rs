@@ -90,8 +90,9 @@ async fn a_flaky_link_loses_and_doubles_nothing() {
 
     let faults = proxy.faults.load(std::sync::atomic::Ordering::Relaxed);
     eprintln!("{faults} connections cut or stalled; the sender needed {tries} passes");
+    // Cuts mid-photo are resumed inside the pass, so the pass count alone no longer shows the
+    // flakiness; the cut count does.
     assert!(faults >= 10, "the link was flaky: {faults} cuts");
-    assert!(tries > 1, "the sender had to try again");
     assert_eq!(
         server.revision_count().await,
         2000,

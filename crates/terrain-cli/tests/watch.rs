@@ -31,7 +31,7 @@ fn server() -> Served {
             let dir = tempfile::tempdir().unwrap();
             let db = format!("sqlite:{}", dir.path().join("server.db").display());
             let key = terrain_server_store::ContactKey::random();
-            let store = terrain_server::open_store(&db, "terrain", &key)
+            let store = terrain_server_engines::open_store(&db, "terrain", &key)
                 .await
                 .unwrap();
             let state = terrain_server::AppState::new(store, key);
