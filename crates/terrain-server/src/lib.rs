@@ -14,7 +14,6 @@
 
 pub mod api;
 pub mod auth;
-mod blobs;
 pub mod cli;
 mod contacts;
 mod decompress;
@@ -26,9 +25,9 @@ pub mod routes;
 pub mod throttle;
 
 pub use axum::Router;
-pub use blobs::{expire_uploads, sweep_uploads};
 pub use error::AppError;
 pub use policy::admin::{add_user, revoke_tokens};
+pub use policy::blobs::{expire_uploads, sweep_uploads};
 pub use throttle::FailureLimit;
 
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
@@ -64,6 +63,8 @@ pub struct AppState {
     bad_tokens: Arc<Throttle>,
     /// Seconds a device token may go unused before it is refused ([`AppState::set_token_idle`]).
     token_idle_secs: Arc<std::sync::atomic::AtomicI64>,
+    /// Uploads a piece is arriving for: one piece of an upload at a time.
+    uploads: Arc<policy::blobs::UploadLocks>,
 }
 
 impl AppState {
@@ -76,6 +77,7 @@ impl AppState {
             dummy_hash: auth::hash_password("no such user"),
             sign_ins: Arc::new(Throttle::new(FailureLimit::default())),
             bad_tokens: Arc::new(Throttle::new(FailureLimit::default())),
+            uploads: Arc::default(),
             token_idle_secs: Arc::new(std::sync::atomic::AtomicI64::new(
                 limits::TOKEN_IDLE_DAYS * 24 * 3600,
             )),

@@ -3,7 +3,7 @@
 //! [`crate::openapi::document`] describes exactly these, so the two cannot disagree.
 
 use crate::openapi::{self, Answer, Body, Header, SchemaFn, inline, of};
-use crate::{AppState, api, blobs};
+use crate::{AppState, api};
 use axum::Router;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use schemars::json_schema;
@@ -230,7 +230,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Head,
             BLOB_PATH,
-            |m| on(m, blobs::head),
+            |m| on(m, api::blobs::head),
             "How much of an attachment the server holds; 404 when the caller may not know of it and has no upload of it",
         )
     },
@@ -280,7 +280,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Put,
             BLOB_PATH,
-            |m| on(m, blobs::put),
+            |m| on(m, api::blobs::put),
             "Append a piece to the caller's upload at Upload-Offset; the last piece (ending at Upload-Length) checks the sha256 and stores the blob",
         )
     },
@@ -317,7 +317,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Get,
             BLOB_PATH,
-            |m| on(m, blobs::get),
+            |m| on(m, api::blobs::get),
             "Download an attachment the caller may know of (its uploader, a reader of a report naming it); 404 for anyone else",
         )
     },
@@ -333,7 +333,7 @@ pub const ROUTES: &[Route] = &[
         ..route(
             Verb::Delete,
             BLOB_PATH,
-            |m| on(m, blobs::reset),
+            |m| on(m, api::blobs::reset),
             "Drop the caller's own upload in progress to start again from 0; never a stored blob or another user's upload",
         )
     },

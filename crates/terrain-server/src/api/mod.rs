@@ -1,9 +1,9 @@
 //! The HTTP handlers, by resource: each takes what the request carries (extractors), calls
 //! one [`crate::policy`] function and answers its result; errors are [`crate::AppError`]
-//! causes. The route table that serves them is [`crate::routes`]; blobs' handlers are in
-//! [`crate::blobs`].
+//! causes. The route table that serves them is [`crate::routes`].
 
 pub mod audit;
+pub mod blobs;
 pub mod health;
 pub mod json;
 pub mod pull;

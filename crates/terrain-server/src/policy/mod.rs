@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod blobs;
 pub mod pull;
 pub mod push;
 pub mod regions;

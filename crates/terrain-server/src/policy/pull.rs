@@ -31,7 +31,7 @@ pub async fn page(state: &AppState, device: &Device, q: PullParams) -> Result<Pu
         let stored = state.store.contacts(reports).await?;
         let mut pulled =
             crate::contacts::for_reader(page.items, stored, &device.user, &state.contact_key)?;
-        crate::blobs::mark_pending(state, &mut pulled).await?;
+        crate::policy::blobs::mark_pending(state, &mut pulled).await?;
         for p in pulled {
             let size = serde_json::to_vec(&p).map_or(0, |json| json.len() + 1);
             if !revisions.is_empty() && bytes + size > limits::PULL_PAGE_BYTES {

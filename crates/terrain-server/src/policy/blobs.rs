@@ -7,22 +7,73 @@
 //! naming it; to anyone else it is absent, so HEAD and PUT tell nothing of photos in other
 //! regions until the bytes prove the caller holds them. Uploads nobody appends to for a while
 //! are deleted by [`sweep_uploads`].
+//!
+//! Pieces of one upload are received one at a time ([`UploadLocks`]): a piece still arriving
+//! from a pass that was killed holds its upload until its body ends, so a new pass's HEAD and
+//! PUT see where it settled, never an offset still moving. The HTTP handlers are in
+//! [`crate::api::blobs`].
 
 use crate::AppState;
 use crate::actions;
-use crate::auth::Authed;
 use crate::error::{AppError, Result};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use http_body::Body as _;
+use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use terrain_protocol::*;
 use terrain_server_store::{BlobState, Device, Finished, StoreError};
+use tokio::sync::OwnedMutexGuard;
 
-fn check_sha(sha: &str) -> Result<()> {
+/// One async lock per upload in progress (sha256 and owner), held by a piece from its offset
+/// check until its bytes are appended and, when it is the last, the blob stored; and taken
+/// briefly by HEAD. Entries live only while someone holds or waits for them. One server
+/// process only: several processes on one database do not share these.
+#[derive(Default)]
+pub struct UploadLocks(Mutex<HashMap<UploadKey, Arc<tokio::sync::Mutex<()>>>>);
+
+/// An upload's sha256 and owner.
+type UploadKey = (String, String);
+
+/// An upload held by [`UploadLocks::hold`]; dropping it lets the next piece in.
+pub struct UploadHeld {
+    locks: Arc<UploadLocks>,
+    key: UploadKey,
+    guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl UploadLocks {
+    /// Waits until no other piece or HEAD holds `owner`'s upload of `sha`, then holds it.
+    pub async fn hold(self: &Arc<Self>, sha: &str, owner: &str) -> UploadHeld {
+        let key = (sha.to_owned(), owner.to_owned());
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key.clone()).or_default().clone()
+        };
+        UploadHeld {
+            locks: self.clone(),
+            key,
+            guard: Some(lock.lock_owned().await),
+        }
+    }
+}
+
+impl Drop for UploadHeld {
+    fn drop(&mut self) {
+        let mut map = self.locks.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Only the map and this guard refer to it: nobody waits, so the entry goes.
+        if map
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 2)
+        {
+            map.remove(&self.key);
+        }
+        self.guard.take();
+    }
+}
+
+pub fn check_sha(sha: &str) -> Result<()> {
     if sha.len() == 64 && sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
         Ok(())
     } else {
@@ -56,118 +107,55 @@ async fn known_size(state: &AppState, device: &Device, sha: &str) -> Result<Opti
     Ok(visible.then_some(size))
 }
 
-fn at_offset(status: StatusCode, offset: u64) -> Response {
-    (status, [(UPLOAD_OFFSET, offset.to_string())]).into_response()
+/// Where a blob stands for a caller.
+pub enum Standing {
+    /// Stored whole, this many bytes, and the caller may know of it.
+    Blob(u64),
+    /// The caller's own upload in progress, holding this many bytes.
+    Upload(u64),
 }
 
-/// 200 and the size: a blob the caller may know of; 204 and where it stands: the caller's
-/// upload in progress; else 404.
-pub async fn head(
-    State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(sha): Path<String>,
-) -> Result<Response> {
-    check_sha(&sha)?;
-    if let Some(size) = known_size(&state, &device, &sha).await? {
-        return Ok(at_offset(StatusCode::OK, size));
+/// What HEAD answers: the blob if the caller may know of it, else their upload in progress
+/// (once no piece of it is arriving), else absent.
+pub async fn standing(state: &AppState, device: &Device, sha: &str) -> Result<Standing> {
+    check_sha(sha)?;
+    let _held = state.uploads.hold(sha, &device.user.name).await;
+    if let Some(size) = known_size(state, device, sha).await? {
+        return Ok(Standing::Blob(size));
     }
-    match state.store.upload_state(&sha, &device.user.name).await? {
-        Some(received) => Ok(at_offset(StatusCode::NO_CONTENT, received)),
-        None => Err(absent(&sha)),
+    match state.store.upload_state(sha, &device.user.name).await? {
+        Some(received) => Ok(Standing::Upload(received)),
+        None => Err(absent(sha)),
     }
 }
 
 /// Bytes read from the store at a time while a download streams.
 const DOWNLOAD_READ_BYTES: usize = 256 * 1024;
 
-/// The bytes `Range` asks for (`bytes=N-`, `bytes=N-M`, `bytes=-K`), as `start..end` within a
-/// blob of `size` bytes; None without the header. One range only.
-fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>> {
-    let Some(value) = headers.get(header::RANGE) else {
-        return Ok(None);
-    };
-    let unsatisfiable = || AppError::RangeNotSatisfiable {
-        range: format!("{value:?}"),
-        size,
-    };
-    let spec = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().strip_prefix("bytes="))
-        .ok_or_else(unsatisfiable)?;
-    let (first, last) = spec.split_once('-').ok_or_else(unsatisfiable)?;
-    let number = |s: &str| s.trim().parse::<u64>().map_err(|_| unsatisfiable());
-    let (start, end) = match (first.trim().is_empty(), last.trim().is_empty()) {
-        (true, false) => (size.saturating_sub(number(last)?), size),
-        (false, true) => (number(first)?, size),
-        (false, false) => (number(first)?, number(last)?.saturating_add(1).min(size)),
-        (true, true) => return Err(unsatisfiable()),
-    };
-    if start >= end {
-        return Err(unsatisfiable());
-    }
-    Ok(Some((start, end)))
+/// The size of a blob `device` may read ([`known_size`]); to anyone else it does not exist.
+pub async fn readable(state: &AppState, device: &Device, sha: &str) -> Result<u64> {
+    check_sha(sha)?;
+    known_size(state, device, sha)
+        .await?
+        .ok_or_else(|| absent(sha))
 }
 
-/// A blob's bytes (200), or the range asked for (206, resumable), to who may know of it (the
-/// uploader, a reader of a report naming it); to anyone else, as to HEAD, it does not exist.
-/// Streamed from the store a part at a time.
-pub async fn get(
-    State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(sha): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response> {
-    check_sha(&sha)?;
-    let Some(size) = known_size(&state, &device, &sha).await? else {
-        return Err(absent(&sha));
-    };
-    let range = requested_range(&headers, size)?;
-    let (start, end) = range.unwrap_or((0, size));
-    // A reader task feeds the answer a part at a time; it stops when the client goes away.
+/// Streams `range` of a stored blob: a reader task sends it a part at a time and stops when
+/// the receiver goes away.
+pub fn download(
+    state: &AppState,
+    sha: String,
+    range: std::ops::Range<u64>,
+) -> tokio::sync::mpsc::Receiver<std::io::Result<Bytes>> {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
-    tokio::spawn(read_parts(state.store.clone(), sha, start..end, tx));
-    let mut resp = Body::new(Parts(rx)).into_response();
-    let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_LENGTH, (end - start).into());
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/octet-stream"),
-    );
-    headers.insert(
-        header::ACCEPT_RANGES,
-        header::HeaderValue::from_static("bytes"),
-    );
-    if range.is_some() {
-        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
-        if let Ok(v) = format!("bytes {start}-{}/{size}", end - 1).parse() {
-            resp.headers_mut().insert(header::CONTENT_RANGE, v);
-        }
-    }
-    Ok(resp)
-}
-
-/// A download's body: the parts [`read_parts`] sends.
-struct Parts(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>);
-
-impl http_body::Body for Parts {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<std::io::Result<http_body::Frame<Bytes>>>> {
-        self.0
-            .poll_recv(cx)
-            .map(|part| part.map(|bytes| bytes.map(http_body::Frame::data)))
-    }
+    tokio::spawn(read_parts(state.store.clone(), sha, range, tx));
+    rx
 }
 
 /// Reads `range` of a stored blob [`DOWNLOAD_READ_BYTES`] at a time into `tx`, until the
 /// range is sent or nobody listens; a failed read ends the answer short (the client resumes).
 async fn read_parts(
-    store: std::sync::Arc<dyn terrain_server_store::ServerStore>,
+    store: Arc<dyn terrain_server_store::ServerStore>,
     sha: String,
     range: std::ops::Range<u64>,
     tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
@@ -218,21 +206,6 @@ pub async fn mark_pending(state: &AppState, pulled: &mut [Pulled]) -> Result<()>
             .collect();
     }
     Ok(())
-}
-
-fn header_u64(headers: &HeaderMap, name: &'static str) -> Result<u64> {
-    let value = headers
-        .get(name)
-        .ok_or_else(|| AppError::InvalidUploadHeader(format!("the {name} header is missing")))?;
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| {
-            AppError::InvalidUploadHeader(format!(
-                "the {name} header {value:?} is not a whole number of bytes below 2^64"
-            ))
-        })
 }
 
 /// Bytes of a piece committed at a time as they arrive, so a piece cut short keeps all but
@@ -288,7 +261,7 @@ enum Received {
 /// [`SUB_PIECE_BYTES`], so what arrived is kept however the body ends. Refuses (keeping the
 /// sub-pieces before) a body longer than its piece may be.
 async fn receive(
-    store: std::sync::Arc<dyn terrain_server_store::ServerStore>,
+    store: Arc<dyn terrain_server_store::ServerStore>,
     (sha, owner): (String, String),
     offset: u64,
     length: u64,
@@ -337,53 +310,59 @@ async fn receive(
     })
 }
 
-/// Appends a piece to the caller's upload as it arrives; the last piece (ending at
-/// `Upload-Length`) checks the sha256 and stores the blob (201), or drops the upload (422).
-/// A piece cut short keeps what arrived: HEAD then tells where to resume.
+/// A piece as its request announces it.
+pub struct PieceHeaders {
+    /// Where it starts (`Upload-Offset`).
+    pub offset: u64,
+    /// The whole blob's size (`Upload-Length`).
+    pub length: u64,
+    /// Its `Content-Length`, 0 when absent (a longer body is refused as it arrives).
+    pub announced: u64,
+}
+
+/// Appends a piece to `device`'s upload as it arrives; the last piece (ending at `length`)
+/// checks the sha256 and stores the blob, or drops the upload. A piece cut short keeps what
+/// arrived. Holds the upload ([`UploadLocks`]) from the offset check to the end, so a second
+/// piece at the same offset waits and is then refused with where the first left it.
 pub async fn put(
-    State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(sha): Path<String>,
-    headers: HeaderMap,
+    state: &AppState,
+    device: &Device,
+    sha: String,
+    piece: PieceHeaders,
     body: Body,
-) -> Result<Response> {
+) -> Result<Piece> {
     check_sha(&sha)?;
-    let (offset, length) = (
-        header_u64(&headers, UPLOAD_OFFSET)?,
-        header_u64(&headers, UPLOAD_LENGTH)?,
-    );
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse().ok())
-        .unwrap_or(0);
+    let PieceHeaders {
+        offset,
+        length,
+        announced,
+    } = piece;
     piece_end(offset, announced, length)?;
-    if let Some(size) = known_size(&state, &device, &sha).await? {
-        return Ok(at_offset(StatusCode::OK, size));
+    let held = state.uploads.hold(&sha, &device.user.name).await;
+    if let Some(size) = known_size(state, device, &sha).await? {
+        return Ok(Piece::Known(size));
     }
-    let owner = device.user.name.clone();
-    let received = state.store.upload_state(&sha, &owner).await?.unwrap_or(0);
-    if received != offset {
-        return Err(offset_mismatch(received));
+    let received = state.store.upload_state(&sha, &device.user.name).await?;
+    if received.unwrap_or(0) != offset {
+        return Err(offset_mismatch(received.unwrap_or(0)));
     }
-    // Its own task: a client that goes away mid-body, or right after its last byte, drops this
-    // handler, not the appends nor the upload's completion (else an upload whose every byte
-    // arrived would wait unfinished, its offset saying "all sent", for good).
-    let task = tokio::spawn(receive_and_finish(state, device, sha, offset, length, body));
-    match task.await {
-        Ok(piece) => match piece? {
-            Piece::Cut(at) => Err(AppError::PieceCut { at }),
-            Piece::Stored(at) => Ok(at_offset(StatusCode::NO_CONTENT, at)),
-            Piece::Complete(size) => Ok(at_offset(StatusCode::CREATED, size)),
-            Piece::Mismatch => Err(AppError::BlobHashMismatch),
-        },
-        Err(e) => Err(AppError::Internal(format!(
-            "receiving an upload piece failed: {e}"
-        ))),
-    }
+    // Its own task, holding the upload: a client that goes away mid-body, or right after its
+    // last byte, drops the handler, not the appends nor the upload's completion (else an upload
+    // whose every byte arrived would wait unfinished, its offset saying "all sent", for good).
+    let (state, device) = (state.clone(), device.clone());
+    let task = tokio::spawn(async move {
+        let piece = receive_and_finish(state, device, sha, offset, length, body).await;
+        drop(held);
+        piece
+    });
+    task.await
+        .map_err(|e| AppError::Internal(format!("receiving an upload piece failed: {e}")))?
 }
 
 /// What became of one piece.
-enum Piece {
+pub enum Piece {
+    /// The blob is already stored whole (this size) and the caller may know of it.
+    Known(u64),
     /// Cut short at this offset (what arrived is kept).
     Cut(u64),
     /// Stored whole; the upload is at this offset, not yet complete.
@@ -448,15 +427,12 @@ async fn receive_and_finish(
     }
 }
 
-/// Drops the caller's own upload in progress, to start again from 0 (204); 404 if they have
-/// none. Never touches a stored blob or another user's upload.
-pub async fn reset(
-    State(state): State<AppState>,
-    Authed(device): Authed,
-    Path(sha): Path<String>,
-) -> Result<Response> {
-    check_sha(&sha)?;
-    if !state.store.upload_reset(&sha, &device.user.name).await? {
+/// Drops `device`'s own upload in progress, to start again from 0; not found if they have
+/// none. Never touches a stored blob or another user's upload. Waits for a piece arriving.
+pub async fn reset(state: &AppState, device: &Device, sha: &str) -> Result<()> {
+    check_sha(sha)?;
+    let _held = state.uploads.hold(sha, &device.user.name).await;
+    if !state.store.upload_reset(sha, &device.user.name).await? {
         return Err(AppError::NotFound(format!(
             "you have no upload of {sha} in progress"
         )));
@@ -466,10 +442,10 @@ pub async fn reset(
             Some(&device.user.name),
             Some(&device.name),
             actions::UPLOAD_RESET,
-            format!("blob {}…: upload dropped by its owner", short(&sha)),
+            format!("blob {}…: upload dropped by its owner", short(sha)),
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
 
 /// Deletes uploads in progress that no piece came to for `idle`, and audits how many (when
