@@ -271,10 +271,8 @@ async fn text_and_pull_never_wait_for_photos_and_a_killed_pass_leaves_them_queue
     assert!(queued.contains(&(sha_b.clone(), report, b.len() as u64)));
     assert_eq!(server.revision_count().await, 2);
 
-    // The next pass sends them; a third finds nothing to send. (It starts as a restarted
-    // device would, a moment later: the server may still be finishing the killed pass's
-    // piece; see issue 12's notes on two writers of one upload.)
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    // The next pass sends them, at once: the server may still be receiving the killed pass's
+    // piece, and answers this pass where that piece left the upload; a third finds nothing.
     let (summary, _) = awa.sync().await.unwrap();
     assert_eq!((summary.sent, summary.photos), (0, 2));
     assert!(awa.store.photo_uploads().unwrap().is_empty());
