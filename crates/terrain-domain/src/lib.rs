@@ -21,6 +21,7 @@ pub mod merge;
 pub mod messages;
 pub mod reduced;
 pub mod report;
+pub mod review;
 pub mod revision;
 pub mod site;
 pub mod taxonomy;
@@ -34,6 +35,7 @@ pub use report::{
     Actor, Attachment, Attribution, Coordinates, DatePrecision, GeoPrecision, Location,
     Reliability, Report, SCHEMA_VERSION, SiteRef, Source, SourceKind, Status, What, When, new_id,
 };
+pub use review::{ReviewDecision, ReviewState};
 pub use revision::{Revision, canonical_json, canonical_report_json, content_hash, sha256_hex};
 pub use site::{Site, SiteKind};
 pub use taxonomy::{EventType, LocalCategory, SubEventType};
