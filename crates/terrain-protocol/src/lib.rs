@@ -8,9 +8,15 @@ use serde::{Deserialize, Serialize};
 use terrain_domain::Revision;
 use uuid::Uuid;
 
+pub mod console;
 pub mod json;
 #[cfg(feature = "schema")]
 pub mod schema;
+
+pub use console::{
+    CountBy, CountRow, Counts, CountsParams, HistoryEntry, ReportDetail, ReportFilter, ReportPage,
+    ReportRow, ReviewFilter,
+};
 
 /// The protocol version spoken, sent in every request's [`PROTOCOL_HEADER`].
 pub const PROTOCOL_VERSION: u32 = 1;
