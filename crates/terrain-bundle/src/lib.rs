@@ -1,0 +1,94 @@
+//! Sealed, signed bundles: revisions and photos carried on a USB stick from a device to the
+//! server, and a reply carried back (issue 16). The format is in `docs/bundles.md`.
+//!
+//! A bundle is one byte stream, split into files below FAT32's 4 GiB limit when large:
+//!
+//! ```text
+//! "TERRAIN-BUNDLE 1\n" | u32 LE n | n bytes of header JSON (plain)
+//! age stream, sealed to the reader's X25519 recipient, of zstd(frames)
+//! trailer: "TBSIG1\0\0" | u64 LE sealed length | sha256 of the sealed bytes | Ed25519 signature
+//! ```
+//!
+//! The signature covers the header's bytes, the sealed bytes' hash and length, so nothing can
+//! be changed, cut, swapped between parts or between bundles without the reader refusing it; the
+//! sealed stream starts with an [`Opening`] repeating the header's bundle id, kind and device, so
+//! a sealed stream lifted into another signed header is refused too.
+//!
+//! This crate does no I/O beyond the bundle files themselves: callers hand it records and keys.
+
+mod format;
+mod keys;
+mod read;
+mod write;
+
+pub use format::{Header, Kind, Opening, Record};
+pub use keys::{DeviceKeys, key_id, parse_recipient, parse_verifying_key, public_key_text};
+pub use read::{Bundle, Contents};
+pub use write::{Writer, bundle_name};
+
+pub use age::x25519::{Identity as SealingIdentity, Recipient as SealingRecipient};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
+
+/// The format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// A bundle's first bytes.
+pub const MAGIC: &[u8] = b"TERRAIN-BUNDLE 1\n";
+/// The files' extension.
+pub const EXTENSION: &str = "tbundle";
+/// The largest part file: below FAT32's limit (4 GiB − 1 byte), with room to spare.
+pub const PART_BYTES: u64 = 4_000_000_000;
+
+/// Why a bundle was refused or could not be written. Each says in plain words which file and
+/// what is wrong; a refused bundle has changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{file}: not a Terrain bundle (it does not start with \"TERRAIN-BUNDLE 1\")")]
+    NotABundle { file: String },
+    #[error(
+        "{file}: a bundle of format {found}, newer than this program reads ({FORMAT_VERSION}): update Terrain"
+    )]
+    NewerFormat { file: String, found: u32 },
+    #[error(
+        "{file}: part of a bundle in {count} files, and {missing} missing: copy every part to the same folder"
+    )]
+    Incomplete {
+        file: String,
+        count: usize,
+        missing: String,
+    },
+    #[error(
+        "{file}: the bundle is cut short (it ends before its signature): copy it again from the device"
+    )]
+    Truncated { file: String },
+    #[error(
+        "{file}: the bundle was changed or damaged after {signer} signed it (its signature does not match): refused"
+    )]
+    BadSignature { file: String, signer: String },
+    #[error(
+        "{file}: the bundle is sealed to another key ({found}), not to this one ({expected}): it was written for another server or device"
+    )]
+    WrongRecipient {
+        file: String,
+        found: String,
+        expected: String,
+    },
+    #[error("{file}: the bundle is damaged: {why}")]
+    Damaged { file: String, why: String },
+    #[error("{0}")]
+    Key(String),
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = BundleError> = std::result::Result<T, E>;
+
+pub(crate) fn io(file: &std::path::Path) -> impl Fn(std::io::Error) -> BundleError + '_ {
+    move |source| BundleError::Io {
+        file: file.display().to_string(),
+        source,
+    }
+}
