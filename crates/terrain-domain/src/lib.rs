@@ -16,6 +16,7 @@ pub mod claims;
 pub mod coords;
 pub mod dates;
 pub mod gazetteer;
+pub mod incident;
 mod json;
 pub mod merge;
 pub mod messages;
