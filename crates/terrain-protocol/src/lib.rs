@@ -9,6 +9,7 @@ use terrain_domain::Revision;
 use uuid::Uuid;
 
 pub mod console;
+pub mod console_session;
 pub mod json;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -16,6 +17,10 @@ pub mod schema;
 pub use console::{
     CountBy, CountRow, Counts, CountsParams, HistoryEntry, ReportDetail, ReportFilter, ReportPage,
     ReportRow, ReviewFilter,
+};
+pub use console_session::{
+    CONSOLE_COOKIE, CONSOLE_COOKIE_SECURE, CSRF_HEADER, ConsoleSession, ConsoleSignIn, DeviceList,
+    DeviceRow, NewUser, PasswordReset, UserChange, UserList, UserRow,
 };
 
 /// The protocol version spoken, sent in every request's [`PROTOCOL_HEADER`].
@@ -103,6 +108,13 @@ pub mod limits {
     pub const TOKEN_IDLE_DAYS: i64 = 30;
     /// Reasons for refused revisions one push's audit event lists; the rest are counted.
     pub const AUDIT_REASONS: usize = 20;
+    /// Minutes a console (browser) session may go without a request before it ends
+    /// (`terrain-server serve --console-idle-minutes`).
+    pub const CONSOLE_IDLE_MINUTES: i64 = 30;
+    /// Hours a console session lasts at most, however it is used.
+    pub const CONSOLE_SESSION_HOURS: i64 = 12;
+    /// A password set by the server's command line or an administrator: at least this long.
+    pub const PASSWORD_MIN_CHARS: usize = 10;
 }
 
 /// GET /health: `{"status": "ok", "protocol": [1]}`, or (503) the storage does not answer.
@@ -271,6 +283,22 @@ pub struct AuditParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(range(max = usize::MAX)))]
     pub limit: Option<usize>,
+    /// Only events with this action (`sign_in`, `push`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::optional_line"))]
+    pub action: Option<String>,
+    /// Only events before this time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
+    pub until: Option<String>,
+    /// Only events of this device name (`console` for browser sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::optional_line"))]
+    pub device: Option<String>,
+    /// Skip this many matching events first (the previous page's `next`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(max = usize::MAX)))]
+    pub offset: Option<usize>,
 }
 
 /// POST /v1/reports/{id}/verify
@@ -308,6 +336,9 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditPage {
     pub events: Vec<AuditEntry>,
+    /// The `offset` of the next page, when there may be more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<usize>,
 }
 
 /// Every error answer's body.
@@ -374,6 +405,15 @@ pub mod codes {
     pub const DEVICE_FORBIDDEN: &str = "device_forbidden";
     /// 400: a name holding a control, invisible or bidirectional character.
     pub const INVALID_TEXT: &str = "invalid_text";
+    /// 403: a request made with the console's cookie without its session's `X-CSRF-Token`, or
+    /// from another site (`Origin`, `Sec-Fetch-Site`).
+    pub const CSRF_REFUSED: &str = "csrf_refused";
+    /// 401: a console session unused for its idle time, or past its end; sign in again.
+    pub const SESSION_EXPIRED: &str = "session_expired";
+    /// 409: a user of this name exists already.
+    pub const USER_EXISTS: &str = "user_exists";
+    /// 400: a field of the body holds a value the endpoint refuses (the message names it).
+    pub const INVALID_FIELD: &str = "invalid_field";
 }
 
 #[cfg(test)]

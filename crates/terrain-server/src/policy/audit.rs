@@ -27,6 +27,7 @@ pub async fn read(state: &AppState, device: &Device, q: AuditParams) -> Result<A
                 detail: e.detail,
             })
             .collect(),
+        next: None,
     })
 }
 
@@ -67,6 +68,7 @@ mod tests {
             since: since.map(str::to_string),
             user: user.map(str::to_string),
             limit,
+            ..AuditParams::default()
         }
     }
 
