@@ -93,6 +93,7 @@ fn pdfs(base: &Revision, dir: &std::path::Path) {
             revision: base,
             sites: &SiteNames::new(),
             heads: 1,
+            review: None,
             attachment: &no_photos,
             generated_at: chrono::Utc::now(),
             lang: terrain_domain::Lang::En,

@@ -5,14 +5,16 @@
 //! [`COLUMNS`] is the one list both the writer and the documentation (`docs/csv-columns.md`,
 //! made by [`columns_doc`]) read.
 
-use crate::{ExportError, Result, SiteNames};
+use crate::{ExportError, Result, Row, SiteNames, changed_since};
 use std::borrow::Cow;
 use std::io::Write;
-use terrain_domain::{ClaimsSummary, FigureKind, Report, Revision};
+use terrain_domain::{ClaimsSummary, FigureKind, Report, ReviewDecision, Revision};
 
 /// What a column's cell is made from.
 pub struct Cell<'a> {
     pub revision: &'a Revision,
+    /// The report's latest review decision, if any.
+    pub review: Option<&'a ReviewDecision>,
     pub sites: &'a SiteNames,
 }
 
@@ -237,6 +239,46 @@ pub fn columns() -> Vec<Column> {
             c.report().status.as_str().into()
         }),
         fixed(
+            "review_state",
+            "#status+review",
+            "The latest review: verified, needs_follow_up or rejected; empty when nobody reviewed the report.",
+            |c| c.review.map_or("", |r| r.state.key()).into(),
+        ),
+        fixed(
+            "reviewed_by",
+            "#x_review+by",
+            "Who made the latest review (user name).",
+            |c| c.review.map_or(text(""), |r| text(&r.by)),
+        ),
+        fixed(
+            "reviewed_at",
+            "#date+reviewed",
+            "When, RFC 3339 UTC.",
+            |c| c.review.map_or(text(""), |r| text(&r.at)),
+        ),
+        fixed(
+            "review_comment",
+            "#x_review+comment",
+            "The question (needs_follow_up) or the reason (rejected).",
+            |c| c.review.map_or(text(""), |r| opt(&r.comment)),
+        ),
+        fixed(
+            "changed_since_review",
+            "#x_review+changed",
+            "yes when the revision exported is not the one reviewed (an edit came after the review), no when it is; empty without a review.",
+            |c| {
+                c.review
+                    .map_or("", |r| {
+                        if changed_since(r, c.revision) {
+                            "yes"
+                        } else {
+                            "no"
+                        }
+                    })
+                    .into()
+            },
+        ),
+        fixed(
             "categories",
             "#x_categories",
             "Local categories, separated by \"; \".",
@@ -351,11 +393,11 @@ pub struct CsvOptions {
     pub hxl: bool,
 }
 
-/// Writes the header (and HXL row), then one row per revision; returns the rows written.
-/// Errors with [`ExportError::Empty`] when there is no row.
-pub fn write<E: std::fmt::Display>(
+/// Writes the header (and HXL row), then one row per revision (with its report's review, if
+/// any); returns the rows written. Errors with [`ExportError::Empty`] when there is no row.
+pub fn write<R: Row, E: std::fmt::Display>(
     out: &mut dyn Write,
-    revisions: &mut dyn Iterator<Item = Result<Revision, E>>,
+    revisions: &mut dyn Iterator<Item = Result<R, E>>,
     sites: &SiteNames,
     options: CsvOptions,
 ) -> Result<u64> {
@@ -373,9 +415,10 @@ pub fn write<E: std::fmt::Display>(
     }
     let mut rows = 0;
     for revision in revisions {
-        let revision = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+        let row = revision.map_err(|e| ExportError::Source(e.to_string()))?;
         let cell = Cell {
-            revision: &revision,
+            revision: row.revision(),
+            review: row.review(),
             sites,
         };
         w.write_record(

@@ -13,6 +13,25 @@ fn store_error(e: terrain_store::StoreError) -> ExportError {
     ExportError::Source(e.to_string())
 }
 
+/// The report's latest review decision as the device holds it (pulled from the server).
+// The device's store keeps no decisions yet: the reviews work supplies them here.
+fn review_of(_store: &Store, _report: Uuid) -> Option<terrain_domain::ReviewDecision> {
+    None
+}
+
+/// Each head revision `reports` yields with its report's latest review decision.
+fn reviewed<'a, E>(
+    store: &'a Store,
+    reports: &'a mut dyn Iterator<Item = Result<terrain_domain::Revision, E>>,
+) -> impl Iterator<Item = Result<crate::Reviewed, E>> + 'a {
+    reports.map(move |r| {
+        r.map(|revision| crate::Reviewed {
+            review: review_of(store, revision.report_id),
+            revision,
+        })
+    })
+}
+
 /// The registry's site names by id, so exports can say "Diawara lime plant".
 pub fn site_names(store: &Store) -> Result<SiteNames> {
     Ok(store
@@ -33,7 +52,9 @@ pub fn csv_file(
     let sites = site_names(store)?;
     store
         .with_heads(filter, |reports| {
-            write_atomically(out, |w| crate::csv::write(w, reports, &sites, options))
+            write_atomically(out, |w| {
+                crate::csv::write(w, &mut reviewed(store, reports), &sites, options)
+            })
         })
         .map_err(store_error)?
 }
@@ -42,7 +63,9 @@ pub fn csv_file(
 pub fn geojson_file(store: &Store, filter: &Filter, out: &Path) -> Result<crate::geojson::Written> {
     store
         .with_heads(filter, |reports| {
-            write_atomically(out, |w| crate::geojson::write(w, reports))
+            write_atomically(out, |w| {
+                crate::geojson::write(w, &mut reviewed(store, reports))
+            })
         })
         .map_err(store_error)?
 }
@@ -61,10 +84,12 @@ pub fn report_pdf_file(
         .ok_or_else(|| ExportError::Damaged(head.head.to_string()))?;
     let sites = site_names(store)?;
     let attachment = |sha: &str| attachment(store, sha);
+    let review = review_of(store, id);
     let pdf = ReportPdf {
         revision: &revision,
         sites: &sites,
         heads: head.heads,
+        review: review.as_ref(),
         attachment: &attachment,
         generated_at: Utc::now(),
         lang,
@@ -96,7 +121,9 @@ pub fn summary_pdf_file(
     };
     store
         .with_heads(filter, |reports| {
-            write_atomically(out, |w| crate::pdf::write_summary(w, reports, &pdf))
+            write_atomically(out, |w| {
+                crate::pdf::write_summary(w, &mut reviewed(store, reports), &pdf)
+            })
         })
         .map_err(store_error)?
 }

@@ -1,7 +1,7 @@
 //! GeoJSON: a FeatureCollection of points, one per report that has coordinates, with the
 //! fields a map needs in each feature's properties. Streamed like the CSV.
 
-use crate::{ExportError, Result};
+use crate::{ExportError, Result, Row, changed_since};
 use serde_json::json;
 use std::io::Write;
 use terrain_domain::{FigureKind, Revision};
@@ -13,9 +13,11 @@ pub struct Written {
     pub without_coordinates: u64,
 }
 
-pub fn write<E: std::fmt::Display>(
+/// Writes the points; each feature's `review` is the report's latest review decision (null
+/// when none): `state`, `by`, `at`, `comment`, `revision` reviewed and `changed_since`.
+pub fn write<R: Row, E: std::fmt::Display>(
     out: &mut dyn Write,
-    revisions: &mut dyn Iterator<Item = Result<Revision, E>>,
+    revisions: &mut dyn Iterator<Item = Result<R, E>>,
 ) -> Result<Written> {
     let io = |e: std::io::Error| ExportError::Csv(e.into());
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")
@@ -25,7 +27,8 @@ pub fn write<E: std::fmt::Display>(
         without_coordinates: 0,
     };
     for revision in revisions {
-        let revision = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+        let row = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+        let revision: &Revision = row.revision();
         let r = &revision.content;
         let Some(point) = r.location.coordinates else {
             written.without_coordinates += 1;
@@ -61,6 +64,14 @@ pub fn write<E: std::fmt::Display>(
                 "figures": figures,
                 "revision_id": revision.id,
                 "content_hash": revision.content_hash,
+                "review": row.review().map(|d| json!({
+                    "state": d.state.key(),
+                    "by": d.by,
+                    "at": d.at,
+                    "comment": d.comment,
+                    "revision": d.revision,
+                    "changed_since": changed_since(d, revision),
+                })),
             }
         });
         if written.features > 0 {

@@ -21,7 +21,46 @@ pub use from_store::{
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use terrain_domain::{ReviewDecision, Revision};
 use uuid::Uuid;
+
+/// One report as the writers take it: the revision exported and the report's latest review
+/// decision, if any. The device (its store) and the server (its listing) feed both the same way.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    pub revision: Revision,
+    pub review: Option<ReviewDecision>,
+}
+
+/// What a writer reads from each item: a revision, and the report's latest review decision.
+/// A bare [`Revision`] has none.
+pub trait Row {
+    fn revision(&self) -> &Revision;
+    fn review(&self) -> Option<&ReviewDecision>;
+}
+
+impl Row for Revision {
+    fn revision(&self) -> &Revision {
+        self
+    }
+    fn review(&self) -> Option<&ReviewDecision> {
+        None
+    }
+}
+
+impl Row for Reviewed {
+    fn revision(&self) -> &Revision {
+        &self.revision
+    }
+    fn review(&self) -> Option<&ReviewDecision> {
+        self.review.as_ref()
+    }
+}
+
+/// Whether the report changed since `review`: the revision exported is not the one reviewed.
+pub fn changed_since(review: &ReviewDecision, revision: &Revision) -> bool {
+    review.revision != revision.id
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

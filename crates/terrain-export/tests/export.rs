@@ -293,3 +293,120 @@ fn a_report_that_tried_to_carry_a_nul_leaves_none_in_the_csv() {
     assert!(!raw.contains(&0x1b), "no escape in the CSV");
     assert_eq!(python_rows(&path, false)[0]["title"], "Plants burned");
 }
+
+/// A decision on `revision`'s report, as the server makes it.
+fn decision(
+    revision: &Revision,
+    state: terrain_domain::ReviewState,
+    comment: Option<&str>,
+) -> terrain_domain::ReviewDecision {
+    terrain_domain::ReviewDecision {
+        id: uuid::Uuid::now_v7(),
+        report_id: revision.report_id,
+        revision: revision.id,
+        state,
+        comment: comment.map(str::to_string),
+        by: "fanta".into(),
+        at: "2026-11-28T09:15:00Z".into(),
+    }
+}
+
+/// The seed verified then edited (its review read an older revision), the convoy asked a
+/// question, the shortage never reviewed.
+fn reviewed() -> Vec<terrain_export::Reviewed> {
+    use terrain_domain::ReviewState;
+    let mut revs = revisions();
+    revs.push(revision(
+        include_str!("../../../docs/examples/bamako-fuel-shortage.json"),
+        |_| {},
+    ));
+    let mut verified = decision(&revs[0], ReviewState::Verified, None);
+    verified.revision = uuid::Uuid::now_v7();
+    let asked = decision(
+        &revs[1],
+        ReviewState::NeedsFollowUp,
+        Some("Combien de camions, selon la gendarmerie ?"),
+    );
+    revs.into_iter()
+        .zip([Some(verified), Some(asked), None])
+        .map(|(revision, review)| terrain_export::Reviewed { revision, review })
+        .collect()
+}
+
+#[test]
+fn csv_rows_carry_each_reports_review_and_libhxl_reads_its_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reviewed.csv");
+    let mut iter = reviewed().into_iter().map(Ok::<_, String>);
+    let options = CsvOptions {
+        bom: false,
+        hxl: true,
+    };
+    let rows = write_atomically(&path, |w| {
+        terrain_export::csv::write(w, &mut iter, &SiteNames::new(), options)
+    })
+    .unwrap();
+    assert_eq!(rows, 3);
+    // Read back by the csv crate: header, HXL row, three rows.
+    let mut reader = ::csv::Reader::from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let records: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let cell = |row: usize, name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        records[row][i].to_string()
+    };
+    assert_eq!(cell(0, "review_state"), "#status+review");
+    assert_eq!(
+        (1..4).map(|r| cell(r, "review_state")).collect::<Vec<_>>(),
+        ["verified", "needs_follow_up", ""]
+    );
+    assert_eq!(cell(1, "reviewed_by"), "fanta");
+    assert_eq!(cell(1, "reviewed_at"), "2026-11-28T09:15:00Z");
+    assert_eq!(cell(1, "changed_since_review"), "yes");
+    assert_eq!(cell(2, "changed_since_review"), "no");
+    assert_eq!(
+        cell(2, "review_comment"),
+        "Combien de camions, selon la gendarmerie ?"
+    );
+    assert_eq!(cell(3, "reviewed_by"), "");
+    let script = "import hxl, json, sys\n\
+        ds = hxl.data(sys.argv[1], hxl.InputOptions(allow_local=True))\n\
+        print(json.dumps([r.get('#status+review') for r in ds]))";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libhxl could not read it: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let states: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        states,
+        serde_json::json!(["verified", "needs_follow_up", null]),
+        "an empty cell is None to libhxl"
+    );
+}
+
+#[test]
+fn geojson_features_carry_each_reports_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reviewed.geojson");
+    let mut iter = reviewed().into_iter().map(Ok::<_, String>);
+    write_atomically(&path, |w| terrain_export::geojson::write(w, &mut iter)).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let first = &doc["features"][0]["properties"]["review"];
+    assert_eq!(first["state"], "verified");
+    assert_eq!(first["by"], "fanta");
+    assert_eq!(first["changed_since"], true);
+    let second = &doc["features"][1]["properties"]["review"];
+    assert_eq!(second["state"], "needs_follow_up");
+    assert_eq!(second["changed_since"], false);
+    assert_eq!(
+        second["comment"],
+        "Combien de camions, selon la gendarmerie ?"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use terrain_domain::{Lang, Revision, check, parse_json};
+use terrain_domain::{Lang, ReviewDecision, ReviewState, Revision, check, parse_json};
 use terrain_export::pdf::{ReportPdf, SummaryPdf, Written, write_report, write_summary};
 use terrain_export::{ExportError, SiteNames, write_atomically};
 use terrain_store::{Filter, Store};
@@ -152,6 +152,16 @@ fn report_pdf(store: &Store, revision: &Revision, path: &Path) -> Written {
 }
 
 fn report_pdf_in(store: &Store, revision: &Revision, path: &Path, lang: Lang) -> Written {
+    reviewed_pdf(store, revision, path, lang, None)
+}
+
+fn reviewed_pdf(
+    store: &Store,
+    revision: &Revision,
+    path: &Path,
+    lang: Lang,
+    review: Option<&ReviewDecision>,
+) -> Written {
     let attachment = |sha: &str| terrain_export::attachment(store, sha);
     write_atomically(path, |w| {
         write_report(
@@ -160,6 +170,7 @@ fn report_pdf_in(store: &Store, revision: &Revision, path: &Path, lang: Lang) ->
                 revision,
                 sites: &SiteNames::new(),
                 heads: 1,
+                review,
                 attachment: &attachment,
                 generated_at: chrono::DateTime::parse_from_rfc3339("2026-11-20T08:30:00Z")
                     .unwrap()
@@ -437,6 +448,7 @@ fn a_damaged_revision_gives_no_pdf() {
                 revision: &revision,
                 sites: &SiteNames::new(),
                 heads: 1,
+                review: None,
                 attachment: &attachment,
                 generated_at: chrono::Utc::now(),
                 lang: Lang::En,
@@ -509,8 +521,8 @@ fn a_summary_of_a_thousand_reports_repeats_its_header_on_every_page() {
     let written = summary_pdf(&store, &Filter::default(), &path).unwrap();
     assert_eq!(written.reports, 1000);
     // Every row takes two lines ("3–4, sources disagree / –" wraps in its column), 29.2 pt with
-    // padding. Page 1 holds the title, both totals tables and 15 rows; each later page holds
-    // the repeated header and 24 rows: 1 + ceil(985 / 24) = 43 pages.
+    // padding. Page 1 holds the title, the three totals tables and 12 rows; each later page
+    // holds the repeated header and 24 rows: 1 + ceil(988 / 24) = 43 pages.
     let expected = 1 + (1000 - ROWS_ON_FIRST_PAGE).div_ceil(ROWS_PER_PAGE);
     assert_eq!(pages_of(&path), expected);
     assert_eq!(written.pages, expected);
@@ -538,7 +550,10 @@ fn a_summary_of_a_thousand_reports_repeats_its_header_on_every_page() {
     let incident = |i: usize| format!("Incident {i:04}");
     let (first, second) = (page(1), page(2));
     let last = ROWS_ON_FIRST_PAGE - 1;
-    assert!(first.contains(&incident(last)) && !first.contains(&incident(last + 1)));
+    assert!(
+        first.contains(&incident(last)) && !first.contains(&incident(last + 1)),
+        "{first}"
+    );
     assert!(second.contains(&incident(last + 1)));
     assert!(second.contains(&incident(last + ROWS_PER_PAGE)));
     assert!(!second.contains(&incident(last + ROWS_PER_PAGE + 1)));
@@ -556,7 +571,7 @@ fn a_summary_of_a_thousand_reports_repeats_its_header_on_every_page() {
     }
 }
 
-const ROWS_ON_FIRST_PAGE: usize = 15;
+const ROWS_ON_FIRST_PAGE: usize = 12;
 const ROWS_PER_PAGE: usize = 24;
 
 #[test]
@@ -585,4 +600,120 @@ fn an_empty_selection_or_an_unwritable_path_leaves_no_file() {
         "{err}"
     );
     let _: PathBuf = path;
+}
+
+fn decision(revision: &Revision, state: ReviewState, comment: Option<&str>) -> ReviewDecision {
+    ReviewDecision {
+        id: uuid::Uuid::now_v7(),
+        report_id: revision.report_id,
+        revision: revision.id,
+        state,
+        comment: comment.map(str::to_string),
+        by: "Fanta".into(),
+        at: "2026-11-28T09:15:00Z".into(),
+    }
+}
+
+#[test]
+fn a_report_pdf_says_its_review_and_whether_it_changed_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, revision) = store_with_seed(dir.path());
+    let text_of = |review: Option<&ReviewDecision>, lang: Lang, name: &str| {
+        let path = dir.path().join(name);
+        reviewed_pdf(&store, &revision, &path, lang, review);
+        tool("pdftotext", &["-enc", "UTF-8", "-l", "1"], &path)
+    };
+    let verified = decision(&revision, ReviewState::Verified, None);
+    let text = text_of(Some(&verified), Lang::En, "verified.pdf");
+    assert!(text.contains("Verified by Fanta, 28 Nov 2026"), "{text}");
+    assert!(!text.contains("changed since"), "{text}");
+    assert!(text_of(None, Lang::En, "none.pdf").contains("Not reviewed"));
+
+    // The review read an earlier revision: the paper says so, naming it.
+    let older = ReviewDecision {
+        revision: uuid::Uuid::now_v7(),
+        ..verified
+    };
+    let text = text_of(Some(&older), Lang::En, "changed.pdf");
+    assert!(text.contains("Verified by Fanta, 28 Nov 2026"), "{text}");
+    assert!(text.contains("changed since verified"), "{text}");
+    assert!(text.contains(&older.revision.to_string()), "{text}");
+    let text = text_of(Some(&older), Lang::Fr, "modifie.pdf");
+    assert!(
+        text.contains("Vérifié par Fanta, le 28 nov. 2026"),
+        "{text}"
+    );
+    assert!(text.contains("modifié depuis la vérification"), "{text}");
+
+    let rejected = decision(
+        &revision,
+        ReviewState::Rejected,
+        Some("Doublon du rapport de Kita"),
+    );
+    let text = text_of(Some(&rejected), Lang::En, "rejected.pdf");
+    assert!(
+        text.contains("Rejected by Fanta, 28 Nov 2026: Doublon du rapport de Kita"),
+        "{text}"
+    );
+    let asked = decision(&revision, ReviewState::NeedsFollowUp, Some("Which plants?"));
+    let text = text_of(Some(&asked), Lang::Fr, "question.pdf");
+    assert!(
+        text.contains("À compléter, demandé par Fanta, le 28 nov. 2026 : Which plants?"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_summary_shows_each_reports_review_and_totals_by_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = thousand(dir.path());
+    let path = dir.path().join("reviewed.pdf");
+    // Three reviews: one verified, one verified then edited, one rejected; the rest none.
+    let rows = store
+        .with_heads(&Filter::default(), |reports| {
+            let mut rows = Vec::new();
+            for (i, revision) in reports.take(4).enumerate() {
+                let revision = revision.unwrap();
+                let review = match i {
+                    0 => Some(decision(&revision, ReviewState::Verified, None)),
+                    1 => Some(ReviewDecision {
+                        revision: uuid::Uuid::now_v7(),
+                        ..decision(&revision, ReviewState::Verified, None)
+                    }),
+                    2 => Some(decision(&revision, ReviewState::Rejected, Some("doublon"))),
+                    _ => None,
+                };
+                rows.push(terrain_export::Reviewed { revision, review });
+            }
+            rows
+        })
+        .unwrap();
+    let mut iter = rows.into_iter().map(Ok::<_, String>);
+    let written = write_atomically(&path, |w| {
+        write_summary(
+            w,
+            &mut iter,
+            &SummaryPdf {
+                selection: "",
+                generated_at: chrono::Utc::now(),
+                lang: Lang::En,
+            },
+        )
+    })
+    .unwrap();
+    assert_eq!(written.reports, 4);
+    // Columns are narrow: compare the text with its line breaks folded into spaces.
+    let text = tool("pdftotext", &["-enc", "UTF-8"], &path).replace('\n', " ");
+    for expected in [
+        "By review",
+        "Verified by Fanta, 28 Nov 2026",
+        "changed since verified",
+        "Rejected",
+        "Not reviewed",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
 }

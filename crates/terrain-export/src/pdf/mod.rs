@@ -20,8 +20,8 @@ pub use summary::{SummaryPdf, write_summary};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use krilla::metadata::Metadata;
-use terrain_domain::ClaimsSummary;
 use terrain_domain::messages::{self, Lang, Params};
+use terrain_domain::{ClaimsSummary, ReviewDecision, ReviewState, Revision};
 
 /// What a PDF export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,69 @@ pub(super) fn figure_text(lang: Lang, s: &ClaimsSummary) -> String {
     if s.disputed {
         text.push_str(", ");
         text.push_str(&say(lang, "pdf.disputed", &[]));
+    }
+    text
+}
+
+/// "28 Nov 2026" ("28 nov. 2026"): the date of an RFC 3339 time, the month in `lang`; the text
+/// as given if it is not one.
+fn day(lang: Lang, at: &str) -> String {
+    let Ok(t) = DateTime::parse_from_rfc3339(at) else {
+        return at.to_string();
+    };
+    let t = t.with_timezone(&Utc);
+    let months = say(lang, "pdf.months", &[]);
+    let month = months
+        .split(' ')
+        .nth(t.month0() as usize)
+        .map_or_else(|| t.month().to_string(), str::to_string);
+    format!("{} {month} {}", t.day(), t.year())
+}
+
+/// "Verified by Fanta, 28 Nov 2026", "Needs follow-up, asked by Fanta, 28 Nov 2026: …",
+/// "Rejected by Fanta, 28 Nov 2026: …" (the comment only when `comment`).
+pub(super) fn review_text(lang: Lang, d: &ReviewDecision, comment: bool) -> String {
+    let code = format!("pdf.review_{}", d.state.key());
+    let mut text = say(
+        lang,
+        &code,
+        &[("by", d.by.clone()), ("date", day(lang, &d.at))],
+    );
+    if let Some(c) = d.comment.as_deref().filter(|c| comment && !c.is_empty()) {
+        text.push_str(&say(lang, "label_separator", &[]));
+        text.push_str(c);
+    }
+    text
+}
+
+/// "changed since verified" (or "reviewed") when `revision` is not the one `d` reviewed.
+pub(super) fn changed_text(lang: Lang, d: &ReviewDecision, revision: &Revision) -> Option<String> {
+    crate::changed_since(d, revision).then(|| {
+        say(
+            lang,
+            if d.state == ReviewState::Verified {
+                "pdf.changed_since_verified"
+            } else {
+                "pdf.changed_since_reviewed"
+            },
+            &[],
+        )
+    })
+}
+
+/// A summary's cell: "Verified by Fanta, 28 Nov 2026", "Needs follow-up", "Rejected", each
+/// followed by "; changed since verified" when an edit came after; "–" without a review.
+pub(super) fn review_cell(lang: Lang, d: Option<&ReviewDecision>, revision: &Revision) -> String {
+    let Some(d) = d else {
+        return "–".to_string();
+    };
+    let mut text = match d.state {
+        ReviewState::Verified => review_text(lang, d, false),
+        s => say(lang, &format!("pdf.review_short.{}", s.key()), &[]),
+    };
+    if let Some(changed) = changed_text(lang, d, revision) {
+        text.push_str("; ");
+        text.push_str(&changed);
     }
     text
 }

@@ -2,12 +2,14 @@
 
 use super::page::{BLACK, CONTENT_WIDTH, GREY, INK, MARGIN, Pages, RULE, leading};
 use super::text::{self, Weight};
-use super::{Written, acled, choice, figure_text, metadata, say, utc};
+use super::{Written, acled, changed_text, choice, figure_text, metadata, review_text, say, utc};
 use crate::{ExportError, Result, SiteNames};
 use chrono::{DateTime, Utc};
 use krilla::image::Image;
 use std::io::Write;
-use terrain_domain::{Amount, Attachment, ClaimsSummary, Lang, Report, Revision, sha256_hex};
+use terrain_domain::{
+    Amount, Attachment, ClaimsSummary, Lang, Report, ReviewDecision, Revision, sha256_hex,
+};
 
 /// The report's head revision and what goes with it.
 pub struct ReportPdf<'a> {
@@ -15,6 +17,8 @@ pub struct ReportPdf<'a> {
     pub sites: &'a SiteNames,
     /// How many heads the report has; more than one is an unresolved conflict, said on page 1.
     pub heads: usize,
+    /// The report's latest review decision, said in the header; None: not reviewed.
+    pub review: Option<&'a ReviewDecision>,
     /// An attachment's bytes, by sha256, or why they cannot be had (e.g. "not on this device").
     pub attachment: &'a dyn Fn(&str) -> Fetched,
     pub generated_at: DateTime<Utc>,
@@ -99,11 +103,37 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
         ("pdf.status", choice(lang, "statuses", &rev.content.status)),
         ("pdf.saved", saved),
         ("pdf.generated", utc(pdf.generated_at)),
+        (
+            "pdf.review",
+            pdf.review.map_or_else(
+                || say(lang, "pdf.review_none", &[]),
+                |d| review_text(lang, d, true),
+            ),
+        ),
     ];
     let top = pages.y;
     pages.y += 6.0;
     for (label, value) in rows {
         field(pages, label, &value);
+    }
+    if let Some(changed) = pdf.review.and_then(|d| {
+        changed_text(lang, d, rev).map(|changed| {
+            let read = say(
+                lang,
+                "pdf.reviewed_revision",
+                &[("revision", d.revision.to_string())],
+            );
+            format!("{changed} ({read})")
+        })
+    }) {
+        pages.paragraph(
+            &changed,
+            Weight::Bold,
+            BODY,
+            MARGIN + LABEL_WIDTH,
+            CONTENT_WIDTH - LABEL_WIDTH,
+            (150, 30, 30),
+        );
     }
     pages.paragraph(
         &pages.say("pdf.check_hint"),

@@ -6,8 +6,8 @@
 
 use super::page::{BLACK, CONTENT_WIDTH, GREY, INK, MARGIN, Pages, RULE, SHADE, leading};
 use super::text::{self, Line, Weight};
-use super::{Written, acled, figure_text, metadata, say, utc};
-use crate::{ExportError, Result};
+use super::{Written, acled, figure_text, metadata, review_cell, say, utc};
+use crate::{ExportError, Result, Row};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -23,14 +23,16 @@ pub struct SummaryPdf<'a> {
 
 const SIZE: f32 = 8.0;
 const PAD: f32 = 3.0;
-/// Date, place, region, event type, abducted / killed, title: catalogue codes and widths.
-const COLUMNS: [(&str, f32); 6] = [
-    ("pdf.date", 56.0),
-    ("pdf.place", 96.0),
-    ("pdf.region", 58.0),
-    ("pdf.event_type", 84.0),
+/// Date, place, region, event type, abducted / killed, review, title: catalogue codes and
+/// widths.
+const COLUMNS: [(&str, f32); 7] = [
+    ("pdf.date", 50.0),
+    ("pdf.place", 92.0),
+    ("pdf.region", 48.0),
+    ("pdf.event_type", 76.0),
     ("pdf.abducted_killed", 86.0),
-    ("pdf.title", CONTENT_WIDTH - 380.0),
+    ("pdf.review", 66.0),
+    ("pdf.title", CONTENT_WIDTH - 418.0),
 ];
 
 #[derive(Default)]
@@ -49,20 +51,23 @@ impl Totals {
     }
 }
 
-/// Writes the summary of `revisions`; errors with [`ExportError::Empty`] when there is none.
-pub fn write_summary<E: std::fmt::Display>(
+/// Writes the summary of `revisions` (each with its report's review, if any); errors with
+/// [`ExportError::Empty`] when there is none.
+pub fn write_summary<R: Row, E: std::fmt::Display>(
     out: &mut dyn Write,
-    revisions: &mut dyn Iterator<Item = Result<Revision, E>>,
+    revisions: &mut dyn Iterator<Item = Result<R, E>>,
     pdf: &SummaryPdf,
 ) -> Result<Written> {
-    let mut rows: Vec<[String; 6]> = Vec::new();
+    let mut rows: Vec<[String; 7]> = Vec::new();
     let mut by_type: BTreeMap<String, Totals> = BTreeMap::new();
     let mut by_region: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut by_review: BTreeMap<String, Totals> = BTreeMap::new();
     let mut all = Totals::default();
     let lang = pdf.lang;
     let not_set = say(lang, "pdf.not_set", &[]);
     for revision in revisions {
-        let revision = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+        let row = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+        let revision: &Revision = row.revision();
         let r = &revision.content;
         let event_type = r
             .what
@@ -75,6 +80,11 @@ pub fn write_summary<E: std::fmt::Display>(
         };
         by_type.entry(event_type.to_string()).or_default().add(r);
         by_region.entry(region.to_string()).or_default().add(r);
+        let review = row.review().map_or_else(
+            || say(lang, "pdf.review_none", &[]),
+            |d| say(lang, &format!("pdf.review_short.{}", d.state.key()), &[]),
+        );
+        by_review.entry(review).or_default().add(r);
         all.add(r);
         let figure = |k| {
             r.figure(k)
@@ -99,6 +109,7 @@ pub fn write_summary<E: std::fmt::Display>(
                 figure(FigureKind::Abducted),
                 figure(FigureKind::Killed)
             ),
+            review_cell(lang, row.review(), revision),
             r.title.clone(),
         ]);
     }
@@ -135,6 +146,12 @@ pub fn write_summary<E: std::fmt::Display>(
         &mut pages,
         ("pdf.by_region", "pdf.region"),
         &by_region,
+        &all,
+    );
+    totals(
+        &mut pages,
+        ("pdf.by_review", "pdf.review"),
+        &by_review,
         &all,
     );
 
