@@ -10,7 +10,13 @@
 //! No I/O and no clock, like the rest of the crate: callers pass reports, sites and `now`.
 //! The rules and measured figures are in `docs/incidents.md`.
 
+pub mod figures;
+pub mod index;
+pub mod links;
 pub mod similar;
 pub mod words;
 
+pub use figures::{IncidentFigure, IncidentFigures, SourcedClaim};
+pub use index::{Candidate, DuplicateIndex};
+pub use links::{Incident, LinkAction, LinkError, LinkOp, LinkSet};
 pub use similar::{Fingerprint, Likeness, Reason, SiteBook, compare, haversine_km, similar};
