@@ -82,6 +82,7 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     verification_is_recorded(&*store).await;
     pushes_record_who_and_commit_their_audit_events(&*store).await;
     head_regions_are_those_of_the_current_heads(&*store).await;
+    current_heads_are_each_reports_last_received_head(&*store).await;
     pushes_are_judged_against_the_heads_inside_their_transaction(&*store).await;
     tokens_are_touched_and_renewed(&*store).await;
     concurrent_pushes_never_let_the_feed_skip(store).await;
@@ -1029,6 +1030,36 @@ async fn head_regions_are_those_of_the_current_heads(store: &dyn ServerStore) {
         regions,
         [(report, "Kayes".to_string()), (report, "Mopti".to_string())]
     );
+}
+
+async fn current_heads_are_each_reports_last_received_head(store: &dyn ServerStore) {
+    let (report, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let first = revision(report, "Gao", "first", vec![]);
+    let a = revision(report, "Gao", "edit a", vec![first.id]);
+    let b = revision(report, "Gao", "edit b, received last", vec![first.id]);
+    let alone = revision(other, "Gao", "alone", vec![]);
+    store
+        .push(vec![incoming(&first), incoming(&alone)], no_audit())
+        .await
+        .unwrap();
+    store
+        .push(vec![incoming(&a), incoming(&b)], no_audit())
+        .await
+        .unwrap();
+    let mut heads = store
+        .current_heads(vec![report, other, Uuid::now_v7()])
+        .await
+        .unwrap();
+    heads.sort_by_key(|r| r.report_id);
+    let mut want = vec![b.clone(), alone.clone()];
+    want.sort_by_key(|r| r.report_id);
+    assert_eq!(
+        heads.iter().map(|r| r.id).collect::<Vec<_>>(),
+        want.iter().map(|r| r.id).collect::<Vec<_>>(),
+        "one head per report, the last received; unknown reports absent"
+    );
+    assert!(heads.iter().all(|r| r.hash_matches()));
+    assert!(store.current_heads(vec![]).await.unwrap().is_empty());
 }
 
 /// Rules that refuse any revision moving a report out of `keep`, remember the head regions

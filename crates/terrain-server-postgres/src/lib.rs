@@ -660,6 +660,25 @@ impl ServerStore for PgStore {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    async fn current_heads(&self, reports: Vec<Uuid>) -> Result<Vec<Revision>> {
+        // One row per report: its head last received.
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT DISTINCT ON (h.report_id) r.revision
+                   FROM heads h JOIN revisions r ON r.id = h.rev_id
+                  WHERE h.report_id = ANY($1)
+                  ORDER BY h.report_id, r.seq DESC",
+                &[&reports],
+            )
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| serde_json::from_str::<Revision>(r.get(0)).map_err(backend))
+            .collect()
+    }
+
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page> {
         let mut client = self.client().await?;
         let tx = client

@@ -551,6 +551,30 @@ impl ServerStore for SqliteStore {
         .await
     }
 
+    async fn current_heads(&self, reports: Vec<Uuid>) -> Result<Vec<Revision>> {
+        self.call(move |c| {
+            let reports = serde_json::to_string(&reports).map_err(backend)?;
+            // Ordered by report then feed position: the last row of each report is its head.
+            let rows: Vec<(String, String)> = c
+                .prepare_cached(
+                    "SELECT h.report_id, r.revision FROM heads h JOIN revisions r ON r.id = h.rev_id
+                      WHERE h.report_id IN (SELECT value FROM json_each(?1))
+                      ORDER BY h.report_id, r.seq",
+                )
+                .and_then(|mut s| s.query_map([reports], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .map_err(backend)?;
+            let mut heads: Vec<Revision> = Vec::with_capacity(rows.len());
+            for (i, (report, json)) in rows.iter().enumerate() {
+                if rows.get(i + 1).is_some_and(|(next, _)| next == report) {
+                    continue;
+                }
+                heads.push(serde_json::from_str(json).map_err(backend)?);
+            }
+            Ok(heads)
+        })
+        .await
+    }
+
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page> {
         self.call(move |c| {
             let tx = c.transaction().map_err(backend)?;

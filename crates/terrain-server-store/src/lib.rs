@@ -285,6 +285,8 @@ pub mod actions {
     pub const UPLOAD_RESET: &str = "upload_reset";
     /// Partial uploads untouched for too long, deleted by the sweep (detail: how many).
     pub const UPLOADS_EXPIRED: &str = "uploads_expired";
+    /// Reports taken out by an export (detail: the format, how many, the selection in words).
+    pub const EXPORT: &str = "export";
 }
 
 /// One entry of the append-only audit log. Never carries a password or a token.
@@ -363,6 +365,10 @@ pub trait ServerStore: Send + Sync + 'static {
     /// The regions of the current heads of each of `reports` the server has, as (report,
     /// region) pairs: what a change to the report changes.
     async fn head_regions(&self, reports: Vec<Uuid>) -> Result<Vec<(Uuid, String)>>;
+    /// The current head revision of each of `reports` the server has (the last received when
+    /// a conflict left several), in no particular order; without contacts. Exports read
+    /// their rows through it, a page of reports at a time.
+    async fn current_heads(&self, reports: Vec<Uuid>) -> Result<Vec<Revision>>;
     /// Revisions after `since`, in feed order, of the given regions (None: all). They carry no
     /// contacts: [`ServerStore::contacts`] has them.
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page>;
