@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 pub mod console;
 pub mod console_session;
+pub mod exports;
 pub mod json;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -22,6 +23,7 @@ pub use console_session::{
     CONSOLE_COOKIE, CONSOLE_COOKIE_SECURE, CSRF_HEADER, ConsoleSession, ConsoleSignIn, DeviceList,
     DeviceRow, NewUser, PasswordReset, UserChange, UserList, UserRow,
 };
+pub use exports::{ExportLang, ExportOptions, SUMMARY_PDF_REPORTS, TOTAL_HEADER};
 
 /// The protocol version spoken, sent in every request's [`PROTOCOL_HEADER`].
 pub const PROTOCOL_VERSION: u32 = 1;
