@@ -41,6 +41,8 @@ pub mod limits {
     pub const ATTACHMENT_BYTES: u64 = 200 * 1024 * 1024;
     /// A report's JSON form, as read from a file or a request.
     pub const REPORT_JSON_BYTES: usize = 2 * 1024 * 1024;
+    /// A review decision's comment: the question for the reporter or the reason for a rejection.
+    pub const REVIEW_COMMENT_CHARS: usize = 2_000;
 }
 
 /// One thing wrong with a report: where, and what, as a code of the message catalogue

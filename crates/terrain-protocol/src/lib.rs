@@ -12,8 +12,11 @@ pub mod console;
 pub mod console_session;
 pub mod exports;
 pub mod json;
+pub mod review;
 #[cfg(feature = "schema")]
 pub mod schema;
+
+pub use review::{ReviewDecision, ReviewRequest, ReviewState};
 
 pub use console::{
     CountBy, CountRow, Counts, CountsParams, HistoryEntry, ReportDetail, ReportFilter, ReportPage,
@@ -45,6 +48,8 @@ pub mod limits {
     pub const BLOB_BYTES: u64 = 200 * 1024 * 1024;
     /// Revisions in one pull page.
     pub const PULL_PAGE: usize = 1_000;
+    /// Review decisions in one pull page.
+    pub const PULL_REVIEWS: usize = 1_000;
     /// JSON bytes of one pull page, about: a page stops at the revision that would pass them
     /// (one revision always goes, so the feed advances).
     pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
@@ -249,8 +254,17 @@ pub struct PullPage {
     pub revisions: Vec<Pulled>,
     /// The cursor for the next pull.
     pub next: i64,
-    /// More revisions wait past `next`.
+    /// More revisions wait past `next`, or more decisions past `reviews_next`.
     pub more: bool,
+    /// Review decisions on the reader's regions' reports made after the request's
+    /// `reviews_since`, oldest first (at most [`limits::PULL_REVIEWS`]). Empty when the request
+    /// had no `reviews_since` (an older device) and from older servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<ReviewDecision>,
+    /// The decision feed's cursor for the next pull; absent when the request had no
+    /// `reviews_since` and from older servers (the device then keeps its cursor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews_next: Option<i64>,
 }
 
 /// GET /v1/pull's query.
@@ -266,6 +280,11 @@ pub struct PullParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(range(max = usize::MAX)))]
     pub limit: Option<usize>,
+    /// The decision feed's position to read after (`reviews_next` of the last page); 0 to
+    /// start. Absent (an older device): the page carries no decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = i64::MIN, max = i64::MAX)))]
+    pub reviews_since: Option<i64>,
 }
 
 /// GET /v1/audit's query (administrators only).

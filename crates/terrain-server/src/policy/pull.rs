@@ -40,6 +40,8 @@ pub async fn page(state: &AppState, device: &Device, q: PullParams) -> Result<Pu
                     revisions,
                     next,
                     more: true,
+                    reviews: Vec::new(),
+                    reviews_next: None,
                 });
             }
             bytes += size;
@@ -53,6 +55,8 @@ pub async fn page(state: &AppState, device: &Device, q: PullParams) -> Result<Pu
         revisions,
         next,
         more,
+        reviews: Vec::new(),
+        reviews_next: None,
     })
 }
 
@@ -63,7 +67,11 @@ mod tests {
     use crate::policy::testing::{device, revision, state};
 
     fn from(since: i64, limit: Option<usize>) -> PullParams {
-        PullParams { since, limit }
+        PullParams {
+            since,
+            limit,
+            reviews_since: None,
+        }
     }
 
     #[tokio::test]
