@@ -12,9 +12,12 @@ pub mod console;
 pub mod console_session;
 pub mod exports;
 pub mod json;
+pub mod receipt;
 pub mod review;
 #[cfg(feature = "schema")]
 pub mod schema;
+
+pub use receipt::{Receipt, ReceiptBody, RetiredKey, ServerKeys};
 
 pub use review::{ReviewDecision, ReviewRequest, ReviewState};
 
@@ -183,6 +186,9 @@ pub struct Session {
     pub role: Role,
     /// Regions (admin1) the user may send and receive; empty for an admin: all.
     pub regions: Vec<String>,
+    /// The server's public keys (receipts, bundles); absent from servers before them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_keys: Option<ServerKeys>,
 }
 
 /// POST /v1/push
@@ -220,6 +226,10 @@ pub struct PushResult {
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The server's signed receipt of the stored revision (stored, conflict, already held);
+    /// absent from servers before receipts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -449,6 +459,7 @@ mod tests {
             seq: Some(7),
             code: None,
             message: None,
+            receipt: None,
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),

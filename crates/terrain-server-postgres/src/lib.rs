@@ -1195,6 +1195,29 @@ impl ServerStore for PgStore {
             .map_err(backend)?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
+
+    async fn received(&self, revs: Vec<Uuid>) -> Result<Vec<Received>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, report_id, revision::jsonb ->> 'content_hash', seq, received_at
+                   FROM revisions WHERE id = ANY($1)",
+                &[&revs],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| Received {
+                rev_id: r.get(0),
+                report_id: r.get(1),
+                content_hash: r.get(2),
+                seq: r.get(3),
+                received_at: r.get(4),
+            })
+            .collect())
+    }
 }
 
 /// Drops a schema and everything in it (test clean-up).

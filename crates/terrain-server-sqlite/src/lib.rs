@@ -1133,4 +1133,32 @@ impl ServerStore for SqliteStore {
         })
         .await
     }
+
+    async fn received(&self, revs: Vec<Uuid>) -> Result<Vec<Received>> {
+        self.call(move |c| {
+            let revs = serde_json::to_string(&revs).map_err(backend)?;
+            let rows: Vec<(String, String, String, i64, String)> = c
+                .prepare_cached(
+                    "SELECT id, report_id, json_extract(revision, '$.content_hash'), seq, received_at
+                       FROM revisions WHERE id IN (SELECT value FROM json_each(?1))",
+                )
+                .and_then(|mut s| {
+                    s.query_map([revs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                        .collect()
+                })
+                .map_err(backend)?;
+            rows.into_iter()
+                .map(|(id, report, content_hash, seq, at)| {
+                    Ok(Received {
+                        rev_id: id.parse().map_err(backend)?,
+                        report_id: report.parse().map_err(backend)?,
+                        content_hash,
+                        seq,
+                        received_at: parse_time(&at)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
 }

@@ -446,4 +446,18 @@ pub trait ServerStore: Send + Sync + 'static {
         user: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>>;
+    /// What the server's receipt of each of `revs` it holds signs (issue 16): read from the
+    /// stored row, so a retry's receipt is the first one's. In no particular order.
+    async fn received(&self, revs: Vec<Uuid>) -> Result<Vec<Received>>;
+}
+
+/// A stored revision as its receipt names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub rev_id: Uuid,
+    pub report_id: Uuid,
+    /// The revision's `content_hash` as pushed.
+    pub content_hash: String,
+    pub seq: i64,
+    pub received_at: DateTime<Utc>,
 }

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use terrain_domain::text::TextKind;
 use terrain_protocol::{Role, limits};
+use crate::keys::ServerKeyring;
 use terrain_server_store::{ContactKey, ServerStore};
 
 #[derive(Parser)]
@@ -31,6 +32,11 @@ struct Config {
     /// [default: contact.key beside a SQLite database, else in the data dir]
     #[arg(long, global = true, env = "TERRAIN_SERVER_CONTACT_KEY")]
     contact_key: Option<std::path::PathBuf>,
+    /// The server's identity keys (receipts' Ed25519 signing key, bundles' age identity), made
+    /// (0600) on first start; secret like the contact key, never in the database; give every
+    /// server process on one database the same file [default: server.keys beside the contact key]
+    #[arg(long, global = true, env = "TERRAIN_SERVER_KEYS")]
+    server_keys: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -64,6 +70,9 @@ enum Command {
     /// Device tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The server's identity keys (docs/receipts.md)
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Print the audit log, oldest first: sign-ins, lockouts, pushes, verifications, admin tasks
     Audit {
         /// Only this user's events
@@ -140,6 +149,15 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum KeysCommand {
+    /// Print the keys' fingerprint (what devices show) and public keys
+    Show,
+    /// Retire the current keys and make new ones; receipts signed before stay valid (the old
+    /// public key is kept as retired). Restart every server process on this file afterwards
+    Rotate,
+}
+
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Revoke a user's device tokens (one device by name, or all); refused at once
     Revoke {
@@ -190,9 +208,26 @@ pub async fn main(
         Some(path) => path.clone(),
         None => default_contact_key(&db)?,
     };
+    let keys_path = match &config.server_keys {
+        Some(path) => path.clone(),
+        None => crate::keys::default_path(&key_path),
+    };
+    if let Some(Command::Keys(command)) = &config.command {
+        let keys = match command {
+            KeysCommand::Show => ServerKeyring::load_or_create(&keys_path)?,
+            KeysCommand::Rotate => {
+                let keys = ServerKeyring::rotate(&keys_path, chrono::Utc::now())?;
+                println!("New keys made; the old ones are retired. Restart every server process.");
+                keys
+            }
+        };
+        print!("{}", keys_text(&keys, &keys_path));
+        return Ok(());
+    }
+    let server_keys = ServerKeyring::load_or_create(&keys_path)?;
     let contact_key = terrain_server_store::ContactKey::load_or_create(&key_path)?;
     let store = open_store(&db, &config.pg_schema, &contact_key).await?;
-    let state = AppState::new(store, contact_key);
+    let state = AppState::new(store, contact_key).with_server_keys(server_keys);
     let default = Command::Serve {
         listen: "127.0.0.1:8080".parse()?,
         tls_cert: None,
@@ -308,6 +343,7 @@ pub async fn main(
             let n = revoke_tokens(&state, &user, device.as_deref()).await?;
             println!("{n} device token(s) of {user} revoked.");
         }
+        Command::Keys(_) => unreachable!("answered before the store opens"),
         Command::Audit { user, since, limit } => {
             let since = since
                 .map(|s| {
@@ -330,6 +366,27 @@ pub async fn main(
         }
     }
     Ok(())
+}
+
+/// What `keys show` prints: the fingerprint first, for the administrator to compare with what
+/// devices show.
+fn keys_text(keys: &ServerKeyring, path: &std::path::Path) -> String {
+    let public = keys.public();
+    let mut text = format!(
+        "Fingerprint: {}\nSigning key (receipts): {} (key id {})\nSealing recipient (bundles): {}\nKept in: {}\n",
+        public.fingerprint,
+        public.signing,
+        public.key_id,
+        public.sealing,
+        path.display()
+    );
+    for r in &public.retired {
+        text.push_str(&format!(
+            "Retired {}: {} (key id {})\n",
+            r.retired_at, r.signing, r.key_id
+        ));
+    }
+    text
 }
 
 /// Asks on the terminal without echoing the password, twice to catch a typo.

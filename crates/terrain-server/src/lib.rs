@@ -19,6 +19,7 @@ mod contacts;
 mod decompress;
 pub mod edge;
 mod error;
+pub mod keys;
 pub mod openapi;
 pub mod policy;
 pub mod routes;
@@ -65,6 +66,8 @@ pub struct AppState {
     token_idle_secs: Arc<std::sync::atomic::AtomicI64>,
     /// Uploads a piece is arriving for: one piece of an upload at a time.
     uploads: Arc<policy::blobs::UploadLocks>,
+    /// The server's identity keys: receipts are signed with them, bundles sealed to them.
+    pub server_keys: Arc<keys::ServerKeyring>,
 }
 
 impl AppState {
@@ -78,10 +81,18 @@ impl AppState {
             sign_ins: Arc::new(Throttle::new(FailureLimit::default())),
             bad_tokens: Arc::new(Throttle::new(FailureLimit::default())),
             uploads: Arc::default(),
+            server_keys: Arc::new(keys::ServerKeyring::generate()),
             token_idle_secs: Arc::new(std::sync::atomic::AtomicI64::new(
                 limits::TOKEN_IDLE_DAYS * 24 * 3600,
             )),
         }
+    }
+
+    /// This state with the server's keys (`AppState::new` makes random ones, kept nowhere:
+    /// tests' servers).
+    pub fn with_server_keys(mut self, keys: keys::ServerKeyring) -> AppState {
+        self.server_keys = Arc::new(keys);
+        self
     }
 
     /// Sets how long a device token may go unused before it is refused (`token_expired`);

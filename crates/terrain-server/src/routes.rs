@@ -157,6 +157,21 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        group: Group::Open,
+        signed_in: false,
+        answers: &[json(
+            200,
+            "the server's public keys: receipts' signing key (current and retired), bundles' sealing recipient, their fingerprint",
+            of::<terrain_protocol::ServerKeys>,
+        )],
+        ..route(
+            Verb::Get,
+            "/v1/server-keys",
+            |m| on(m, api::server_keys::show),
+            "The server's public keys and fingerprint, as the sign-in answer carries them",
+        )
+    },
+    Route {
         group: Group::SignIn,
         signed_in: false,
         request: Body::Json(of::<SignIn>),

@@ -9,6 +9,7 @@ pub mod json;
 pub mod pull;
 pub mod push;
 pub mod reviews;
+pub mod server_keys;
 pub mod sessions;
 
 pub use json::JsonBody;

@@ -71,8 +71,51 @@ pub async fn push(
             })
         })
         .collect();
+    let results = with_receipts(state, results).await?;
     tracing::info!(user = %device.user.name, device = %device.name, count = results.len(), "push");
     Ok(PushAnswer { results })
+}
+
+/// `results` with the server's signed receipt on each revision it holds (stored, conflict or
+/// already held), read back from the stored rows: a retry gets the first push's receipt.
+pub async fn with_receipts(
+    state: &AppState,
+    mut results: Vec<PushResult>,
+) -> Result<Vec<PushResult>> {
+    let held: Vec<Uuid> = results
+        .iter()
+        .filter(|r| r.status != PushStatus::Rejected)
+        .map(|r| r.rev_id)
+        .collect();
+    if held.is_empty() {
+        return Ok(results);
+    }
+    let rows: std::collections::HashMap<Uuid, _> = state
+        .store
+        .received(held)
+        .await?
+        .into_iter()
+        .map(|row| (row.rev_id, row))
+        .collect();
+    for result in &mut results {
+        let Some(row) = rows.get(&result.rev_id) else {
+            continue;
+        };
+        let keys = &state.server_keys;
+        let receipt = keys.receipt(
+            row.report_id,
+            row.rev_id,
+            &row.content_hash,
+            row.seq,
+            row.received_at,
+        );
+        match receipt {
+            Ok(receipt) => result.receipt = Some(receipt),
+            // A stored hash not of its form (never written by this server): no receipt.
+            Err(why) => tracing::warn!(rev = %row.rev_id, %why, "no receipt"),
+        }
+    }
+    Ok(results)
 }
 
 /// Why `rev` is refused before storage, cheapest check first (an oversized revision is refused
@@ -118,6 +161,7 @@ fn result(rev_id: Uuid, claimed: &str, outcome: Outcome) -> PushResult {
         seq: Some(seq),
         code: None,
         message: None,
+        receipt: None,
     }
 }
 
@@ -128,6 +172,7 @@ fn rejected(rev_id: Uuid, code: &str, message: String) -> PushResult {
         seq: None,
         code: Some(code.into()),
         message: Some(message),
+        receipt: None,
     }
 }
 

@@ -114,6 +114,7 @@ pub async fn sign_in(
         user: user.name,
         role: user.role,
         regions: user.regions,
+        server_keys: Some(state.server_keys.public()),
     })
 }
 
@@ -145,6 +146,7 @@ pub async fn renew(
         user: device.user.name,
         role: device.user.role,
         regions: device.user.regions,
+        server_keys: Some(state.server_keys.public()),
     })
 }
 
