@@ -185,6 +185,7 @@ mod tests {
             place: None,
             sites: vec![],
             event_type: Some(crate::EventType::Battles),
+            targets: 0,
             words: vec![1, 2, 3],
         }
     }

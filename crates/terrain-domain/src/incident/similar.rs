@@ -8,13 +8,17 @@
 //!   side of midnight, and "yesterday" is counted from when each official wrote;
 //! - their **place agrees**: the same site, or points within a few kilometres (5 km for a
 //!   place, 15 km for "near" a place, the looser of the two), or, without points to compare,
-//!   the same commune, place name or cercle. Points farther apart, or different cercles, rule
-//!   the pair out;
+//!   the same commune, place name or cercle. Points farther apart, different communes or
+//!   different cercles rule the pair out;
 //! - and the **content agrees**, more so the weaker the place: with the same site or points
-//!   within range, either the words are alike or the event type is the same; with only a
+//!   within range, either the words are alike or the event type is the same with a word in
+//!   common; with only a
 //!   commune, place name or cercle in common, the words are alike and the event types do not
 //!   differ; with nothing but the region, the words are clearly alike and the event type is
 //!   the same.
+//! - and **what was hit** does not differ: two reports naming only targets of different
+//!   classes (a plant and a gold mine, a convoy and a market) are two incidents, unless both
+//!   name one site.
 //!
 //! Words are compared as [`super::words`] folds them (accents, case, Arabic variants, stop
 //! words, a three-language lexicon), leaving out the admin names, which the place test reads.
@@ -102,6 +106,8 @@ pub struct Fingerprint {
     /// Sites named, as the site book's canonical ids, sorted.
     pub sites: Vec<Uuid>,
     pub event_type: Option<EventType>,
+    /// The classes of target its words name ([`words::targets`]).
+    pub targets: u16,
     /// Word hashes, sorted, at most [`words::MAX_WORDS`].
     pub words: Vec<WordHash>,
 }
@@ -217,6 +223,7 @@ impl Fingerprint {
             place: l.place.as_deref().and_then(folded_hash),
             sites: site_ids,
             event_type: report.what.event_type,
+            targets: words::targets(keyed.iter().map(|(_, k)| k.as_str())),
             words: hashes,
         };
         (fp, keyed)
@@ -356,6 +363,8 @@ fn place(a: &Fingerprint, b: &Fingerprint) -> Option<Place> {
     let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
     if same(a.commune, b.commune) {
         Some(Place::Commune)
+    } else if a.commune.is_some() && b.commune.is_some() {
+        None
     } else if same(a.place, b.place) {
         Some(Place::Name)
     } else if same(a.cercle, b.cercle) {
@@ -378,6 +387,14 @@ pub fn compare(a: &Fingerprint, b: &Fingerprint) -> Option<Likeness> {
         return None;
     }
     let place = place(a, b)?;
+    // What was hit differs (a plant, a gold mine): two incidents, unless both name one site.
+    if a.targets & b.targets == 0
+        && a.targets != 0
+        && b.targets != 0
+        && !matches!(place, Place::Site(_))
+    {
+        return None;
+    }
     let shared = shared_words(&a.words, &b.words);
     let total = (a.words.len() + b.words.len()).max(1) as f32;
     let dice = 2.0 * shared as f32 / total;
@@ -385,10 +402,13 @@ pub fn compare(a: &Fingerprint, b: &Fingerprint) -> Option<Likeness> {
     let clearly = shared >= WORDS_CLEARLY_SHARED && dice >= WORDS_CLEARLY_DICE;
     let same_event = a.event_type.is_some() && a.event_type == b.event_type;
     let events_differ = a.event_type.is_some() && b.event_type.is_some() && !same_event;
+    // The same kind of event told with at least one word in common (across languages, a
+    // concept of the lexicon).
+    let echoed = same_event && shared >= 1;
     let (agrees, place_reason, place_score) = match place {
-        Place::Site(site) => (alike || same_event, Reason::SameSite { site }, 3.0),
+        Place::Site(site) => (alike || echoed, Reason::SameSite { site }, 3.0),
         Place::Near(km) => (
-            alike || same_event,
+            alike || echoed,
             Reason::Apart { km },
             3.0 - km / NEAR_RADIUS_KM,
         ),

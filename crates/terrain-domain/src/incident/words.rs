@@ -97,7 +97,7 @@ const LEXICON: &[&[&str]] = &[
     ],
     &[
         "plant", "plants", "factory", "factories", "usine", "usines", "unite", "industrial",
-        "industrielle", "industrielles", "industriel", "مصنع", "مصانع", "معمل", "المصنع",
+        "industrielle", "industrielles", "industriel", "مصنع", "مصنعا", "مصانع", "معمل", "المصنع",
         "المصانع",
     ],
     &[
@@ -127,16 +127,16 @@ const LEXICON: &[&[&str]] = &[
     &["killed", "dead", "deaths", "tues", "tue", "morts", "mort", "tuees", "قتل", "قتلي", "مقتل"],
     &[
         "workers", "employees", "staff", "ouvriers", "employes", "travailleurs", "personnel",
-        "عمال", "العمال", "موظفين",
+        "عمال", "عمالا", "العمال", "موظفين",
     ],
     &["motorbikes", "motorcycles", "motos", "motocyclettes", "دراجات", "ناريه"],
     &["checkpoint", "barrage", "poste", "حاجز"],
     &["market", "marche", "سوق"],
     &[
-        "soldiers", "army", "military", "troops", "soldats", "armee", "militaires", "fama",
+        "soldiers", "army", "military", "troops", "soldats", "armee", "militaires", "militaire", "fama", "عسكريه",
         "جنود", "الجيش",
     ],
-    &["ambush", "embuscade", "كمين"],
+    &["ambush", "ambushed", "embuscade", "كمين", "كمينا", "لكمين"],
     &["road", "route", "axe", "highway", "طريق"],
     &[
         "protest", "protesters", "demonstration", "manifestation", "manifestants", "مظاهره",
@@ -147,15 +147,52 @@ const LEXICON: &[&[&str]] = &[
     &["lime", "chaux", "جير"],
     &["plaster", "platre", "جبس"],
     &["guards", "guard", "gardiens", "gardien", "vigiles", "حراس"],
-    &["looted", "looting", "pillage", "pille", "pilles", "نهب"],
+    &["looted", "looting", "pillage", "pille", "pilles", "نهب", "نهبوا"],
     &["machinery", "machines", "equipment", "equipements", "materiel", "معدات", "الات"],
     &["civilians", "civils", "population", "مدنيين"],
+    &["explosive", "explosion", "explosif", "blast", "ied", "eei", "engin", "عبوه", "ناسفه", "انفجار", "انفجرت"],
+    &["patrol", "patrouille", "دوريه"],
+    &["injured", "wounded", "blesses", "blesse", "جرح", "اصابه", "جرحي"],
+    &["drivers", "chauffeurs", "السائقين", "سائقين"],
+    &["protesters", "متظاهرين", "المتظاهرين", "تظاهر", "مظاهره"],
+    &["clash", "accrochage", "affrontement", "اشتباك", "اشتباكات"],
+    &["vehicle", "vehicule", "vehicules", "اليه", "بالية"],
+    &["miners", "orpailleurs", "منقبين"],
+    &["shortage", "lack", "penurie", "manque", "نقص"],
+    &["prices", "price", "prix", "اسعار"],
+    &["hundreds", "centaines", "مئات"],
+    &["gathered", "rassembles", "rassemblement", "تجمع"],
+    &["denounce", "denoncent", "denoncer", "للتنديد", "تنديد"],
     &["bafoulabe", "بافولابي"],
     &["kayes", "كاي"],
     &["keniaba", "kenieba", "كينيبا"],
     &["jnim", "gsim", "نصره"],
     &["diawara", "دياوارا"],
 ];
+
+/// What was hit, by class: two reports naming only targets of different classes (a plant and
+/// a gold mine, a convoy and a market) tell of different incidents.
+const TARGETS: &[(&str, u16)] = &[
+    ("plant", 1),
+    ("lime", 1),
+    ("plaster", 1),
+    ("mine", 2),
+    ("miners", 2),
+    ("quarry", 4),
+    ("convoy", 8),
+    ("drivers", 8),
+    ("market", 16),
+    ("checkpoint", 32),
+    ("soldiers", 64),
+    ("patrol", 64),
+];
+
+/// The classes of target a report's word keys name, as bits.
+pub fn targets<'a>(keys: impl IntoIterator<Item = &'a str>) -> u16 {
+    keys.into_iter()
+        .filter_map(|k| TARGETS.iter().find(|(c, _)| *c == k))
+        .fold(0, |mask, (_, bit)| mask | bit)
+}
 
 static CONCEPTS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
     let mut map = HashMap::new();
@@ -173,17 +210,9 @@ static CONCEPTS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
 /// and joined conjunctions dropped, then the first five letters. Crude, but the same on every
 /// device, and the lexicon meets the forms it misses.
 pub fn stem(word: &str) -> String {
-    let arabic = word.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
     let mut w = word;
-    if arabic {
-        for prefix in ["وال", "بال", "فال", "كال", "لل", "ال", "و"] {
-            if let Some(rest) = w.strip_prefix(prefix)
-                && rest.chars().count() >= 3
-            {
-                w = rest;
-                break;
-            }
-        }
+    if is_arabic(w) {
+        w = without_article(w);
     } else if w.chars().count() > 3
         && let Some(rest) = w.strip_suffix('s')
     {
@@ -192,11 +221,28 @@ pub fn stem(word: &str) -> String {
     w.chars().take(5).collect()
 }
 
+fn is_arabic(word: &str) -> bool {
+    word.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+/// An Arabic word without its article or a joined conjunction or preposition.
+fn without_article(word: &str) -> &str {
+    for prefix in ["وال", "بال", "فال", "كال", "لل", "ال", "و"] {
+        if let Some(rest) = word.strip_prefix(prefix)
+            && rest.chars().count() >= 3
+        {
+            return rest;
+        }
+    }
+    word
+}
+
 /// What one folded word counts as, if anything: a concept's name or the word's stem. Stop
 /// words, digits (dates and figures are compared apart) and one- or two-letter words count as
 /// nothing.
 pub fn word_key(folded: &str) -> Option<String> {
     if STOPS.contains(folded)
+        || STOPS.contains(without_article(folded))
         || folded.chars().all(|c| c.is_numeric())
         || folded.chars().count() < 3
     {
