@@ -65,6 +65,39 @@ pub struct ReviewDecision {
     pub at: String,
 }
 
+/// A decision's comment as kept: trimmed, blank taken as absent; or why it is refused (words
+/// to follow the field's name `comment`): required for a follow-up question or a rejection,
+/// at most [`crate::limits::REVIEW_COMMENT_CHARS`] characters, no control, bidirectional or
+/// invisible character (tabs and line breaks are fine: it is prose).
+pub fn tidy_comment(state: ReviewState, comment: Option<&str>) -> Result<Option<String>, String> {
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    let Some(comment) = comment else {
+        return if state.needs_comment() {
+            Err(format!(
+                "is required when the state is {}: the question for the reporter or the reason",
+                state.key()
+            ))
+        } else {
+            Ok(None)
+        };
+    };
+    let chars = comment.chars().count();
+    let limit = crate::limits::REVIEW_COMMENT_CHARS;
+    if chars > limit {
+        return Err(format!("holds {chars} characters; at most {limit}"));
+    }
+    if let Some(refused) = crate::text::refused(comment, crate::text::TextKind::Prose) {
+        return Err(refused.to_string());
+    }
+    Ok(Some(comment.to_string()))
+}
+
+/// Whether a report changed since its decision: its head (any head, in a conflict) is not the
+/// revision the reviewer read. An edit after "verified" shows "changed since verified".
+pub fn changed_since(decision: &ReviewDecision, heads: &[Uuid]) -> bool {
+    heads.iter().any(|h| *h != decision.revision)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +111,53 @@ mod tests {
         assert_eq!(ReviewState::parse("approved"), None);
         assert!(ReviewState::Rejected.needs_comment());
         assert!(!ReviewState::Verified.needs_comment());
+    }
+
+    #[test]
+    fn comments_are_required_bounded_and_clean() {
+        use ReviewState::*;
+        assert_eq!(tidy_comment(Verified, None), Ok(None));
+        assert_eq!(tidy_comment(Verified, Some("  ")), Ok(None));
+        assert_eq!(tidy_comment(Verified, Some(" ok ")), Ok(Some("ok".into())));
+        let why = tidy_comment(NeedsFollowUp, Some(" ")).unwrap_err();
+        assert!(
+            why.contains("required") && why.contains("needs_follow_up"),
+            "{why}"
+        );
+        assert!(tidy_comment(Rejected, None).is_err());
+        let long = "é".repeat(crate::limits::REVIEW_COMMENT_CHARS + 1);
+        assert!(
+            tidy_comment(Rejected, Some(&long))
+                .unwrap_err()
+                .contains("at most 2000")
+        );
+        let ok = "é".repeat(crate::limits::REVIEW_COMMENT_CHARS);
+        assert!(tidy_comment(Rejected, Some(&ok)).is_ok());
+        let why = tidy_comment(Rejected, Some("a\u{202E}b")).unwrap_err();
+        assert!(why.contains("bidirectional"), "{why}");
+        assert_eq!(
+            tidy_comment(NeedsFollowUp, Some("Which plants?\nWhen?")),
+            Ok(Some("Which plants?\nWhen?".into()))
+        );
+    }
+
+    #[test]
+    fn a_head_other_than_the_reviewed_revision_is_a_change() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let d = ReviewDecision {
+            id: Uuid::now_v7(),
+            report_id: Uuid::now_v7(),
+            revision: a,
+            state: ReviewState::Verified,
+            comment: None,
+            by: "fanta".into(),
+            at: "2026-11-28T10:00:00Z".into(),
+        };
+        assert!(!changed_since(&d, &[a]));
+        assert!(changed_since(&d, &[b]));
+        assert!(
+            changed_since(&d, &[a, b]),
+            "a conflict with another head is a change"
+        );
     }
 }

@@ -9,6 +9,8 @@ use terrain_protocol::Role;
 use terrain_server_store::*;
 use uuid::Uuid;
 
+pub mod reviews;
+
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
 
 /// A final report in `region` (admin1), as a first revision or following `parents`.
@@ -79,7 +81,6 @@ pub async fn run(store: Arc<dyn ServerStore>) {
     audit_log_appends_and_answers_queries(&*store).await;
     sign_in_failures_count_from_the_last_success(&*store).await;
     // These write audit events: after the checks that start from an empty log.
-    verification_is_recorded(&*store).await;
     pushes_record_who_and_commit_their_audit_events(&*store).await;
     head_regions_are_those_of_the_current_heads(&*store).await;
     current_heads_are_each_reports_last_received_head(&*store).await;
@@ -807,31 +808,6 @@ async fn a_blob_is_known_to_its_holders_and_readers_of_reports_naming_it(store: 
             .await
             .unwrap()
     );
-}
-
-async fn verification_is_recorded(store: &dyn ServerStore) {
-    let report = Uuid::now_v7();
-    store
-        .push(
-            vec![incoming(&revision(report, "Kayes", "to verify", vec![]))],
-            no_audit(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(store.verification(report).await.unwrap(), None);
-    let at = Utc::now();
-    store
-        .verify(
-            report,
-            "reviewer-1",
-            at,
-            event(at, Some("reviewer-1"), actions::VERIFY, "verified"),
-        )
-        .await
-        .unwrap();
-    let (by, when) = store.verification(report).await.unwrap().unwrap();
-    assert_eq!(by, "reviewer-1");
-    assert!((when - at).num_seconds().abs() <= 1);
 }
 
 /// Many pushers at once while a reader pulls in a loop: the reader ends with every revision.

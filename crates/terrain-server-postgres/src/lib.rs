@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use terrain_domain::Revision;
+use terrain_domain::{ReviewDecision, Revision};
 use terrain_server_store::*;
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
+
+mod reviews;
 
 pub struct PgStore {
     pool: Pool,
@@ -99,6 +101,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 4,
         sql: include_str!("migrations/004_renewal_grace.sql"),
+        canonical_regions: false,
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/006_reviews.sql"),
         canonical_regions: false,
     },
 ];
@@ -799,37 +806,29 @@ impl ServerStore for PgStore {
         Ok(row.map(|r| r.get(0)))
     }
 
-    async fn verify(
-        &self,
-        report: Uuid,
-        by: &str,
-        at: DateTime<Utc>,
-        event: AuditEvent,
-    ) -> Result<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(backend)?;
-        tx.execute(
-            "INSERT INTO verifications (report_id, by_user, at) VALUES ($1, $2, $3)
-             ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
-            &[&report, &by, &at],
-        )
-        .await
-        .map_err(backend)?;
-        insert_audit(&tx, std::slice::from_ref(&event)).await?;
-        tx.commit().await.map_err(backend)
+    async fn review(&self, decision: &ReviewDecision, event: AuditEvent) -> Result<i64> {
+        self.review_append(decision, event).await
     }
 
-    async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT by_user, at FROM verifications WHERE report_id = $1",
-                &[&report],
-            )
-            .await
-            .map_err(backend)?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+    async fn reviews(&self, report: Uuid) -> Result<Vec<ReviewDecision>> {
+        self.review_list(report).await
+    }
+
+    async fn latest_reviews(&self, reports: Vec<Uuid>) -> Result<Vec<ReviewDecision>> {
+        self.review_latest(reports).await
+    }
+
+    async fn review_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<ReviewPage> {
+        self.review_feed_page(since, limit, regions).await
+    }
+
+    async fn report_of(&self, rev: Uuid) -> Result<Option<Uuid>> {
+        self.revision_report(rev).await
     }
 
     async fn heads(&self, report: Uuid) -> Result<usize> {

@@ -10,9 +10,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use terrain_domain::Revision;
+use terrain_domain::{ReviewDecision, Revision};
 use terrain_server_store::*;
 use uuid::Uuid;
+
+mod reviews;
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -91,6 +93,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("migrations/004_renewal_grace.sql"),
         code: |_| Ok(()),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/006_reviews.sql"),
+        code: reviews::index_states,
     },
 ];
 
@@ -702,51 +709,32 @@ impl ServerStore for SqliteStore {
         .await
     }
 
-    async fn verify(
-        &self,
-        report: Uuid,
-        by: &str,
-        at: DateTime<Utc>,
-        event: AuditEvent,
-    ) -> Result<()> {
-        let by = by.to_string();
-        self.call(move |c| {
-            let tx = c
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            tx.execute(
-                "INSERT INTO verifications (report_id, by_user, at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (report_id) DO UPDATE SET by_user = excluded.by_user, at = excluded.at",
-                params![report.to_string(), by, at.to_rfc3339()],
-            )
-            .map_err(backend)?;
-            insert_audit(&tx, &event)?;
-            tx.commit().map_err(backend)
-        })
-        .await
+    async fn review(&self, decision: &ReviewDecision, event: AuditEvent) -> Result<i64> {
+        let decision = decision.clone();
+        self.call(move |c| reviews::append(c, &decision, &event))
+            .await
     }
 
-    async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>> {
-        self.call(move |c| {
-            let row: Option<(String, String)> = c
-                .query_row(
-                    "SELECT by_user, at FROM verifications WHERE report_id = ?1",
-                    [report.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(backend)?;
-            row.map(|(by, at)| {
-                Ok((
-                    by,
-                    DateTime::parse_from_rfc3339(&at)
-                        .map_err(backend)?
-                        .with_timezone(&Utc),
-                ))
-            })
-            .transpose()
-        })
-        .await
+    async fn reviews(&self, report: Uuid) -> Result<Vec<ReviewDecision>> {
+        self.call(move |c| reviews::of_report(c, report)).await
+    }
+
+    async fn latest_reviews(&self, reports: Vec<Uuid>) -> Result<Vec<ReviewDecision>> {
+        self.call(move |c| reviews::latest(c, &reports)).await
+    }
+
+    async fn review_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<ReviewPage> {
+        self.call(move |c| reviews::feed(c, since, limit, regions))
+            .await
+    }
+
+    async fn report_of(&self, rev: Uuid) -> Result<Option<Uuid>> {
+        self.call(move |c| reviews::report_of(c, rev)).await
     }
 
     async fn heads(&self, report: Uuid) -> Result<usize> {

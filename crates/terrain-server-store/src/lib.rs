@@ -18,7 +18,7 @@ pub use sealing::{ContactKey, SealedContact, seal_contacts};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use terrain_domain::Revision;
+use terrain_domain::{ReviewDecision, Revision};
 use terrain_protocol::Role;
 use uuid::Uuid;
 
@@ -205,6 +205,15 @@ pub struct Page {
     pub more: bool,
 }
 
+/// A page of the decision feed: decisions at their positions, the cursor for the next page
+/// (the last position given, or the feed's end), and whether more wait past it.
+#[derive(Debug, Clone)]
+pub struct ReviewPage {
+    pub items: Vec<(i64, ReviewDecision)>,
+    pub next: i64,
+    pub more: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlobState {
     Absent,
@@ -264,6 +273,8 @@ pub mod actions {
     pub const LOCKED_OUT: &str = "locked_out";
     pub const PUSH: &str = "push";
     pub const VERIFY: &str = "verify";
+    /// A review decision (detail: the report, the revision reviewed, the state).
+    pub const REVIEW: &str = "review";
     pub const USER_ADD: &str = "user_add";
     pub const TOKEN_REVOKE: &str = "token_revoke";
     /// A sign-in refused because its client address made too many failed ones (detail: the
@@ -381,16 +392,24 @@ pub trait ServerStore: Send + Sync + 'static {
     async fn seal_clear_contacts(&self, key: &ContactKey) -> Result<usize>;
     /// The region of a report, if the server has it.
     async fn report_region(&self, report: Uuid) -> Result<Option<String>>;
-    /// Records the verification with its audit event, in one transaction.
-    async fn verify(
+    /// Appends a review decision with its audit event, in one transaction: it takes the next
+    /// position of the decision feed (positions become visible in increasing order, as the
+    /// revisions' do) and the report's index row takes its state. Returns the position.
+    async fn review(&self, decision: &ReviewDecision, event: AuditEvent) -> Result<i64>;
+    /// A report's decisions, oldest first (empty: never reviewed).
+    async fn reviews(&self, report: Uuid) -> Result<Vec<ReviewDecision>>;
+    /// The latest decision of each of `reports` that has one, in no particular order.
+    async fn latest_reviews(&self, reports: Vec<Uuid>) -> Result<Vec<ReviewDecision>>;
+    /// The decision feed after position `since`: decisions on reports with a revision in one of
+    /// `regions` (every report for None), oldest first, at most `limit`.
+    async fn review_feed(
         &self,
-        report: Uuid,
-        by: &str,
-        at: DateTime<Utc>,
-        event: AuditEvent,
-    ) -> Result<()>;
-    /// Who verified a report, and when.
-    async fn verification(&self, report: Uuid) -> Result<Option<(String, DateTime<Utc>)>>;
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<ReviewPage>;
+    /// The report a revision belongs to, if the server holds the revision.
+    async fn report_of(&self, rev: Uuid) -> Result<Option<Uuid>>;
     /// How many heads the report has (0: unknown report).
     async fn heads(&self, report: Uuid) -> Result<usize>;
 

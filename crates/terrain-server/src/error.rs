@@ -33,6 +33,12 @@ pub enum AppError {
     TokenRevoked,
     #[error("this token was renewed or revoked meanwhile; use the new one or sign in")]
     TokenRetired,
+    /// A console (browser) session past its idle time or its end, or ended.
+    #[error("your console session has ended ({0}); sign in again")]
+    SessionExpired(&'static str),
+    /// A request made with the console's cookie without its CSRF token, or from another site.
+    #[error("{0}")]
+    CsrfRefused(&'static str),
     // What a request carries.
     #[error("{0}")]
     MalformedJson(String),
@@ -40,6 +46,11 @@ pub enum AppError {
     BodyTooLarge(String),
     #[error("{field} {why}")]
     InvalidText { field: &'static str, why: String },
+    /// A body field the endpoint refuses; the words name the field and the problem.
+    #[error("{field}: {why}")]
+    InvalidField { field: &'static str, why: String },
+    #[error("a user named {0:?} exists already")]
+    UserExists(String),
     #[error("{0}")]
     InvalidQuery(String),
     #[error("{count} revisions in one push; at most {}", limits::PUSH_REVISIONS)]
@@ -127,7 +138,11 @@ impl AppError {
             | Unauthenticated
             | TokenExpired { .. }
             | TokenRevoked
-            | TokenRetired => StatusCode::UNAUTHORIZED,
+            | TokenRetired
+            | SessionExpired(_) => StatusCode::UNAUTHORIZED,
+            CsrfRefused(_) => StatusCode::FORBIDDEN,
+            InvalidField { .. } => StatusCode::BAD_REQUEST,
+            UserExists(_) => StatusCode::CONFLICT,
             MalformedJson(_)
             | InvalidText { .. }
             | InvalidQuery(_)
@@ -162,6 +177,10 @@ impl AppError {
             Unauthenticated => codes::UNAUTHENTICATED,
             TokenExpired { .. } => codes::TOKEN_EXPIRED,
             TokenRevoked | TokenRetired => codes::TOKEN_REVOKED,
+            SessionExpired(_) => codes::SESSION_EXPIRED,
+            CsrfRefused(_) => codes::CSRF_REFUSED,
+            InvalidField { .. } => codes::INVALID_FIELD,
+            UserExists(_) => codes::USER_EXISTS,
             MalformedJson(_) => codes::MALFORMED_JSON,
             BodyTooLarge(_) => codes::BODY_TOO_LARGE,
             InvalidText { .. } => codes::INVALID_TEXT,

@@ -10,6 +10,7 @@ use schemars::json_schema;
 use terrain_protocol::{
     AuditPage, AuditParams, Health, PullPage, PullParams, Push, PushAnswer, Session, SignIn,
     UPLOAD_LENGTH, UPLOAD_OFFSET, Verified, codes, limits,
+    ReviewDecision, ReviewRequest,
 };
 
 /// Which layers a route is served behind (see [`crate::router`]).
@@ -353,13 +354,34 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        request: Body::Json(of::<ReviewRequest>),
+        answers: &[json(
+            200,
+            "the decision, as kept in the report's history and sent to devices",
+            of::<ReviewDecision>,
+        )],
+        errors: &[
+            codes::FORBIDDEN,
+            codes::REGION_FORBIDDEN,
+            codes::NOT_FOUND,
+            codes::MALFORMED_JSON,
+            codes::INVALID_FIELD,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/reports/{id}/review",
+            |m| on(m, api::reviews::review),
+            "Review a report: verified, needs follow-up (a question) or rejected (a reason), on one of its revisions (reviewers and administrators of its regions)",
+        )
+    },
+    Route {
         answers: &[json(200, "the report is verified", of::<Verified>)],
         errors: &[codes::FORBIDDEN, codes::REGION_FORBIDDEN, codes::NOT_FOUND],
         ..route(
             Verb::Post,
             "/v1/reports/{id}/verify",
             |m| on(m, api::reviews::verify),
-            "Mark a report verified (reviewers, administrators)",
+            "Mark a report verified on its current head (reviewers, administrators): the review route's shortcut for older clients",
         )
     },
     Route {

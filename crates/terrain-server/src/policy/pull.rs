@@ -15,11 +15,32 @@ const PULL_CHUNK: usize = 64;
 /// revision, so the feed advances); `next` is the last revision sent, so the client goes on
 /// from there.
 pub async fn page(state: &AppState, device: &Device, q: PullParams) -> Result<PullPage> {
+    let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
+    let mut page = revisions(state, device, &q, regions.clone()).await?;
+    // The decision feed, on its own cursor: only for devices that ask (`reviews_since`).
+    if let Some(since) = q.reviews_since {
+        let decided = state
+            .store
+            .review_feed(since.max(0), limits::PULL_REVIEWS, regions)
+            .await?;
+        page.reviews = decided.items.into_iter().map(|(_, d)| d).collect();
+        page.reviews_next = Some(decided.next);
+        page.more |= decided.more;
+    }
+    Ok(page)
+}
+
+/// The revisions of a page.
+async fn revisions(
+    state: &AppState,
+    device: &Device,
+    q: &PullParams,
+    regions: Option<Vec<String>>,
+) -> Result<PullPage> {
     let limit = q
         .limit
         .unwrap_or(limits::PULL_PAGE)
         .clamp(1, limits::PULL_PAGE);
-    let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
     let (mut revisions, mut bytes) = (Vec::new(), 0);
     let (mut next, mut more) = (q.since.max(0), true);
     while more && revisions.len() < limit {
@@ -98,5 +119,50 @@ mod tests {
         assert_eq!(all.revisions.len(), 1, "a limit of 0 still advances by one");
         let all = page(&state, &root, from(0, None)).await.unwrap();
         assert_eq!(all.revisions.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn decisions_reach_the_regions_readers_who_ask_after_their_cursor() {
+        use terrain_protocol::{ReviewRequest, ReviewState};
+        let (state, _dir) = state();
+        let root = device("root", Role::Admin, &[]);
+        let rev = revision("Kayes");
+        let today = chrono::Utc::now().date_naive();
+        push(&state, &root, vec![rev.clone()], today).await.unwrap();
+        let fanta = device("fanta", Role::Reviewer, &["Kayes"]);
+        let asked = ReviewRequest {
+            state: ReviewState::NeedsFollowUp,
+            comment: Some("Which plants?".into()),
+            revision: rev.id,
+        };
+        let decided = crate::policy::reviews::review(&state, &fanta, rev.report_id, asked)
+            .await
+            .unwrap();
+        let awa = device("awa", Role::Reporter, &["Kayes"]);
+        let ask = |reviews_since| PullParams {
+            since: 0,
+            limit: None,
+            reviews_since,
+        };
+        let old = page(&state, &awa, ask(None)).await.unwrap();
+        assert!(
+            old.reviews.is_empty() && old.reviews_next.is_none(),
+            "older devices get none"
+        );
+        let new = page(&state, &awa, ask(Some(0))).await.unwrap();
+        assert_eq!(new.reviews, [decided]);
+        let next = new.reviews_next.unwrap();
+        let again = page(&state, &awa, ask(Some(next))).await.unwrap();
+        assert!(
+            again.reviews.is_empty(),
+            "once past the cursor, never again"
+        );
+        assert_eq!(again.reviews_next, Some(next));
+        let gao = device("oumar", Role::Reporter, &["Gao"]);
+        let elsewhere = page(&state, &gao, ask(Some(0))).await.unwrap();
+        assert!(
+            elsewhere.reviews.is_empty(),
+            "another region's reader gets none"
+        );
     }
 }
