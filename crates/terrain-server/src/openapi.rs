@@ -21,6 +21,8 @@ pub enum Body {
     None,
     Json(SchemaFn),
     Bytes,
+    /// A file of this media type (an export).
+    File(&'static str),
 }
 
 /// A header a request sends or an answer carries.
@@ -132,6 +134,8 @@ fn content(body: Body, generator: &mut SchemaGenerator) -> Option<Value> {
         // OpenAPI 3.1's way to say "any bytes" (3.0's was `format: binary`).
         Body::Bytes => Some(json!({ "application/octet-stream": {
             "schema": { "type": "string", "contentMediaType": "application/octet-stream" } } })),
+        Body::File(media) => Some(json!({ media: {
+            "schema": { "type": "string", "contentMediaType": media } } })),
     }
 }
 

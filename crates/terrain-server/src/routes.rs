@@ -127,6 +127,47 @@ const UPLOAD_OFFSET_ANSWER: Header = Header {
 
 const BLOB_PATH: &str = "/v1/blobs/{sha256}";
 
+/// An export's query: the inbox's filter (without its paging) and the export's options.
+fn export_query(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut query = inline::<terrain_protocol::ReportFilter>(generator);
+    let options = inline::<terrain_protocol::ExportOptions>(generator);
+    if let (Some(all), Some(more)) = (
+        query
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut),
+        options.get("properties").and_then(|p| p.as_object()),
+    ) {
+        all.remove("before");
+        all.remove("limit");
+        all.extend(more.clone());
+    }
+    query
+}
+
+const EXPORT_TOTAL: Header = Header {
+    name: terrain_protocol::TOTAL_HEADER,
+    required: false,
+    description: "how many reports the file holds, when known before its first byte (for a progress bar)",
+    schema: |_| json_schema!({ "type": "integer", "minimum": 0 }),
+};
+
+const CONTENT_DISPOSITION: Header = Header {
+    name: "Content-Disposition",
+    required: true,
+    description: "attachment, and the file's name",
+    schema: |_| json_schema!({ "type": "string" }),
+};
+
+/// An export route's answer: a file of `media` type.
+const fn export_answer(description: &'static str, media: &'static str) -> Answer {
+    Answer {
+        status: 200,
+        description,
+        body: Body::File(media),
+        headers: &[EXPORT_TOTAL, CONTENT_DISPOSITION],
+    }
+}
+
 pub const ROUTES: &[Route] = &[
     Route {
         group: Group::Open,
@@ -382,6 +423,70 @@ pub const ROUTES: &[Route] = &[
             "/v1/reports/{id}/verify",
             |m| on(m, api::reviews::verify),
             "Mark a report verified on its current head (reviewers, administrators): the review route's shortcut for older clients",
+        )
+    },
+    Route {
+        query: Some(export_query),
+        answers: &[export_answer(
+            "the reports as CSV (RFC 4180, UTF-8, the HXL row under the header unless hxl=false), streamed as they are read",
+            "text/csv",
+        )],
+        errors: &[codes::INVALID_QUERY, codes::REGION_FORBIDDEN],
+        ..route(
+            Verb::Get,
+            "/v1/exports/reports.csv",
+            |m| on(m, api::exports::csv),
+            "The reports the filter selects that the reader may see, as CSV, each with its latest review; never a source's contact",
+        )
+    },
+    Route {
+        query: Some(export_query),
+        answers: &[export_answer(
+            "the reports with coordinates as a GeoJSON FeatureCollection of points, streamed as they are read",
+            "application/geo+json",
+        )],
+        errors: &[codes::INVALID_QUERY, codes::REGION_FORBIDDEN],
+        ..route(
+            Verb::Get,
+            "/v1/exports/reports.geojson",
+            |m| on(m, api::exports::geojson),
+            "The reports the filter selects that the reader may see and that have coordinates, as GeoJSON points, each with its latest review",
+        )
+    },
+    Route {
+        query: Some(export_query),
+        answers: &[export_answer(
+            "a PDF summary: totals by event type, region and review, then one row per report",
+            "application/pdf",
+        )],
+        errors: &[
+            codes::INVALID_QUERY,
+            codes::REGION_FORBIDDEN,
+            codes::NOT_FOUND,
+        ],
+        ..route(
+            Verb::Get,
+            "/v1/exports/reports.pdf",
+            |m| on(m, api::exports::pdf),
+            "A PDF summary of the reports the filter selects (at most 5,000: export CSV for more); 404 when none matches",
+        )
+    },
+    Route {
+        query: Some(inline::<terrain_protocol::ExportOptions>),
+        answers: &[export_answer(
+            "the report's PDF: every field, its photos, its latest review",
+            "application/pdf",
+        )],
+        errors: &[
+            codes::INVALID_QUERY,
+            codes::REGION_FORBIDDEN,
+            codes::NOT_FOUND,
+        ],
+        ..route(
+            Verb::Get,
+            "/v1/reports/{id}/pdf",
+            |m| on(m, api::exports::report_pdf),
+            "One report's current version as a PDF to print, sign and hand over; never a source's contact",
         )
     },
     Route {

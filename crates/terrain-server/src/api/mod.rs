@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod exports;
 pub mod health;
 pub mod json;
 pub mod pull;

@@ -1,0 +1,414 @@
+//! The console's exports over real HTTP on loopback, on both engines: the CSV read back by the
+//! csv crate and by libhxl, the GeoJSON parsed, the PDFs read by poppler (`pdftotext`,
+//! `pdfinfo`); each reader gets only their regions' reports, the filter is respected, and no
+//! source's contact ever leaves the server.
+
+use serde_json::json;
+use std::process::Command;
+use std::sync::Arc;
+use terrain_domain::Revision;
+use terrain_protocol::Role;
+use terrain_server::{AppState, add_user, router};
+use terrain_server_store::ContactKey;
+
+const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+fn pg_url() -> String {
+    std::env::var("TERRAIN_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A server on a free loopback port over a fresh store (a SQLite file, or a PostgreSQL schema
+/// of its own); None (with a note) when PostgreSQL is unreachable outside CI.
+struct Server {
+    url: String,
+    state: AppState,
+    schema: Option<String>,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(engine: Engine) -> Option<Server> {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, schema) = match engine {
+            Engine::Sqlite => (
+                format!("sqlite:{}", dir.path().join("server.db").display()),
+                None,
+            ),
+            Engine::Postgres => (
+                pg_url(),
+                Some(format!("exports_{}", uuid::Uuid::now_v7().simple())),
+            ),
+        };
+        let key = ContactKey::random();
+        let store = match terrain_server_engines::open_store(
+            &db,
+            schema.as_deref().unwrap_or("terrain"),
+            &key,
+        )
+        .await
+        {
+            Ok(store) => store,
+            Err(e) if engine == Engine::Postgres && std::env::var_os("CI").is_none() => {
+                eprintln!("SKIPPED: PostgreSQL not reachable at {db} ({e}); CI requires it");
+                return None;
+            }
+            Err(e) => panic!("cannot open {db}: {e}"),
+        };
+        let state = AppState::new(Arc::clone(&store), key);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(terrain_server::serve(listener, router(state.clone())));
+        Some(Server {
+            url,
+            state,
+            schema,
+            _dir: dir,
+            task,
+        })
+    }
+
+    async fn user(&self, name: &str, role: Role, regions: &[&str]) {
+        let regions = regions.iter().map(|r| r.to_string()).collect();
+        add_user(&self.state, name, role, regions, PASSWORD)
+            .await
+            .unwrap();
+    }
+
+    async fn stop(self) {
+        self.task.abort();
+        if let Some(schema) = &self.schema {
+            terrain_server_postgres::drop_schema(&pg_url(), schema)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn seed_edited(edit: impl FnOnce(&mut serde_json::Value)) -> terrain_domain::ValidReport {
+    const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
+    let mut v: serde_json::Value = serde_json::from_str(SEED).unwrap();
+    v["id"] = json!(uuid::Uuid::now_v7());
+    edit(&mut v);
+    let today = chrono::Local::now().date_naive();
+    terrain_domain::check(terrain_domain::parse_json(&v.to_string()).unwrap(), today).unwrap()
+}
+
+const CONTACT: &str = "+223 70 11 22 33, ne jamais citer";
+
+/// A signed-in reader's token.
+async fn token(server: &Server, user: &str) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", server.url))
+        .header("Terrain-Protocol", "1")
+        .json(&json!({"user": user, "password": PASSWORD, "device_name": "console"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    body["token"].as_str().unwrap().to_string()
+}
+
+struct Got {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |v| v.to_str().unwrap_or(""))
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+    fn code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or("").into()
+    }
+}
+
+async fn get(server: &Server, token: &str, path: &str) -> Got {
+    let resp = reqwest::Client::new()
+        .get(format!("{}{path}", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    Got {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
+fn revision(edit: impl FnOnce(&mut serde_json::Value)) -> Revision {
+    Revision::new(
+        seed_edited(edit),
+        vec![],
+        "awa",
+        "awa's laptop",
+        chrono::Utc::now(),
+    )
+}
+
+/// Two Kayes reports (one with a source's contact and coordinates, one without either) and
+/// one in Gao, pushed by an administrator.
+async fn seeded(engine: Engine) -> Option<(Server, [Revision; 3])> {
+    let server = Server::start(engine).await?;
+    server.user("root", Role::Admin, &[]).await;
+    server.user("fanta", Role::Reviewer, &["Kayes"]).await;
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("bina", Role::Reporter, &["Gao"]).await;
+    let plants = revision(|v| {
+        v["title"] = json!("Usines attaquées près de Bafoulabé");
+        v["sources"][0]["contact"] = json!(CONTACT);
+    });
+    let kita = revision(|v| {
+        v["title"] = json!("Barrage sur la route de Kita");
+        v["where"] = json!({"admin1": "Kayes", "admin2": "Kita"});
+    });
+    let gao = revision(|v| {
+        v["title"] = json!("Convoi attaqué à Gao");
+        v["where"] = json!({"admin1": "Gao"});
+    });
+    let root = token(&server, "root").await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/push", server.url))
+        .bearer_auth(&root)
+        .header("Terrain-Protocol", "1")
+        .json(&json!({"revisions": [plants, kita, gao]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let answer: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        answer["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "stored"),
+        "{answer}"
+    );
+    Some((server, [plants, kita, gao]))
+}
+
+fn tool(name: &str, args: &[&str], input: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.pdf");
+    std::fs::write(&path, input).unwrap();
+    let mut cmd = Command::new(name);
+    cmd.args(args).arg(&path);
+    if name == "pdftotext" {
+        cmd.arg("-");
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{name} (poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// (header, rows) of a CSV, the csv crate reading it.
+fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+async fn exports_on(engine: Engine) {
+    let Some((server, [plants, kita, gao])) = seeded(engine).await else {
+        return;
+    };
+    let awa = token(&server, "awa").await;
+
+    // CSV: the reader's region only, with the HXL row, read back by the csv crate.
+    let got = get(&server, &awa, "/v1/exports/reports.csv").await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    assert!(got.header("content-type").starts_with("text/csv"));
+    let disposition = got.header("content-disposition");
+    assert!(
+        disposition.starts_with("attachment; filename=\"terrain-reports-")
+            && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    let (header, rows) = csv_rows(&got.body);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(
+        rows[0][col("review_state")],
+        "#status+review",
+        "the HXL row"
+    );
+    let ids: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r[col("event_id_cnty")].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for r in [&plants, &kita] {
+        assert!(ids.contains(&r.report_id.to_string().as_str()));
+    }
+    assert!(!ids.contains(&gao.report_id.to_string().as_str()));
+    let plants_row = rows
+        .iter()
+        .find(|r| r[col("event_id_cnty")] == plants.report_id.to_string())
+        .unwrap();
+    assert_eq!(
+        plants_row[col("title")],
+        "Usines attaquées près de Bafoulabé"
+    );
+    assert_eq!(plants_row[col("content_hash")], plants.content_hash);
+    assert_eq!(
+        plants_row[col("review_state")],
+        "",
+        "nobody reviewed it yet"
+    );
+    let text = String::from_utf8(got.body.clone()).unwrap();
+    assert!(!text.contains("ne jamais citer"), "a contact was exported");
+
+    // libhxl reads the same file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reports.csv");
+    std::fs::write(&path, &got.body).unwrap();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import hxl, json, sys\n\
+             ds = hxl.data(sys.argv[1], hxl.InputOptions(allow_local=True))\n\
+             print(json.dumps([[r.get('#event+code'), r.get('#status+review')] for r in ds]))",
+        )
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libhxl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hxl: Vec<(String, Option<String>)> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hxl.len(), 2);
+    assert!(hxl.iter().all(|(_, review)| review.is_none()), "{hxl:?}");
+
+    // Another region is refused, naming it; the filter narrows.
+    let got = get(&server, &awa, "/v1/exports/reports.csv?region=Gao").await;
+    assert_eq!((got.status, got.code().as_str()), (403, "region_forbidden"));
+    let bina = token(&server, "bina").await;
+    let (_, rows) = csv_rows(
+        &get(&server, &bina, "/v1/exports/reports.csv?hxl=false")
+            .await
+            .body,
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], gao.report_id.to_string());
+    let root = token(&server, "root").await;
+    let (_, rows) = csv_rows(
+        &get(
+            &server,
+            &root,
+            "/v1/exports/reports.csv?region=Kayes&hxl=false",
+        )
+        .await
+        .body,
+    );
+    assert_eq!(rows.len(), 2, "an administrator's filter on Kayes");
+    let (_, rows) = csv_rows(
+        &get(&server, &root, "/v1/exports/reports.csv?hxl=false")
+            .await
+            .body,
+    );
+    assert_eq!(rows.len(), 3, "an administrator exports every region");
+
+    // GeoJSON: the Kayes report with coordinates, its review property there.
+    let got = get(&server, &awa, "/v1/exports/reports.geojson").await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.header("content-type"), "application/geo+json");
+    let doc = got.json();
+    let features = doc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "{doc}");
+    assert_eq!(features[0]["id"], json!(plants.report_id));
+    assert!(features[0]["properties"].get("review").is_some());
+    assert!(!String::from_utf8_lossy(&got.body).contains("ne jamais citer"));
+
+    // The PDF summary, in French when asked.
+    let got = get(&server, &awa, "/v1/exports/reports.pdf?lang=fr").await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    assert_eq!(got.header("content-type"), "application/pdf");
+    let text = tool("pdftotext", &["-enc", "UTF-8"], &got.body);
+    assert!(text.contains("Synthèse des incidents"), "{text}");
+    assert!(text.contains("Par examen"), "{text}");
+    assert!(!text.contains("Gao"), "{text}");
+    assert!(tool("pdfinfo", &[], &got.body).contains("Pages:"));
+    let got = get(&server, &awa, "/v1/exports/reports.pdf?region=Gao").await;
+    assert_eq!(got.status, 403);
+
+    // One report's PDF: its title, hash and review; another region's is refused.
+    let got = get(
+        &server,
+        &awa,
+        &format!("/v1/reports/{}/pdf", plants.report_id),
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    assert!(
+        got.header("content-disposition")
+            .contains(&plants.report_id.to_string())
+    );
+    let text = tool("pdftotext", &["-enc", "UTF-8"], &got.body);
+    assert!(
+        text.contains("Usines attaquées près de Bafoulabé"),
+        "{text}"
+    );
+    assert!(text.contains(&plants.content_hash), "{text}");
+    assert!(text.contains("Not reviewed"), "{text}");
+    assert!(!text.contains("ne jamais citer"), "a contact was printed");
+    let got = get(&server, &awa, &format!("/v1/reports/{}/pdf", gao.report_id)).await;
+    assert_eq!((got.status, got.code().as_str()), (403, "region_forbidden"));
+    let got = get(
+        &server,
+        &awa,
+        &format!("/v1/reports/{}/pdf", uuid::Uuid::now_v7()),
+    )
+    .await;
+    assert_eq!(got.status, 404);
+
+    // Every export is in the audit log.
+    let got = get(&server, &root, "/v1/audit?user=awa&limit=1000").await;
+    assert_eq!(got.status, 200);
+    let audit = got.json();
+    let exports = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "export")
+        .count();
+    assert_eq!(exports, 4, "{audit}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_on_sqlite() {
+    exports_on(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_on_postgres() {
+    exports_on(Engine::Postgres).await;
+}
