@@ -5,6 +5,8 @@
 //! transaction, so feed positions commit in order; a pull reads the counter and the rows in one
 //! repeatable-read snapshot.
 
+mod console_http;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -15,6 +17,7 @@ use terrain_server_store::*;
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
+mod console;
 mod reviews;
 
 pub struct PgStore {
@@ -104,8 +107,23 @@ const MIGRATIONS: &[Migration] = &[
         canonical_regions: false,
     },
     Migration {
+        version: 5,
+        sql: include_str!("migrations/005_report_index.sql"),
+        canonical_regions: false,
+    },
+    Migration {
         version: 6,
         sql: include_str!("migrations/006_reviews.sql"),
+        canonical_regions: false,
+    },
+    Migration {
+        version: 8,
+        sql: include_str!("migrations/008_console_sessions.sql"),
+        canonical_regions: false,
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("migrations/009_device_keys.sql"),
         canonical_regions: false,
     },
 ];
@@ -141,6 +159,9 @@ async fn migrate(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
         tx.batch_execute(step.sql).await.map_err(backend)?;
         if step.canonical_regions {
             canonical_regions(tx).await?;
+        }
+        if step.version == 5 {
+            console::backfill(tx).await?;
         }
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
@@ -455,8 +476,17 @@ impl ServerStore for PgStore {
         device_name: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<usize> {
-        self.client()
-            .await?
+        let client = self.client().await?;
+        // The device's bundle keys go with its tokens (issue 16).
+        client
+            .execute(
+                "UPDATE device_keys SET revoked_at = $3
+                  WHERE user_name = $1 AND ($2::text IS NULL OR device_name = $2) AND revoked_at IS NULL",
+                &[&user, &device_name, &at],
+            )
+            .await
+            .map_err(backend)?;
+        client
             .execute(
                 "UPDATE devices SET revoked_at = $3
                   WHERE user_name = $1 AND ($2::text IS NULL OR name = $2) AND revoked_at IS NULL",
@@ -629,6 +659,14 @@ impl ServerStore for PgStore {
             tx.execute("UPDATE feed_counter SET n = $1", &[&n])
                 .await
                 .map_err(backend)?;
+            let touched: Vec<Uuid> = new_rows
+                .2
+                .iter()
+                .copied()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            console::reindex(&tx, &touched).await?;
         }
         insert_audit(&tx, &rules.events(&outcomes)).await?;
         tx.commit().await.map_err(backend)?;
@@ -684,6 +722,26 @@ impl ServerStore for PgStore {
         rows.iter()
             .map(|r| serde_json::from_str::<Revision>(r.get(0)).map_err(backend))
             .collect()
+    }
+
+    async fn list_reports(
+        &self,
+        selection: Selection,
+        page: PageBounds,
+    ) -> Result<Vec<(i64, terrain_protocol::ReportRow)>> {
+        console::list(&self.client().await?, &selection, page).await
+    }
+
+    async fn count_reports(
+        &self,
+        selection: Selection,
+        by: terrain_protocol::CountBy,
+    ) -> Result<Vec<terrain_protocol::CountRow>> {
+        console::count(&self.client().await?, &selection, by).await
+    }
+
+    async fn report_revisions(&self, report: Uuid) -> Result<Vec<StoredRevision>> {
+        console::revisions(&self.client().await?, report).await
     }
 
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page> {
@@ -1195,6 +1253,51 @@ impl ServerStore for PgStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    async fn console_session_start(
+        &self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.sessions_start(token_hash, user, csrf, at, expires_at)
+            .await
+    }
+
+    async fn console_session(&self, token_hash: &str) -> Result<Option<ConsoleSessionRecord>> {
+        self.sessions_find(token_hash).await
+    }
+
+    async fn console_session_touch(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        self.sessions_touch(token_hash, at).await
+    }
+
+    async fn console_sessions_end(
+        &self,
+        user: &str,
+        token_hash: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.sessions_end(user, token_hash, at).await
+    }
+
+    async fn users(&self) -> Result<Vec<(User, usize)>> {
+        self.all_users().await
+    }
+
+    async fn user_devices(&self, user: &str) -> Result<Vec<DeviceRecord>> {
+        self.devices_of(user).await
+    }
+
+    async fn revoke_token(&self, token_hash: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.revoke_one(token_hash, at).await
+    }
+
+    async fn audit_search(&self, search: &AuditSearch) -> Result<Vec<AuditEvent>> {
+        self.audit_find(search).await
+    }
+
     async fn received(&self, revs: Vec<Uuid>) -> Result<Vec<Received>> {
         let rows = self
             .client()
@@ -1216,6 +1319,57 @@ impl ServerStore for PgStore {
                 received_at: r.get(4),
             })
             .collect())
+    }
+
+    async fn add_device_key(
+        &self,
+        token_hash: &str,
+        public_key: &str,
+        recipient: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO device_keys (public_key, user_name, device_name, recipient, token_hash, added_at)
+                 SELECT $2, user_name, name, $3, token_hash, $4 FROM devices WHERE token_hash = $1
+                 ON CONFLICT (public_key) DO NOTHING",
+                &[&token_hash, &public_key, &recipient, &at],
+            )
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT u.name, u.role, u.regions, k.device_name,
+                        k.revoked_at IS NOT NULL OR NOT EXISTS (
+                            SELECT 1 FROM devices d WHERE d.user_name = k.user_name
+                               AND d.name = k.device_name AND d.revoked_at IS NULL),
+                        k.added_at, k.recipient
+                   FROM device_keys k JOIN users u ON u.name = k.user_name
+                  WHERE k.public_key = $1",
+                &[&public_key],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|r| {
+            Ok(KeyedDevice {
+                device: Device {
+                    user: User::from_columns(r.get(0), r.get(1), r.get(2))?,
+                    name: r.get(3),
+                    revoked: r.get(4),
+                    last_used: r.get(5),
+                    replaces: false,
+                },
+                recipient: r.get(6),
+            })
+        })
+        .transpose()
     }
 }
 

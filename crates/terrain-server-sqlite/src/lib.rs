@@ -5,6 +5,8 @@
 //! `secure_delete` is on, so a row rewritten or removed (a contact sealed at start-up) leaves
 //! no copy of its old text in the file's free space.
 
+mod console_http;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -14,6 +16,7 @@ use terrain_domain::{ReviewDecision, Revision};
 use terrain_server_store::*;
 use uuid::Uuid;
 
+mod console;
 mod reviews;
 
 pub struct SqliteStore {
@@ -95,9 +98,24 @@ const MIGRATIONS: &[Migration] = &[
         code: |_| Ok(()),
     },
     Migration {
+        version: 5,
+        sql: include_str!("migrations/005_report_index.sql"),
+        code: console::backfill,
+    },
+    Migration {
         version: 6,
         sql: include_str!("migrations/006_reviews.sql"),
         code: reviews::index_states,
+    },
+    Migration {
+        version: 8,
+        sql: include_str!("migrations/008_console_sessions.sql"),
+        code: |_| Ok(()),
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("migrations/009_device_keys.sql"),
+        code: |_| Ok(()),
     },
 ];
 
@@ -448,6 +466,13 @@ impl ServerStore for SqliteStore {
     ) -> Result<usize> {
         let (user, name) = (user.to_string(), device_name.map(str::to_string));
         self.call(move |c| {
+            // The device's bundle keys go with its tokens (issue 16).
+            c.execute(
+                "UPDATE device_keys SET revoked_at = ?3
+                  WHERE user_name = ?1 AND (?2 IS NULL OR device_name = ?2) AND revoked_at IS NULL",
+                params![user, name, at.to_rfc3339()],
+            )
+            .map_err(backend)?;
             c.execute(
                 "UPDATE devices SET revoked_at = ?3
                   WHERE user_name = ?1 AND (?2 IS NULL OR name = ?2) AND revoked_at IS NULL",
@@ -463,6 +488,7 @@ impl ServerStore for SqliteStore {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
             let now = Utc::now().to_rfc3339();
             let mut outcomes = Vec::with_capacity(batch.len());
+            let mut touched: Vec<String> = Vec::new();
             for incoming in batch {
                 let id = incoming.revision.id.to_string();
                 let report = incoming.revision.report_id.to_string();
@@ -513,7 +539,11 @@ impl ServerStore for SqliteStore {
                     .and_then(|mut s| s.query_row([&report], |r| r.get(0)))
                     .map_err(backend)?;
                 outcomes.push(if heads > 1 { Outcome::Conflict { seq } } else { Outcome::Stored { seq } });
+                if !touched.contains(&report) {
+                    touched.push(report);
+                }
             }
+            console::reindex(&tx, &touched)?;
             for event in rules.events(&outcomes) {
                 insert_audit(&tx, &event)?;
             }
@@ -623,6 +653,27 @@ impl ServerStore for SqliteStore {
             Ok(Page { items, next, more })
         })
         .await
+    }
+
+    async fn list_reports(
+        &self,
+        selection: Selection,
+        page: PageBounds,
+    ) -> Result<Vec<(i64, terrain_protocol::ReportRow)>> {
+        self.call(move |c| console::list(c, &selection, page)).await
+    }
+
+    async fn count_reports(
+        &self,
+        selection: Selection,
+        by: terrain_protocol::CountBy,
+    ) -> Result<Vec<terrain_protocol::CountRow>> {
+        self.call(move |c| console::count(c, &selection, by)).await
+    }
+
+    async fn report_revisions(&self, report: Uuid) -> Result<Vec<StoredRevision>> {
+        self.call(move |c| console::revisions(c, &report.to_string()))
+            .await
     }
 
     async fn contacts(&self, reports: Vec<Uuid>) -> Result<Vec<StoredContact>> {
@@ -1122,6 +1173,51 @@ impl ServerStore for SqliteStore {
         .await
     }
 
+    async fn console_session_start(
+        &self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.sessions_start(token_hash, user, csrf, at, expires_at)
+            .await
+    }
+
+    async fn console_session(&self, token_hash: &str) -> Result<Option<ConsoleSessionRecord>> {
+        self.sessions_find(token_hash).await
+    }
+
+    async fn console_session_touch(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        self.sessions_touch(token_hash, at).await
+    }
+
+    async fn console_sessions_end(
+        &self,
+        user: &str,
+        token_hash: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.sessions_end(user, token_hash, at).await
+    }
+
+    async fn users(&self) -> Result<Vec<(User, usize)>> {
+        self.all_users().await
+    }
+
+    async fn user_devices(&self, user: &str) -> Result<Vec<DeviceRecord>> {
+        self.devices_of(user).await
+    }
+
+    async fn revoke_token(&self, token_hash: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.revoke_one(token_hash, at).await
+    }
+
+    async fn audit_search(&self, search: &AuditSearch) -> Result<Vec<AuditEvent>> {
+        self.audit_find(search).await
+    }
+
     async fn received(&self, revs: Vec<Uuid>) -> Result<Vec<Received>> {
         self.call(move |c| {
             let revs = serde_json::to_string(&revs).map_err(backend)?;
@@ -1146,6 +1242,75 @@ impl ServerStore for SqliteStore {
                     })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    async fn add_device_key(
+        &self,
+        token_hash: &str,
+        public_key: &str,
+        recipient: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (hash, key, recipient) = (
+            token_hash.to_string(),
+            public_key.to_string(),
+            recipient.to_string(),
+        );
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO device_keys (public_key, user_name, device_name, recipient, token_hash, added_at)
+                 SELECT ?2, user_name, name, ?3, token_hash, ?4 FROM devices WHERE token_hash = ?1
+                 ON CONFLICT (public_key) DO NOTHING",
+                params![hash, key, recipient, audit_time(at)],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>> {
+        let key = public_key.to_string();
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT u.name, u.role, u.regions, k.device_name,
+                            k.revoked_at IS NOT NULL OR NOT EXISTS (
+                                SELECT 1 FROM devices d WHERE d.user_name = k.user_name
+                                   AND d.name = k.device_name AND d.revoked_at IS NULL),
+                            k.added_at, k.recipient
+                       FROM device_keys k JOIN users u ON u.name = k.user_name
+                      WHERE k.public_key = ?1",
+                    [key],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, bool>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, String>(6)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(u, role, regions, name, revoked, added, recipient)| {
+                Ok(KeyedDevice {
+                    device: Device {
+                        user: User::from_columns(u, &role, &regions)?,
+                        name,
+                        revoked,
+                        last_used: parse_time(&added)?,
+                        replaces: false,
+                    },
+                    recipient,
+                })
+            })
+            .transpose()
         })
         .await
     }

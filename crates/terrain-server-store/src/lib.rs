@@ -12,8 +12,12 @@
 //! taken out and sealed ([`sealing`]); engines keep the sealed contacts in rows of their own and
 //! give them back by report ([`ServerStore::contacts`]), and the server decides who sees them.
 
+pub mod console_http;
+pub mod index;
 pub mod sealing;
 
+pub use console_http::{AuditSearch, ConsoleSessionRecord, DeviceRecord, device_id};
+pub use index::{IndexEntry, IndexedHead, PageBounds, Selection, StoredRevision};
 pub use sealing::{ContactKey, SealedContact, seal_contacts};
 
 use async_trait::async_trait;
@@ -296,8 +300,23 @@ pub mod actions {
     pub const UPLOAD_RESET: &str = "upload_reset";
     /// Partial uploads untouched for too long, deleted by the sweep (detail: how many).
     pub const UPLOADS_EXPIRED: &str = "uploads_expired";
+    /// A console (browser) session ended by its user (device "console").
+    pub const SIGN_OUT: &str = "sign_out";
+    /// A console cookie refused: unknown, expired or ended (detail: which, the address).
+    pub const SESSION_REFUSED: &str = "session_refused";
+    /// A request made with the console's cookie refused for its CSRF token or its origin.
+    pub const CSRF_REFUSED: &str = "csrf_refused";
+    /// An administrator changed a user's role or regions (detail: the user, the new ones).
+    pub const USER_CHANGE: &str = "user_change";
+    /// An administrator set a user's password (detail: the user).
+    pub const PASSWORD_RESET: &str = "password_reset";
     /// Reports taken out by an export (detail: the format, how many, the selection in words).
     pub const EXPORT: &str = "export";
+    /// A device's USB bundle imported (detail: the bundle, what became of its revisions and
+    /// photos); its revisions' push event comes with it.
+    pub const BUNDLE_IMPORT: &str = "bundle_import";
+    /// A bundle refused because its device is revoked (detail: the file).
+    pub const BUNDLE_REFUSED: &str = "bundle_refused";
 }
 
 /// One entry of the append-only audit log. Never carries a password or a token.
@@ -383,6 +402,24 @@ pub trait ServerStore: Send + Sync + 'static {
     /// Revisions after `since`, in feed order, of the given regions (None: all). They carry no
     /// contacts: [`ServerStore::contacts`] has them.
     async fn pull(&self, since: i64, limit: usize, regions: Option<Vec<String>>) -> Result<Page>;
+    /// The console's inbox (issue 14, [`index`]): the reports `selection` finds, latest arrival
+    /// first, within `page`; each with its latest revision's feed position (the next page's
+    /// `before`). Rows carry no review: the server adds it.
+    async fn list_reports(
+        &self,
+        selection: Selection,
+        page: PageBounds,
+    ) -> Result<Vec<(i64, terrain_protocol::ReportRow)>>;
+    /// How many reports `selection` finds, by region and week or by event type, ordered by key
+    /// then week.
+    async fn count_reports(
+        &self,
+        selection: Selection,
+        by: terrain_protocol::CountBy,
+    ) -> Result<Vec<terrain_protocol::CountRow>>;
+    /// Every stored revision of `report`, in feed order, with its arrival and whether it is a
+    /// head; empty for an unknown report. Without contacts.
+    async fn report_revisions(&self, report: Uuid) -> Result<Vec<StoredRevision>>;
     /// The sealed contacts the revisions of `reports` carried, in feed order.
     async fn contacts(&self, reports: Vec<Uuid>) -> Result<Vec<StoredContact>>;
     /// Seals the contacts of revisions stored in clear by servers older than sealing: each is
@@ -465,9 +502,63 @@ pub trait ServerStore: Send + Sync + 'static {
         user: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>>;
+
+    // The console (issue 14): browser sessions, users and devices for administrators.
+    /// Opens a console session for `user`, its cookie stored as `token_hash`.
+    async fn console_session_start(
+        &self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The console session of a cookie's hash, with its user as stored now.
+    async fn console_session(&self, token_hash: &str) -> Result<Option<ConsoleSessionRecord>>;
+    /// Records that the session was used at `at` (its idle time starts again).
+    async fn console_session_touch(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Ends one session (`Some(hash)`) or all of `user`'s open ones; how many were open.
+    async fn console_sessions_end(
+        &self,
+        user: &str,
+        token_hash: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize>;
+    /// Every user, by name, with how many device tokens each has not revoked.
+    async fn users(&self) -> Result<Vec<(User, usize)>>;
+    /// `user`'s device tokens, newest first.
+    async fn user_devices(&self, user: &str) -> Result<Vec<DeviceRecord>>;
+    /// Revokes one device token by its stored hash; false if unknown or already revoked.
+    async fn revoke_token(&self, token_hash: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// Audit events matching the search, oldest first.
+    async fn audit_search(&self, search: &AuditSearch) -> Result<Vec<AuditEvent>>;
     /// What the server's receipt of each of `revs` it holds signs (issue 16): read from the
     /// stored row, so a retry's receipt is the first one's. In no particular order.
     async fn received(&self, revs: Vec<Uuid>) -> Result<Vec<Received>>;
+
+    // Bundles (issue 16).
+    /// Keeps the bundle keys the device of token `token_hash` sent with its sign-in: its
+    /// Ed25519 `public_key` (base64) and age `recipient`. A key already kept stays as it was.
+    async fn add_device_key(
+        &self,
+        token_hash: &str,
+        public_key: &str,
+        recipient: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The device whose bundle key is `public_key`, with its recipient. `revoked` when the key
+    /// was revoked with its device ([`ServerStore::revoke`]) or the device has no token left
+    /// that is not revoked.
+    async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>>;
+}
+
+/// A device found by its bundle key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedDevice {
+    /// Who; `last_used` is when the key was kept.
+    pub device: Device,
+    /// The age recipient the device's replies are sealed to.
+    pub recipient: String,
 }
 
 /// A stored revision as its receipt names it.

@@ -1,5 +1,5 @@
 //! Passwords (argon2id), device tokens (random, stored as sha256), and the extractor that turns
-//! a request's bearer token into the signed-in device.
+//! a request's bearer token, or the console's session cookie, into the signed-in device.
 
 use crate::error::{AppError, Result};
 use crate::{AppState, ClientAddress, actions};
@@ -104,8 +104,9 @@ impl FromRequestParts<AppState> for AuthedToken {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        // A device's token only: a browser session has none to renew.
+        let hash = token_hash(bearer(parts).ok_or(AppError::Unauthenticated)?);
         let Authed(device) = Authed::from_request_parts(parts, state).await?;
-        let hash = token_hash(bearer(parts).expect("Authed found a token"));
         Ok(AuthedToken(device, hash))
     }
 }
@@ -114,6 +115,16 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        // A browser's console session (cookie, CSRF token for changes) acts as a device named
+        // "console" of its user: the same rules apply (crate::console::session).
+        if bearer(parts).is_none()
+            && let Some(cookie) =
+                crate::console::session::cookie_token(&parts.headers, &state.console)
+        {
+            let cookie = cookie.to_string();
+            let session = crate::console::session::authenticate(parts, state, &cookie).await?;
+            return Ok(Authed(session.device));
+        }
         let token = bearer(parts).ok_or(AppError::Unauthenticated)?;
         let hash = token_hash(token);
         let found = state.store.device(&hash).await?;

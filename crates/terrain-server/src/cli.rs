@@ -63,6 +63,10 @@ enum Command {
         /// in again); each use, or a renewal, starts the count again
         #[arg(long, env = "TERRAIN_SERVER_TOKEN_IDLE_DAYS", default_value_t = limits::TOKEN_IDLE_DAYS, value_parser = clap::value_parser!(i64).range(1..=36_500))]
         token_idle_days: i64,
+        /// End a console (browser) session after this many minutes without a request; it
+        /// ends 12 hours after sign-in in any case
+        #[arg(long, env = "TERRAIN_SERVER_CONSOLE_IDLE_MINUTES", default_value_t = limits::CONSOLE_IDLE_MINUTES, value_parser = clap::value_parser!(i64).range(1..=24 * 60))]
+        console_idle_minutes: i64,
     },
     /// Users
     #[command(subcommand)]
@@ -73,6 +77,9 @@ enum Command {
     /// The server's identity keys (docs/receipts.md)
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// USB bundles from devices with no network (docs/bundles.md)
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Print the audit log, oldest first: sign-ins, lockouts, pushes, verifications, admin tasks
     Audit {
         /// Only this user's events
@@ -145,6 +152,20 @@ enum UserCommand {
         /// Read the password from standard input (else prompted)
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Check and store devices' bundles as their pushes would be (importing twice changes
+    /// nothing); a refused bundle stores nothing. Give any part of a bundle split in parts
+    Import {
+        /// The bundle files (.tbundle)
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Write each device's reply bundle (receipts, and its regions' reports it lacks) here
+        #[arg(long)]
+        reply_to: Option<std::path::PathBuf>,
     },
 }
 
@@ -241,6 +262,7 @@ pub async fn main(
         },
         upload_expiry_hours: limits::UPLOAD_EXPIRY_HOURS,
         token_idle_days: limits::TOKEN_IDLE_DAYS,
+        console_idle_minutes: limits::CONSOLE_IDLE_MINUTES,
     };
     let engine = db.split(':').next().unwrap_or("").to_string();
     let command = config.command.unwrap_or(default);
@@ -259,6 +281,18 @@ pub async fn main(
     } = &command
     {
         state.set_token_idle(chrono::Duration::days(*token_idle_days));
+    }
+    if let Command::Serve {
+        console_idle_minutes,
+        tls_cert,
+        ..
+    } = &command
+    {
+        state
+            .console
+            .set_idle(chrono::Duration::minutes(*console_idle_minutes));
+        // Under TLS the console's cookie is Secure and __Host- prefixed.
+        state.console.set_secure(tls_cert.is_some());
     }
     match command {
         Command::Serve {
@@ -344,6 +378,43 @@ pub async fn main(
             println!("{n} device token(s) of {user} revoked.");
         }
         Command::Keys(_) => unreachable!("answered before the store opens"),
+        Command::Bundle(BundleCommand::Import { files, reply_to }) => {
+            let mut refused = 0;
+            let today = chrono::Utc::now().date_naive();
+            for file in &files {
+                match crate::policy::bundles::import(&state, file, reply_to.as_deref(), today)
+                    .await
+                {
+                    Ok(done) => {
+                        println!(
+                            "{}: from {} ({}): {} revisions stored, {} already here, {} conflicts, {} refused; {} photos stored",
+                            done.file,
+                            done.device,
+                            done.user,
+                            done.stored,
+                            done.already,
+                            done.conflicts,
+                            done.refused,
+                            done.photos
+                        );
+                        for reply in &done.reply {
+                            println!(
+                                "  reply ({} reports for the device): {}",
+                                done.pulled,
+                                reply.display()
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        refused += 1;
+                        eprintln!("refused, nothing imported: {e:#}");
+                    }
+                }
+            }
+            if refused > 0 {
+                bail!("{refused} of {} bundle(s) refused", files.len());
+            }
+        }
         Command::Audit { user, since, limit } => {
             let since = since
                 .map(|s| {

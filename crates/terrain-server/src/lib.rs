@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod console;
 mod contacts;
 mod decompress;
 pub mod edge;
@@ -66,6 +67,8 @@ pub struct AppState {
     token_idle_secs: Arc<std::sync::atomic::AtomicI64>,
     /// Uploads a piece is arriving for: one piece of an upload at a time.
     uploads: Arc<policy::blobs::UploadLocks>,
+    /// How browser sessions of the console are kept (idle time, end, cookie under TLS).
+    pub console: Arc<console::Settings>,
     /// The server's identity keys: receipts are signed with them, bundles sealed to them.
     pub server_keys: Arc<keys::ServerKeyring>,
 }
@@ -81,6 +84,7 @@ impl AppState {
             sign_ins: Arc::new(Throttle::new(FailureLimit::default())),
             bad_tokens: Arc::new(Throttle::new(FailureLimit::default())),
             uploads: Arc::default(),
+            console: Arc::default(),
             server_keys: Arc::new(keys::ServerKeyring::generate()),
             token_idle_secs: Arc::new(std::sync::atomic::AtomicI64::new(
                 limits::TOKEN_IDLE_DAYS * 24 * 3600,
@@ -210,6 +214,11 @@ async fn require_protocol(req: axum::extract::Request, next: Next) -> Response {
         .map(str::to_string);
     match version {
         Some(v) if v == PROTOCOL_VERSION.to_string() => next.run(req).await,
+        // The console's pages are served by this very server, so never out of date; a download
+        // link cannot send the header. They are judged by the session's rules instead.
+        None if console::session::is_browser_request(req.headers(), req.uri().path()) => {
+            next.run(req).await
+        }
         theirs => AppError::ProtocolVersion(theirs).into_response(),
     }
 }
@@ -246,7 +255,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(require_protocol));
     let app = routes::of_group(Group::Open)
         .merge(api)
-        .fallback(api::health::not_found)
+        // Outside /v1: the console's pages (GET), else the API's 404.
+        .fallback(console::assets::serve)
         .layer(middleware::from_fn(error::json_errors))
         // Blob downloads go as stored: photos do not shrink, and a range of a compressed body
         // would count compressed bytes.
@@ -256,10 +266,14 @@ pub fn router(state: AppState) -> Router {
     SECURITY_HEADERS
         .iter()
         .fold(app, |app, (name, value)| {
-            app.layer(SetResponseHeaderLayer::overriding(
-                name.clone(),
-                HeaderValue::from_static(value),
-            ))
+            let value = HeaderValue::from_static(value);
+            // The console's pages set their own policy and caching (console::assets); the
+            // API's answers never do, and get these.
+            if name == header::CONTENT_SECURITY_POLICY || name == header::CACHE_CONTROL {
+                app.layer(SetResponseHeaderLayer::if_not_present(name.clone(), value))
+            } else {
+                app.layer(SetResponseHeaderLayer::overriding(name.clone(), value))
+            }
         })
         .layer(middleware::from_fn(error::log_causes))
         .layer(TraceLayer::new_for_http())

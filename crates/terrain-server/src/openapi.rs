@@ -66,6 +66,9 @@ const TOKEN_ERRORS: &[&str] = &[
     codes::UNAUTHENTICATED,
     codes::TOKEN_REVOKED,
     codes::TOKEN_EXPIRED,
+    // With the console's cookie instead of a token.
+    codes::SESSION_EXPIRED,
+    codes::CSRF_REFUSED,
 ];
 
 /// Errors of a route that reads a body, besides its own.
@@ -85,6 +88,14 @@ fn path_parameter(name: &str) -> (Value, &'static str) {
         "id" => (
             json!({ "type": "string", "format": "uuid" }),
             "the report's id",
+        ),
+        "user" => (
+            json!({ "type": "string", "pattern": terrain_protocol::schema::line_pattern(), "minLength": 1 }),
+            "the user's name",
+        ),
+        "device" => (
+            json!({ "type": "string", "pattern": "^[0-9a-f]{32}$" }),
+            "the device's id, as the user's device list gives it",
         ),
         _ => unreachable!("path parameter {name} has no schema: add it here"),
     }
@@ -211,7 +222,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     let mut op =
         json!({ "summary": route.summary, "parameters": parameters, "responses": responses });
     if route.signed_in {
-        op["security"] = json!([{ "deviceToken": [] }]);
+        op["security"] = json!([{ "deviceToken": [] }, { "consoleSession": [] }]);
     }
     if let Some(content) = content(route.request, generator) {
         op["requestBody"] = json!({ "required": true, "content": content });
@@ -301,7 +312,13 @@ pub fn document() -> Value {
         },
         "paths": paths,
         "components": {
-            "securitySchemes": { "deviceToken": { "type": "http", "scheme": "bearer" } },
+            "securitySchemes": {
+                "deviceToken": { "type": "http", "scheme": "bearer" },
+                "consoleSession": {
+                    "type": "apiKey", "in": "cookie", "name": terrain_protocol::CONSOLE_COOKIE,
+                    "description": "the console's session (POST /v1/console/session; __Host-terrain_console under TLS); POST, PUT and DELETE also need its X-CSRF-Token header",
+                },
+            },
             "schemas": generator.take_definitions(true),
         },
     })

@@ -8,9 +8,9 @@ use axum::Router;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use schemars::json_schema;
 use terrain_protocol::{
-    AuditPage, AuditParams, Health, PullPage, PullParams, Push, PushAnswer, Session, SignIn,
-    UPLOAD_LENGTH, UPLOAD_OFFSET, Verified, codes, limits,
-    ReviewDecision, ReviewRequest,
+    AuditPage, AuditParams, ConsoleSession, ConsoleSignIn, DeviceList, DeviceRow, Health, NewUser,
+    PasswordReset, PullPage, PullParams, Push, PushAnswer, ReviewDecision, ReviewRequest, Session,
+    SignIn, UPLOAD_LENGTH, UPLOAD_OFFSET, UserChange, UserList, UserRow, Verified, codes, limits,
 };
 
 /// Which layers a route is served behind (see [`crate::router`]).
@@ -126,6 +126,31 @@ const UPLOAD_OFFSET_ANSWER: Header = Header {
 };
 
 const BLOB_PATH: &str = "/v1/blobs/{sha256}";
+
+const SET_COOKIE: Header = Header {
+    name: "Set-Cookie",
+    required: true,
+    description: "the console's session cookie (HttpOnly, SameSite=Strict; Secure and __Host- prefixed under TLS)",
+    schema: |_| json_schema!({ "type": "string" }),
+};
+
+/// The counts' query: the inbox's filter (without its paging) and what to count by.
+fn counts_query(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut query = inline::<terrain_protocol::ReportFilter>(generator);
+    let by = inline::<terrain_protocol::CountsParams>(generator);
+    if let Some(all) = query
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        all.remove("before");
+        all.remove("limit");
+        if let Some(more) = by.get("properties").and_then(|p| p.as_object()) {
+            all.extend(more.clone());
+        }
+    }
+    query.insert("required".into(), serde_json::json!(["by"]));
+    query
+}
 
 /// An export's query: the inbox's filter (without its paging) and the export's options.
 fn export_query(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -265,6 +290,50 @@ pub const ROUTES: &[Route] = &[
             "/v1/pull",
             |m| on(m, api::pull::pull),
             "The user's regions' revisions after a feed position",
+        )
+    },
+    Route {
+        query: Some(inline::<terrain_protocol::ReportFilter>),
+        answers: &[json(
+            200,
+            "a page of the reader's reports (their regions'; all for an administrator), newest arrival first, each with its latest review",
+            of::<terrain_protocol::ReportPage>,
+        )],
+        errors: &[codes::INVALID_QUERY],
+        ..route(
+            Verb::Get,
+            "/v1/reports",
+            |m| on(m, api::reports::list),
+            "The console's inbox: search (every word, as a word's start, accents optional) and filters; pages by the previous page's next",
+        )
+    },
+    Route {
+        query: Some(counts_query),
+        answers: &[json(
+            200,
+            "how many of the reader's reports the filter selects, by region and ISO week or by event type",
+            of::<terrain_protocol::Counts>,
+        )],
+        errors: &[codes::INVALID_QUERY],
+        ..route(
+            Verb::Get,
+            "/v1/reports/counts",
+            |m| on(m, api::reports::counts),
+            "Counts of the reports the inbox's filter selects",
+        )
+    },
+    Route {
+        answers: &[json(
+            200,
+            "the report: its heads (contacts only where the reader may see them), every revision with its arrival, who pushed it and whether its hash verifies, its review decisions",
+            of::<terrain_protocol::ReportDetail>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/reports/{id}",
+            |m| on(m, api::reports::detail),
+            "One report whole, for the console",
         )
     },
     Route {
@@ -498,6 +567,143 @@ pub const ROUTES: &[Route] = &[
             "/v1/audit",
             |m| on(m, api::audit::audit),
             "The audit log (administrators)",
+        )
+    },
+    // The console (issue 14): browser sessions and administration.
+    Route {
+        group: Group::SignIn,
+        signed_in: false,
+        request: Body::Json(of::<ConsoleSignIn>),
+        answers: &[Answer {
+            status: 200,
+            description: "the session, its CSRF token; the cookie is set",
+            body: Body::Json(of::<ConsoleSession>),
+            headers: &[SET_COOKIE],
+        }],
+        errors: &[
+            codes::BAD_CREDENTIALS,
+            codes::LOCKED_OUT,
+            codes::RATE_LIMITED,
+            codes::MALFORMED_JSON,
+            codes::INVALID_TEXT,
+            codes::CSRF_REFUSED,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/console/session",
+            |m| on(m, api::console::create),
+            "Sign a browser in to the console with a user's name and password (the same checks, lockout and limits as a device); sets the session cookie",
+        )
+    },
+    Route {
+        answers: &[json(200, "the browser's session", of::<ConsoleSession>)],
+        ..route(
+            Verb::Get,
+            "/v1/console/session",
+            |m| on(m, api::console::show),
+            "Who the browser's console session is (with the console's cookie); 401 when none",
+        )
+    },
+    Route {
+        answers: &[Answer {
+            status: 204,
+            description: "the session is ended; the cookie is cleared",
+            body: Body::None,
+            headers: &[SET_COOKIE],
+        }],
+        ..route(
+            Verb::Delete,
+            "/v1/console/session",
+            |m| on(m, api::console::delete),
+            "Sign the browser out of the console",
+        )
+    },
+    Route {
+        answers: &[json(200, "every user, by name", of::<UserList>)],
+        errors: &[codes::FORBIDDEN],
+        ..route(
+            Verb::Get,
+            "/v1/admin/users",
+            |m| on(m, api::console::users),
+            "The users, their roles, regions and devices not revoked (administrators)",
+        )
+    },
+    Route {
+        request: Body::Json(of::<NewUser>),
+        answers: &[json(201, "the user is added", of::<UserRow>)],
+        errors: &[
+            codes::FORBIDDEN,
+            codes::USER_EXISTS,
+            codes::INVALID_FIELD,
+            codes::INVALID_TEXT,
+            codes::MALFORMED_JSON,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/admin/users",
+            |m| on(m, api::console::add_user),
+            "Add a user with a role, regions and a password (administrators); audited",
+        )
+    },
+    Route {
+        request: Body::Json(of::<UserChange>),
+        answers: &[json(200, "the user as changed", of::<UserRow>)],
+        errors: &[
+            codes::FORBIDDEN,
+            codes::NOT_FOUND,
+            codes::INVALID_FIELD,
+            codes::MALFORMED_JSON,
+        ],
+        ..route(
+            Verb::Put,
+            "/v1/admin/users/{user}",
+            |m| on(m, api::console::change_user),
+            "Change a user's role and regions (administrators); effective at their next request; audited",
+        )
+    },
+    Route {
+        request: Body::Json(of::<PasswordReset>),
+        answers: &[Answer {
+            status: 204,
+            description: "the password is set; the user's console sessions are ended",
+            body: Body::None,
+            headers: &[],
+        }],
+        errors: &[
+            codes::FORBIDDEN,
+            codes::NOT_FOUND,
+            codes::INVALID_FIELD,
+            codes::MALFORMED_JSON,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/admin/users/{user}/password",
+            |m| on(m, api::console::reset_password),
+            "Set a user's password (administrators); their devices stay signed in; audited",
+        )
+    },
+    Route {
+        answers: &[json(
+            200,
+            "the user's device tokens, newest first",
+            of::<DeviceList>,
+        )],
+        errors: &[codes::FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/admin/users/{user}/devices",
+            |m| on(m, api::console::devices),
+            "A user's devices: opaque id, name, created, last used, revoked (administrators)",
+        )
+    },
+    Route {
+        answers: &[json(200, "the device, revoked", of::<DeviceRow>)],
+        errors: &[codes::FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Post,
+            "/v1/admin/devices/{device}/revoke",
+            |m| on(m, api::console::revoke),
+            "Revoke one device token (administrators): its next request, a sync, is refused token_revoked; audited",
         )
     },
 ];

@@ -4,11 +4,13 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod console;
 pub mod exports;
 pub mod health;
 pub mod json;
 pub mod pull;
 pub mod push;
+pub mod reports;
 pub mod reviews;
 pub mod server_keys;
 pub mod sessions;

@@ -1,11 +1,12 @@
-//! Reading the audit log: administrators only, oldest first.
+//! Reading the audit log: administrators only, oldest first, filtered by time, user, action
+//! and device, a page at a time.
 
 use crate::AppState;
 use crate::error::{AppError, Result};
 use chrono::Utc;
 use terrain_domain::text;
 use terrain_protocol::{AuditEntry, AuditPage, AuditParams, Role, limits};
-use terrain_server_store::{AuditQuery, Device};
+use terrain_server_store::{AuditSearch, Device};
 
 /// The events `q` asks for, if `device`'s user may read them.
 pub async fn read(state: &AppState, device: &Device, q: AuditParams) -> Result<AuditPage> {
@@ -15,7 +16,8 @@ pub async fn read(state: &AppState, device: &Device, q: AuditParams) -> Result<A
         ));
     }
     let query = query(q)?;
-    let events = state.store.audit(&query).await?;
+    let events = state.store.audit_search(&query).await?;
+    let next = (events.len() == query.limit).then_some(query.offset + query.limit);
     Ok(AuditPage {
         events: events
             .into_iter()
@@ -27,32 +29,47 @@ pub async fn read(state: &AppState, device: &Device, q: AuditParams) -> Result<A
                 detail: e.detail,
             })
             .collect(),
-        next: None,
+        next,
     })
 }
 
 /// The store's query for `q`, each part checked.
-fn query(q: AuditParams) -> Result<AuditQuery> {
-    let since = q
-        .since
-        .map(|s| {
+fn query(q: AuditParams) -> Result<AuditSearch> {
+    let time = |name: &str, s: Option<String>| {
+        s.map(|s| {
             chrono::DateTime::parse_from_rfc3339(&s)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| AppError::InvalidQuery(format!("since={s:?} is not an RFC 3339 time")))
+                .map_err(|_| {
+                    AppError::InvalidQuery(format!("{name}={s:?} is not an RFC 3339 time"))
+                })
         })
-        .transpose()?;
+        .transpose()
+    };
+    let since = time("since", q.since)?;
+    let until = time("until", q.until)?;
     let limit = q.limit.unwrap_or(100).clamp(1, limits::AUDIT_PAGE);
     // No stored name holds one (failed sign-ins' names are kept escaped), and no engine sees it.
-    if let Some(bad) = q
-        .user
-        .as_deref()
-        .and_then(|u| text::refused(u, text::TextKind::Line))
-    {
-        return Err(AppError::InvalidQuery(format!("user {bad}")));
+    for (name, value) in [
+        ("user", &q.user),
+        ("action", &q.action),
+        ("device", &q.device),
+    ] {
+        if let Some(bad) = value
+            .as_deref()
+            .and_then(|u| text::refused(u, text::TextKind::Line))
+        {
+            return Err(AppError::InvalidQuery(format!("{name} {bad}")));
+        }
     }
-    Ok(AuditQuery {
+    // An offset past what any engine counts is no page at all.
+    let offset = q.offset.unwrap_or(0).min(i64::MAX as usize / 2);
+    Ok(AuditSearch {
         since,
+        until,
         user: q.user,
+        action: q.action,
+        device: q.device,
+        offset,
         limit,
     })
 }

@@ -31,10 +31,62 @@ pub async fn sign_in(
     req: SignIn,
     now: DateTime<Utc>,
 ) -> Result<Session> {
+    let device_name = printable(&req.device_name);
+    let user = check_password(
+        state,
+        from,
+        standing,
+        (&req.user, &req.password),
+        &req.device_name,
+        now,
+    )
+    .await?;
+    let bundle_keys = bundle_keys(&req)?;
+    let token = new_token();
+    state
+        .store
+        .add_device(&user.name, &device_name, &token_hash(&token), Utc::now())
+        .await?;
+    if let Some((key, recipient)) = bundle_keys {
+        state
+            .store
+            .add_device_key(&token_hash(&token), &key, &recipient, Utc::now())
+            .await?;
+    }
+    state
+        .audit(
+            Some(&user.name),
+            Some(&device_name),
+            actions::SIGN_IN,
+            format!("new device token ({})", user.role.as_str()),
+        )
+        .await?;
+    tracing::info!(user = %user.name, device = %device_name, "device signed in");
+    Ok(Session {
+        token,
+        user: user.name,
+        role: user.role,
+        regions: user.regions,
+        server_keys: Some(state.server_keys.public()),
+    })
+}
+
+/// The checks of a sign-in, in order (see the module), for a device or the console
+/// (`device_name_tried` "console"): the user whose password `credentials` (name, password) give,
+/// or the refusal, audited and counted against the address and the name.
+pub async fn check_password(
+    state: &AppState,
+    from: ClientAddress,
+    standing: Option<Refused>,
+    credentials: (&str, &str),
+    device_name_tried: &str,
+    now: DateTime<Utc>,
+) -> Result<terrain_server_store::User> {
     // The name as tried is what failures are counted and logged by, whether it exists or not;
     // in the log, characters no name may hold are shown escaped.
-    let name = printable(&req.user);
-    let device_name = printable(&req.device_name);
+    let (user, password) = credentials;
+    let name = printable(user);
+    let device_name = printable(device_name_tried);
     let audit = |action: &'static str, detail: String| {
         let (name, device_name) = (name.clone(), device_name.clone());
         async move {
@@ -59,7 +111,7 @@ pub async fn sign_in(
     }
     // Refused here, before any engine sees them (PostgreSQL cannot store a NUL): the same
     // answer on every engine, audited and counted like a failed sign-in.
-    for (field, value) in [("user", &req.user), ("device_name", &req.device_name)] {
+    for (field, value) in [("user", user), ("device_name", device_name_tried)] {
         if let Some(bad) = text::refused(value, text::TextKind::Line) {
             state.sign_ins.fail(from.0);
             audit(actions::SIGN_IN_FAILED, format!("{field} {bad}")).await?;
@@ -73,8 +125,8 @@ pub async fn sign_in(
         tracing::warn!(user = %name, "sign-in refused: locked out");
         return Err(AppError::locked_out(&name, until, now));
     }
-    let found = state.store.user(&req.user).await?;
-    let password = req.password.clone();
+    let found = state.store.user(user).await?;
+    let password = password.to_string();
     // Verify even for an unknown user, so timing does not tell which names exist.
     let hash = found
         .as_ref()
@@ -95,27 +147,7 @@ pub async fn sign_in(
         tracing::info!(user = %name, "sign-in refused");
         return Err(AppError::bad_credentials());
     };
-    let token = new_token();
-    state
-        .store
-        .add_device(&user.name, &device_name, &token_hash(&token), Utc::now())
-        .await?;
-    state
-        .audit(
-            Some(&user.name),
-            Some(&device_name),
-            actions::SIGN_IN,
-            format!("new device token ({})", user.role.as_str()),
-        )
-        .await?;
-    tracing::info!(user = %user.name, device = %device_name, "device signed in");
-    Ok(Session {
-        token,
-        user: user.name,
-        role: user.role,
-        regions: user.regions,
-        server_keys: Some(state.server_keys.public()),
-    })
+    Ok(user)
 }
 
 /// Exchanges `device`'s token (whose hash is `old`) for a new one: a device in use never has
@@ -165,6 +197,27 @@ pub fn printable(name: &str) -> String {
         .collect()
 }
 
+/// The device's bundle keys (issue 16) if it sent them, checked: both or neither, each what
+/// it says it is; a bad one refuses the sign-in, naming the field.
+fn bundle_keys(req: &SignIn) -> Result<Option<(String, String)>> {
+    match (&req.device_key, &req.device_recipient) {
+        (None, None) => Ok(None),
+        (Some(key), Some(recipient)) => {
+            terrain_bundle::parse_verifying_key(key, "device_key")
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            terrain_bundle::parse_recipient(recipient, "device_recipient")
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            Ok(Some((key.trim().to_string(), recipient.trim().to_string())))
+        }
+        (Some(_), None) => Err(AppError::BadRequest(
+            "device_recipient: missing; it goes with device_key".into(),
+        )),
+        (None, Some(_)) => Err(AppError::BadRequest(
+            "device_key: missing; it goes with device_recipient".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +235,8 @@ mod tests {
             user: user.into(),
             password: password.into(),
             device_name: "phone".into(),
+            device_key: None,
+            device_recipient: None,
         }
     }
 
