@@ -10,12 +10,11 @@
 //!   place, 15 km for "near" a place, the looser of the two), or, without points to compare,
 //!   the same commune, place name or cercle. Points farther apart, different communes or
 //!   different cercles rule the pair out;
-//! - and the **content agrees**, more so the weaker the place: with the same site or points
-//!   within range, either the words are alike or the event type is the same with a word in
-//!   common; with only a
-//!   commune, place name or cercle in common, the words are alike and the event types do not
-//!   differ; with nothing but the region, the words are clearly alike and the event type is
-//!   the same.
+//! - the **content agrees**, more so the weaker the place: with the same site or points within
+//!   range, either the words are alike or the event type is the same with a word in common;
+//!   with only a commune, place name or cercle in common, the words are alike and the event
+//!   types do not differ; with nothing but the region, the words are clearly alike and the
+//!   event type is the same;
 //! - and **what was hit** does not differ: two reports naming only targets of different
 //!   classes (a plant and a gold mine, a convoy and a market) are two incidents, unless both
 //!   name one site.
