@@ -235,11 +235,59 @@ fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+async fn send(server: &Server, token: &str, path: &str, body: serde_json::Value) -> Got {
+    let resp = reqwest::Client::new()
+        .post(format!("{}{path}", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    Got {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
 async fn exports_on(engine: Engine) {
     let Some((server, [plants, kita, gao])) = seeded(engine).await else {
         return;
     };
     let awa = token(&server, "awa").await;
+    // Fanta verifies the plants report, then an edit arrives; she rejects the Kita one.
+    let fanta = token(&server, "fanta").await;
+    for (report, state, comment) in [
+        (&plants, "verified", None),
+        (&kita, "rejected", Some("Doublon du rapport de Kita")),
+    ] {
+        let path = format!("/v1/reports/{}/review", report.report_id);
+        let body = json!({"state": state, "comment": comment, "revision": report.id});
+        let got = send(&server, &fanta, &path, body).await;
+        assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    }
+    let edited = Revision::new(
+        seed_edited(|v| {
+            v["id"] = json!(plants.report_id);
+            v["title"] = json!("Usines attaquées près de Bafoulabé, bilan revu");
+        }),
+        vec![plants.id],
+        "awa",
+        "awa's laptop",
+        chrono::Utc::now(),
+    );
+    // Sent by the administrator, as the first ones: a device's id belongs to one user.
+    let pusher = token(&server, "root").await;
+    let got = send(&server, &pusher, "/v1/push", json!({"revisions": [edited]})).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.json()["results"][0]["status"],
+        "stored",
+        "{}",
+        got.json()
+    );
+    let today = chrono::Utc::now().format("%-d %b %Y").to_string();
 
     // CSV: the reader's region only, with the HXL row, read back by the csv crate.
     let got = get(&server, &awa, "/v1/exports/reports.csv").await;
@@ -273,14 +321,23 @@ async fn exports_on(engine: Engine) {
         .unwrap();
     assert_eq!(
         plants_row[col("title")],
-        "Usines attaquées près de Bafoulabé"
+        "Usines attaquées près de Bafoulabé, bilan revu",
+        "the current head"
     );
-    assert_eq!(plants_row[col("content_hash")], plants.content_hash);
+    assert_eq!(plants_row[col("content_hash")], edited.content_hash);
+    assert_eq!(plants_row[col("review_state")], "verified");
+    assert_eq!(plants_row[col("reviewed_by")], "fanta");
+    assert_eq!(plants_row[col("changed_since_review")], "yes");
+    let kita_row = rows
+        .iter()
+        .find(|r| r[col("event_id_cnty")] == kita.report_id.to_string())
+        .unwrap();
+    assert_eq!(kita_row[col("review_state")], "rejected");
     assert_eq!(
-        plants_row[col("review_state")],
-        "",
-        "nobody reviewed it yet"
+        kita_row[col("review_comment")],
+        "Doublon du rapport de Kita"
     );
+    assert_eq!(kita_row[col("changed_since_review")], "no");
     let text = String::from_utf8(got.body.clone()).unwrap();
     assert!(!text.contains("ne jamais citer"), "a contact was exported");
 
@@ -305,7 +362,10 @@ async fn exports_on(engine: Engine) {
     );
     let hxl: Vec<(String, Option<String>)> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hxl.len(), 2);
-    assert!(hxl.iter().all(|(_, review)| review.is_none()), "{hxl:?}");
+    assert!(
+        hxl.contains(&(plants.report_id.to_string(), Some("verified".into()))),
+        "{hxl:?}"
+    );
 
     // Another region is refused, naming it; the filter narrows.
     let got = get(&server, &awa, "/v1/exports/reports.csv?region=Gao").await;
@@ -344,7 +404,11 @@ async fn exports_on(engine: Engine) {
     let features = doc["features"].as_array().unwrap();
     assert_eq!(features.len(), 1, "{doc}");
     assert_eq!(features[0]["id"], json!(plants.report_id));
-    assert!(features[0]["properties"].get("review").is_some());
+    let review = &features[0]["properties"]["review"];
+    assert_eq!(
+        (&review["state"], &review["by"], &review["changed_since"]),
+        (&json!("verified"), &json!("fanta"), &json!(true))
+    );
     assert!(!String::from_utf8_lossy(&got.body).contains("ne jamais citer"));
 
     // The PDF summary, in French when asked.
@@ -354,6 +418,7 @@ async fn exports_on(engine: Engine) {
     let text = tool("pdftotext", &["-enc", "UTF-8"], &got.body);
     assert!(text.contains("Synthèse des incidents"), "{text}");
     assert!(text.contains("Par examen"), "{text}");
+    assert!(text.contains("Rejeté"), "{text}");
     assert!(!text.contains("Gao"), "{text}");
     assert!(tool("pdfinfo", &[], &got.body).contains("Pages:"));
     let got = get(&server, &awa, "/v1/exports/reports.pdf?region=Gao").await;
@@ -372,12 +437,17 @@ async fn exports_on(engine: Engine) {
             .contains(&plants.report_id.to_string())
     );
     let text = tool("pdftotext", &["-enc", "UTF-8"], &got.body);
+    assert!(text.contains("bilan revu"), "{text}");
+    assert!(text.contains(&edited.content_hash), "{text}");
     assert!(
-        text.contains("Usines attaquées près de Bafoulabé"),
-        "{text}"
+        text.contains(&format!("Verified by fanta, {today}")),
+        "{today}: {text}"
     );
-    assert!(text.contains(&plants.content_hash), "{text}");
-    assert!(text.contains("Not reviewed"), "{text}");
+    assert!(text.contains("changed since verified"), "{text}");
+    assert!(
+        text.contains(&plants.id.to_string()),
+        "the revision reviewed"
+    );
     assert!(!text.contains("ne jamais citer"), "a contact was printed");
     let got = get(&server, &awa, &format!("/v1/reports/{}/pdf", gao.report_id)).await;
     assert_eq!((got.status, got.code().as_str()), (403, "region_forbidden"));

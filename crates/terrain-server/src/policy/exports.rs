@@ -474,8 +474,8 @@ mod listing {
     }
 
     /// The report's latest review decision.
-    pub async fn review_of(_state: &AppState, _report: Uuid) -> Result<Option<ReviewDecision>> {
-        Ok(None)
+    pub async fn review_of(state: &AppState, report: Uuid) -> Result<Option<ReviewDecision>> {
+        Ok(state.store.latest_reviews(vec![report]).await?.pop())
     }
 
     /// Whether a current head matches the filter's fields the feed can check (stand-in).
@@ -520,14 +520,24 @@ mod listing {
             .into_iter()
             .map(|r| r.id)
             .collect();
-        let rows = page
+        let revisions: Vec<Revision> = page
             .items
             .into_iter()
             .map(|(_, r)| r)
             .filter(|r| heads.contains(&r.id) && matches(filter, r))
+            .collect();
+        let mut reviews: HashMap<Uuid, ReviewDecision> = state
+            .store
+            .latest_reviews(revisions.iter().map(|r| r.report_id).collect())
+            .await?
+            .into_iter()
+            .map(|d| (d.report_id, d))
+            .collect();
+        let rows = revisions
+            .into_iter()
             .map(|revision| Reviewed {
+                review: reviews.remove(&revision.report_id),
                 revision,
-                review: None,
             })
             .collect();
         let next = (page.more && page.next != since).then(|| page.next.to_string());
