@@ -24,6 +24,7 @@ pub mod reduced;
 pub mod report;
 pub mod review;
 pub mod revision;
+pub mod search;
 pub mod site;
 pub mod taxonomy;
 pub mod text;

@@ -173,6 +173,8 @@ pub enum CountBy {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountsParams {
+    /// `region_week`: by region and ISO week of the incident's day; `event_type`: by ACLED
+    /// event type.
     pub by: CountBy,
 }
 

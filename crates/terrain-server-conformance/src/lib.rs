@@ -9,6 +9,7 @@ use terrain_protocol::Role;
 use terrain_server_store::*;
 use uuid::Uuid;
 
+pub mod console;
 pub mod reviews;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");

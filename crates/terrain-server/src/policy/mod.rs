@@ -10,6 +10,7 @@ pub mod exports;
 pub mod pull;
 pub mod push;
 pub mod regions;
+pub mod reports;
 pub mod reviews;
 pub mod sign_in;
 
