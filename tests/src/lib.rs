@@ -82,6 +82,7 @@ pub fn varied_report() -> terrain_domain::ValidReport {
     terrain_domain::check(r, chrono::Local::now().date_naive()).unwrap()
 }
 
+pub mod browser;
 pub mod desktop;
 pub mod field;
 pub mod harness;
