@@ -35,6 +35,8 @@ pub use terrain_store::{
     Conflict, Import, Imported, Listed, OutboxEntry, Page, PhotoPolicy, short_id,
 };
 pub use terrain_sync::PhotosFetched;
+/// A report's latest review decision and whether it changed since (report views and lists).
+pub use terrain_store::Review;
 /// The sync loop's vocabulary, for shells that print it (`terrain sync`).
 pub use terrain_sync::{Event as SyncEvent, Status as SyncStep, Summary as SyncSummary, Tally};
 

@@ -10,7 +10,7 @@ use terrain_domain::{
     Amount, Dispute, EventType, FigureKind, Problem, Report, Revision, Status, VagueAmount,
     ValidReport, When, check, disputes, parse_json,
 };
-use terrain_store::{Filter, Import, Imported, Listed, OutboxEntry, Page};
+use terrain_store::{Filter, Import, Imported, Listed, OutboxEntry, Page, Review};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -111,6 +111,8 @@ pub struct ReportRow {
     pub badge: SyncBadge,
     pub figures: Vec<FigureLine>,
     pub updated_at: DateTime<Utc>,
+    /// The server's latest review decision, and whether the report changed since.
+    pub review: Option<Review>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -165,6 +167,10 @@ pub struct ReportDetail {
     /// Other reports at the same registry sites: repeat attacks.
     pub related: Vec<ReportRow>,
     pub conflict: Option<ConflictView>,
+    /// The server's latest review decision, and whether the report changed since.
+    pub review: Option<Review>,
+    /// Every review decision received, oldest first.
+    pub reviews: Vec<terrain_domain::ReviewDecision>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -229,6 +235,7 @@ fn row(l: &Listed) -> ReportRow {
         badge: badge(l),
         figures: figures(r),
         updated_at: l.updated_at,
+        review: None,
     }
 }
 
@@ -265,9 +272,13 @@ impl App {
                 offset: q.offset,
             },
         )?;
+        let mut rows: Vec<ReportRow> = listed.iter().map(row).collect();
+        for r in &mut rows {
+            r.review = self.store.review(r.id)?;
+        }
         Ok(ListPage {
             total: self.store.count(&filter)?,
-            rows: listed.iter().map(row).collect(),
+            rows,
         })
     }
 
@@ -306,7 +317,9 @@ impl App {
         for site in &listed.report.sites {
             for other in self.store.reports_at_site(site.site_id)? {
                 if other != id && !related.iter().any(|r: &ReportRow| r.id == other) {
-                    related.push(row(&self.store.get(other)?));
+                    let mut r = row(&self.store.get(other)?);
+                    r.review = self.store.review(other)?;
+                    related.push(r);
                 }
             }
         }
@@ -324,6 +337,8 @@ impl App {
             history: history.iter().map(|r| self.revision_info(r)).collect(),
             related,
             conflict,
+            review: self.store.review(id)?,
+            reviews: self.store.reviews(id)?,
             report: listed.report,
         })
     }
@@ -451,6 +466,8 @@ pub struct ReportView {
     pub sites: Vec<terrain_domain::Site>,
     /// The server's reason, if it refused the current version.
     pub refused: Option<String>,
+    /// The server's latest review decision, and whether the report changed since.
+    pub review: Option<Review>,
 }
 
 /// Revisions waiting to be sent, with their reports' short ids.
@@ -489,6 +506,7 @@ impl App {
         let listed = self.store.get(id)?;
         let refused = self.refusals()?.remove(&listed.head);
         Ok(ReportView {
+            review: self.store.review(id)?,
             listed,
             sites: self.store.sites()?,
             refused,

@@ -230,6 +230,10 @@ pub fn show(view: &ReportView) {
     if l.heads > 1 {
         say!("! {} conflicting versions wait to be resolved", l.heads);
     }
+    if let Some(review) = &view.review {
+        let words = terrain_domain::review::line(lang(), &review.decision, review.changed_since);
+        say!("Review: {}", one_line(&words));
+    }
     let w = &r.when;
     let when = w.line();
     say!("\nWhen:   {when} (precision: {})", words(&w.precision));

@@ -98,6 +98,61 @@ pub fn changed_since(decision: &ReviewDecision, heads: &[Uuid]) -> bool {
     heads.iter().any(|h| *h != decision.revision)
 }
 
+/// "28 Nov" ("28 nov."): the day and month of an RFC 3339 time, as the device shows a
+/// decision; the text as given when it is not one.
+fn day_month(lang: crate::Lang, at: &str) -> String {
+    let date = at
+        .get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let Some(date) = date else {
+        return at.to_string();
+    };
+    use chrono::Datelike;
+    let months = crate::messages::text(lang, "pdf.months", &Default::default());
+    let month = months
+        .split(' ')
+        .nth(date.month0() as usize)
+        .unwrap_or_default()
+        .to_string();
+    format!("{} {month}", date.day())
+}
+
+/// How the device says a report's review: "Verified by Fanta, 28 Nov", "Question from Fanta,
+/// 28 Nov: Which plants?", "Rejected by Fanta, 28 Nov: duplicate", followed by "; changed since
+/// verified" (or "reviewed") when `changed`. Words from `messages.json` (`review.*`).
+pub fn line(lang: crate::Lang, d: &ReviewDecision, changed: bool) -> String {
+    let code = match d.state {
+        ReviewState::Verified => "review.verified_by",
+        ReviewState::NeedsFollowUp => "review.question_from",
+        ReviewState::Rejected => "review.rejected_by",
+    };
+    let params: crate::messages::Params = [
+        ("by", d.by.clone()),
+        ("date", day_month(lang, &d.at)),
+        ("comment", d.comment.clone().unwrap_or_default()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut text = crate::messages::text(lang, code, &params);
+    if d.state == ReviewState::Verified
+        && let Some(c) = d.comment.as_deref()
+    {
+        text.push_str(": ");
+        text.push_str(c);
+    }
+    if changed {
+        text.push_str("; ");
+        let code = if d.state == ReviewState::Verified {
+            "review.changed_since_verified"
+        } else {
+            "review.changed_since_reviewed"
+        };
+        text.push_str(&crate::messages::text(lang, code, &Default::default()));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +213,41 @@ mod tests {
         assert!(
             changed_since(&d, &[a, b]),
             "a conflict with another head is a change"
+        );
+    }
+
+    #[test]
+    fn decisions_are_said_in_both_languages() {
+        use crate::Lang;
+        let mut d = ReviewDecision {
+            id: Uuid::now_v7(),
+            report_id: Uuid::now_v7(),
+            revision: Uuid::now_v7(),
+            state: ReviewState::Verified,
+            comment: None,
+            by: "Fanta".into(),
+            at: "2026-11-28T10:00:00Z".into(),
+        };
+        assert_eq!(line(Lang::En, &d, false), "Verified by Fanta, 28 Nov");
+        assert_eq!(
+            line(Lang::En, &d, true),
+            "Verified by Fanta, 28 Nov; changed since verified"
+        );
+        assert_eq!(
+            line(Lang::Fr, &d, true),
+            "Vérifié par Fanta, le 28 nov.; modifié depuis la vérification"
+        );
+        d.state = ReviewState::NeedsFollowUp;
+        d.comment = Some("Which plants?".into());
+        assert_eq!(
+            line(Lang::En, &d, false),
+            "Question from Fanta, 28 Nov: Which plants?"
+        );
+        d.state = ReviewState::Rejected;
+        d.comment = Some("doublon".into());
+        assert_eq!(
+            line(Lang::Fr, &d, false),
+            "Rejeté par Fanta, le 28 nov. : doublon"
         );
     }
 }

@@ -13,10 +13,10 @@ fn store_error(e: terrain_store::StoreError) -> ExportError {
     ExportError::Source(e.to_string())
 }
 
-/// The report's latest review decision as the device holds it (pulled from the server).
-// The device's store keeps no decisions yet: the reviews work supplies them here.
-fn review_of(_store: &Store, _report: Uuid) -> Option<terrain_domain::ReviewDecision> {
-    None
+/// The report's latest review decision as the device holds it (pulled from the server). A
+/// store that cannot read its decisions exports the report without one rather than failing.
+fn review_of(store: &Store, report: Uuid) -> Option<terrain_domain::ReviewDecision> {
+    store.review(report).ok().flatten().map(|r| r.decision)
 }
 
 /// Each head revision `reports` yields with its report's latest review decision.

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "010_photo_uploads",
         include_str!("migrations/010_photo_uploads.sql"),
     ),
+    ("011_reviews", include_str!("migrations/011_reviews.sql")),
 ];
 
 /// The schema version this build writes.

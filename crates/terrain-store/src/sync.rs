@@ -45,6 +45,8 @@ pub struct Applied {
     pub conflicts: Vec<Uuid>,
     /// Revisions refused, with why (content not matching its hash).
     pub rejected: Vec<(Uuid, String)>,
+    /// Review decisions new to this device.
+    pub reviews: usize,
 }
 
 /// A report whose versions conflict.
@@ -295,6 +297,20 @@ impl Store {
         cursor: i64,
         author: &str,
     ) -> Result<Applied> {
+        self.apply_pulled_page(pulled, cursor, &[], None, author)
+    }
+
+    /// [`Store::apply_pulled`] with the page's review decisions (each kept once, by id) and
+    /// the decision feed's cursor (None: the server sent none, the cursor stays), all in the
+    /// same transaction.
+    pub fn apply_pulled_page(
+        &self,
+        pulled: Vec<(i64, Revision)>,
+        cursor: i64,
+        decisions: &[terrain_domain::ReviewDecision],
+        reviews_cursor: Option<i64>,
+        author: &str,
+    ) -> Result<Applied> {
         let now = Utc::now();
         let stamp = now.to_rfc3339();
         let sql = self.sql();
@@ -360,6 +376,8 @@ impl Store {
                 .expect("a report has a head");
             index_head(&tx, shown).map_err(&sql)?;
         }
+        applied.reviews =
+            crate::reviews::keep(&tx, decisions, reviews_cursor, &stamp).map_err(&sql)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![PULL_CURSOR, cursor.to_string()],

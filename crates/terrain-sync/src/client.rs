@@ -283,6 +283,21 @@ impl Client {
         Self::json(self.send(req).await?).await
     }
 
+    /// A page of the feed with the review decisions after `reviews_since` (servers before
+    /// reviews ignore the parameter and send none).
+    pub async fn pull_with_reviews(
+        &self,
+        since: i64,
+        reviews_since: i64,
+        limit: usize,
+    ) -> Result<PullPage, SyncError> {
+        let req = self.request(
+            reqwest::Method::GET,
+            &format!("/v1/pull?since={since}&limit={limit}&reviews_since={reviews_since}"),
+        );
+        Self::json(self.send(req).await?).await
+    }
+
     /// Uploads an attachment unless the server has it, resuming from what it already holds.
     pub async fn upload_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
         self.upload(sha256, bytes, false, &mut |_| {}).await

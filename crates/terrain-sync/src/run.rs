@@ -282,15 +282,22 @@ async fn pull(
 ) -> Result<(), SyncError> {
     loop {
         let since = blocking(store, |s| s.pull_cursor()).await?;
-        let page = client.pull(since, PULL_PAGE).await?;
+        let reviews_since = blocking(store, |s| s.reviews_cursor()).await?;
+        let page = client
+            .pull_with_reviews(since, reviews_since, PULL_PAGE)
+            .await?;
         let (next, more) = (page.next, page.more);
+        let (decisions, reviews_next) = (page.reviews, page.reviews_next);
         let revisions: Vec<_> = page
             .revisions
             .into_iter()
             .map(|p| (p.seq, p.revision))
             .collect();
         let author = author.to_string();
-        let applied = blocking(store, move |s| s.apply_pulled(revisions, next, &author)).await?;
+        let applied = blocking(store, move |s| {
+            s.apply_pulled_page(revisions, next, &decisions, reviews_next, &author)
+        })
+        .await?;
         if applied.received > 0 || !applied.conflicts.is_empty() {
             on(Event::Pulled {
                 received: applied.received,

@@ -3,6 +3,8 @@ import type { ConflictView } from "./ConflictView";
 import type { FigureLine } from "./FigureLine";
 import type { Report } from "./Report";
 import type { ReportRow } from "./ReportRow";
+import type { Review } from "./Review";
+import type { ReviewDecision } from "./ReviewDecision";
 import type { RevisionInfo } from "./RevisionInfo";
 import type { SyncBadge } from "./SyncBadge";
 
@@ -18,4 +20,12 @@ history: Array<RevisionInfo>,
 /**
  * Other reports at the same registry sites: repeat attacks.
  */
-related: Array<ReportRow>, conflict: ConflictView | null, };
+related: Array<ReportRow>, conflict: ConflictView | null, 
+/**
+ * The server's latest review decision, and whether the report changed since.
+ */
+review: Review | null, 
+/**
+ * Every review decision received, oldest first.
+ */
+reviews: Array<ReviewDecision>, };
