@@ -395,6 +395,46 @@ async fn exports_on(engine: Engine) {
             .body,
     );
     assert_eq!(rows.len(), 3, "an administrator exports every region");
+    // The inbox's filter, through the server's index: words (accents optional), review
+    // state, cercle; the total comes before the first byte.
+    for (query, want) in [
+        ("q=barrage", vec![&kita]),
+        ("q=USINES+attaquees", vec![&plants]),
+        ("review=rejected", vec![&kita]),
+        ("review=verified&region=kayes", vec![&plants]),
+        ("review=none", vec![&gao]),
+        ("cercle=Kita", vec![&kita]),
+    ] {
+        let got = get(
+            &server,
+            &root,
+            &format!("/v1/exports/reports.csv?hxl=false&{query}"),
+        )
+        .await;
+        assert_eq!(got.status, 200, "{query}");
+        assert_eq!(
+            got.header("x-terrain-total"),
+            want.len().to_string(),
+            "{query}"
+        );
+        let (_, rows) = csv_rows(&got.body);
+        let ids: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
+        let want: Vec<String> = want.iter().map(|r| r.report_id.to_string()).collect();
+        assert_eq!(ids, want, "{query}");
+    }
+    let got = get(
+        &server,
+        &root,
+        "/v1/exports/reports.csv?from=2026-12-01&to=2026-11-01",
+    )
+    .await;
+    assert_eq!((got.status, got.code().as_str()), (400, "invalid_query"));
+    assert!(
+        got.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("from")
+    );
 
     // GeoJSON: the Kayes report with coordinates, its review property there.
     let got = get(&server, &awa, "/v1/exports/reports.geojson").await;

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use terrain_domain::{Lang, ReviewDecision};
 use terrain_export::{ExportError, Reviewed, SiteNames};
-use terrain_protocol::{ExportLang, ExportOptions, Role, SUMMARY_PDF_REPORTS};
+use terrain_protocol::{ExportLang, ExportOptions, SUMMARY_PDF_REPORTS};
 use terrain_server_store::{AuditEvent, Device};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -409,18 +409,21 @@ async fn summary(pages: mpsc::Receiver<Page>, selection: String, lang: Lang) -> 
 /// Which reports a filter selects, a page at a time.
 mod listing {
     use super::*;
+    use crate::policy::reports;
     use terrain_domain::Revision;
-    use terrain_server_store::same_region;
+    use terrain_protocol::CountBy;
+    use terrain_server_store::PageBounds;
 
     pub use terrain_protocol::ReportFilter as Filter;
 
-    /// How many reports the filter selects for `device`, when the store can tell.
-    pub async fn count(
-        _state: &AppState,
-        _device: &Device,
-        _filter: &Filter,
-    ) -> Result<Option<u64>> {
-        Ok(None)
+    /// How many reports the filter selects for `device`.
+    pub async fn count(state: &AppState, device: &Device, filter: &Filter) -> Result<Option<u64>> {
+        let selection = reports::selection(device, filter)?;
+        let rows = state
+            .store
+            .count_reports(selection, CountBy::EventType)
+            .await?;
+        Ok(Some(rows.iter().map(|r| r.count).sum()))
     }
 
     /// The selection in words, for a PDF summary's header.
@@ -478,27 +481,6 @@ mod listing {
         Ok(state.store.latest_reviews(vec![report]).await?.pop())
     }
 
-    /// Whether a current head matches the filter's fields the feed can check (stand-in).
-    fn matches(filter: &Filter, r: &Revision) -> bool {
-        let c = &r.content;
-        let same = |want: &Option<String>, have: Option<&str>| {
-            want.as_deref()
-                .is_none_or(|w| have.is_some_and(|h| same_region(w, h)))
-        };
-        let end = c.when.end_date.unwrap_or(c.when.date);
-        same(&filter.region, Some(&c.location.admin1))
-            && same(&filter.cercle, c.location.admin2.as_deref())
-            && filter
-                .event_type
-                .is_none_or(|t| c.what.event_type == Some(t))
-            && filter
-                .category
-                .is_none_or(|k| c.what.categories.contains(&k))
-            && filter.from.is_none_or(|from| end >= from)
-            && filter.to.is_none_or(|to| c.when.date <= to)
-            && filter.reporter.as_deref().is_none_or(|a| r.author == a)
-    }
-
     /// A page of at most `limit` reports after `after`, each its current head with its latest
     /// review, and where the next page starts (None: this was the last).
     pub async fn page(
@@ -508,24 +490,29 @@ mod listing {
         after: Option<String>,
         limit: usize,
     ) -> Result<(Vec<Reviewed>, Option<String>)> {
-        // Stand-in: the feed, keeping each report's current head.
-        let since = after.and_then(|a| a.parse().ok()).unwrap_or(0);
-        let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
-        let page = state.store.pull(since, limit, regions).await?;
-        let ids: Vec<Uuid> = page.items.iter().map(|(_, r)| r.report_id).collect();
-        let heads: std::collections::HashSet<Uuid> = state
+        // The inbox's order (latest arrival first), a page after the last one's position:
+        // reports arriving meanwhile go to the top, never into the pages still to read.
+        let before = after.and_then(|a| a.parse().ok());
+        let rows = state
             .store
-            .current_heads(ids)
+            .list_reports(
+                reports::selection(device, filter)?,
+                PageBounds { before, limit },
+            )
+            .await?;
+        let next = (rows.len() == limit)
+            .then(|| rows.last().map(|(seq, _)| seq.to_string()))
+            .flatten();
+        let ids: Vec<Uuid> = rows.iter().map(|(_, r)| r.id).collect();
+        let mut heads: HashMap<Uuid, Revision> = state
+            .store
+            .current_heads(ids.clone())
             .await?
             .into_iter()
-            .map(|r| r.id)
+            .map(|r| (r.report_id, r))
             .collect();
-        let revisions: Vec<Revision> = page
-            .items
-            .into_iter()
-            .map(|(_, r)| r)
-            .filter(|r| heads.contains(&r.id) && matches(filter, r))
-            .collect();
+        // In the listing's order; a report whose head is gone meanwhile is left out.
+        let revisions: Vec<Revision> = ids.iter().filter_map(|id| heads.remove(id)).collect();
         let mut reviews: HashMap<Uuid, ReviewDecision> = state
             .store
             .latest_reviews(revisions.iter().map(|r| r.report_id).collect())
@@ -540,7 +527,6 @@ mod listing {
                 revision,
             })
             .collect();
-        let next = (page.more && page.next != since).then(|| page.next.to_string());
         Ok((rows, next))
     }
 }
