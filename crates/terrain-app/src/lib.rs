@@ -12,6 +12,7 @@ mod error;
 mod export;
 mod form;
 mod photos;
+mod receipts;
 mod reports;
 mod session;
 mod sites;
@@ -23,6 +24,7 @@ pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
 pub use form::{Form, Kept};
 pub use photos::{AbsentPhotos, FetchedPhotos, PhotoComing};
+pub use receipts::{ReceiptCheck, ReceiptInfo, check_with_key, parse_receipts};
 pub use reports::{
     ConflictView, FigureLine, ListPage, ListQuery, Outbox, ReportDetail, ReportPage, ReportRow,
     ReportView, RevisionInfo, SavedReport, SyncBadge, figures,
@@ -30,9 +32,11 @@ pub use reports::{
 pub use session::{LockState, Session, check_new_passphrase, default_dir};
 pub use sites::SiteView;
 pub use sync::{PhotoProgress, SYNC_EVERY, SyncPhase, SyncStatus};
+/// The server's signed receipt, as `terrain receipt` reads and prints it.
+pub use terrain_protocol::Receipt;
 /// The store's records as the terminal prints them, and what it passes in.
 pub use terrain_store::{
-    Conflict, Import, Imported, Listed, OutboxEntry, Page, PhotoPolicy, short_id,
+    Conflict, Import, Imported, KnownServerKey, Listed, OutboxEntry, Page, PhotoPolicy, short_id,
 };
 pub use terrain_sync::PhotosFetched;
 /// A report's latest review decision and whether it changed since (report views and lists).
@@ -69,6 +73,9 @@ pub struct AppInfo {
     /// The server account, if this device signed in.
     pub server: Option<String>,
     pub user: Option<String>,
+    /// The fingerprint of the server's keys learned at sign-in (compare it with the
+    /// administrator's `terrain-server keys show`); None before a sign-in to a server with keys.
+    pub server_fingerprint: Option<String>,
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -128,6 +135,7 @@ impl App {
             version: env!("CARGO_PKG_VERSION").to_string(),
             server: account.as_ref().map(|a| a.server.clone()),
             user: account.map(|a| a.user),
+            server_fingerprint: self.server_fingerprint()?,
         })
     }
 

@@ -135,6 +135,8 @@ pub struct RevisionInfo {
     /// The content still matches its hash.
     pub verified: bool,
     pub status: Status,
+    /// The server's signed receipt of it, when this device keeps one (its own revisions, sent).
+    pub receipt: Option<crate::ReceiptInfo>,
 }
 
 /// Two versions of a report that disagree, and on what.
@@ -251,6 +253,7 @@ impl App {
             content_hash: r.content_hash.clone(),
             verified: r.hash_matches(),
             status: r.content.status,
+            receipt: self.receipt_info(r).ok().flatten(),
         }
     }
 

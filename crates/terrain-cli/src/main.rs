@@ -10,6 +10,7 @@ mod input;
 mod output;
 mod photos;
 mod prompt;
+mod receipt;
 mod report;
 mod site;
 mod sync;
@@ -84,6 +85,9 @@ enum Command {
         #[arg(long, value_name = "HOW", value_parser = parse_photo_policy)]
         photos: Option<terrain_app::PhotoPolicy>,
     },
+    /// The server's signed receipts of this device's reports: show them, check them offline
+    #[command(subcommand)]
+    Receipt(receipt::Command),
     /// Reports whose versions from different devices conflict
     Conflicts {
         #[arg(long)]
@@ -155,6 +159,11 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Places { text, json } = &cli.command {
         return output::places(text, *json);
     }
+    if let Command::Receipt(cmd) = &cli.command
+        && receipt::offline(cmd)
+    {
+        return receipt::verify_offline(cmd);
+    }
     let dir = cli.data_dir()?;
     match &cli.command {
         Command::Encrypt => return unlock::encrypt(&dir),
@@ -173,6 +182,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(cmd) => export::run(&ctx, cmd),
         Command::Outbox { json } => report::outbox(&ctx, json),
         Command::Conflicts { json } => conflict::list(&ctx, json),
+        Command::Receipt(cmd) => receipt::run(&ctx, cmd),
         Command::Login {
             server,
             user,
@@ -212,6 +222,8 @@ fn main() -> ExitCode {
     );
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `receipt verify` said which receipt does not hold.
+        Err(e) if e.is::<receipt::NotValid>() => ExitCode::from(1),
         Err(e) => {
             let detail = output::error_text(&e);
             let params = [("detail".to_string(), detail)].into_iter().collect();

@@ -346,12 +346,16 @@ pub struct HistoryItem<'a> {
     pub hash_verified: bool,
     pub status: &'static str,
     pub title: &'a str,
+    /// The server's signed receipt of this revision, checked now (issue 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<&'a terrain_app::ReceiptInfo>,
 }
 
-pub fn history(revisions: &[Revision], json: bool) -> Result<()> {
-    let items: Vec<HistoryItem> = revisions
+pub fn history(entries: &[(Revision, Option<terrain_app::ReceiptInfo>)], json: bool) -> Result<()> {
+    let revisions: Vec<&Revision> = entries.iter().map(|(r, _)| r).collect();
+    let items: Vec<HistoryItem> = entries
         .iter()
-        .map(|r| HistoryItem {
+        .map(|(r, receipt)| HistoryItem {
             revision: r.id,
             parents: &r.parents,
             author: &r.author,
@@ -361,6 +365,7 @@ pub fn history(revisions: &[Revision], json: bool) -> Result<()> {
             hash_verified: r.hash_matches(),
             status: r.content.status.as_str(),
             title: &r.content.title,
+            receipt: receipt.as_ref(),
         })
         .collect();
     if json {
@@ -385,8 +390,27 @@ pub fn history(revisions: &[Revision], json: bool) -> Result<()> {
                 "  HASH MISMATCH: content altered"
             }
         );
+        if let Some(r) = i.receipt {
+            say!("    {}", receipt_line(r));
+        }
     }
     Ok(())
+}
+
+/// "received by the server at T, receipt valid", or why the receipt does not hold.
+pub fn receipt_line(r: &terrain_app::ReceiptInfo) -> String {
+    let verdict = if r.valid {
+        "receipt valid".to_string()
+    } else {
+        format!(
+            "receipt NOT valid: {}",
+            r.problem.as_deref().unwrap_or("it does not check")
+        )
+    };
+    format!(
+        "received by the server at {} (feed position {}, key {}), {verdict}",
+        r.received_at, r.seq, r.key_id
+    )
 }
 
 pub fn outbox(outbox: &Outbox, json: bool) -> Result<()> {

@@ -283,7 +283,9 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             say!("Deleted draft {id} and its history from this device.");
             Ok(())
         }
-        Command::History { id, json } => output::history(&app.history(app.find_id(&id)?)?, json),
+        Command::History { id, json } => {
+            output::history(&app.history_with_receipts(app.find_id(&id)?)?, json)
+        }
         Command::Photos { .. } => unreachable!("run by photos::photos"),
     }
 }

@@ -94,7 +94,29 @@ pub fn report_pdf_file(
         generated_at: Utc::now(),
         lang,
     };
-    write_atomically(out, |w| crate::pdf::write_report(w, &pdf))
+    let receipt = receipt_of(store, revision.id);
+    write_atomically(out, |w| {
+        crate::pdf::write_report_with_receipt(w, &pdf, Some(receipt.as_ref()))
+    })
+}
+
+/// The receipt this device keeps for revision `rev`, for its PDF; None when it keeps none or
+/// cannot read it.
+fn receipt_of(store: &Store, rev: Uuid) -> Option<crate::pdf::PdfReceipt> {
+    let kept = store.receipt(rev).ok()??;
+    let json: serde_json::Value = serde_json::from_str(&kept.receipt).ok()?;
+    let body = &json["body"];
+    Some(crate::pdf::PdfReceipt {
+        received_at: body["received_at"].as_str()?.to_string(),
+        seq: body["seq"].as_i64()?,
+        key_id: body["key_id"].as_str()?.to_string(),
+        signature: json["signature"].as_str()?.to_string(),
+        problem: if kept.valid {
+            None
+        } else {
+            Some(kept.problem.unwrap_or_default())
+        },
+    })
 }
 
 /// An attachment's bytes from the store, for a PDF.

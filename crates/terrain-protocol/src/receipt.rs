@@ -286,11 +286,13 @@ mod tests {
         );
     }
 
+    type Tamper = Box<dyn Fn(&mut Receipt)>;
+
     #[test]
     fn each_tampered_field_makes_the_receipt_invalid() {
         let k = key(7);
         let good = sign(body(&k), &k).unwrap();
-        let tampers: Vec<(&str, Box<dyn Fn(&mut Receipt)>)> = vec![
+        let tampers: Vec<(&str, Tamper)> = vec![
             (
                 "report",
                 Box::new(|r| r.body.report_id = Uuid::from_u128(9)),

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/010_photo_uploads.sql"),
     ),
     ("011_reviews", include_str!("migrations/011_reviews.sql")),
+    ("012_receipts", include_str!("migrations/012_receipts.sql")),
 ];
 
 /// The schema version this build writes.

@@ -451,7 +451,7 @@ impl Store {
 
 /// Takes a revision the server holds out of the outbox; if it was there, the photos it names
 /// join the upload queue in the same transaction (the server has them pending).
-fn leave_outbox(tx: &Transaction, rev: Uuid, at: &str) -> rusqlite::Result<()> {
+pub(crate) fn leave_outbox(tx: &Transaction, rev: Uuid, at: &str) -> rusqlite::Result<()> {
     let rev = rev.to_string();
     if tx.execute("DELETE FROM outbox WHERE rev_id = ?1", [&rev])? > 0 {
         tx.prepare_cached(
@@ -466,7 +466,7 @@ fn leave_outbox(tx: &Transaction, rev: Uuid, at: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn mark_acked(tx: &Transaction, rev: Uuid, seq: Option<i64>, at: &str) -> rusqlite::Result<()> {
+pub(crate) fn mark_acked(tx: &Transaction, rev: Uuid, seq: Option<i64>, at: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO acked (rev_id, server_seq, acked_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (rev_id) DO UPDATE SET server_seq = coalesce(excluded.server_seq, acked.server_seq)",

@@ -13,6 +13,7 @@ mod download;
 mod error;
 mod keep;
 mod policy;
+pub mod receipts;
 mod rate;
 mod renew;
 mod run;
@@ -46,11 +47,12 @@ pub async fn login(
         .await?;
     let account = Account {
         server: server.trim_end_matches('/').to_string(),
-        user: session.user,
-        token: Token(session.token),
+        user: session.user.clone(),
+        token: Token(session.token.clone()),
         token_issued: Some(chrono::Utc::now()),
     };
     store.set_account(Some(&account))?;
+    receipts::remember_keys(store, session.server_keys.as_ref())?;
     Ok(account)
 }
 

@@ -237,6 +237,13 @@ async fn send_text(
             bytes,
         });
         summary.sent += revisions.len();
+        let sent: Vec<(Uuid, String)> = revisions
+            .iter()
+            .map(|r| (r.id, r.content_hash.clone()))
+            .collect();
+        let answered = results.clone();
+        let receipts =
+            blocking(store, move |s| crate::receipts::checked(s, &answered, &sent)).await?;
         let mut acks = Vec::new();
         for r in results {
             if r.status == PushStatus::Rejected {
@@ -252,20 +259,22 @@ async fn send_text(
                 acks.push((r.rev_id, r.seq));
             }
         }
-        acknowledge(store, acks, on, summary).await?;
+        acknowledge(store, acks, receipts, on, summary).await?;
     }
     Ok(())
 }
 
+/// Acks and the receipts that came with them, kept in one transaction.
 async fn acknowledge(
     store: &Arc<Store>,
     acks: Vec<(Uuid, Option<i64>)>,
+    receipts: Vec<terrain_store::KeptReceipt>,
     on: &mut (dyn FnMut(Event) + Send),
     summary: &mut Summary,
 ) -> Result<(), SyncError> {
     let count = acks.len();
     if count > 0 {
-        blocking(store, move |s| s.acknowledge(&acks)).await?;
+        blocking(store, move |s| s.acknowledge_with_receipts(&acks, &receipts)).await?;
         on(Event::Acked { count });
         summary.acked += count;
     }

@@ -7,4 +7,9 @@ export type AppInfo = { data_dir: string, device_id: string, version: string,
 /**
  * The server account, if this device signed in.
  */
-server: string | null, user: string | null, };
+server: string | null, user: string | null, 
+/**
+ * The fingerprint of the server's keys learned at sign-in (compare it with the
+ * administrator's `terrain-server keys show`); None before a sign-in to a server with keys.
+ */
+server_fingerprint: string | null, };

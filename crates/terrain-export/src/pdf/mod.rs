@@ -15,7 +15,7 @@ mod report;
 mod summary;
 mod text;
 
-pub use report::{Fetched, ReportPdf, write_report};
+pub use report::{Fetched, PdfReceipt, ReportPdf, write_report, write_report_with_receipt};
 pub use summary::{SummaryPdf, write_summary};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};

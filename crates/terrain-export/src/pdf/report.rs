@@ -26,6 +26,20 @@ pub struct ReportPdf<'a> {
     pub lang: Lang,
 }
 
+/// The server's signed receipt of the revision printed (issue 16, docs/receipts.md), as this
+/// device keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfReceipt {
+    /// When the server stored the revision (RFC 3339, UTC).
+    pub received_at: String,
+    pub seq: i64,
+    pub key_id: String,
+    /// Base64 of the Ed25519 signature.
+    pub signature: String,
+    /// Why it did not check on this device, when it did not.
+    pub problem: Option<String>,
+}
+
 const BODY: f32 = 9.5;
 const LABEL_WIDTH: f32 = 112.0;
 const PHOTO_MAX_WIDTH: f32 = CONTENT_WIDTH * 0.75;
@@ -34,6 +48,16 @@ const PHOTO_MAX_HEIGHT: f32 = 300.0;
 /// Writes the PDF of one report. Errors with [`ExportError::Damaged`] when the revision's
 /// content no longer matches its hash: a PDF must never vouch for altered data.
 pub fn write_report(out: &mut dyn Write, pdf: &ReportPdf) -> Result<Written> {
+    write_report_with_receipt(out, pdf, None)
+}
+
+/// [`write_report`], printing the server's receipt of the revision (or that this device keeps
+/// none) and how to check it.
+pub fn write_report_with_receipt(
+    out: &mut dyn Write,
+    pdf: &ReportPdf,
+    receipt: Option<Option<&PdfReceipt>>,
+) -> Result<Written> {
     let rev = pdf.revision;
     if !rev.hash_matches() {
         return Err(ExportError::Damaged(rev.id.to_string()));
@@ -47,7 +71,7 @@ pub fn write_report(out: &mut dyn Write, pdf: &ReportPdf) -> Result<Written> {
     };
     pages.paragraph(&title, Weight::Bold, 16.0, MARGIN, CONTENT_WIDTH, INK);
     pages.y += 6.0;
-    identity(&mut pages, pdf);
+    identity(&mut pages, pdf, receipt);
     when_where_what(&mut pages, r);
     who(&mut pages, r, pdf.sites);
     figures(&mut pages, r);
@@ -84,7 +108,7 @@ pub fn write_report(out: &mut dyn Write, pdf: &ReportPdf) -> Result<Written> {
 }
 
 /// The block that lets a reader check the paper against the record.
-fn identity(pages: &mut Pages, pdf: &ReportPdf) {
+fn identity(pages: &mut Pages, pdf: &ReportPdf, receipt: Option<Option<&PdfReceipt>>) {
     let rev = pdf.revision;
     let lang = pdf.lang;
     let saved = say(
@@ -135,6 +159,9 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
             (150, 30, 30),
         );
     }
+    if let Some(receipt) = receipt {
+        receipt_rows(pages, lang, rev, receipt);
+    }
     pages.paragraph(
         &pages.say("pdf.check_hint"),
         Weight::Regular,
@@ -164,6 +191,43 @@ fn identity(pages: &mut Pages, pdf: &ReportPdf) {
             (150, 30, 30),
         );
     }
+}
+
+/// The server's receipt: when and where in its feed it stored the revision, the key and the
+/// signature, and how to check them; or that this device keeps none.
+fn receipt_rows(pages: &mut Pages, lang: Lang, rev: &Revision, receipt: Option<&PdfReceipt>) {
+    let Some(r) = receipt else {
+        field(pages, "pdf.receipt", &say(lang, "pdf.receipt_none", &[]));
+        return;
+    };
+    let mut value = say(
+        lang,
+        "pdf.receipt_value",
+        &[("at", r.received_at.clone()), ("seq", r.seq.to_string())],
+    );
+    if let Some(why) = &r.problem {
+        value.push_str(&say(lang, "pdf.receipt_not_valid", &[("why", why.clone())]));
+    }
+    field(pages, "pdf.receipt", &value);
+    field(pages, "pdf.receipt_key", &r.key_id);
+    // 88 base64 characters do not fit one line: two halves, each copied as it is.
+    let (first, second) = r.signature.split_at(r.signature.len().min(44));
+    field(pages, "pdf.receipt_signature", first);
+    if !second.is_empty() {
+        labelled(pages, "", second);
+    }
+    pages.paragraph(
+        &say(
+            lang,
+            "pdf.receipt_hint",
+            &[("id", rev.report_id.to_string())],
+        ),
+        Weight::Regular,
+        8.0,
+        MARGIN + 6.0,
+        CONTENT_WIDTH - 12.0,
+        GREY,
+    );
 }
 
 /// A heading, `code` of the catalogue.

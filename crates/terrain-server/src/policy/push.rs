@@ -355,6 +355,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn held_revisions_get_a_signed_receipt_and_a_retry_the_same_one() {
+        let (state, _dir) = state();
+        let awa = device("awa", Role::Reporter, &["Kayes"]);
+        let (mine, other) = (revision("Kayes"), revision("Gao"));
+        let batch = vec![mine.clone(), other];
+        let answer = push(&state, &awa, batch, today()).await.unwrap();
+        let receipt = answer.results[0].receipt.clone().expect("a receipt");
+        assert_eq!(answer.results[1].receipt, None, "no receipt for a refusal");
+        let body = &receipt.body;
+        assert_eq!((body.rev_id, body.report_id), (mine.id, mine.report_id));
+        assert_eq!(body.content_hash, mine.content_hash);
+        assert_eq!(Some(body.seq), answer.results[0].seq);
+        let public = state.server_keys.public();
+        let key = terrain_protocol::receipt::parse_public_key(&public.signing).unwrap();
+        assert_eq!(terrain_protocol::receipt::verify(&receipt, &key), Ok(()));
+        let again = push(&state, &awa, vec![mine], today()).await.unwrap();
+        assert_eq!(again.results[0].status, PushStatus::AlreadyHave);
+        assert_eq!(again.results[0].receipt.as_ref(), Some(&receipt));
+    }
+
+    #[tokio::test]
     async fn a_push_over_the_bound_is_refused_whole() {
         let (state, _dir) = state();
         let awa = device("awa", Role::Reporter, &["Kayes"]);
