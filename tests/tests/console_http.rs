@@ -509,3 +509,112 @@ terrain_tests::on_both_engines!(
     lockout_is_shared_with_devices,
     admin_revokes_a_device_and_a_reporter_is_refused
 );
+
+/// The console's pages: served at `/` (and any `/console/...` route) with a policy of their
+/// own, hashed files cached for good, nothing else answered outside `/v1/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_pages_are_served_with_their_policy() {
+    let Some(server) = Server::start(Engine::Sqlite).await else {
+        return;
+    };
+    let get = async |path: &str| {
+        let resp = reqwest::get(format!("{}{path}", server.url)).await.unwrap();
+        let headers = resp.headers().clone();
+        let header = move |name: &str| {
+            headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        (resp.status().as_u16(), header, resp.text().await.unwrap())
+    };
+    let (status, header, page) = get("/").await;
+    assert_eq!(status, 200);
+    assert!(header("content-type").starts_with("text/html"));
+    let csp = header("content-security-policy");
+    for part in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(part), "{part}: {csp}");
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("http"),
+        "{csp}"
+    );
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(
+        header("cache-control"),
+        if header("terrain-console") == "not-built" {
+            "no-store"
+        } else {
+            "no-cache"
+        }
+    );
+    // No inline script in the page: every script is a file of this server.
+    let lower = page.to_lowercase();
+    for script in lower.split("<script").skip(1) {
+        let tag = &script[..script.find('>').unwrap()];
+        assert!(
+            tag.contains("src=\"/"),
+            "an inline or remote script: <script{tag}>"
+        );
+        assert!(
+            script[script.find('>').unwrap() + 1..]
+                .trim_start()
+                .starts_with("</script>")
+        );
+    }
+    assert!(
+        !lower.contains("http://") && !lower.contains("https://")
+            || header("terrain-console") == "not-built",
+        "no remote asset"
+    );
+    // Client-side routes answer the same page.
+    let (status, _, same) = get("/console/reports/0190aaaa-0000-7000-8000-000000000000").await;
+    assert_eq!((status, same.len()), (200, page.len()));
+    // A hashed file: immutable; its type from its name.
+    if let Some(src) = page.split("src=\"/assets/").nth(1) {
+        let name = &src[..src.find('"').unwrap()];
+        let (status, header, _) = get(&format!("/assets/{name}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert!(
+            header("content-type").contains("javascript"),
+            "{}",
+            header("content-type")
+        );
+    }
+    // Anything else: the API's 404, in JSON.
+    for path in [
+        "/assets/nothing-here.js",
+        "/v1/nothing",
+        "/etc/passwd",
+        "/../Cargo.toml",
+    ] {
+        let (status, header, body) = get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            header("content-type").starts_with("application/json"),
+            "{path}: {body}"
+        );
+        assert_eq!(
+            header("content-security-policy"),
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+    let post = Client::new()
+        .post(format!("{}/", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 404);
+    server.stop().await;
+}
