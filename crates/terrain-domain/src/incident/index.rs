@@ -7,6 +7,8 @@
 //! reports of its region and weeks that lie in its cell or the eight around it (the widest
 //! radius, 15 km, never reaches further), those without a point, and those naming one of its
 //! sites. A report without a point is compared with every report of its region and weeks.
+//! Without two points, reports of different cercles never match, so both lists are also kept
+//! by cercle: a report naming its cercle meets only that cercle's and those naming none.
 //! Each candidate then goes through [`compare`], so the index answers exactly what comparing
 //! with every report would (a test checks it).
 //!
@@ -22,12 +24,25 @@ use uuid::Uuid;
 /// up to 55° of latitude, so a point's neighbours are in the nine cells around it.
 pub const CELL_DEGREES: f64 = 0.25;
 
-/// The reports of one region and one week.
+/// The reports of one region and one week: by cercle (`None`: no cercle given), those without
+/// a point again by cercle, and those with a point by grid cell.
 #[derive(Debug, Default)]
 struct Week {
-    all: Vec<u32>,
-    without_point: Vec<u32>,
+    all: HashMap<Option<u32>, Vec<u32>>,
+    without_point: HashMap<Option<u32>, Vec<u32>>,
     cells: HashMap<(i32, i32), Vec<u32>>,
+}
+
+/// The lists of `by_cercle` a report of cercle `cercle` may match without points: its own
+/// cercle's and those that give none; every list when it gives none.
+fn cercles<'a>(
+    by_cercle: &'a HashMap<Option<u32>, Vec<u32>>,
+    cercle: Option<u32>,
+) -> Box<dyn Iterator<Item = &'a Vec<u32>> + 'a> {
+    match cercle {
+        Some(_) => Box::new([cercle, None].into_iter().filter_map(|c| by_cercle.get(&c))),
+        None => Box::new(by_cercle.values()),
+    }
 }
 
 /// A report the index found: its id and why it may be the same incident.
@@ -77,14 +92,18 @@ impl DuplicateIndex {
         let slot = u32::try_from(self.entries.len()).expect("fewer than 4 billion reports");
         for w in week(fingerprint.first_day)..=week(fingerprint.last_day) {
             let block = self.weeks.entry((fingerprint.region, w)).or_default();
-            block.all.push(slot);
+            block.all.entry(fingerprint.cercle).or_default().push(slot);
             match fingerprint.point {
                 Some(p) => block
                     .cells
                     .entry(cell(p.latitude, p.longitude))
                     .or_default()
                     .push(slot),
-                None => block.without_point.push(slot),
+                None => block
+                    .without_point
+                    .entry(fingerprint.cercle)
+                    .or_default()
+                    .push(slot),
             }
         }
         for site in &fingerprint.sites {
@@ -108,9 +127,9 @@ impl DuplicateIndex {
                 continue;
             };
             match f.point {
-                None => out.extend_from_slice(&block.all),
+                None => cercles(&block.all, f.cercle).for_each(|s| out.extend_from_slice(s)),
                 Some(p) => {
-                    out.extend_from_slice(&block.without_point);
+                    cercles(&block.without_point, f.cercle).for_each(|s| out.extend_from_slice(s));
                     let (y, x) = cell(p.latitude, p.longitude);
                     for dy in -1..=1 {
                         for dx in -1..=1 {

@@ -360,16 +360,15 @@ fn place(a: &Fingerprint, b: &Fingerprint) -> Option<Place> {
         return (km <= p.radius_km.max(q.radius_km)).then_some(Place::Near(km));
     }
     let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
-    if same(a.commune, b.commune) {
-        Some(Place::Commune)
-    } else if a.commune.is_some() && b.commune.is_some() {
+    let differ = |x: Option<u32>, y: Option<u32>| x.is_some() && y.is_some() && x != y;
+    if differ(a.cercle, b.cercle) || differ(a.commune, b.commune) {
         None
+    } else if same(a.commune, b.commune) {
+        Some(Place::Commune)
     } else if same(a.place, b.place) {
         Some(Place::Name)
     } else if same(a.cercle, b.cercle) {
         Some(Place::Cercle)
-    } else if a.cercle.is_some() && b.cercle.is_some() {
-        None
     } else {
         Some(Place::Unknown)
     }
