@@ -16,6 +16,7 @@
 //! point, cercle, commune, place, event type, sites, word hashes), with an index on
 //! (region, week) for a database-side lookup, or loaded at start to rebuild this structure.
 
+use super::links::LinkSet;
 use super::similar::{DATE_SLACK_DAYS, Fingerprint, Likeness, compare};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -177,6 +178,18 @@ impl DuplicateIndex {
         found
     }
 
+    /// What to suggest for `f`: [`DuplicateIndex::check`] without the reports already in its
+    /// incident and those whose suggestion was dismissed (a dismissal is remembered).
+    pub fn suggest(&self, f: &Fingerprint, links: &LinkSet) -> Vec<Candidate> {
+        let incident = links.incident_of(f.report);
+        self.check(f)
+            .into_iter()
+            .filter(|c| {
+                incident.binary_search(&c.report).is_err() && !links.dismissed(f.report, c.report)
+            })
+            .collect()
+    }
+
     /// How many fingerprints `f` would be compared with: what the blocking key saves.
     pub fn candidates_for(&self, f: &Fingerprint) -> usize {
         self.candidates(f).len()
@@ -221,6 +234,31 @@ mod tests {
             found.iter().map(|c| c.report).collect::<Vec<_>>(),
             [Uuid::from_u128(1)]
         );
+    }
+
+    #[test]
+    fn linked_and_dismissed_reports_are_not_suggested_again() {
+        use crate::incident::links::LinkAction;
+        let mut index = DuplicateIndex::new();
+        for n in 1..=3 {
+            index.insert(fp(n, 10, None));
+        }
+        let me = fp(9, 10, None);
+        let mut links = LinkSet::new();
+        assert_eq!(index.suggest(&me, &links).len(), 3);
+        let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        for (action, other) in [(LinkAction::Link, 1), (LinkAction::Dismiss, 2)] {
+            let op = links
+                .make(action, me.report, Uuid::from_u128(other), "awa", "d1", now)
+                .unwrap();
+            links.apply(op).unwrap();
+        }
+        let left: Vec<Uuid> = index
+            .suggest(&me, &links)
+            .iter()
+            .map(|c| c.report)
+            .collect();
+        assert_eq!(left, [Uuid::from_u128(3)]);
     }
 
     #[test]
