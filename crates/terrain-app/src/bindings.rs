@@ -26,6 +26,8 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::PhotoComing::export_all(&cfg)?;
     crate::ExportRequest::export_all(&cfg)?;
     crate::ExportResult::export_all(&cfg)?;
+    crate::BundleWritten::export_all(&cfg)?;
+    crate::BundleRead::export_all(&cfg)?;
     terrain_domain::gazetteer::Suggestion::export_all(&cfg)?;
     terrain_domain::Site::export_all(&cfg)?;
     terrain_domain::Attachment::export_all(&cfg)?;

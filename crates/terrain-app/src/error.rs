@@ -85,6 +85,7 @@ impl From<&terrain_sync::SyncError> for AppError {
         let code = match e {
             E::Store(_) | E::Io { .. } => ErrorCode::Storage,
             E::Refused { .. } | E::NotSignedIn => ErrorCode::Refused,
+            E::Bundle(_) => ErrorCode::Refused,
             E::Unreachable { .. } | E::BadAnswer(_) => ErrorCode::Offline,
         };
         AppError::new(code, e.to_string())

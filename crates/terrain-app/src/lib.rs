@@ -6,6 +6,7 @@
 //! into `ui/src/bindings/` (see [`bindings`]) and never written by hand.
 
 pub mod bindings;
+mod bundles;
 mod catalog;
 mod conflicts;
 mod error;
@@ -18,6 +19,7 @@ mod session;
 mod sites;
 mod sync;
 
+pub use bundles::{BundleRead, BundleWritten};
 pub use catalog::{Catalog, Choice, Limits, RegionChoice, catalog, places};
 pub use conflicts::{ConflictEntry, Resolution, Side};
 pub use error::{AppError, ErrorCode};

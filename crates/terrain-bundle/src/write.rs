@@ -40,6 +40,8 @@ pub fn bundle_name(header: &Header) -> String {
 struct Parts {
     dir: PathBuf,
     stem: String,
+    /// The bundle's id: two writers of one name never share a temporary file.
+    unique: uuid::Uuid,
     limit: u64,
     /// Temporary paths and files, the last one being written.
     files: Vec<(PathBuf, File)>,
@@ -51,8 +53,12 @@ struct Parts {
 
 impl Parts {
     fn temp(&self, index: usize) -> PathBuf {
-        self.dir
-            .join(format!(".{}.part{}.tmp", self.stem, index + 1))
+        self.dir.join(format!(
+            ".{}.{}.part{}.tmp",
+            self.stem,
+            self.unique,
+            index + 1
+        ))
     }
 
     fn open_next(&mut self) -> std::io::Result<()> {
@@ -148,6 +154,7 @@ impl Writer {
         let mut parts = Parts {
             dir: dir.to_path_buf(),
             stem: bundle_name(&header),
+            unique: header.bundle_id,
             limit: part_bytes.max(1024),
             files: Vec::new(),
             in_last: 0,
@@ -221,26 +228,27 @@ impl Writer {
             file.sync_all().map_err(io(path))?;
         }
         let count = parts.files.len();
-        let names: Vec<PathBuf> = (0..count)
-            .map(|i| {
-                let name = if count == 1 {
-                    format!("{}.{EXTENSION}", parts.stem)
-                } else {
-                    format!("{}.p{:03}of{:03}.{EXTENSION}", parts.stem, i + 1, count)
-                };
-                parts.dir.join(name)
-            })
-            .collect();
-        for ((temp, _), name) in parts.files.iter().zip(&names) {
-            if name.exists() {
-                return Err(BundleError::Io {
-                    file: name.display().to_string(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "a file of that name is already there",
-                    ),
-                });
+        let names_for = |stem: &str| -> Vec<PathBuf> {
+            (0..count)
+                .map(|i| {
+                    let name = if count == 1 {
+                        format!("{stem}.{EXTENSION}")
+                    } else {
+                        format!("{stem}.p{:03}of{:03}.{EXTENSION}", i + 1, count)
+                    };
+                    parts.dir.join(name)
+                })
+                .collect()
+        };
+        // A name already taken (the same bundle answered twice in one second) gets a suffix.
+        let mut names = names_for(&parts.stem);
+        for k in 2.. {
+            if names.iter().all(|n| !n.exists()) {
+                break;
             }
+            names = names_for(&format!("{}-{k}", parts.stem));
+        }
+        for ((temp, _), name) in parts.files.iter().zip(&names) {
             std::fs::rename(temp, name).map_err(io(name))?;
         }
         parts.files.clear();

@@ -4,6 +4,7 @@
 //! desktop window calls too) and prints the result. Nothing here decides: a default, a rule or
 //! a merge that lived here would exist twice.
 
+mod bundle;
 mod conflict;
 mod export;
 mod input;
@@ -88,6 +89,9 @@ enum Command {
     /// The server's signed receipts of this device's reports: show them, check them offline
     #[command(subcommand)]
     Receipt(receipt::Command),
+    /// Sync with no network: write reports into a bundle on a USB stick, read the reply
+    #[command(subcommand)]
+    Bundle(bundle::Command),
     /// Reports whose versions from different devices conflict
     Conflicts {
         #[arg(long)]
@@ -183,6 +187,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Outbox { json } => report::outbox(&ctx, json),
         Command::Conflicts { json } => conflict::list(&ctx, json),
         Command::Receipt(cmd) => receipt::run(&ctx, cmd),
+        Command::Bundle(cmd) => bundle::run(&ctx, cmd),
         Command::Login {
             server,
             user,

@@ -18,7 +18,6 @@ pub mod review;
 pub mod schema;
 
 pub use receipt::{Receipt, ReceiptBody, RetiredKey, ServerKeys};
-
 pub use review::{ReviewDecision, ReviewRequest, ReviewState};
 
 pub use console::{
@@ -147,6 +146,17 @@ pub struct SignIn {
     pub password: String,
     #[cfg_attr(feature = "schema", schemars(schema_with = "schema::line"))]
     pub device_name: String,
+    /// The device's bundle signing key (Ed25519 public key, base64 of 32 bytes): the server
+    /// accepts USB bundles signed by it (issue 16, `docs/bundles.md`). Absent from devices
+    /// before bundles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[A-Za-z0-9+/]{43}=$")))]
+    pub device_key: Option<String>,
+    /// The age X25519 recipient (`age1...`) the server seals reply bundles to; sent with
+    /// `device_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = "^age1[02-9ac-hj-np-z]{58}$")))]
+    pub device_recipient: Option<String>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

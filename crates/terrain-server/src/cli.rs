@@ -407,12 +407,12 @@ pub async fn main(
                     }
                     Err(e) => {
                         refused += 1;
-                        eprintln!("refused, nothing imported: {e:#}");
+                        eprintln!("not imported: {e:#}");
                     }
                 }
             }
             if refused > 0 {
-                bail!("{refused} of {} bundle(s) refused", files.len());
+                bail!("{refused} of {} bundle(s) not imported", files.len());
             }
         }
         Command::Audit { user, since, limit } => {

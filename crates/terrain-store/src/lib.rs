@@ -16,6 +16,7 @@
 //! ```
 
 mod attachments;
+mod bundles;
 mod connection;
 mod drafts;
 mod error;

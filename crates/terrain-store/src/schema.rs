@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("011_reviews", include_str!("migrations/011_reviews.sql")),
     ("012_receipts", include_str!("migrations/012_receipts.sql")),
+    ("013_bundles", include_str!("migrations/013_bundles.sql")),
 ];
 
 /// The schema version this build writes.

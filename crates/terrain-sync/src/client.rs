@@ -240,7 +240,21 @@ impl Client {
         password: &str,
         device_name: &str,
     ) -> Result<Session, SyncError> {
+        self.sign_in_with_keys(user, password, device_name, None)
+            .await
+    }
+
+    /// Signs in once, sending the device's bundle keys' public halves (Ed25519 key, age
+    /// recipient) when given, so the server accepts its USB bundles (issue 16).
+    pub async fn sign_in_with_keys(
+        &self,
+        user: &str,
+        password: &str,
+        device_name: &str,
+        bundle_keys: Option<(String, String)>,
+    ) -> Result<Session, SyncError> {
         let req = self.request(reqwest::Method::POST, "/v1/sessions");
+        let (device_key, device_recipient) = bundle_keys.unzip();
         let resp = self
             .send(Self::json_body(
                 req,
@@ -248,6 +262,8 @@ impl Client {
                     user: user.into(),
                     password: password.into(),
                     device_name: device_name.into(),
+                    device_key,
+                    device_recipient,
                 },
             ))
             .await?;

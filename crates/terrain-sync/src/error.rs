@@ -17,6 +17,9 @@ pub enum SyncError {
     BadAnswer(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A USB bundle refused or not written (issue 16): the words say which file and why.
+    #[error(transparent)]
+    Bundle(#[from] terrain_bundle::BundleError),
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -8,6 +8,7 @@
 //!
 //! It owns no rules: merges and conflicts are the store's and the domain's.
 
+mod bundle;
 mod client;
 mod download;
 mod error;
@@ -21,6 +22,7 @@ mod stall;
 mod upload;
 pub mod words;
 
+pub use bundle::{ReplyRead, Written, read_reply, write_bundle};
 pub use client::Client;
 pub use download::{PhotosFetched, download_blob, fetch_photos};
 pub use error::SyncError;
@@ -42,8 +44,15 @@ pub async fn login(
     password: &str,
     device_name: &str,
 ) -> Result<Account, SyncError> {
+    // The device's USB bundle keys, new at each sign-in (issue 16): kept with the account.
+    let bundle_keys = terrain_bundle::DeviceKeys::generate();
     let session = Client::new(server, None)?
-        .sign_in(user, password, device_name)
+        .sign_in_with_keys(
+            user,
+            password,
+            device_name,
+            Some((bundle_keys.public_key(), bundle_keys.recipient())),
+        )
         .await?;
     let account = Account {
         server: server.trim_end_matches('/').to_string(),
@@ -53,6 +62,7 @@ pub async fn login(
     };
     store.set_account(Some(&account))?;
     receipts::remember_keys(store, session.server_keys.as_ref())?;
+    store.set_bundle_keys(&bundle_keys.to_secret())?;
     Ok(account)
 }
 

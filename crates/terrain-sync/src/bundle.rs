@@ -1,0 +1,210 @@
+//! Sync with no network (issue 16, `docs/bundles.md`): the device writes what waits in its
+//! outbox, photos included, into a bundle sealed to the server and signed by the device; the
+//! server's reply, carried back, acknowledges (with receipts) and brings the region's reports.
+//!
+//! Writing a bundle changes no outbox row: only the reply's acknowledgements do, exactly as an
+//! online push's would. Reading a reply applies pulled revisions like a pull (merges,
+//! conflicts) and never moves the cursor back.
+
+use crate::SyncError;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use terrain_bundle::{Bundle, BundleError, DeviceKeys, Kind, Record, Writer};
+use terrain_protocol::PushStatus;
+use terrain_store::Store;
+
+/// What writing a bundle did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Written {
+    /// The bundle's files, in order.
+    pub files: Vec<PathBuf>,
+    pub revisions: usize,
+    pub photos: usize,
+    /// Bytes in all its files.
+    pub bytes: u64,
+}
+
+/// What reading a reply did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ReplyRead {
+    /// Revisions the server holds: out of the outbox.
+    pub acked: usize,
+    /// Revisions the server refused, kept in the outbox with the reason.
+    pub refused: usize,
+    /// Receipts kept, and those among them that did not check.
+    pub receipts: usize,
+    pub receipts_flagged: usize,
+    /// Revisions new to this device, reports merged, reports left in conflict.
+    pub received: usize,
+    pub merged: usize,
+    pub conflicts: usize,
+    /// The device's pull cursor after.
+    pub cursor: i64,
+}
+
+fn key_error(why: &str) -> SyncError {
+    SyncError::Bundle(BundleError::Key(why.into()))
+}
+
+fn device_keys(store: &Store) -> Result<DeviceKeys, SyncError> {
+    let secret = store.bundle_keys()?.ok_or_else(|| {
+        key_error(
+            "this device has no bundle keys yet: sign in to the server once while online \
+             (terrain login), then bundles can travel without a network",
+        )
+    })?;
+    Ok(DeviceKeys::from_secret(&secret)?)
+}
+
+/// Writes a bundle into `dir` of the revisions waiting in the outbox that no bundle carries
+/// yet (all that wait, with `again`: the stick was lost), each with the photos it names that
+/// this device holds; parts of at most `part_bytes`. With nothing new it still writes one,
+/// empty: it carries the device's cursor, so the server's reply brings the region's news.
+pub fn write_bundle(
+    store: &Store,
+    dir: &Path,
+    again: bool,
+    part_bytes: u64,
+) -> Result<Written, SyncError> {
+    let keys = device_keys(store)?;
+    let server = store.server_keys()?;
+    let sealing = server
+        .iter()
+        .find(|k| k.current && k.sealing.is_some())
+        .and_then(|k| k.sealing.clone())
+        .ok_or_else(|| {
+            key_error(
+                "this device does not know the server's sealing key: sign in again while online",
+            )
+        })?;
+    let recipient = terrain_bundle::parse_recipient(&sealing, "the server's sealing key")?;
+    // Written even when nothing new waits: it carries the cursor, so its reply brings news.
+    let revisions = store.to_bundle(again)?;
+    if !dir.is_dir() {
+        return Err(SyncError::Io {
+            path: dir.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+        });
+    }
+    let sequence = store.next_bundle_sequence()?;
+    let mut writer = Writer::create(
+        dir,
+        Kind::Device,
+        store.device_id(),
+        sequence,
+        chrono::Utc::now(),
+        store.pull_cursor()?,
+        None,
+        &recipient,
+        &keys.signing,
+        part_bytes,
+    )?;
+    let mut photos: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for rev in &revisions {
+        for a in &rev.content.attachments {
+            if !seen.insert(a.sha256.clone()) || (!again && store.photo_bundled(&a.sha256)?) {
+                continue;
+            }
+            // A photo the device lacks stays out: the server marks it "on its way".
+            if let Some(bytes) = store.attachment(&a.sha256)? {
+                writer.add(&Record::Blob {
+                    sha256: a.sha256.clone(),
+                    bytes,
+                })?;
+                photos.push(a.sha256.clone());
+            }
+        }
+        writer.add(&Record::Revision(rev.clone()))?;
+    }
+    let bundle_id = writer.header().bundle_id;
+    let files = writer.finish()?;
+    let ids: Vec<_> = revisions.iter().map(|r| r.id).collect();
+    store.record_bundle(bundle_id, sequence, &ids, &photos)?;
+    let bytes = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    Ok(Written {
+        files,
+        revisions: revisions.len(),
+        photos: photos.len(),
+        bytes,
+    })
+}
+
+/// Reads the server's reply bundle at `path` (any part of it): checked whole first (signed by
+/// a server key this device knows, sealed to this device, addressed to it), then its
+/// acknowledgements and receipts kept and its revisions applied as a pull's would be.
+pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead, SyncError> {
+    let keys = device_keys(store)?;
+    let bundle = Bundle::open(path)?;
+    let file = path.display().to_string();
+    if bundle.header.kind != Kind::Reply {
+        return Err(key_error(&format!(
+            "{file}: a device's bundle, not a server's reply: import it on the server with \
+             `terrain-server bundle import`"
+        )));
+    }
+    if bundle.header.device != store.device_id() {
+        return Err(key_error(&format!(
+            "{file}: a reply for another device ({}), not this one ({})",
+            bundle.header.device,
+            store.device_id()
+        )));
+    }
+    let known = store.server_keys()?;
+    if !known.iter().any(|k| k.signing == bundle.header.signer) {
+        return Err(key_error(&format!(
+            "{file}: signed by a key that is not this device's server's: refused"
+        )));
+    }
+    let signer = terrain_bundle::parse_verifying_key(&bundle.header.signer, "signer")?;
+    let contents = bundle.unseal(&signer, &[&keys.sealing])?;
+    let mut results = Vec::new();
+    let mut pulled = Vec::new();
+    for record in contents.records {
+        match record {
+            Record::Result(r) => results.push(r),
+            Record::Pulled(p) => pulled.push((p.seq, p.revision)),
+            Record::Revision(_) | Record::Blob { .. } => {
+                return Err(key_error(&format!(
+                    "{file}: a reply holding a device's records: refused"
+                )));
+            }
+        }
+    }
+    let mut read = ReplyRead::default();
+    let mut acks = Vec::new();
+    let mut sent = Vec::new();
+    for r in &results {
+        let Some(rev) = store.revision(r.rev_id)? else {
+            continue;
+        };
+        if r.status == PushStatus::Rejected {
+            let why = r
+                .message
+                .clone()
+                .unwrap_or_else(|| "refused by the server".into());
+            store.refuse(r.rev_id, &why)?;
+            read.refused += 1;
+        } else {
+            acks.push((r.rev_id, r.seq));
+            sent.push((r.rev_id, rev.content_hash));
+        }
+    }
+    let kept = crate::receipts::checked(store, &results, &sent)?;
+    read.receipts = kept.len();
+    read.receipts_flagged = kept.iter().filter(|k| !k.valid).count();
+    read.acked = acks.len();
+    store.acknowledge_with_receipts(&acks, &kept)?;
+    store.photos_delivered_by_bundle()?;
+    // Never back: a reply older than what an online pull brought leaves the cursor where it is.
+    let cursor = store.pull_cursor()?.max(contents.opening.cursor);
+    let applied = store.apply_pulled(pulled, cursor, author)?;
+    read.received = applied.received;
+    read.merged = applied.merged.len();
+    read.conflicts = applied.conflicts.len();
+    read.cursor = cursor;
+    Ok(read)
+}

@@ -1,0 +1,518 @@
+//! USB bundles (issue 16, docs/bundles.md) end to end: real device stores, a real server state
+//! on SQLite or PostgreSQL with its keys in a file, bundles written to and read from real
+//! folders, the server's import run as its own process where processes matter.
+//!
+//! The CI versions use a few hundred reports; the issue's full volume (10,000 reports and 50
+//! photos from three devices) is `three_devices_full_volume`, `#[ignore]`d, and the benchmark
+//! (`cargo bench -p terrain-tests --bench bundles`) measures it.
+
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use terrain_protocol::Role;
+use terrain_server::AppState;
+use terrain_server::keys::ServerKeyring;
+use terrain_server_engines::open_store;
+use terrain_server_store::ContactKey;
+use terrain_store::Store;
+use terrain_tests::harness::{Engine, PASSWORD, pg_url, revision_count};
+
+/// A server whose keys live in a file (so a second process can open them), served on loopback
+/// for the devices' one online sign-in.
+struct Centre {
+    url: String,
+    state: AppState,
+    db: String,
+    schema: Option<String>,
+    dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Centre {
+    async fn start(engine: Engine) -> Option<Centre> {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, schema) = match engine {
+            Engine::Sqlite => (
+                format!("sqlite:{}", dir.path().join("server.db").display()),
+                None,
+            ),
+            Engine::Postgres => (
+                pg_url(),
+                Some(format!("bundles_{}", uuid::Uuid::now_v7().simple())),
+            ),
+        };
+        let contact_key = ContactKey::load_or_create(&dir.path().join("contact.key")).unwrap();
+        let store =
+            match open_store(&db, schema.as_deref().unwrap_or("terrain"), &contact_key).await {
+                Ok(store) => store,
+                Err(e) if engine == Engine::Postgres && std::env::var_os("CI").is_none() => {
+                    eprintln!("SKIPPED: PostgreSQL not reachable ({e}); CI requires it");
+                    return None;
+                }
+                Err(e) => panic!("cannot open {db}: {e}"),
+            };
+        let keys = ServerKeyring::load_or_create(&dir.path().join("server.keys")).unwrap();
+        let state = AppState::new(store, contact_key).with_server_keys(keys);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(terrain_server::serve(
+            listener,
+            terrain_server::router(state.clone()),
+        ));
+        for user in ["awa", "bako", "chaka"] {
+            terrain_server::add_user(&state, user, Role::Reporter, vec!["Kayes".into()], PASSWORD)
+                .await
+                .unwrap();
+        }
+        Some(Centre {
+            url,
+            state,
+            db,
+            schema,
+            dir,
+            task,
+        })
+    }
+
+    /// A device of `user`, signed in once (online): it has its bundle keys and the server's.
+    async fn device(&self, user: &str, name: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        terrain_sync::login(&store, &self.url, user, PASSWORD, name)
+            .await
+            .unwrap();
+        Device { dir, store }
+    }
+
+    async fn import(
+        &self,
+        file: &Path,
+        reply_to: &Path,
+    ) -> anyhow::Result<terrain_server::policy::bundles::Imported> {
+        let today = chrono::Local::now().date_naive();
+        terrain_server::policy::bundles::import(&self.state, file, Some(reply_to), today).await
+    }
+
+    async fn count(&self) -> usize {
+        revision_count(&*self.state.store).await
+    }
+
+    async fn stop(self) {
+        self.task.abort();
+        if let Some(schema) = &self.schema {
+            terrain_server_postgres::drop_schema(&pg_url(), schema)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+struct Device {
+    dir: tempfile::TempDir,
+    store: Arc<Store>,
+}
+
+impl Device {
+    /// Saves `n` final reports, `photos` of them each naming a photo of `photo_bytes`.
+    fn reports(&self, n: usize, photos: usize, photo_bytes: usize, seed: u64) {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut batch = Vec::new();
+        for i in 0..n {
+            let mut report = terrain_tests::varied_report().into_inner();
+            if i < photos {
+                let bytes: Vec<u8> = (0..photo_bytes).map(|_| rng.random()).collect();
+                let sha = self.store.put_attachment(&bytes).unwrap();
+                let mut v = serde_json::to_value(&report).unwrap();
+                v["attachments"] = json!([{"sha256": sha, "media_type": "image/jpeg",
+                    "size": photo_bytes, "file_name": format!("photo{i}.jpg")}]);
+                report = serde_json::from_value(v).unwrap();
+            }
+            let today = chrono::Local::now().date_naive();
+            batch.push(terrain_domain::check(report, today).unwrap());
+            if batch.len() == 500 {
+                self.store
+                    .save_all(std::mem::take(&mut batch), "tester")
+                    .unwrap();
+            }
+        }
+        if !batch.is_empty() {
+            self.store.save_all(batch, "tester").unwrap();
+        }
+    }
+
+    fn write(&self, to: &Path) -> terrain_sync::Written {
+        terrain_sync::write_bundle(&self.store, to, false, terrain_bundle::PART_BYTES).unwrap()
+    }
+
+    fn read(&self, reply: &[PathBuf]) -> terrain_sync::ReplyRead {
+        terrain_sync::read_reply(&self.store, &reply[0], "tester").unwrap()
+    }
+
+    fn photo_uploads(&self) -> usize {
+        self.store.photo_uploads().unwrap().len()
+    }
+}
+
+fn folder() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Three devices whose reports and photos reach the server and each other only by bundles.
+async fn three_devices(per_device: usize, photos_per_device: usize, photo_bytes: usize) {
+    let Some(centre) = Centre::start(Engine::Sqlite).await else {
+        return;
+    };
+    let devices = [
+        centre.device("awa", "awa's tablet").await,
+        centre.device("bako", "bako's laptop").await,
+        centre.device("chaka", "chaka's laptop").await,
+    ];
+    for (i, d) in devices.iter().enumerate() {
+        d.reports(per_device, photos_per_device, photo_bytes, i as u64);
+    }
+    let total = per_device * devices.len();
+    // Two trips of the stick: the first carries the reports, the second brings each device
+    // what the others sent after its first bundle was imported.
+    for trip in 0..2 {
+        let (stick, back) = (folder(), folder());
+        let mut written = Vec::new();
+        for d in &devices {
+            written.push(d.write(stick.path()));
+        }
+        let mut replies = Vec::new();
+        for w in &written {
+            assert_eq!(w.revisions, if trip == 0 { per_device } else { 0 });
+            let done = centre.import(&w.files[0], back.path()).await.unwrap();
+            if trip == 0 {
+                assert_eq!((done.stored, done.refused), (per_device, 0), "{done:?}");
+                assert_eq!(done.photos, photos_per_device);
+            }
+            replies.push(done.reply);
+        }
+        for (d, reply) in devices.iter().zip(&replies) {
+            let read = d.read(reply);
+            if trip == 0 {
+                assert_eq!(
+                    (read.acked, read.receipts, read.receipts_flagged),
+                    (per_device, per_device, 0)
+                );
+            }
+        }
+    }
+    assert_eq!(centre.count().await, total);
+    for d in &devices {
+        assert_eq!(d.store.pending_count().unwrap(), 0, "the outbox is empty");
+        assert_eq!(d.photo_uploads(), 0, "no photo waits for an upload");
+        // Every report of every device, with the same revision hash: the same bytes.
+        let page = centre.state.store.pull(0, total + 10, None).await.unwrap();
+        assert_eq!(page.items.len(), total);
+        for (_, rev) in &page.items {
+            let mine = d
+                .store
+                .revision(rev.id)
+                .unwrap()
+                .expect("every report arrived");
+            assert_eq!(mine.content_hash, rev.content_hash);
+            assert!(mine.hash_matches());
+            if mine.device == d.store.device_id() {
+                let receipt = d.store.receipt(rev.id).unwrap().expect("a receipt");
+                assert!(receipt.valid, "{receipt:?}");
+            }
+        }
+    }
+    // Photos: the server holds each, byte for byte.
+    for d in &devices {
+        for (_, rev) in centre
+            .state
+            .store
+            .pull(0, total + 10, None)
+            .await
+            .unwrap()
+            .items
+        {
+            for a in &rev.content.attachments {
+                if let Some(mine) = d.store.attachment(&a.sha256).unwrap() {
+                    let theirs = centre.state.store.blob_bytes(&a.sha256).await.unwrap();
+                    assert_eq!(theirs.as_deref(), Some(&mine[..]), "photo {}", a.sha256);
+                }
+            }
+        }
+    }
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_and_photos_from_three_devices_travel_only_by_bundles() {
+    three_devices(100, 17, 40_000).await;
+}
+
+/// The issue's volume: 10,000 reports (3,334 a device) and 51 photos.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "full volume: run explicitly, or see the bundles benchmark"]
+async fn three_devices_full_volume() {
+    three_devices(3_334, 17, 300_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_misaddressed_or_revoked_bundle_is_refused_and_imports_nothing() {
+    let Some(centre) = Centre::start(Engine::Sqlite).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    awa.reports(5, 1, 5_000, 1);
+    let (stick, back) = (folder(), folder());
+    let file = awa.write(stick.path()).files.remove(0);
+    let good = std::fs::read(&file).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+    let refused = |e: anyhow::Error| format!("{e:#}");
+    // One byte flipped, anywhere.
+    for _ in 0..10 {
+        let mut bad = good.clone();
+        let at = rng.random_range(0..bad.len());
+        bad[at] ^= 0x20;
+        std::fs::write(&file, &bad).unwrap();
+        let why = refused(centre.import(&file, back.path()).await.unwrap_err());
+        assert!(!why.is_empty());
+        assert_eq!(
+            centre.count().await,
+            0,
+            "byte {at} flipped imported something"
+        );
+    }
+    // Cut at 50 places.
+    for _ in 0..50 {
+        let at = rng.random_range(0..good.len());
+        std::fs::write(&file, &good[..at]).unwrap();
+        let why = refused(centre.import(&file, back.path()).await.unwrap_err());
+        assert!(
+            why.contains("cut short")
+                || why.contains("not a Terrain bundle")
+                || why.contains("changed or damaged"),
+            "cut at {at}: {why}"
+        );
+        assert_eq!(centre.count().await, 0);
+    }
+    std::fs::write(&file, &good).unwrap();
+    // Sealed to another server: the device learned another server's keys.
+    let other = ServerKeyring::generate();
+    let known = awa.store.server_keys().unwrap();
+    awa.store
+        .set_server_keys(&terrain_sync::receipts::known_keys(&other.public()))
+        .unwrap();
+    let elsewhere = folder();
+    let stray = terrain_sync::write_bundle(
+        &awa.store,
+        elsewhere.path(),
+        true,
+        terrain_bundle::PART_BYTES,
+    )
+    .unwrap()
+    .files
+    .remove(0);
+    awa.store.set_server_keys(&known).unwrap();
+    let why = refused(centre.import(&stray, back.path()).await.unwrap_err());
+    assert!(why.contains("another server"), "{why}");
+    assert_eq!(centre.count().await, 0);
+    // A device revoked: its bundle, intact, is refused.
+    terrain_server::revoke_tokens(&centre.state, "awa", None)
+        .await
+        .unwrap();
+    let why = refused(centre.import(&file, back.path()).await.unwrap_err());
+    assert!(why.contains("revoked"), "{why}");
+    assert_eq!(centre.count().await, 0);
+    assert_eq!(
+        std::fs::read_dir(back.path()).unwrap().count(),
+        0,
+        "no reply written"
+    );
+    // The device's outbox is untouched by all this.
+    assert_eq!(awa.store.pending_count().unwrap(), 5);
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_killed_at_random_moments_never_leaves_a_bundle_that_imports_partially() {
+    let Some(centre) = Centre::start(Engine::Sqlite).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    const REPORTS: usize = 100;
+    awa.reports(REPORTS, 4, 100_000, 3);
+    let keys = terrain_bundle::DeviceKeys::from_secret(&awa.store.bundle_keys().unwrap().unwrap())
+        .unwrap();
+    let signer = keys.signing.verifying_key();
+    let store_dir = awa.dir.path().to_path_buf();
+    drop(awa.store);
+    let (stick, back) = (folder(), folder());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20);
+    let (mut whole, mut cut, mut seen) = (Vec::new(), 0, std::collections::HashSet::new());
+    for _ in 0..20 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bundle-write"))
+            .arg(&store_dir)
+            .arg(stick.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(20..600)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for entry in std::fs::read_dir(stick.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if !name.ends_with(".tbundle") || !seen.insert(name.clone()) {
+                continue;
+            }
+            // Every file named like a bundle is whole (all its reports), or the set it belongs
+            // to lacks a part (killed between two renames) and is refused as such.
+            let opened = terrain_bundle::Bundle::open(&path);
+            match opened
+                .and_then(|b| b.unseal(&signer, &centre.state.server_keys.sealing_identities()))
+            {
+                Ok(contents) => {
+                    let revisions = contents
+                        .records
+                        .iter()
+                        .filter(|r| matches!(r, terrain_bundle::Record::Revision(_)))
+                        .count();
+                    assert_eq!(revisions, REPORTS, "{name}");
+                    whole.push(path);
+                }
+                Err(e) => {
+                    assert!(
+                        matches!(e, terrain_bundle::BundleError::Incomplete { .. }),
+                        "{name}: {e}"
+                    );
+                    cut += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "{} whole bundle files, {cut} parts of incomplete sets",
+        whole.len()
+    );
+    assert!(
+        !whole.is_empty(),
+        "no bundle finished in 20 runs: the moments are too early"
+    );
+    // A whole one imports whole; an incomplete set imports nothing.
+    let done = centre.import(&whole[0], back.path()).await.unwrap();
+    assert_eq!(done.stored, REPORTS);
+    assert_eq!(centre.count().await, REPORTS);
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_bundle_imported_by_two_server_processes_at_once_stores_each_revision_once() {
+    let Some(centre) = Centre::start(Engine::Postgres).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    awa.reports(300, 3, 50_000, 4);
+    let (stick, back) = (folder(), folder());
+    let file = awa.write(stick.path()).files.remove(0);
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_terrain-server-under-test"))
+            .args([
+                "--db",
+                &centre.db,
+                "--pg-schema",
+                centre.schema.as_deref().unwrap(),
+            ])
+            .arg("--contact-key")
+            .arg(centre.dir.path().join("contact.key"))
+            .arg("--server-keys")
+            .arg(centre.dir.path().join("server.keys"))
+            .args(["bundle", "import"])
+            .arg(&file)
+            .arg("--reply-to")
+            .arg(back.path())
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(run);
+        let b = s.spawn(run);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for out in [&a, &b] {
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(centre.count().await, 300);
+    let page = centre.state.store.pull(0, 1000, None).await.unwrap();
+    let mut ids: Vec<_> = page.items.iter().map(|(_, r)| r.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 300, "each revision once");
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundles_and_online_sync_of_the_same_reports_converge_with_no_duplicate() {
+    let Some(centre) = Centre::start(Engine::Sqlite).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    let bako = centre.device("bako", "bako's laptop").await;
+    awa.reports(20, 2, 10_000, 5);
+    let (stick, back) = (folder(), folder());
+    // A bundle written, then the link comes back before it reaches the centre.
+    let first = awa.write(stick.path());
+    let client = terrain_sync::client_for(&awa.store).unwrap();
+    terrain_sync::sync_once(&awa.store, &client, "tester", &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(awa.store.pending_count().unwrap(), 0);
+    let cursor = awa.store.pull_cursor().unwrap();
+    let done = centre.import(&first.files[0], back.path()).await.unwrap();
+    assert_eq!((done.stored, done.already), (0, 20));
+    let read = awa.read(&done.reply);
+    assert_eq!(read.acked, 20);
+    assert!(
+        awa.store.pull_cursor().unwrap() >= cursor,
+        "the cursor never goes back"
+    );
+    // More reports: imported by bundle first, then the device syncs online before the reply.
+    awa.reports(10, 0, 0, 6);
+    let back2 = folder();
+    let second = awa.write(stick.path());
+    assert_eq!(second.revisions, 10, "only what is new");
+    let done = centre.import(&second.files[0], back2.path()).await.unwrap();
+    assert_eq!(done.stored, 10);
+    terrain_sync::sync_once(&awa.store, &client, "tester", &mut |_| {})
+        .await
+        .unwrap();
+    let cursor = awa.store.pull_cursor().unwrap();
+    awa.read(&done.reply);
+    assert_eq!(awa.store.pull_cursor().unwrap(), cursor);
+    assert_eq!(awa.store.pending_count().unwrap(), 0);
+    assert_eq!(centre.count().await, 30);
+    // Another device, part by bundle, part online: each report once.
+    let b_stick = folder();
+    let w = bako.write(b_stick.path());
+    let reply = centre
+        .import(&w.files[0], back2.path())
+        .await
+        .unwrap()
+        .reply;
+    bako.read(&reply);
+    let bclient = terrain_sync::client_for(&bako.store).unwrap();
+    terrain_sync::sync_once(&bako.store, &bclient, "tester", &mut |_| {})
+        .await
+        .unwrap();
+    let listed = bako
+        .store
+        .list(
+            &terrain_store::Filter::default(),
+            terrain_store::Page::first(1000),
+        )
+        .unwrap();
+    assert_eq!(listed.len(), 30, "each report once on the other device");
+    centre.stop().await;
+}
