@@ -242,15 +242,17 @@ impl LinkSet {
 
     /// The reports in one incident with `report`, itself included, sorted.
     pub fn incident_of(&self, report: Uuid) -> Vec<Uuid> {
+        let mut next: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for [a, b] in self.linked() {
+            next.entry(a).or_default().push(b);
+            next.entry(b).or_default().push(a);
+        }
         let mut found = BTreeSet::from([report]);
-        let mut grew = true;
-        while grew {
-            grew = false;
-            for [a, b] in self.linked() {
-                if found.contains(&a) != found.contains(&b) {
-                    found.insert(a);
-                    found.insert(b);
-                    grew = true;
+        let mut todo = vec![report];
+        while let Some(r) = todo.pop() {
+            for n in next.get(&r).into_iter().flatten() {
+                if found.insert(*n) {
+                    todo.push(*n);
                 }
             }
         }
@@ -264,15 +266,24 @@ impl LinkSet {
 
     /// Every incident of two reports or more, by id.
     pub fn incidents(&self) -> Vec<Incident> {
-        // Union-find over the linked pairs.
+        // Union-find over the linked pairs, each root the smallest id of its part.
         let mut parent: BTreeMap<Uuid, Uuid> = BTreeMap::new();
         fn root(parent: &mut BTreeMap<Uuid, Uuid>, x: Uuid) -> Uuid {
-            let p = *parent.entry(x).or_insert(x);
-            if p == x {
-                return x;
+            let mut r = x;
+            loop {
+                let p = *parent.entry(r).or_insert(r);
+                if p == r {
+                    break;
+                }
+                r = p;
             }
-            let r = root(parent, p);
-            parent.insert(x, r);
+            // Path compression, without recursion: chains of links may be long.
+            let mut y = x;
+            while y != r {
+                let p = parent[&y];
+                parent.insert(y, r);
+                y = p;
+            }
             r
         }
         for [a, b] in self.linked() {
@@ -418,6 +429,21 @@ mod tests {
                 .starts_with("reports: ")
         );
         assert_eq!(set, LinkSet::new());
+    }
+
+    #[test]
+    fn a_long_chain_of_links_is_one_incident() {
+        let mut set = LinkSet::new();
+        for n in 0..20_000u128 {
+            let op = set
+                .make(LinkAction::Link, id(n + 1), id(n), "awa", "d1", t(0))
+                .unwrap();
+            set.apply(op).unwrap();
+        }
+        let incidents = set.incidents();
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(incidents[0].reports.len(), 20_001);
+        assert_eq!(set.incident_id(id(20_000)), id(0));
     }
 
     #[test]
