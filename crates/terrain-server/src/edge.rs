@@ -468,6 +468,10 @@ pub async fn in_turn(
 /// raises its mmap threshold after the first large free and keeps each thread arena's freed
 /// Argon2id buffers (19 MiB a sign-in): 100 sign-ins, four at a time, left the server at 858 MB
 /// resident; with a fixed 1 MiB threshold its peak was 99 MB and it fell back to 22 MB.
+/// Two arenas, not one per thread: each arena keeps what its threads freed, so a long export
+/// (pages read on the runtime's threads, written on a blocking thread) left 100,000 reports'
+/// CSV at 62 MiB peak, the next export at 69 MiB; with two, both stay at 43 MiB, as for
+/// 10,000 (`cargo bench -p terrain-server --bench console_export`).
 /// Called by the binary before it serves.
 pub fn return_large_buffers_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -475,5 +479,6 @@ pub fn return_large_buffers_to_the_os() {
     // glibc takes its own lock for it.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

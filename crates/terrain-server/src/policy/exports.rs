@@ -530,3 +530,52 @@ mod listing {
         Ok((rows, next))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::testing::{device, revision, state};
+    use terrain_protocol::{ReportFilter, Role};
+
+    #[tokio::test]
+    async fn a_pdf_summary_past_its_limit_is_refused_naming_it_and_csv() {
+        let (state, _dir) = state();
+        let root = device("root", Role::Admin, &[]);
+        let today = Utc::now().date_naive();
+        let all: Vec<_> = (0..=SUMMARY_PDF_REPORTS).map(|_| revision("Gao")).collect();
+        for batch in all.chunks(terrain_protocol::limits::PUSH_REVISIONS) {
+            crate::policy::push::push(&state, &root, batch.to_vec(), today)
+                .await
+                .unwrap();
+        }
+        let summary = |region: &str| {
+            let filter = ReportFilter {
+                region: Some(region.into()),
+                ..ReportFilter::default()
+            };
+            reports(
+                &state,
+                &root,
+                Format::SummaryPdf,
+                filter,
+                ExportOptions::default(),
+                Lang::En,
+            )
+        };
+        let Err(refused) = summary("Gao").await else {
+            panic!("a summary of {} reports was made", SUMMARY_PDF_REPORTS + 1);
+        };
+        assert_eq!(refused.code(), terrain_protocol::codes::INVALID_QUERY);
+        let words = refused.to_string();
+        assert!(
+            words.contains("at most 5000 reports")
+                && words.contains("5001")
+                && words.contains("CSV"),
+            "{words}"
+        );
+        let Err(none) = summary("Kayes").await else {
+            panic!("a summary of no report was made");
+        };
+        assert_eq!(none.code(), terrain_protocol::codes::NOT_FOUND);
+    }
+}
