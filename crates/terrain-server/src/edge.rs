@@ -470,8 +470,9 @@ pub async fn in_turn(
 /// resident; with a fixed 1 MiB threshold its peak was 99 MB and it fell back to 22 MB.
 /// Two arenas, not one per thread: each arena keeps what its threads freed, so a long export
 /// (pages read on the runtime's threads, written on a blocking thread) left 100,000 reports'
-/// CSV at 62 MiB peak, the next export at 69 MiB; with two, both stay at 43 MiB, as for
-/// 10,000 (`cargo bench -p terrain-server --bench console_export`).
+/// CSV at 62 MiB peak and the next export at 69 MiB; with two, 47 and 52 MiB (43 for 10,000),
+/// resident memory level through each export (`cargo bench -p terrain-server --bench
+/// console_export`).
 /// Called by the binary before it serves.
 pub fn return_large_buffers_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
