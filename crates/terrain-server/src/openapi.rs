@@ -145,6 +145,10 @@ fn content(body: Body, generator: &mut SchemaGenerator) -> Option<Value> {
         // OpenAPI 3.1's way to say "any bytes" (3.0's was `format: binary`).
         Body::Bytes => Some(json!({ "application/octet-stream": {
             "schema": { "type": "string", "contentMediaType": "application/octet-stream" } } })),
+        // A JSON-based file (GeoJSON) is a JSON value; any other, bytes of its type.
+        Body::File(media) if media.ends_with("+json") => {
+            Some(json!({ media: { "schema": { "type": "object" } } }))
+        }
         Body::File(media) => Some(json!({ media: {
             "schema": { "type": "string", "contentMediaType": media } } })),
     }

@@ -95,6 +95,22 @@ pub async fn reports(
     options: ExportOptions,
     lang: Lang,
 ) -> Result<Export> {
+    // Text no stored field holds (control, invisible, bidirectional characters) is refused
+    // naming its field, before any engine sees it, as the audit log's query does.
+    for (name, value) in [
+        ("q", &filter.q),
+        ("region", &filter.region),
+        ("cercle", &filter.cercle),
+        ("reporter", &filter.reporter),
+    ] {
+        let kind = terrain_domain::text::TextKind::Line;
+        if let Some(bad) = value
+            .as_deref()
+            .and_then(|v| terrain_domain::text::refused(v, kind))
+        {
+            return Err(AppError::InvalidQuery(format!("{name} {bad}")));
+        }
+    }
     if let Some(region) = listing::region(&filter).filter(|r| !regions::may_use(device, r)) {
         return Err(AppError::RegionForbidden {
             user: device.user.name.clone(),
