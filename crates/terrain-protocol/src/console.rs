@@ -67,9 +67,9 @@ pub struct ReportFilter {
     /// `true`: only reports where sources disagree on a figure; `false`: only where none do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disputed: Option<bool>,
-    /// Inbox only: the page after this cursor (the previous page's `next`).
+    /// Inbox only: the page after this cursor (the previous page's `next`, digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schemars(schema_with = "schema::optional_line"))]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[1-9][0-9]{0,17}$")))]
     pub before: Option<String>,
     /// Inbox only: at most this many reports ([`INBOX_PAGE`] if absent, at most
     /// [`INBOX_PAGE_MAX`], at least 1).

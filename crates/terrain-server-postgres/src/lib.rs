@@ -729,7 +729,7 @@ impl ServerStore for PgStore {
         selection: Selection,
         page: PageBounds,
     ) -> Result<Vec<(i64, terrain_protocol::ReportRow)>> {
-        console::list(&self.client().await?, &selection, page).await
+        console::list(&mut self.client().await?, &selection, page).await
     }
 
     async fn count_reports(

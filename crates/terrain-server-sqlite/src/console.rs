@@ -4,7 +4,7 @@
 
 use crate::{backend, parse_time};
 use rusqlite::types::Value;
-use rusqlite::{Connection, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use terrain_domain::Revision;
 use terrain_protocol::{CountBy, CountRow, ReportRow};
 use terrain_server_store::{
@@ -52,9 +52,14 @@ fn reindex_one(tx: &Transaction, report: &str) -> Result<()> {
     let Some(e) = IndexEntry::of(&heads, parse_time(&first)?, last_seq, parse_time(&last)?) else {
         return Ok(());
     };
-    let ix: i64 = tx
-        .prepare_cached(
-            "INSERT INTO report_index (report_id, last_seq, region, cercle_key, event_type,
+    // The words' row is keyed by the report's last feed position, so a search reads FTS5 in
+    // the inbox's order and stops at a page (see `list`).
+    let old: Option<i64> = tx
+        .prepare_cached("SELECT last_seq FROM report_index WHERE report_id = ?1")
+        .and_then(|mut s| s.query_row([report], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    tx.prepare_cached(
+        "INSERT INTO report_index (report_id, last_seq, region, cercle_key, event_type,
                  categories, date_from, date_to, week, author, pushed_by, disputed,
                  first_received, row_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -64,35 +69,34 @@ fn reindex_one(tx: &Transaction, report: &str) -> Result<()> {
                  date_from = excluded.date_from, date_to = excluded.date_to,
                  week = excluded.week, author = excluded.author, pushed_by = excluded.pushed_by,
                  disputed = excluded.disputed, row_json = excluded.row_json
-             RETURNING ix",
-        )
-        .and_then(|mut s| {
-            s.query_row(
-                params![
-                    report,
-                    e.last_seq,
-                    e.region,
-                    e.cercle_key,
-                    e.event_type,
-                    e.categories,
-                    e.date_from.to_string(),
-                    e.date_to.to_string(),
-                    e.week,
-                    e.author,
-                    e.pushed_by,
-                    e.disputed,
-                    first,
-                    e.row_json
-                ],
-                |r| r.get(0),
-            )
-        })
-        .map_err(backend)?;
-    tx.prepare_cached("DELETE FROM report_search WHERE rowid = ?1")
-        .and_then(|mut s| s.execute([ix]))
-        .map_err(backend)?;
+             ",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            report,
+            e.last_seq,
+            e.region,
+            e.cercle_key,
+            e.event_type,
+            e.categories,
+            e.date_from.to_string(),
+            e.date_to.to_string(),
+            e.week,
+            e.author,
+            e.pushed_by,
+            e.disputed,
+            first,
+            e.row_json
+        ])
+    })
+    .map_err(backend)?;
+    if let Some(old) = old {
+        tx.prepare_cached("DELETE FROM report_search WHERE rowid = ?1")
+            .and_then(|mut s| s.execute([old]))
+            .map_err(backend)?;
+    }
     tx.prepare_cached("INSERT INTO report_search (rowid, body) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(params![ix, e.search]))
+        .and_then(|mut s| s.execute(params![e.last_seq, e.search]))
         .map_err(backend)?;
     Ok(())
 }
@@ -107,7 +111,8 @@ pub(crate) fn backfill(tx: &Transaction) -> Result<()> {
 }
 
 /// The selection as SQL conditions over `report_index` and their parameters.
-fn conditions(s: &Selection) -> (String, Vec<Value>) {
+/// Without `with_words`, the search words are left to the caller.
+fn conditions(s: &Selection, with_words: bool) -> (String, Vec<Value>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
     let mut add = |cond: &str, v: Vec<Value>| {
@@ -161,9 +166,9 @@ fn conditions(s: &Selection) -> (String, Vec<Value>) {
     if let Some(disputed) = s.disputed {
         add("disputed = ?", vec![Value::Integer(disputed.into())]);
     }
-    if let Some(fts) = s.fts5() {
+    if with_words && let Some(fts) = s.fts5() {
         add(
-            "ix IN (SELECT rowid FROM report_search WHERE report_search MATCH ?)",
+            "last_seq IN (SELECT rowid FROM report_search WHERE report_search MATCH ?)",
             vec![Value::Text(fts)],
         );
     }
@@ -175,16 +180,32 @@ pub(crate) fn list(
     s: &Selection,
     page: PageBounds,
 ) -> Result<Vec<(i64, ReportRow)>> {
-    let (mut sql, mut values) = conditions(s);
+    // A search reads FTS5 newest first (its rowid is the report's last position) and stops at
+    // the page, joining each match to its index row: a word in every report costs a page, not
+    // every report. CROSS JOIN keeps FTS5 the outer loop (SQLite would otherwise probe it per
+    // row of a region).
+    let fts = s.fts5();
+    let (mut sql, mut values) = conditions(s, false);
+    if let Some(fts) = &fts {
+        values.push(Value::Text(fts.clone()));
+        sql.push_str(&format!(" AND report_search MATCH ?{}", values.len()));
+    }
     if let Some(before) = page.before {
         values.push(Value::Integer(before));
         sql.push_str(&format!(" AND last_seq < ?{}", values.len()));
     }
     values.push(Value::Integer(page.limit as i64));
-    let sql = format!(
-        "SELECT last_seq, row_json FROM report_index{sql} ORDER BY last_seq DESC LIMIT ?{}",
-        values.len()
-    );
+    let limit = values.len();
+    let sql = match fts {
+        Some(_) => format!(
+            "SELECT last_seq, row_json FROM report_search
+               CROSS JOIN report_index ON report_index.last_seq = report_search.rowid{sql}
+              ORDER BY report_search.rowid DESC LIMIT ?{limit}"
+        ),
+        None => format!(
+            "SELECT last_seq, row_json FROM report_index{sql} ORDER BY last_seq DESC LIMIT ?{limit}"
+        ),
+    };
     let rows: Vec<(i64, String)> = c
         .prepare_cached(&sql)
         .and_then(|mut st| {
@@ -198,7 +219,7 @@ pub(crate) fn list(
 }
 
 pub(crate) fn count(c: &Connection, s: &Selection, by: CountBy) -> Result<Vec<CountRow>> {
-    let (sql, values) = conditions(s);
+    let (sql, values) = conditions(s, true);
     let sql = match by {
         CountBy::RegionWeek => {
             format!("SELECT region, week, count(*) FROM report_index{sql} GROUP BY region, week")

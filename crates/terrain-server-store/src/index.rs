@@ -213,6 +213,19 @@ impl Selection {
             field,
             problem: problem.to_string(),
         };
+        let text = [
+            ("q", &filter.q),
+            ("region", &filter.region),
+            ("cercle", &filter.cercle),
+            ("reporter", &filter.reporter),
+        ];
+        for (field, value) in text {
+            if let Some(bad) = value.as_deref().and_then(|v| {
+                terrain_domain::text::refused(v, terrain_domain::text::TextKind::Line)
+            }) {
+                return Err(problem(field, &bad.to_string()));
+            }
+        }
         let mut words = Vec::new();
         if let Some(q) = &filter.q {
             if q.chars().count() > SEARCH_CHARS {
@@ -224,11 +237,7 @@ impl Selection {
             words = terrain_domain::search::words(q);
             words.truncate(SEARCH_WORDS);
         }
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from > to
-        {
-            return Err(problem("from", "is after to"));
-        }
+        // `from` after `to` selects no day, so no report: not an error.
         Ok(Selection {
             words,
             scope: scope.map(|s| s.iter().map(|r| crate::canonical_region(r)).collect()),
@@ -335,13 +344,13 @@ mod tests {
 
     #[test]
     fn bad_filters_name_their_field() {
-        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d);
         let filter = ReportFilter {
-            from: day(20),
-            to: day(10),
+            reporter: Some("awa\u{84}".into()),
             ..ReportFilter::default()
         };
-        assert_eq!(Selection::new(&filter, None).unwrap_err().field, "from");
+        let refused = Selection::new(&filter, None).unwrap_err();
+        assert_eq!(refused.field, "reporter");
+        assert!(refused.problem.contains("U+0084"), "{refused}");
         let filter = ReportFilter {
             q: Some("x".repeat(SEARCH_CHARS + 1)),
             ..ReportFilter::default()

@@ -1,7 +1,7 @@
 -- The console's report index (issue 14): one row per report, rewritten in the push
 -- transaction from the report's current heads (terrain_server_store::index decides what goes
--- in), and its words in FTS5 under the same rowid. Filled for existing reports by this step's
--- code.
+-- in), and its words in FTS5 keyed by its last_seq (a search reads them newest first).
+-- Filled for existing reports by this step's code.
 CREATE TABLE IF NOT EXISTS report_index (
     ix             INTEGER PRIMARY KEY,
     report_id      TEXT NOT NULL UNIQUE,
