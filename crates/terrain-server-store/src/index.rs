@@ -290,7 +290,8 @@ impl Selection {
 impl PageBounds {
     /// The inbox's `before` and `limit`, or the problem.
     pub fn new(filter: &ReportFilter) -> Result<PageBounds, FilterProblem> {
-        let before = match blank(&filter.before) {
+        // As sent: an empty or spaced cursor is not one this server gave.
+        let before = match filter.before.as_deref() {
             None => None,
             Some(b) => {
                 Some(
