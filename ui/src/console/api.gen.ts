@@ -658,7 +658,7 @@ export interface Queries {
     since?: number;
   };
   "GET /v1/reports": {
-    /** Inbox only: the page after this cursor (the previous page's `next`). */
+    /** Inbox only: the page after this cursor (the previous page's `next`, digits). */
     before?: string;
     /** Only reports with this local category. */
     category?: LocalCategory | null;
@@ -684,6 +684,7 @@ export interface Queries {
     to?: string;
   };
   "GET /v1/reports/counts": {
+    /** `region_week`: by region and ISO week of the incident's day; `event_type`: by ACLED event type. */
     by: CountBy;
     /** Only reports with this local category. */
     category?: LocalCategory | null;
