@@ -36,13 +36,13 @@ pub use sites::SiteView;
 pub use sync::{PhotoProgress, SYNC_EVERY, SyncPhase, SyncStatus};
 /// The server's signed receipt, as `terrain receipt` reads and prints it.
 pub use terrain_protocol::Receipt;
+/// A report's latest review decision and whether it changed since (report views and lists).
+pub use terrain_store::Review;
 /// The store's records as the terminal prints them, and what it passes in.
 pub use terrain_store::{
     Conflict, Import, Imported, KnownServerKey, Listed, OutboxEntry, Page, PhotoPolicy, short_id,
 };
 pub use terrain_sync::PhotosFetched;
-/// A report's latest review decision and whether it changed since (report views and lists).
-pub use terrain_store::Review;
 /// The sync loop's vocabulary, for shells that print it (`terrain sync`).
 pub use terrain_sync::{Event as SyncEvent, Status as SyncStep, Summary as SyncSummary, Tally};
 

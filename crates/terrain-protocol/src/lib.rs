@@ -155,7 +155,10 @@ pub struct SignIn {
     /// The age X25519 recipient (`age1...`) the server seals reply bundles to; sent with
     /// `device_key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schemars(regex(pattern = "^age1[02-9ac-hj-np-z]{58}$")))]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = "^age1[02-9ac-hj-np-z]{58}$"))
+    )]
     pub device_recipient: Option<String>,
 }
 

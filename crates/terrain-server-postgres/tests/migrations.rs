@@ -83,7 +83,11 @@ async fn a_first_version_schema_is_upgraded_with_its_data() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(versions[..4], [1, 2, 3, 4]);
-    assert_eq!(versions.last(), Some(&SCHEMA_VERSION), "every step up to this build's");
+    assert_eq!(
+        versions.last(),
+        Some(&SCHEMA_VERSION),
+        "every step up to this build's"
+    );
     old.execute("INSERT INTO schema_version (version) VALUES (999)", &[])
         .await
         .unwrap();

@@ -53,7 +53,11 @@ async fn a_first_version_database_is_upgraded_with_its_data() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(versions[..4], [1, 2, 3, 4]);
-    assert_eq!(versions.last(), Some(&SCHEMA_VERSION), "every step up to this build's");
+    assert_eq!(
+        versions.last(),
+        Some(&SCHEMA_VERSION),
+        "every step up to this build's"
+    );
     // Opening again applies nothing twice.
     drop(raw);
     SqliteStore::open(&path).unwrap();

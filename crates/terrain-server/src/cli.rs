@@ -1,5 +1,6 @@
 //! `terrain-server`'s command line: serve the sync API, and the administrator's tasks.
 
+use crate::keys::ServerKeyring;
 use crate::{
     AppState, FailureLimit, add_user, default_contact_key, edge, revoke_tokens, router, with_hsts,
 };
@@ -10,7 +11,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use terrain_domain::text::TextKind;
 use terrain_protocol::{Role, limits};
-use crate::keys::ServerKeyring;
 use terrain_server_store::{ContactKey, ServerStore};
 
 #[derive(Parser)]
@@ -382,8 +382,7 @@ pub async fn main(
             let mut refused = 0;
             let today = chrono::Utc::now().date_naive();
             for file in &files {
-                match crate::policy::bundles::import(&state, file, reply_to.as_deref(), today)
-                    .await
+                match crate::policy::bundles::import(&state, file, reply_to.as_deref(), today).await
                 {
                     Ok(done) => {
                         println!(

@@ -466,7 +466,12 @@ pub(crate) fn leave_outbox(tx: &Transaction, rev: Uuid, at: &str) -> rusqlite::R
     Ok(())
 }
 
-pub(crate) fn mark_acked(tx: &Transaction, rev: Uuid, seq: Option<i64>, at: &str) -> rusqlite::Result<()> {
+pub(crate) fn mark_acked(
+    tx: &Transaction,
+    rev: Uuid,
+    seq: Option<i64>,
+    at: &str,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO acked (rev_id, server_seq, acked_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (rev_id) DO UPDATE SET server_seq = coalesce(excluded.server_seq, acked.server_seq)",

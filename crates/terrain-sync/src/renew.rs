@@ -41,7 +41,10 @@ pub(crate) async fn fresh_client(
     match client.with_token(old.clone()).renew().await {
         Ok(session) => {
             let keys = session.server_keys;
-            blocking(store, move |s| crate::receipts::remember_keys(s, keys.as_ref())).await?;
+            blocking(store, move |s| {
+                crate::receipts::remember_keys(s, keys.as_ref())
+            })
+            .await?;
             let new = Token(session.token);
             let (o, n) = (old.clone(), new.clone());
             if blocking(store, move |s| s.replace_token(&o, &n, Utc::now())).await? {

@@ -242,8 +242,10 @@ async fn send_text(
             .map(|r| (r.id, r.content_hash.clone()))
             .collect();
         let answered = results.clone();
-        let receipts =
-            blocking(store, move |s| crate::receipts::checked(s, &answered, &sent)).await?;
+        let receipts = blocking(store, move |s| {
+            crate::receipts::checked(s, &answered, &sent)
+        })
+        .await?;
         let mut acks = Vec::new();
         for r in results {
             if r.status == PushStatus::Rejected {
@@ -274,7 +276,10 @@ async fn acknowledge(
 ) -> Result<(), SyncError> {
     let count = acks.len();
     if count > 0 {
-        blocking(store, move |s| s.acknowledge_with_receipts(&acks, &receipts)).await?;
+        blocking(store, move |s| {
+            s.acknowledge_with_receipts(&acks, &receipts)
+        })
+        .await?;
         on(Event::Acked { count });
         summary.acked += count;
     }

@@ -527,7 +527,11 @@ mod tests {
         assert_eq!(after.err().unwrap().code(), codes::SESSION_EXPIRED);
         let refused = logged(&state, actions::SESSION_REFUSED).await;
         assert_eq!(refused.len(), 4, "{refused:?}");
-        assert!(refused[0].detail.starts_with("idle too long console cookie from"));
+        assert!(
+            refused[0]
+                .detail
+                .starts_with("idle too long console cookie from")
+        );
         assert_eq!(logged(&state, actions::SIGN_OUT).await.len(), 1);
     }
 
