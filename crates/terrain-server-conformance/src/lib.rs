@@ -1028,7 +1028,7 @@ async fn current_heads_are_each_reports_last_received_head(store: &dyn ServerSto
         .await
         .unwrap();
     heads.sort_by_key(|r| r.report_id);
-    let mut want = vec![b.clone(), alone.clone()];
+    let mut want = [b.clone(), alone.clone()];
     want.sort_by_key(|r| r.report_id);
     assert_eq!(
         heads.iter().map(|r| r.id).collect::<Vec<_>>(),
