@@ -34,6 +34,16 @@ const ENGLISH: &[&str] = &[
 
 /// Codes whose French is rightly the same as the English (words both languages share).
 const SAME_IN_FRENCH: &[&str] = &[
+    // The console's and the receipt's words that French writes the same.
+    "console.audit.action",
+    "console.col.date",
+    "console.counts.total",
+    "console.export.title",
+    "console.filter.cercle",
+    "console.history.hash",
+    "console.nav.exports",
+    "console.record.contact",
+    "pdf.receipt_signature",
     "field.when.date",
     "field.where.admin2",
     "field.where.admin3",
