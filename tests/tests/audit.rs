@@ -190,8 +190,13 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
         "the push event names what it stored: {detail}"
     );
     assert_eq!(push["device"], "awa's laptop");
-    let verify = find("verify", Some("fanta"));
-    assert_eq!(verify["detail"], format!("report {id}"));
+    // A verification is a review decision now, audited as one.
+    let verify = find("review", Some("fanta"));
+    let detail = verify["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!("report {id} ")) && detail.ends_with(" verified"),
+        "{detail}"
+    );
     assert_eq!(
         find("user_add", None)["detail"],
         "awa saved as reporter (Kayes)"
@@ -209,7 +214,7 @@ async fn only_admins_read_the_audit_log_which_shows_pushes_and_verifications(eng
             .iter()
             .map(|(a, _)| a.as_str())
             .collect::<Vec<_>>(),
-        ["sign_in", "verify"]
+        ["sign_in", "review"]
     );
     let since = verify["at"].as_str().unwrap().replace('+', "%2B");
     let (_, later) = server
