@@ -1115,33 +1115,12 @@ impl ServerStore for SqliteStore {
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
-        let q = query.clone();
-        self.call(move |c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT at, actor, device, action, detail FROM audit
-                      WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR actor = ?2)
-                      ORDER BY at, id LIMIT ?3",
-                )
-                .map_err(backend)?;
-            let rows: Vec<(String, Option<String>, Option<String>, String, String)> = stmt
-                .query_map(
-                    params![q.since.map(audit_time), q.user, q.limit as i64],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )
-                .and_then(|rows| rows.collect())
-                .map_err(backend)?;
-            rows.into_iter()
-                .map(|(at, actor, device, action, detail)| {
-                    Ok(AuditEvent {
-                        at: parse_time(&at)?,
-                        actor,
-                        device,
-                        action,
-                        detail,
-                    })
-                })
-                .collect()
+        // The console's search with only these filters: one query per engine.
+        self.audit_find(&AuditSearch {
+            since: query.since,
+            user: query.user.clone(),
+            limit: query.limit,
+            ..AuditSearch::default()
         })
         .await
     }
