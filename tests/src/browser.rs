@@ -222,6 +222,8 @@ pub struct Browser {
     driver: Child,
     pub c: Client,
     pub downloads: tempfile::TempDir,
+    /// Where [`Browser::shot`] writes `console-NAME.png`; None: no screenshots this run.
+    pub shots: Option<PathBuf>,
 }
 
 impl Browser {
@@ -274,7 +276,13 @@ impl Browser {
             driver,
             c,
             downloads,
+            shots: None,
         }
+    }
+
+    /// Screenshots of this run go into `dir` (None: none taken).
+    pub fn with_shots(self, dir: Option<PathBuf>) -> Browser {
+        Browser { shots: dir, ..self }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -330,6 +338,70 @@ impl Browser {
         }
     }
 
+    /// Picks `value` in the pick-list `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value=\"{value}\"]"))
+            .await;
+    }
+
+    /// Waits until exactly `n` elements match `css`.
+    pub async fn wait_count(&self, css: &str, n: usize) {
+        let start = Instant::now();
+        loop {
+            let now = self.count(css).await;
+            if now == n {
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "{css}: waited for {n}, found {now}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A screenshot of the page from its top, when this run takes them.
+    pub async fn shot(&self, name: &str) {
+        self.shot_at(name, "main").await;
+    }
+
+    /// A screenshot with `css` scrolled to the top of the window.
+    pub async fn shot_at(&self, name: &str, css: &str) {
+        let Some(dir) = &self.shots else {
+            return;
+        };
+        self.c
+            .execute(
+                "const m = document.querySelector('main'); if (m) m.scrollTop = 0;
+                 const e = document.querySelector(arguments[0]);
+                 if (e && e.tagName !== 'MAIN') e.scrollIntoView({ block: 'start' });",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.c.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("console-{name}.png")), png).unwrap();
+    }
+
+    /// The file the browser saved in the download folder whose name ends with `suffix`, once
+    /// it is whole.
+    pub async fn downloaded(&self, suffix: &str) -> Vec<u8> {
+        let start = Instant::now();
+        loop {
+            let found = std::fs::read_dir(self.downloads.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix));
+            if let Some(path) = found {
+                return std::fs::read(path).unwrap();
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "no *{suffix} in the download folder"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs `script` in the page (WebDriver's execute: a function body; `arguments[i]`).
     pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {
         self.c.execute(script, args).await.unwrap()
@@ -348,6 +420,12 @@ impl Browser {
         self.type_into("#password", PASSWORD).await;
         self.click("#signin-submit").await;
         self.wait_text("#who-user", user).await;
+    }
+
+    /// Signs out through the console's menu.
+    pub async fn sign_out(&self) {
+        self.click("#sign-out").await;
+        self.find("#signin-submit").await;
     }
 
     /// Ends the session (chromedriver ends its browser on SIGTERM, never SIGKILL).

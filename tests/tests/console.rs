@@ -13,242 +13,15 @@
 //! embeds the console), `chromium` and `chromium-driver`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use terrain_domain::Revision;
+use terrain_tests::browser::{Browser, WAIT, browser_missing};
 use terrain_tests::harness::{PASSWORD, ServerProcess, built_binary, free_port, pg_url};
 
-const WAIT: Duration = Duration::from_secs(20);
 const PHOTO: &[u8] = include_bytes!("../../src-tauri/icons/128x128.png");
-
-fn on_path(tool: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(tool))
-        .find(|p| p.is_file())
-}
-
-/// What this machine lacks for the suite; None when everything is there.
-fn missing() -> Option<String> {
-    let mut missing = Vec::new();
-    if !built_binary("terrain-server").is_file() {
-        missing.push("target/debug/terrain-server (cargo build -p terrain-server)".to_string());
-    }
-    for tool in ["chromium", "chromedriver"] {
-        if on_path(tool).is_none() {
-            missing.push(tool.to_string());
-        }
-    }
-    (!missing.is_empty()).then(|| missing.join(", "))
-}
-
-fn skipped() -> bool {
-    let Some(what) = missing() else {
-        return false;
-    };
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the console suite needs: {what}"
-    );
-    eprintln!("SKIPPED: the console suite needs {what}");
-    true
-}
-
-/// chromedriver on a free port and a headless Chromium session whose downloads land in
-/// `downloads`.
-struct Browser {
-    driver: Child,
-    c: Client,
-    downloads: tempfile::TempDir,
-    shots: Option<PathBuf>,
-}
-
-impl Browser {
-    async fn start(shots: Option<PathBuf>) -> Browser {
-        let port = free_port();
-        let driver = Command::new(on_path("chromedriver").unwrap())
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let downloads = tempfile::tempdir().unwrap();
-        let Value::Object(caps) = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": on_path("chromium").unwrap(),
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1366,900", "--lang=en-GB"],
-                "prefs": {
-                    "download.default_directory": downloads.path(),
-                    "download.prompt_for_download": false,
-                    "intl.accept_languages": "en-GB,en",
-                },
-            },
-        }) else {
-            unreachable!()
-        };
-        let start = Instant::now();
-        let c = loop {
-            match fantoccini::ClientBuilder::rustls()
-                .expect("TLS roots")
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if start.elapsed() < WAIT => {
-                    eprintln!("waiting for chromedriver: {e}");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("chromedriver did not start a session: {e}"),
-            }
-        };
-        Browser {
-            driver,
-            c,
-            downloads,
-            shots,
-        }
-    }
-
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.c
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        el.clear().await.unwrap();
-        el.send_keys(text).await.unwrap();
-    }
-
-    async fn select(&self, css: &str, value: &str) {
-        self.click(&format!("{css} option[value=\"{value}\"]"))
-            .await;
-    }
-
-    async fn count(&self, css: &str) -> usize {
-        self.c.find_all(Locator::Css(css)).await.unwrap().len()
-    }
-
-    /// Waits until `css` shows `wanted`.
-    async fn wait_text(&self, css: &str, wanted: &str) {
-        let start = Instant::now();
-        loop {
-            if let Ok(el) = self.c.find(Locator::Css(css)).await
-                && let Ok(text) = el.text().await
-                && text.contains(wanted)
-            {
-                return;
-            }
-            if start.elapsed() > WAIT {
-                let now = match self.c.find(Locator::Css(css)).await {
-                    Ok(el) => el.text().await.unwrap_or_default(),
-                    Err(_) => "(absent)".into(),
-                };
-                panic!("{css}: waited for \"{wanted}\", shows \"{now}\"");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits until exactly `n` elements match `css`.
-    async fn wait_count(&self, css: &str, n: usize) {
-        let start = Instant::now();
-        loop {
-            let now = self.count(css).await;
-            if now == n {
-                return;
-            }
-            assert!(start.elapsed() < WAIT, "{css}: waited for {n}, found {now}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn goto(&self, url: &str) {
-        self.c.goto(url).await.unwrap();
-    }
-
-    /// A screenshot of the page from its top, when this run takes them.
-    async fn shot(&self, name: &str) {
-        self.shot_at(name, "main").await;
-    }
-
-    /// A screenshot with `css` scrolled to the top of the window.
-    async fn shot_at(&self, name: &str, css: &str) {
-        let Some(dir) = &self.shots else {
-            return;
-        };
-        self.c
-            .execute(
-                "const m = document.querySelector('main'); if (m) m.scrollTop = 0;
-                 const e = document.querySelector(arguments[0]);
-                 if (e && e.tagName !== 'MAIN') e.scrollIntoView({ block: 'start' });",
-                vec![json!(css)],
-            )
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let png = self.c.screenshot().await.unwrap();
-        std::fs::write(dir.join(format!("console-{name}.png")), png).unwrap();
-    }
-
-    /// The file the browser saved in the download folder whose name ends with `suffix`, once
-    /// it is whole.
-    async fn downloaded(&self, suffix: &str) -> Vec<u8> {
-        let start = Instant::now();
-        loop {
-            let found = std::fs::read_dir(self.downloads.path())
-                .unwrap()
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .find(|p| {
-                    let name = p.file_name().unwrap().to_string_lossy().to_string();
-                    name.ends_with(suffix)
-                });
-            if let Some(path) = found {
-                return std::fs::read(path).unwrap();
-            }
-            assert!(
-                start.elapsed() < WAIT,
-                "no *{suffix} in the download folder"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn sign_in(&self, url: &str, user: &str) {
-        self.goto(&format!("{url}/")).await;
-        self.type_into("#user", user).await;
-        self.type_into("#password", PASSWORD).await;
-        self.click("#signin-submit").await;
-        self.wait_text("#who-user", user).await;
-    }
-
-    async fn sign_out(&self) {
-        self.click("#sign-out").await;
-        self.find("#signin-submit").await;
-    }
-
-    async fn stop(self) {
-        let _ = self.c.close().await;
-        let mut driver = self.driver;
-        // chromedriver ends its browsers on SIGTERM.
-        unsafe { libc::kill(driver.id() as i32, libc::SIGTERM) };
-        let _ = driver.wait();
-    }
-}
 
 /// The server binary's `user add`.
 fn add_user(db: &str, keys: &Path, name: &str, role: &str, region: Option<&str>) {
@@ -416,7 +189,7 @@ async fn console_flows(db: &str, shots: Option<PathBuf>) {
     .await;
     let url = server.url();
     let s = seed(&url).await;
-    let b = Browser::start(shots).await;
+    let b = Browser::start().await.with_shots(shots);
     let started = Instant::now();
 
     // Sign-in: a wrong password is said in words; the right one opens the inbox, newest first.
@@ -594,7 +367,7 @@ fn shots_dir() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_browser_on_sqlite() {
-    if skipped() {
+    if browser_missing() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -604,7 +377,7 @@ async fn the_console_works_in_a_browser_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_browser_on_postgres() {
-    if skipped() {
+    if browser_missing() {
         return;
     }
     // A database of its own, dropped afterwards.
