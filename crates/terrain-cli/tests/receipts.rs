@@ -4,98 +4,14 @@
 //! refuses an altered one or another server's key (exit code 1, plain words). The real binary
 //! against a real server on loopback.
 
+mod common;
+
+use common::{SEED, Served, login, ok, server, terrain};
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-const SEED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../docs/examples/bafoulabe-plants-attack.json"
-);
-const PASSPHRASE: &str = "red earth after the rain";
-const PASSWORD: &str = "correct horse battery";
-
-/// A real server for awa (Kayes) on loopback: its address and public keys.
-fn server() -> (String, terrain_protocol::ServerKeys) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let dir = tempfile::tempdir().unwrap();
-            let db = format!("sqlite:{}", dir.path().join("server.db").display());
-            let key = terrain_server_store::ContactKey::random();
-            let store = terrain_server_engines::open_store(&db, "terrain", &key)
-                .await
-                .unwrap();
-            let state = terrain_server::AppState::new(store, key);
-            terrain_server::add_user(
-                &state,
-                "awa",
-                terrain_protocol::Role::Reporter,
-                vec!["Kayes".to_string()],
-                PASSWORD,
-            )
-            .await
-            .unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}", listener.local_addr().unwrap());
-            tx.send((url, state.server_keys.public())).unwrap();
-            terrain_server::serve(listener, terrain_server::router(state)).await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-fn terrain(data: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_terrain"));
-    cmd.arg("--data").arg(data).args(args);
-    cmd.env("TERRAIN_AUTHOR", "Awa Traoré")
-        .env("TERRAIN_PASSPHRASE", PASSPHRASE)
-        .env_remove("TERRAIN_DATA")
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .stdin(Stdio::null());
-    cmd
-}
+use std::process::{Command, Output};
 
 fn run(data: &std::path::Path, args: &[&str]) -> Output {
     terrain(data, args).output().unwrap()
-}
-
-fn ok(data: &std::path::Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(
-        out.status.success(),
-        "terrain {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn login(data: &std::path::Path, url: &str) {
-    let mut child = terrain(
-        data,
-        &[
-            "login",
-            "--server",
-            url,
-            "--user",
-            "awa",
-            "--password-stdin",
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "login: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn pdftotext(pdf: &std::path::Path) -> String {
@@ -111,7 +27,7 @@ fn pdftotext(pdf: &std::path::Path) -> String {
 
 #[test]
 fn receipts_are_kept_shown_printed_and_verified_offline() {
-    let (url, keys) = server();
+    let Served { url, keys, .. } = server();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     ok(&data, &["report", "import", SEED]);
@@ -186,7 +102,7 @@ fn receipts_are_kept_shown_printed_and_verified_offline() {
         said.starts_with("NOT VALID: ") && said.contains("signature"),
         "{said}"
     );
-    let (_, other_server) = server();
+    let other_server = server().keys;
     let other = other_server.signing.as_str();
     let out = run(
         &nowhere,
