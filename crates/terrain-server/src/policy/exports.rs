@@ -165,18 +165,7 @@ pub async fn report_pdf(
     report: Uuid,
     lang: Lang,
 ) -> Result<Export> {
-    let heads = state.store.head_regions(vec![report]).await?;
-    if heads.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "no report {report} on this server"
-        )));
-    }
-    if let Some((_, region)) = heads.iter().find(|(_, r)| !regions::may_use(device, r)) {
-        return Err(AppError::RegionForbidden {
-            user: device.user.name.clone(),
-            region: region.clone(),
-        });
-    }
+    regions::may_open(state, device, report).await?;
     let revision = state
         .store
         .current_heads(vec![report])

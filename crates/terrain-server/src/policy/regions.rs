@@ -1,11 +1,32 @@
 //! Who may read and change which region's reports.
 
+use crate::AppState;
+use crate::error::{AppError, Result};
 use terrain_protocol::Role;
 use terrain_server_store::{Device, same_region};
+use uuid::Uuid;
 
 /// Whether `device`'s user works in `region`: an administrator everywhere.
 pub fn may_use(device: &Device, region: &str) -> bool {
     device.user.role == Role::Admin || device.user.regions.iter().any(|r| same_region(r, region))
+}
+
+/// Ok when `report` is on this server and `device`'s user works in every region its current
+/// heads are in (a report in conflict across regions needs each).
+pub async fn may_open(state: &AppState, device: &Device, report: Uuid) -> Result<()> {
+    let heads = state.store.head_regions(vec![report]).await?;
+    if heads.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "no report {report} on this server"
+        )));
+    }
+    if let Some((_, region)) = heads.iter().find(|(_, r)| !may_use(device, r)) {
+        return Err(AppError::RegionForbidden {
+            user: device.user.name.clone(),
+            region: region.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Why `device`'s user may not change a report whose current heads are in regions `was` (none:

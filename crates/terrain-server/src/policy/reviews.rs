@@ -20,19 +20,7 @@ async fn may_review(state: &AppState, device: &Device, report: Uuid) -> Result<(
             "only reviewers and administrators review reports",
         ));
     }
-    let heads = state.store.head_regions(vec![report]).await?;
-    if heads.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "no report {report} on this server"
-        )));
-    }
-    if let Some((_, region)) = heads.iter().find(|(_, r)| !regions::may_use(device, r)) {
-        return Err(AppError::RegionForbidden {
-            user: device.user.name.clone(),
-            region: region.clone(),
-        });
-    }
-    Ok(())
+    regions::may_open(state, device, report).await
 }
 
 /// Records `device`'s user's decision on `report` ([`ReviewRequest`]): the comment tidied
