@@ -80,6 +80,10 @@ pub struct NewUser {
     #[serde(default)]
     pub regions: Vec<String>,
     /// At least [`crate::limits::PASSWORD_MIN_CHARS`] characters.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(min = crate::limits::PASSWORD_MIN_CHARS))
+    )]
     pub password: String,
 }
 
@@ -97,6 +101,10 @@ pub struct UserChange {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordReset {
     /// At least [`crate::limits::PASSWORD_MIN_CHARS`] characters.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(min = crate::limits::PASSWORD_MIN_CHARS))
+    )]
     pub password: String,
 }
 
