@@ -116,6 +116,7 @@ impl Store {
         ] {
             tx.execute(statement, [&id]).map_err(&sql)?;
         }
+        crate::incidents::forget(&tx, report_id).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(())
     }

@@ -55,6 +55,9 @@ pub enum StoreError {
     AlreadyExists(PathBuf),
     #[error("the key file {path} is damaged ({why}); without it the reports cannot be read")]
     KeyFile { path: PathBuf, why: String },
+    /// A link operation that does not check (terrain_domain::incident::LinkOp::check).
+    #[error("{0}")]
+    InvalidLink(#[from] terrain_domain::incident::LinkError),
     #[error("revision {0} in the database is damaged: {1}")]
     Corrupt(String, String),
 }

@@ -23,6 +23,7 @@ mod error;
 mod filter;
 mod ids;
 mod import;
+mod incidents;
 mod read;
 mod receipts;
 mod reduce;
@@ -41,6 +42,7 @@ pub use error::{Result, StoreError};
 pub use filter::{Filter, Page};
 pub use ids::{SHORT_ID_CHARS, short_id};
 pub use import::{Import, Imported, fingerprint};
+pub use incidents::Suggestion;
 pub use read::{Listed, OutboxEntry};
 pub use receipts::{KeptReceipt, KnownServerKey, StoredReceipt};
 pub use reduce::reduced_jpeg;
@@ -131,14 +133,17 @@ impl Store {
             Some(_) => Some(secure::blob_key(&writer).map_err(sql)?),
             None => None,
         };
-        Ok(Store {
+        let store = Store {
             dir: dir.into(),
             readers: Readers::new(&db_path, key),
             db_path,
             writer: Mutex::new(writer),
             device_id,
             blob_key,
-        })
+        };
+        // Reports written before fingerprints were filed (migration 015) get theirs once.
+        store.file_missing_fingerprints()?;
+        Ok(store)
     }
 
     /// Whether this store is encrypted.

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("011_reviews", include_str!("migrations/011_reviews.sql")),
     ("012_receipts", include_str!("migrations/012_receipts.sql")),
     ("013_bundles", include_str!("migrations/013_bundles.sql")),
+    (
+        "015_incidents",
+        include_str!("migrations/015_incidents.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

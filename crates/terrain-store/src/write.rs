@@ -262,5 +262,5 @@ pub(crate) fn index_head(tx: &Transaction, rev: &Revision) -> rusqlite::Result<(
     for s in &r.sites {
         link.execute(params![id, s.site_id.to_string()])?;
     }
-    Ok(())
+    crate::incidents::file(tx, r)
 }
