@@ -18,6 +18,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
 mod console;
+pub mod incidents;
 mod reviews;
 
 pub struct PgStore {
@@ -126,6 +127,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/009_device_keys.sql"),
         canonical_regions: false,
     },
+    Migration {
+        version: 11,
+        sql: include_str!("migrations/011_incidents.sql"),
+        canonical_regions: false,
+    },
 ];
 
 /// The schema version this build brings a database to (the last migration's).
@@ -162,6 +168,9 @@ async fn migrate(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
         }
         if step.version == 5 {
             console::backfill(tx).await?;
+        }
+        if step.version == 11 {
+            incidents::backfill(tx).await?;
         }
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
@@ -667,6 +676,7 @@ impl ServerStore for PgStore {
                 .into_iter()
                 .collect();
             console::reindex(&tx, &touched).await?;
+            incidents::refile(&tx, &touched).await?;
         }
         insert_audit(&tx, &rules.events(&outcomes)).await?;
         tx.commit().await.map_err(backend)?;
@@ -1325,6 +1335,40 @@ impl ServerStore for PgStore {
             .await
             .map(|_| ())
             .map_err(backend)
+    }
+
+    async fn fingerprint(
+        &self,
+        report: Uuid,
+    ) -> Result<Option<terrain_domain::incident::Fingerprint>> {
+        self.fingerprint_of(report).await
+    }
+
+    async fn fingerprint_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> Result<Vec<terrain_domain::incident::Fingerprint>> {
+        self.candidates(&query).await
+    }
+
+    async fn record_links(&self, ops: Vec<IncomingLink>) -> Result<Vec<bool>> {
+        self.links_record(ops).await
+    }
+
+    async fn link_ops_of(
+        &self,
+        reports: Vec<Uuid>,
+    ) -> Result<Vec<terrain_domain::incident::LinkOp>> {
+        self.links_of(reports).await
+    }
+
+    async fn link_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<LinkPage> {
+        self.links_feed(since, limit, regions).await
     }
 
     async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>> {

@@ -17,6 +17,7 @@ use terrain_server_store::*;
 use uuid::Uuid;
 
 mod console;
+mod incidents;
 mod reviews;
 
 pub struct SqliteStore {
@@ -116,6 +117,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         sql: include_str!("migrations/009_device_keys.sql"),
         code: |_| Ok(()),
+    },
+    Migration {
+        version: 11,
+        sql: include_str!("migrations/011_incidents.sql"),
+        code: incidents::backfill,
     },
 ];
 
@@ -544,6 +550,7 @@ impl ServerStore for SqliteStore {
                 }
             }
             console::reindex(&tx, &touched)?;
+            incidents::refile(&tx, &touched)?;
             for event in rules.events(&outcomes) {
                 insert_audit(&tx, &event)?;
             }
@@ -1248,6 +1255,41 @@ impl ServerStore for SqliteStore {
             .map_err(backend)
         })
         .await
+    }
+
+    async fn fingerprint(
+        &self,
+        report: Uuid,
+    ) -> Result<Option<terrain_domain::incident::Fingerprint>> {
+        self.call(move |c| incidents::fingerprint(c, report)).await
+    }
+
+    async fn fingerprint_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> Result<Vec<terrain_domain::incident::Fingerprint>> {
+        self.call(move |c| incidents::candidates(c, &query)).await
+    }
+
+    async fn record_links(&self, ops: Vec<IncomingLink>) -> Result<Vec<bool>> {
+        self.call(move |c| incidents::record(c, ops)).await
+    }
+
+    async fn link_ops_of(
+        &self,
+        reports: Vec<Uuid>,
+    ) -> Result<Vec<terrain_domain::incident::LinkOp>> {
+        self.call(move |c| incidents::of_reports(c, &reports)).await
+    }
+
+    async fn link_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<LinkPage> {
+        self.call(move |c| incidents::feed(c, since, limit, regions))
+            .await
     }
 
     async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>> {

@@ -13,10 +13,12 @@
 //! give them back by report ([`ServerStore::contacts`]), and the server decides who sees them.
 
 pub mod console_http;
+pub mod incidents;
 pub mod index;
 pub mod sealing;
 
 pub use console_http::{AuditSearch, ConsoleSessionRecord, DeviceRecord, device_id};
+pub use incidents::{CandidateQuery, FingerprintRow, IncomingLink, LinkPage, StoredLinkOp};
 pub use index::{IndexEntry, IndexedHead, PageBounds, Selection, StoredRevision};
 pub use sealing::{ContactKey, SealedContact, seal_contacts};
 
@@ -317,6 +319,12 @@ pub mod actions {
     pub const BUNDLE_IMPORT: &str = "bundle_import";
     /// A bundle refused because its device is revoked (detail: the file).
     pub const BUNDLE_REFUSED: &str = "bundle_refused";
+    /// Two reports linked as one incident (detail: the pair, the operation).
+    pub const INCIDENT_LINK: &str = "incident_link";
+    /// A link or dismissal undone (detail: the pair, the operation).
+    pub const INCIDENT_UNLINK: &str = "incident_unlink";
+    /// A suggestion answered "not the same incident" (detail: the pair, the operation).
+    pub const INCIDENT_DISMISS: &str = "incident_dismiss";
 }
 
 /// One entry of the append-only audit log. Never carries a password or a token.
@@ -550,6 +558,36 @@ pub trait ServerStore: Send + Sync + 'static {
     /// was revoked with its device ([`ServerStore::revoke`]) or the device has no token left
     /// that is not revoked.
     async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>>;
+
+    // Incidents (issue 15, [`incidents`]).
+    /// The fingerprint filed for `report` (from its current head, in the push transaction).
+    async fn fingerprint(
+        &self,
+        report: Uuid,
+    ) -> Result<Option<terrain_domain::incident::Fingerprint>>;
+    /// The fingerprints `query` finds, other than its own report's, in no particular order:
+    /// those the domain's index would compare.
+    async fn fingerprint_candidates(
+        &self,
+        query: CandidateQuery,
+    ) -> Result<Vec<terrain_domain::incident::Fingerprint>>;
+    /// Stores link operations in one transaction, each once by id, the audit event of each new
+    /// one with it; whether each was new. Each new one takes the next position of the link
+    /// feed (positions become visible in increasing order, as the revisions' do).
+    async fn record_links(&self, ops: Vec<IncomingLink>) -> Result<Vec<bool>>;
+    /// Every operation stored on a pair with one of `reports`, in feed order.
+    async fn link_ops_of(
+        &self,
+        reports: Vec<Uuid>,
+    ) -> Result<Vec<terrain_domain::incident::LinkOp>>;
+    /// The link feed after position `since`: operations on a pair with a report in one of
+    /// `regions` (every one for None), oldest first, at most `limit`.
+    async fn link_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<LinkPage>;
 }
 
 /// A device found by its bundle key.

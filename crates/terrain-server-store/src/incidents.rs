@@ -1,0 +1,147 @@
+//! Incidents on the server (issue 15): what the engines keep of each report for the duplicate
+//! check, and of the link operations people make. The rules are `terrain_domain::incident`'s;
+//! this module only decides the columns an engine files and the rows it reads back, so both
+//! engines answer the same.
+//!
+//! A report's **fingerprint row** is written in the push transaction from its current head (the
+//! last received when a conflict left several), so it is never older than what was pushed.
+//! It carries the blocking key of `terrain_domain::incident::index` as columns (region, weeks,
+//! cercle, grid cell) and the fingerprint itself: a check reads only the rows the in-memory
+//! index would have compared ([`CandidateQuery`]), then runs the domain's `compare` on them.
+//! Nothing is held in a server process, so several processes sharing one database never
+//! answer from a stale copy.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use terrain_domain::Revision;
+use terrain_domain::incident::index::CELL_DEGREES;
+use terrain_domain::incident::similar::DATE_SLACK_DAYS;
+use terrain_domain::incident::{Fingerprint, LinkOp};
+use terrain_domain::site::Site;
+use uuid::Uuid;
+
+/// The week a day falls in, as the domain's index files it.
+pub fn week(day: i32) -> i32 {
+    day.div_euclid(7)
+}
+
+/// The grid cell of a point, as the domain's index files it.
+pub fn cell(latitude: f64, longitude: f64) -> (i32, i32) {
+    (
+        (latitude / CELL_DEGREES).floor() as i32,
+        (longitude / CELL_DEGREES).floor() as i32,
+    )
+}
+
+/// A fingerprint as an engine files it: the blocking key as columns, the fingerprint as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FingerprintRow {
+    pub report: Uuid,
+    pub region: i64,
+    pub first_week: i32,
+    pub last_week: i32,
+    pub cercle: Option<i64>,
+    /// The grid cell (row, column) of its point; None without a point.
+    pub cell: Option<(i32, i32)>,
+    pub json: String,
+}
+
+impl FingerprintRow {
+    pub fn of(f: &Fingerprint) -> FingerprintRow {
+        FingerprintRow {
+            report: f.report,
+            region: i64::from(f.region),
+            first_week: week(f.first_day),
+            last_week: week(f.last_day),
+            cercle: f.cercle.map(i64::from),
+            cell: f.point.map(|p| cell(p.latitude, p.longitude)),
+            json: serde_json::to_string(f).expect("a fingerprint serialises"),
+        }
+    }
+
+    /// The fingerprint back from its stored JSON.
+    pub fn parse(json: &str) -> crate::Result<Fingerprint> {
+        serde_json::from_str(json).map_err(|e| crate::StoreError::Backend(e.to_string()))
+    }
+}
+
+/// The fingerprint a report's heads give: its last received head's, read without a site book
+/// (the server keeps no site registry yet: a report's point is its own).
+pub fn fingerprint_of_heads(heads: &[(i64, Revision)]) -> Option<Fingerprint> {
+    let (_, head) = heads.iter().max_by_key(|(seq, _)| *seq)?;
+    let sites: BTreeMap<Uuid, Site> = BTreeMap::new();
+    Some(Fingerprint::of(&head.content, &sites))
+}
+
+/// The rows worth comparing with a fingerprint: exactly those the domain's `DuplicateIndex`
+/// would compare (same region, weeks within the date slack; with a point, rows without a
+/// point of its cercle or none and rows in the nine cells around it; without, rows of its
+/// cercle or none). An engine turns it into one indexed query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateQuery {
+    pub report: Uuid,
+    pub region: i64,
+    /// Weeks `lo..=hi`: a row matches when its weeks overlap them.
+    pub week_lo: i32,
+    pub week_hi: i32,
+    /// Only rows of this cercle or none (None: any cercle).
+    pub cercle: Option<i64>,
+    /// With a point: rows' cells within one of this one (rows without a point still match).
+    pub cell: Option<(i32, i32)>,
+}
+
+impl CandidateQuery {
+    pub fn of(f: &Fingerprint) -> CandidateQuery {
+        CandidateQuery {
+            report: f.report,
+            region: i64::from(f.region),
+            week_lo: week(f.first_day - DATE_SLACK_DAYS),
+            week_hi: week(f.last_day + DATE_SLACK_DAYS),
+            cercle: f.cercle.map(i64::from),
+            cell: f.point.map(|p| cell(p.latitude, p.longitude)),
+        }
+    }
+}
+
+/// A link operation as stored: its feed position and the regions of its two reports when it
+/// was stored (what the pull feed filters by).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLinkOp {
+    pub seq: i64,
+    pub op: LinkOp,
+}
+
+/// A page of the link feed: operations at their positions, the cursor for the next page (the
+/// last position given, or `since`), and whether more wait past it.
+#[derive(Debug, Clone)]
+pub struct LinkPage {
+    pub items: Vec<StoredLinkOp>,
+    pub next: i64,
+    pub more: bool,
+}
+
+/// A link operation to store, with the regions of its reports' heads and its audit event.
+#[derive(Debug, Clone)]
+pub struct IncomingLink {
+    pub op: LinkOp,
+    pub regions: Vec<String>,
+    pub event: crate::AuditEvent,
+}
+
+/// When an operation was stored, for engines that keep times as text.
+pub fn op_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_and_cells_are_the_domain_index_s() {
+        assert_eq!(week(0), 0);
+        assert_eq!(week(-1), -1);
+        assert_eq!(week(13), 1);
+        assert_eq!(cell(13.8, -10.8), (55, -44));
+    }
+}
