@@ -10,9 +10,9 @@ use std::sync::Arc;
 use tauri::State;
 use tauri::{AppHandle, Emitter};
 use terrain_app::{
-    AbsentPhotos, AppError, AppInfo, Catalog, ExportRequest, ExportResult, FetchedPhotos, Form,
-    Kept, ListPage, ListQuery, LockState, PhotoComing, PhotoPolicy, ReportDetail, SavedReport,
-    Session, SyncStatus,
+    AbsentPhotos, AppError, AppInfo, BundleRead, BundleWritten, Catalog, ExportRequest,
+    ExportResult, FetchedPhotos, Form, Kept, ListPage, ListQuery, LockState, PhotoComing,
+    PhotoPolicy, ReportDetail, SavedReport, Session, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
@@ -177,6 +177,19 @@ pub fn sync_status(session: Shared) -> Answer<SyncStatus> {
 pub fn sync_now(session: Shared) -> Answer<()> {
     session.app()?.sync_now();
     Ok(())
+}
+
+/// Writes what waits in the outbox (photos included) into a bundle in the folder `dir` (a USB
+/// stick); with `again`, everything waiting, also what an earlier bundle carried.
+#[tauri::command]
+pub async fn write_bundle(session: Shared<'_>, dir: PathBuf, again: bool) -> Answer<BundleWritten> {
+    session.app()?.write_bundle(&dir, again).await
+}
+
+/// Reads the server's reply bundle `file`: acknowledgements, receipts, other devices' reports.
+#[tauri::command]
+pub async fn read_reply_bundle(session: Shared<'_>, file: PathBuf) -> Answer<BundleRead> {
+    session.app()?.read_reply_bundle(&file).await
 }
 
 #[tauri::command]

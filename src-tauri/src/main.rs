@@ -56,6 +56,8 @@ fn main() {
             commands::report_file_name,
             commands::sync_status,
             commands::sync_now,
+            commands::write_bundle,
+            commands::read_reply_bundle,
             commands::login,
             commands::logout,
             commands::export,

@@ -6,6 +6,8 @@ use crate::{App, Result};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
+use terrain_bundle::BundleError;
+use terrain_domain::Message;
 use ts_rs::TS;
 
 /// What writing a bundle did.
@@ -15,6 +17,9 @@ pub struct BundleWritten {
     pub files: Vec<String>,
     #[ts(type = "number")]
     pub revisions: usize,
+    /// Reports those revisions are of.
+    #[ts(type = "number")]
+    pub reports: usize,
     #[ts(type = "number")]
     pub photos: usize,
     #[ts(type = "number")]
@@ -61,6 +66,7 @@ impl App {
                 .map(|f| f.display().to_string())
                 .collect(),
             revisions: written.revisions,
+            reports: written.reports,
             photos: written.photos,
             bytes: written.bytes,
         })
@@ -86,5 +92,117 @@ impl App {
             merged: read.merged,
             conflicts: read.conflicts,
         })
+    }
+}
+
+/// Why a bundle was refused, in the catalogue's words (`bundle.error.*`): what the app shows in
+/// its reader's language; the error's own text stays the detail.
+pub fn said(e: &BundleError) -> Message {
+    let none: [(&str, String); 0] = [];
+    match e {
+        BundleError::NotABundle { file } => {
+            Message::new("bundle.error.not_bundle", [("file", file)])
+        }
+        BundleError::NewerFormat { found, .. } => Message::new(
+            "bundle.error.newer",
+            [
+                ("found", found.to_string()),
+                ("reads", terrain_bundle::FORMAT_VERSION.to_string()),
+            ],
+        ),
+        BundleError::Incomplete { count, missing, .. } => Message::new(
+            "bundle.error.incomplete",
+            [("count", count.to_string()), ("missing", missing.clone())],
+        ),
+        BundleError::Truncated { .. } => Message::new("bundle.error.truncated", none),
+        BundleError::BadSignature { .. } | BundleError::Damaged { .. } => {
+            Message::new("bundle.error.tampered", none)
+        }
+        BundleError::WrongRecipient { .. } | BundleError::UnknownSigner { .. } => {
+            Message::new("bundle.error.other_server", none)
+        }
+        BundleError::OtherDevice { found, .. } => {
+            Message::new("bundle.error.other_device", [("device", found)])
+        }
+        BundleError::NotAReply { .. } => Message::new("bundle.error.not_reply", none),
+        BundleError::SignInFirst(_) => Message::new("bundle.error.sign_in_first", none),
+        BundleError::Io { file, source } => Message::new(
+            "bundle.error.io",
+            [("file", file.clone()), ("detail", source.to_string())],
+        ),
+        BundleError::Key(why) => Message::new("bundle.error.refused", [("detail", why)]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_device_never_signed_in_is_told_to_sign_in_once_in_the_catalogues_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(dir.path()).unwrap();
+        let stick = tempfile::tempdir().unwrap();
+        for e in [
+            app.write_bundle(stick.path(), false).await.unwrap_err(),
+            app.read_reply_bundle(&stick.path().join("reply.tbundle"))
+                .await
+                .unwrap_err(),
+        ] {
+            assert_eq!(e.code, crate::ErrorCode::Refused);
+            let said = e.said.expect("words from the catalogue");
+            assert_eq!(said.code, "bundle.error.sign_in_first");
+            assert!(
+                said.text(terrain_domain::Lang::Fr)
+                    .contains("connectez-vous")
+            );
+        }
+        assert_eq!(std::fs::read_dir(stick.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn each_refusal_has_its_words() {
+        let file = "x.tbundle".to_string();
+        let cases = [
+            (
+                BundleError::BadSignature {
+                    file: file.clone(),
+                    signer: "k".into(),
+                },
+                "bundle.error.tampered",
+            ),
+            (
+                BundleError::Truncated { file: file.clone() },
+                "bundle.error.truncated",
+            ),
+            (
+                BundleError::WrongRecipient {
+                    file: file.clone(),
+                    found: "a".into(),
+                    expected: "b".into(),
+                },
+                "bundle.error.other_server",
+            ),
+            (
+                BundleError::UnknownSigner { file: file.clone() },
+                "bundle.error.other_server",
+            ),
+            (
+                BundleError::OtherDevice {
+                    file: file.clone(),
+                    found: "d2".into(),
+                    this: "d1".into(),
+                },
+                "bundle.error.other_device",
+            ),
+            (BundleError::NotAReply { file }, "bundle.error.not_reply"),
+        ];
+        for (e, code) in cases {
+            let m = said(&e);
+            assert_eq!(m.code, code, "{e}");
+            for lang in [terrain_domain::Lang::En, terrain_domain::Lang::Fr] {
+                assert!(!m.text(lang).contains('{'), "{code} fills its words");
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! that breaks rules, every problem with its field path.
 
 use serde::Serialize;
-use terrain_domain::{Problem, Problems};
+use terrain_domain::{Message, Problem, Problems};
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -31,6 +31,9 @@ pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
     pub problems: Vec<Problem>,
+    /// The failure in the catalogue's words (`messages.json`), when the core has them: the
+    /// shells show it in their reader's language, `message` as the detail.
+    pub said: Option<Message>,
 }
 
 impl AppError {
@@ -39,7 +42,14 @@ impl AppError {
             code,
             message: message.into(),
             problems: Vec::new(),
+            said: None,
         }
+    }
+
+    /// With the failure in the catalogue's words.
+    pub fn saying(mut self, said: Message) -> AppError {
+        self.said = Some(said);
+        self
     }
 }
 
@@ -53,6 +63,7 @@ impl From<Problems> for AppError {
             code: ErrorCode::Invalid,
             message,
             problems: p.0,
+            said: None,
         }
     }
 }
@@ -67,7 +78,9 @@ impl From<terrain_store::StoreError> for AppError {
             }
             E::NotADraft(_) => AppError::new(ErrorCode::Refused, e.to_string()),
             E::WrongPassphrase => AppError::new(ErrorCode::WrongPassphrase, e.to_string()),
-            E::WeakPassphrase(_) => AppError::new(ErrorCode::Invalid, e.to_string()),
+            E::WeakPassphrase(_) | E::InvalidLink(_) => {
+                AppError::new(ErrorCode::Invalid, e.to_string())
+            }
             other => AppError::new(ErrorCode::Storage, other.to_string()),
         }
     }
@@ -85,10 +98,15 @@ impl From<&terrain_sync::SyncError> for AppError {
         let code = match e {
             E::Store(_) | E::Io { .. } => ErrorCode::Storage,
             E::Refused { .. } | E::NotSignedIn => ErrorCode::Refused,
+            E::Bundle(terrain_bundle::BundleError::Io { .. }) => ErrorCode::Storage,
             E::Bundle(_) => ErrorCode::Refused,
             E::Unreachable { .. } | E::BadAnswer(_) => ErrorCode::Offline,
         };
-        AppError::new(code, e.to_string())
+        let error = AppError::new(code, e.to_string());
+        match e {
+            E::Bundle(b) => error.saying(crate::bundles::said(b)),
+            _ => error,
+        }
     }
 }
 

@@ -72,10 +72,29 @@ pub enum BundleError {
         found: String,
         expected: String,
     },
+    /// A device's bundle where a reply was expected (a device reads replies only).
+    #[error(
+        "{file}: a device's bundle, not a server's reply: import it on the server with `terrain-server bundle import`"
+    )]
+    NotAReply { file: String },
+    /// A reply addressed to another device.
+    #[error("{file}: a reply for another device ({found}), not this one ({this})")]
+    OtherDevice {
+        file: String,
+        found: String,
+        this: String,
+    },
+    /// A reply signed by a key that is not one of the reader's server's.
+    #[error("{file}: signed by a key that is not this device's server's: refused")]
+    UnknownSigner { file: String },
     #[error("{file}: the bundle is damaged: {why}")]
     Damaged { file: String, why: String },
     #[error("{0}")]
     Key(String),
+    /// The device lacks the keys a bundle needs (its own, or the server's): it must sign in
+    /// online once.
+    #[error("{0}")]
+    SignInFirst(String),
     #[error("{file}: {source}")]
     Io {
         file: String,

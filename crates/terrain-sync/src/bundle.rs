@@ -19,6 +19,8 @@ pub struct Written {
     /// The bundle's files, in order.
     pub files: Vec<PathBuf>,
     pub revisions: usize,
+    /// Reports those revisions are of.
+    pub reports: usize,
     pub photos: usize,
     /// Bytes in all its files.
     pub bytes: u64,
@@ -46,9 +48,13 @@ fn key_error(why: &str) -> SyncError {
     SyncError::Bundle(BundleError::Key(why.into()))
 }
 
+fn sign_in_first(why: &str) -> SyncError {
+    SyncError::Bundle(BundleError::SignInFirst(why.into()))
+}
+
 fn device_keys(store: &Store) -> Result<DeviceKeys, SyncError> {
     let secret = store.bundle_keys()?.ok_or_else(|| {
-        key_error(
+        sign_in_first(
             "this device has no bundle keys yet: sign in to the server once while online \
              (terrain login), then bundles can travel without a network",
         )
@@ -73,7 +79,7 @@ pub fn write_bundle(
         .find(|k| k.current && k.sealing.is_some())
         .and_then(|k| k.sealing.clone())
         .ok_or_else(|| {
-            key_error(
+            sign_in_first(
                 "this device does not know the server's sealing key: sign in again while online",
             )
         })?;
@@ -125,9 +131,15 @@ pub fn write_bundle(
         .iter()
         .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
         .sum();
+    let reports = revisions
+        .iter()
+        .map(|r| r.report_id)
+        .collect::<HashSet<_>>()
+        .len();
     Ok(Written {
         files,
         revisions: revisions.len(),
+        reports,
         photos: photos.len(),
         bytes,
     })
@@ -141,23 +153,19 @@ pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead,
     let bundle = Bundle::open(path)?;
     let file = path.display().to_string();
     if bundle.header.kind != Kind::Reply {
-        return Err(key_error(&format!(
-            "{file}: a device's bundle, not a server's reply: import it on the server with \
-             `terrain-server bundle import`"
-        )));
+        return Err(BundleError::NotAReply { file }.into());
     }
     if bundle.header.device != store.device_id() {
-        return Err(key_error(&format!(
-            "{file}: a reply for another device ({}), not this one ({})",
-            bundle.header.device,
-            store.device_id()
-        )));
+        return Err(BundleError::OtherDevice {
+            file,
+            found: bundle.header.device.to_string(),
+            this: store.device_id().to_string(),
+        }
+        .into());
     }
     let known = store.server_keys()?;
     if !known.iter().any(|k| k.signing == bundle.header.signer) {
-        return Err(key_error(&format!(
-            "{file}: signed by a key that is not this device's server's: refused"
-        )));
+        return Err(BundleError::UnknownSigner { file }.into());
     }
     let signer = terrain_bundle::parse_verifying_key(&bundle.header.signer, "signer")?;
     let contents = bundle.unseal(&signer, &[&keys.sealing])?;

@@ -7,4 +7,8 @@ export type BundleWritten = {
 /**
  * The bundle's files (several when it is split below 4 GiB).
  */
-files: Array<string>, revisions: number, photos: number, bytes: number, };
+files: Array<string>, revisions: number, 
+/**
+ * Reports those revisions are of.
+ */
+reports: number, photos: number, bytes: number, };

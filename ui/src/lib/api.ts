@@ -9,7 +9,7 @@ import { app } from "./state.svelte";
 /** An AppError from the core, or a failure of the bridge itself, as one shape. */
 export function asAppError(e: unknown): AppError {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as AppError;
-  return { code: "storage", message: String(e), problems: [] };
+  return { code: "storage", message: String(e), problems: [], said: null };
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {

@@ -3,6 +3,8 @@
 import type { AbsentPhotos } from "../bindings/AbsentPhotos";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Attachment } from "../bindings/Attachment";
+import type { BundleRead } from "../bindings/BundleRead";
+import type { BundleWritten } from "../bindings/BundleWritten";
 import type { Catalog } from "../bindings/Catalog";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
@@ -58,6 +60,10 @@ export function commands(call: Call) {
     reportFileName: (id: string) => call<string>("report_file_name", { id }),
     syncStatus: () => call<SyncStatus>("sync_status"),
     syncNow: () => call<void>("sync_now"),
+    /** Writes what waits in the outbox (photos included) into a bundle in the folder `dir` (a USB stick); with `again`, everything waiting, also what an earlier bundle carried. */
+    writeBundle: (dir: string, again: boolean) => call<BundleWritten>("write_bundle", { dir, again }),
+    /** Reads the server's reply bundle `file`: acknowledgements, receipts, other devices' reports. */
+    readReplyBundle: (file: string) => call<BundleRead>("read_reply_bundle", { file }),
     login: (server: string, user: string, password: string, deviceName: string) => call<AppInfo>("login", { server, user, password, deviceName }),
     logout: () => call<AppInfo>("logout"),
     export: (request: ExportRequest) => call<ExportResult>("export", { request }),

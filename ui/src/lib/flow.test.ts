@@ -53,7 +53,7 @@ describe("errors in plain words", () => {
     expect(syncErrorKey(null)).toBe("sync.error.other");
   });
   it("tells an unencrypted address from a malformed one at sign-in", () => {
-    const invalid = { code: "invalid" as const, message: "server: …", problems: [] };
+    const invalid = { code: "invalid" as const, message: "server: …", problems: [], said: null };
     expect(signInErrorKey(invalid, "http://10.0.0.2")).toBe("settings.error.plain");
     expect(signInErrorKey(invalid, "terrain.example.org")).toBe("settings.error.address");
     expect(signInErrorKey({ ...invalid, code: "offline" }, "https://x")).toBe("settings.error.offline");

@@ -160,6 +160,18 @@ const en = {
   "sync.photos_left": "about {min} minutes left at the current rate",
   "sync.photo_waits": "Report {id} waits for its photo",
   "sync.sign_in_first": "Sign in to a server in Settings to sync.",
+  "sync.bundle.title": "No network: carry reports on a USB stick",
+  "sync.bundle.help": "Write what waits into a bundle on a USB stick and take it to the centre; whoever carries it can neither read nor change it. Then read the reply bundle the centre gives back.",
+  "sync.bundle.folder": "Folder to write into (the USB stick)",
+  "sync.bundle.folder_title": "Choose the USB stick's folder",
+  "sync.bundle.again": "Write again everything still waiting, also what an earlier bundle carried (the stick was lost)",
+  "sync.bundle.write": "Write a bundle for USB",
+  "sync.bundle.written": "{reports} report(s), {photos} photo(s), {mb} MB → {path}",
+  "sync.bundle.file": "Reply bundle from the centre",
+  "sync.bundle.file_title": "Choose the reply bundle",
+  "sync.bundle.read": "Read a reply bundle",
+  "sync.bundle.read_done": "Reply read: {acked} received by the server, {receipts} receipt(s) kept, {refused} refused; {received} report(s) pulled, {merged} merged, {conflicts} conflict(s).",
+  "sync.bundle.flagged": "{n} receipt(s) did not check: see the report's history.",
   "export.title": "Export",
   "export.format": "Format",
   "export.which": "Reports: those the list shows with its current filters ({n})",
@@ -404,6 +416,18 @@ const fr: Record<Key, string> = {
   "sync.photos_left": "environ {min} minutes restantes au débit actuel",
   "sync.photo_waits": "Le rapport {id} attend sa photo",
   "sync.sign_in_first": "Connectez-vous à un serveur dans Réglages pour synchroniser.",
+  "sync.bundle.title": "Sans réseau : porter les rapports sur une clé USB",
+  "sync.bundle.help": "Écrivez ce qui attend dans un paquet sur une clé USB et portez-le au centre ; qui le transporte ne peut ni le lire ni le modifier. Lisez ensuite le paquet de réponse que le centre vous rend.",
+  "sync.bundle.folder": "Dossier où écrire (la clé USB)",
+  "sync.bundle.folder_title": "Choisir le dossier de la clé USB",
+  "sync.bundle.again": "Réécrire tout ce qui attend encore, y compris ce qu'un paquet précédent portait (la clé a été perdue)",
+  "sync.bundle.write": "Écrire un paquet pour clé USB",
+  "sync.bundle.written": "{reports} rapport(s), {photos} photo(s), {mb} Mo → {path}",
+  "sync.bundle.file": "Paquet de réponse du centre",
+  "sync.bundle.file_title": "Choisir le paquet de réponse",
+  "sync.bundle.read": "Lire un paquet de réponse",
+  "sync.bundle.read_done": "Réponse lue : {acked} reçu(s) par le serveur, {receipts} accusé(s) gardé(s), {refused} refusé(s) ; {received} rapport(s) reçu(s), {merged} fusionné(s), {conflicts} conflit(s).",
+  "sync.bundle.flagged": "{n} accusé(s) non valide(s) : voir l'historique du rapport.",
   "export.title": "Exporter",
   "export.format": "Format",
   "export.which": "Rapports : ceux de la liste avec ses filtres actuels ({n})",
@@ -626,5 +650,6 @@ export function choiceLabel(list: string, value: string, fallback = value): stri
 export function errorText(e: unknown): string {
   const err = e as Partial<AppError> | null;
   if (err?.problems?.length) return err.problems.map(problemLine).join("\n");
+  if (err?.said) return message(err.said.code, err.said.params);
   return err?.message ?? String(e);
 }

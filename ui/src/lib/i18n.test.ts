@@ -65,4 +65,17 @@ describe("French everywhere", () => {
     expect(errorText(e)).toBe("Nom : obligatoire");
     expect(errorText({ code: "storage", message: "disk full", problems: [] })).toBe("disk full");
   });
+  it("words a refused bundle in the reader's language, from the core's catalogue code", () => {
+    const e = {
+      code: "refused",
+      message: "/media/usb/x.tbundle: a reply for another device (d2), not this one (d1)",
+      problems: [],
+      said: { code: "bundle.error.other_device", params: { device: "d2" } },
+    };
+    i18n.lang = "fr";
+    expect(errorText(e)).toBe("Cette réponse est destinée à un autre appareil (d2), pas à celui-ci : remettez-la à son propriétaire. Rien n'a été lu.");
+    i18n.lang = "en";
+    expect(errorText(e)).toBe("This reply is for another device (d2), not this one: give it to its owner. Nothing was read.");
+    expect(errorText({ ...e, said: { code: "bundle.error.tampered", params: {} } })).toContain("changed or damaged after it was written");
+  });
 });
