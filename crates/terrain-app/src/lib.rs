@@ -12,6 +12,7 @@ mod conflicts;
 mod error;
 mod export;
 mod form;
+mod incidents;
 mod photos;
 mod receipts;
 mod reports;
@@ -25,6 +26,7 @@ pub use conflicts::{ConflictEntry, Resolution, Side};
 pub use error::{AppError, ErrorCode};
 pub use export::{ExportFormat, ExportRequest, ExportResult};
 pub use form::{Form, Kept};
+pub use incidents::{IncidentFigureLine, IncidentMember, IncidentView, ReasonLine, SimilarReport};
 pub use photos::{AbsentPhotos, FetchedPhotos, PhotoComing};
 pub use receipts::{ReceiptCheck, ReceiptInfo, check_with_key, parse_receipts};
 pub use reports::{

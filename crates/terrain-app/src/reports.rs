@@ -224,7 +224,7 @@ fn badge(l: &Listed) -> SyncBadge {
     }
 }
 
-fn row(l: &Listed) -> ReportRow {
+pub(crate) fn row(l: &Listed) -> ReportRow {
     let r = &l.report;
     ReportRow {
         id: r.id,
