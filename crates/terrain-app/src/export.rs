@@ -32,6 +32,10 @@ pub struct ExportRequest {
     /// CSV: start with a byte-order mark, for Excel.
     #[serde(default)]
     pub bom: bool,
+    /// One row (CSV), point (GeoJSON) or entry (PDF summary) per incident rather than per
+    /// report: reports people linked as one incident are summed up once.
+    #[serde(default)]
+    pub per_incident: bool,
     /// PDF: the language of its words (the app's language unless the user chose another).
     #[serde(default)]
     #[ts(type = "\"en\" | \"fr\"")]
@@ -42,7 +46,8 @@ pub struct ExportRequest {
 pub struct ExportResult {
     #[ts(type = "string")]
     pub path: PathBuf,
-    /// Reports written.
+    /// Rows (CSV) or points (GeoJSON) written: reports, or incidents with `per_incident`; for a
+    /// PDF, the reports it sums up.
     #[ts(type = "number")]
     pub reports: u64,
     /// Pages of a PDF; none for CSV and GeoJSON.
@@ -74,11 +79,15 @@ impl App {
                 let options = terrain_export::csv::CsvOptions {
                     bom: req.bom,
                     hxl: req.hxl,
+                    per_incident: req.per_incident,
                 };
                 done.reports = terrain_export::csv_file(store, &filter, options, out)?;
             }
             (ExportFormat::Geojson, _) => {
-                let written = terrain_export::geojson_file(store, &filter, out)?;
+                let options = terrain_export::geojson::GeoJsonOptions {
+                    per_incident: req.per_incident,
+                };
+                let written = terrain_export::geojson_file(store, &filter, options, out)?;
                 done.reports = written.features;
                 done.without_coordinates = written.without_coordinates;
             }
@@ -92,8 +101,14 @@ impl App {
                     None => None,
                 };
                 let selection = filter.describe(site.as_deref(), req.lang);
-                let written =
-                    terrain_export::summary_pdf_file(store, &filter, &selection, req.lang, out)?;
+                let written = terrain_export::summary_pdf_file(
+                    store,
+                    &filter,
+                    &selection,
+                    req.lang,
+                    req.per_incident,
+                    out,
+                )?;
                 (done.reports, done.pages) = (written.reports, Some(written.pages));
             }
         }

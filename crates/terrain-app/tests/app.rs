@@ -157,6 +157,7 @@ fn export_writes_the_lists_selection_and_refuses_an_empty_one() {
         report: None,
         hxl: true,
         bom: false,
+        per_incident: false,
         lang: Default::default(),
     };
     let done = app.export(&req(ListQuery::default())).unwrap();
@@ -194,6 +195,7 @@ fn export_makes_a_pdf_of_one_report_or_a_summary_of_the_selection() {
             report,
             hxl: false,
             bom: false,
+            per_incident: false,
             lang: Default::default(),
         })
     };

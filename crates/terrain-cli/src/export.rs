@@ -22,6 +22,9 @@ pub enum Command {
         /// Add the HXL hashtag row under the header
         #[arg(long)]
         hxl: bool,
+        /// One row per incident: reports linked as one incident summed up once
+        #[arg(long)]
+        per_incident: bool,
     },
     /// Points for maps: reports with coordinates
     Geojson {
@@ -29,6 +32,9 @@ pub enum Command {
         out: PathBuf,
         #[command(flatten)]
         filter: FilterArgs,
+        /// One point per incident: reports linked as one incident summed up once
+        #[arg(long)]
+        per_incident: bool,
     },
     /// A PDF to print: one report with --report, else a summary of the reports the filters select
     Pdf {
@@ -39,25 +45,48 @@ pub enum Command {
         report: Option<String>,
         #[command(flatten)]
         filter: FilterArgs,
+        /// A summary with one entry per incident: reports linked as one incident summed up once
+        #[arg(long, conflicts_with = "report")]
+        per_incident: bool,
     },
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
-    let (format, out, filter, report, bom, hxl) = match cmd {
+    let (format, out, filter, report, bom, hxl, per_incident) = match cmd {
         Command::Csv {
             out,
             filter,
             bom,
             hxl,
-        } => (ExportFormat::Csv, out, filter, None, bom, hxl),
-        Command::Geojson { out, filter } => {
-            (ExportFormat::Geojson, out, filter, None, false, false)
-        }
+            per_incident,
+        } => (ExportFormat::Csv, out, filter, None, bom, hxl, per_incident),
+        Command::Geojson {
+            out,
+            filter,
+            per_incident,
+        } => (
+            ExportFormat::Geojson,
+            out,
+            filter,
+            None,
+            false,
+            false,
+            per_incident,
+        ),
         Command::Pdf {
             out,
             report,
             filter,
-        } => (ExportFormat::Pdf, out, filter, report, false, false),
+            per_incident,
+        } => (
+            ExportFormat::Pdf,
+            out,
+            filter,
+            report,
+            false,
+            false,
+            per_incident,
+        ),
     };
     let report = report.map(|id| ctx.app.find_id(&id)).transpose()?;
     let written = ctx.app.export(&ExportRequest {
@@ -67,18 +96,20 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
         report,
         hxl,
         bom,
+        per_incident,
         lang: crate::output::lang(),
     })?;
+    let rows = if per_incident { "incident" } else { "report" };
     let pages = written.pages.unwrap_or_default();
     match (format, report) {
-        (ExportFormat::Csv, _) => say!("Wrote {} report(s) to {}.", written.reports, out.display()),
+        (ExportFormat::Csv, _) => say!("Wrote {} {rows}(s) to {}.", written.reports, out.display()),
         (ExportFormat::Geojson, _) => say!(
             "Wrote {} point(s) to {}{}.",
             written.reports,
             out.display(),
             match written.without_coordinates {
                 0 => String::new(),
-                n => format!("; {n} report(s) without coordinates left out"),
+                n => format!("; {n} {rows}(s) without coordinates left out"),
             }
         ),
         (ExportFormat::Pdf, Some(id)) => {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use terrain_domain::{Revision, check, parse_json};
 use terrain_export::csv::CsvOptions;
 use terrain_export::pdf::{ReportPdf, SummaryPdf};
-use terrain_export::{SiteNames, write_atomically};
+use terrain_export::{Incidents, SiteNames, write_atomically};
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
 
@@ -52,9 +52,11 @@ fn main() {
             w,
             &mut reports,
             &SiteNames::new(),
+            &Incidents::none(),
             CsvOptions {
                 bom: true,
                 hxl: true,
+                per_incident: false,
             },
         )
     })
@@ -115,6 +117,9 @@ fn pdfs(base: &Revision, dir: &std::path::Path) {
             selection: "",
             generated_at: chrono::Utc::now(),
             lang: terrain_domain::Lang::En,
+            sites: &SiteNames::new(),
+            incidents: &Incidents::none(),
+            per_incident: false,
         };
         pages = write_atomically(&path, |w| {
             terrain_export::pdf::write_summary(w, &mut reports, &pdf)

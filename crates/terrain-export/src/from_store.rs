@@ -2,7 +2,7 @@
 //! the store streams the selection, the writer formats it, the file appears only whole.
 
 use crate::pdf::{ReportPdf, SummaryPdf};
-use crate::{ExportError, Result, SiteNames, write_atomically};
+use crate::{ExportError, Incidents, Result, SiteNames, write_atomically};
 use chrono::Utc;
 use std::path::Path;
 use terrain_domain::Lang;
@@ -42,6 +42,13 @@ pub fn site_names(store: &Store) -> Result<SiteNames> {
         .collect())
 }
 
+/// Which reports people linked as one incident, from every link operation the device holds
+/// (its own and those pulled).
+pub fn incidents(_store: &Store) -> Result<Incidents> {
+    // The store keeps no link yet (issue 15: `Store::link_set` comes with its migration 015).
+    Ok(Incidents::none())
+}
+
 /// The reports `filter` selects, as CSV. Returns the number of rows.
 pub fn csv_file(
     store: &Store,
@@ -50,21 +57,41 @@ pub fn csv_file(
     out: &Path,
 ) -> Result<u64> {
     let sites = site_names(store)?;
+    let incidents = incidents(store)?;
     store
         .with_heads(filter, |reports| {
             write_atomically(out, |w| {
-                crate::csv::write(w, &mut reviewed(store, reports), &sites, options)
+                crate::csv::write(
+                    w,
+                    &mut reviewed(store, reports),
+                    &sites,
+                    &incidents,
+                    options,
+                )
             })
         })
         .map_err(store_error)?
 }
 
-/// The reports `filter` selects that have coordinates, as GeoJSON points.
-pub fn geojson_file(store: &Store, filter: &Filter, out: &Path) -> Result<crate::geojson::Written> {
+/// The reports (or incidents) `filter` selects that have coordinates, as GeoJSON points.
+pub fn geojson_file(
+    store: &Store,
+    filter: &Filter,
+    options: crate::geojson::GeoJsonOptions,
+    out: &Path,
+) -> Result<crate::geojson::Written> {
+    let sites = site_names(store)?;
+    let incidents = incidents(store)?;
     store
         .with_heads(filter, |reports| {
             write_atomically(out, |w| {
-                crate::geojson::write(w, &mut reviewed(store, reports))
+                crate::geojson::write(
+                    w,
+                    &mut reviewed(store, reports),
+                    &sites,
+                    &incidents,
+                    options,
+                )
             })
         })
         .map_err(store_error)?
@@ -128,18 +155,25 @@ pub fn attachment(store: &Store, sha256: &str) -> crate::pdf::Fetched {
     }
 }
 
-/// A summary PDF of the reports `filter` selects; `selection` says which in words.
+/// A summary PDF of the reports `filter` selects (a row per incident with `per_incident`);
+/// `selection` says which in words.
 pub fn summary_pdf_file(
     store: &Store,
     filter: &Filter,
     selection: &str,
     lang: Lang,
+    per_incident: bool,
     out: &Path,
 ) -> Result<crate::pdf::Written> {
+    let sites = site_names(store)?;
+    let incidents = incidents(store)?;
     let pdf = SummaryPdf {
         selection,
         generated_at: Utc::now(),
         lang,
+        sites: &sites,
+        incidents: &incidents,
+        per_incident,
     };
     store
         .with_heads(filter, |reports| {

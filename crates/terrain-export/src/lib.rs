@@ -12,12 +12,14 @@ pub mod csv;
 mod file;
 mod from_store;
 pub mod geojson;
+pub mod incidents;
 pub mod pdf;
 
 pub use file::write_atomically;
 pub use from_store::{
-    attachment, csv_file, geojson_file, report_pdf_file, site_names, summary_pdf_file,
+    attachment, csv_file, geojson_file, incidents, report_pdf_file, site_names, summary_pdf_file,
 };
+pub use incidents::Incidents;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use terrain_domain::{Revision, check, parse_json};
 use terrain_export::csv::{CsvOptions, columns, columns_doc};
-use terrain_export::{ExportError, SiteNames, write_atomically};
+use terrain_export::{ExportError, Incidents, SiteNames, write_atomically};
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
 const CONVOY: &str = include_str!("../../../docs/examples/fuel-convoy-attack.json");
@@ -38,7 +38,7 @@ fn export_csv(dir: &Path, revs: Vec<Revision>, options: CsvOptions) -> std::path
     let path = dir.join("reports.csv");
     let mut iter = revs.into_iter().map(Ok::<_, String>);
     let rows = write_atomically(&path, |w| {
-        terrain_export::csv::write(w, &mut iter, &SiteNames::new(), options)
+        terrain_export::csv::write(w, &mut iter, &SiteNames::new(), &Incidents::none(), options)
     })
     .unwrap();
     assert_eq!(rows, 2);
@@ -130,6 +130,7 @@ fn the_bom_and_hxl_row_are_there_when_asked_and_libhxl_reads_them() {
         CsvOptions {
             bom: true,
             hxl: true,
+            per_incident: false,
         },
     );
     assert!(
@@ -186,7 +187,13 @@ fn an_empty_selection_or_a_failing_source_leaves_no_file() {
     let path = dir.path().join("out.csv");
     let mut none = std::iter::empty::<Result<Revision, String>>();
     let err = write_atomically(&path, |w| {
-        terrain_export::csv::write(w, &mut none, &SiteNames::new(), CsvOptions::default())
+        terrain_export::csv::write(
+            w,
+            &mut none,
+            &SiteNames::new(),
+            &Incidents::none(),
+            CsvOptions::default(),
+        )
     });
     assert!(matches!(err, Err(ExportError::Empty)));
     let mut failing = vec![
@@ -195,7 +202,13 @@ fn an_empty_selection_or_a_failing_source_leaves_no_file() {
     ]
     .into_iter();
     let err = write_atomically(&path, |w| {
-        terrain_export::csv::write(w, &mut failing, &SiteNames::new(), CsvOptions::default())
+        terrain_export::csv::write(
+            w,
+            &mut failing,
+            &SiteNames::new(),
+            &Incidents::none(),
+            CsvOptions::default(),
+        )
     })
     .unwrap_err();
     assert!(err.to_string().contains("disk read error"), "{err}");
@@ -221,8 +234,16 @@ fn geojson_has_one_point_per_report_with_coordinates() {
         |_| {},
     ));
     let mut iter = revs.into_iter().map(Ok::<_, String>);
-    let written =
-        write_atomically(&path, |w| terrain_export::geojson::write(w, &mut iter)).unwrap();
+    let written = write_atomically(&path, |w| {
+        terrain_export::geojson::write(
+            w,
+            &mut iter,
+            &SiteNames::new(),
+            &Incidents::none(),
+            Default::default(),
+        )
+    })
+    .unwrap();
     assert_eq!((written.features, written.without_coordinates), (2, 1));
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(doc["type"], "FeatureCollection");
@@ -341,9 +362,10 @@ fn csv_rows_carry_each_reports_review_and_libhxl_reads_its_tag() {
     let options = CsvOptions {
         bom: false,
         hxl: true,
+        per_incident: false,
     };
     let rows = write_atomically(&path, |w| {
-        terrain_export::csv::write(w, &mut iter, &SiteNames::new(), options)
+        terrain_export::csv::write(w, &mut iter, &SiteNames::new(), &Incidents::none(), options)
     })
     .unwrap();
     assert_eq!(rows, 3);
@@ -396,7 +418,16 @@ fn geojson_features_carry_each_reports_review() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reviewed.geojson");
     let mut iter = reviewed().into_iter().map(Ok::<_, String>);
-    write_atomically(&path, |w| terrain_export::geojson::write(w, &mut iter)).unwrap();
+    write_atomically(&path, |w| {
+        terrain_export::geojson::write(
+            w,
+            &mut iter,
+            &SiteNames::new(),
+            &Incidents::none(),
+            Default::default(),
+        )
+    })
+    .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let first = &doc["features"][0]["properties"]["review"];
     assert_eq!(first["state"], "verified");

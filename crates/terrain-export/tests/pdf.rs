@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use terrain_domain::{Lang, ReviewDecision, ReviewState, Revision, check, parse_json};
 use terrain_export::pdf::{ReportPdf, SummaryPdf, Written, write_report, write_summary};
-use terrain_export::{ExportError, SiteNames, write_atomically};
+use terrain_export::{ExportError, Incidents, SiteNames, write_atomically};
 use terrain_store::{Filter, Store};
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
@@ -506,6 +506,9 @@ fn summary_pdf_in(
                         .describe(None, lang),
                         generated_at: chrono::Utc::now(),
                         lang,
+                        sites: &SiteNames::new(),
+                        incidents: &Incidents::none(),
+                        per_incident: false,
                     },
                 )
             })
@@ -697,6 +700,9 @@ fn a_summary_shows_each_reports_review_and_totals_by_review() {
                 selection: "",
                 generated_at: chrono::Utc::now(),
                 lang: Lang::En,
+                sites: &SiteNames::new(),
+                incidents: &Incidents::none(),
+                per_incident: false,
             },
         )
     })

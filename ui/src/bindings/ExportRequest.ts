@@ -20,6 +20,11 @@ hxl: boolean,
  */
 bom: boolean, 
 /**
+ * One row (CSV), point (GeoJSON) or entry (PDF summary) per incident rather than per
+ * report: reports people linked as one incident are summed up once.
+ */
+per_incident: boolean, 
+/**
  * PDF: the language of its words (the app's language unless the user chose another).
  */
 lang: "en" | "fr", };

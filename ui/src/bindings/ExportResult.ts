@@ -2,7 +2,8 @@
 
 export type ExportResult = { path: string, 
 /**
- * Reports written.
+ * Rows (CSV) or points (GeoJSON) written: reports, or incidents with `per_incident`; for a
+ * PDF, the reports it sums up.
  */
 reports: number, 
 /**

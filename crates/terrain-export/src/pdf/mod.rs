@@ -16,7 +16,7 @@ mod summary;
 mod text;
 
 pub use report::{Fetched, PdfReceipt, ReportPdf, write_report, write_report_with_receipt};
-pub use summary::{SummaryPdf, write_summary};
+pub use summary::{SummaryPdf, history_line, month_year, write_summary};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use krilla::metadata::Metadata;

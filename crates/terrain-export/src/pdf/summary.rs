@@ -1,17 +1,22 @@
 //! A summary of a selection: totals by event type and by region, then one table row per
-//! incident, the table's header repeated at the top of every page.
+//! report (or per incident, the reports people linked as one counted once), the table's header
+//! repeated at the top of every page, then each site's history: every incident at it.
 //!
 //! The totals come first on paper but need every report, so the reports are read once and
-//! only each row's few cells are kept, never whole reports.
+//! only each row's few cells are kept, never whole reports (but those naming a registry site,
+//! for its history).
 
 use super::page::{BLACK, CONTENT_WIDTH, GREY, INK, MARGIN, Pages, RULE, SHADE, leading};
 use super::text::{self, Line, Weight};
 use super::{Written, acled, figure_text, metadata, review_cell, say, utc};
-use crate::{ExportError, Result, Row};
-use chrono::{DateTime, Utc};
+use crate::incidents::{Incidents, SiteHistory, by_incident, site_histories};
+use crate::{ExportError, Result, Row, SiteNames};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::io::Write;
-use terrain_domain::{FigureKind, Lang, Revision};
+use terrain_domain::incident::IncidentFigures;
+use terrain_domain::incident::figures::Moment;
+use terrain_domain::{ClaimsSummary, FigureKind, Lang, Report, Revision};
 
 pub struct SummaryPdf<'a> {
     /// The selection in words ("region Kayes, from 2026-01-01"); empty for every report.
@@ -19,6 +24,43 @@ pub struct SummaryPdf<'a> {
     pub generated_at: DateTime<Utc>,
     /// The language of every word on the paper.
     pub lang: Lang,
+    /// The registry's site names, for the sites' histories.
+    pub sites: &'a SiteNames,
+    /// Which reports people linked as one incident.
+    pub incidents: &'a Incidents,
+    /// One row per incident rather than per report.
+    pub per_incident: bool,
+}
+
+/// "March 2026" ("mars 2026"): the month a site's history starts, in `lang`.
+pub fn month_year(lang: Lang, date: NaiveDate) -> String {
+    let months = say(lang, "site.history.months", &[]);
+    let month = months
+        .split(' ')
+        .nth(date.month0() as usize)
+        .map_or_else(|| date.month().to_string(), str::to_string);
+    format!("{month} {}", date.year())
+}
+
+/// "3 incidents since March 2026" ("3 incidents depuis mars 2026").
+pub fn history_line(lang: Lang, history: &SiteHistory) -> String {
+    let since = history
+        .since()
+        .map_or_else(String::new, |d| month_year(lang, d));
+    say(
+        lang,
+        "site.history.count",
+        &[("n", history.incidents.len().to_string()), ("since", since)],
+    )
+}
+
+/// "2026-11-18" or "2026-11-18 – 2026-11-19": an incident's days.
+fn days(earliest: Moment, latest: Moment) -> String {
+    if latest.date > earliest.date {
+        format!("{} \u{2013} {}", earliest.date, latest.date)
+    } else {
+        earliest.date.to_string()
+    }
 }
 
 const SIZE: f32 = 8.0;
@@ -43,9 +85,10 @@ struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, r: &terrain_domain::Report) {
+    /// A row: a report, or an incident with its figures over every report.
+    fn add(&mut self, figure: &dyn Fn(FigureKind) -> Option<ClaimsSummary>) {
         self.reports += 1;
-        let low = |k| r.figure(k).map_or(0, |s| u64::from(s.conservative));
+        let low = |k| figure(k).map_or(0, |s| u64::from(s.conservative));
         self.killed += low(FigureKind::Killed);
         self.abducted += low(FigureKind::Abducted);
     }
@@ -63,12 +106,36 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
     let mut by_region: BTreeMap<String, Totals> = BTreeMap::new();
     let mut by_review: BTreeMap<String, Totals> = BTreeMap::new();
     let mut all = Totals::default();
+    let mut reports = 0u64;
+    // The reports naming a registry site, for the sites' histories.
+    let mut at_sites: Vec<Report> = Vec::new();
     let lang = pdf.lang;
     let not_set = say(lang, "pdf.not_set", &[]);
-    for revision in revisions {
-        let row = revision.map_err(|e| ExportError::Source(e.to_string()))?;
+    let groups: Box<dyn Iterator<Item = Result<Vec<R>, E>> + '_> = if pdf.per_incident {
+        Box::new(by_incident(revisions, pdf.incidents))
+    } else {
+        Box::new(revisions.map(|r| r.map(|r| vec![r])))
+    };
+    for group in groups {
+        let group = group.map_err(|e| ExportError::Source(e.to_string()))?;
+        let Some(row) = group.first() else { continue };
+        reports += group.len() as u64;
+        for g in &group {
+            if !g.revision().content.sites.is_empty() {
+                at_sites.push(g.revision().content.clone());
+            }
+        }
         let revision: &Revision = row.revision();
         let r = &revision.content;
+        // An incident's row: what its reports say together.
+        let together = pdf
+            .per_incident
+            .then(|| IncidentFigures::of(group.iter().map(|g| &g.revision().content)))
+            .flatten();
+        let figure_of = |k: FigureKind| match &together {
+            Some(t) => t.figure(k).map(|f| f.summary),
+            None => r.figure(k),
+        };
         let event_type = r
             .what
             .event_type
@@ -78,18 +145,21 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
         } else {
             &r.location.admin1
         };
-        by_type.entry(event_type.to_string()).or_default().add(r);
-        by_region.entry(region.to_string()).or_default().add(r);
+        by_type
+            .entry(event_type.to_string())
+            .or_default()
+            .add(&figure_of);
+        by_region
+            .entry(region.to_string())
+            .or_default()
+            .add(&figure_of);
         let review = row.review().map_or_else(
             || say(lang, "pdf.review_none", &[]),
             |d| say(lang, &format!("pdf.review_short.{}", d.state.key()), &[]),
         );
-        by_review.entry(review).or_default().add(r);
-        all.add(r);
-        let figure = |k| {
-            r.figure(k)
-                .map_or("–".to_string(), |s| figure_text(lang, &s))
-        };
+        by_review.entry(review).or_default().add(&figure_of);
+        all.add(&figure_of);
+        let figure = |k| figure_of(k).map_or("–".to_string(), |s| figure_text(lang, &s));
         let place = [
             r.location.place.as_deref(),
             r.location.admin3.as_deref(),
@@ -99,8 +169,34 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
         .flatten()
         .find(|s| !s.is_empty())
         .unwrap_or("");
+        // A linked incident's title says how many reports it sums up, naming every source.
+        let (date, title) = match together.as_ref().filter(|t| t.reports.len() > 1) {
+            Some(t) => (
+                days(t.earliest, t.latest),
+                format!(
+                    "{}\n{}",
+                    r.title,
+                    say(
+                        lang,
+                        "pdf.incident_sources",
+                        &[
+                            ("n", t.reports.len().to_string()),
+                            (
+                                "sources",
+                                t.sources
+                                    .iter()
+                                    .map(|s| s.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            ),
+                        ],
+                    )
+                ),
+            ),
+            None => (r.when.date.to_string(), r.title.clone()),
+        };
         rows.push([
-            r.when.date.to_string(),
+            date,
             place.to_string(),
             region.to_string(),
             event_type.to_string(),
@@ -110,7 +206,7 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
                 figure(FigureKind::Killed)
             ),
             review_cell(lang, row.review(), revision),
-            r.title.clone(),
+            title,
         ]);
     }
     if rows.is_empty() {
@@ -125,32 +221,56 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
     } else {
         pdf.selection.to_string()
     };
+    let (count, note) = if pdf.per_incident {
+        (
+            say(
+                lang,
+                "pdf.count_incidents_generated",
+                &[
+                    ("n", rows.len().to_string()),
+                    ("reports", reports.to_string()),
+                    ("at", utc(pdf.generated_at)),
+                ],
+            ),
+            pages.say("pdf.sums_note_incidents"),
+        )
+    } else {
+        (
+            say(
+                lang,
+                "pdf.count_generated",
+                &[("n", rows.len().to_string()), ("at", utc(pdf.generated_at))],
+            ),
+            pages.say("pdf.sums_note"),
+        )
+    };
     for line in [
         say(lang, "pdf.selection", &[("selection", selection)]),
-        say(
-            lang,
-            "pdf.count_generated",
-            &[("n", rows.len().to_string()), ("at", utc(pdf.generated_at))],
-        ),
-        pages.say("pdf.sums_note"),
+        count,
+        note,
     ] {
         pages.paragraph(&line, Weight::Regular, 9.0, MARGIN, CONTENT_WIDTH, GREY);
     }
+    let counted = if pdf.per_incident {
+        "pdf.incident_count"
+    } else {
+        "pdf.reports"
+    };
     totals(
         &mut pages,
-        ("pdf.by_event_type", "pdf.event_type"),
+        ("pdf.by_event_type", "pdf.event_type", counted),
         &by_type,
         &all,
     );
     totals(
         &mut pages,
-        ("pdf.by_region", "pdf.region"),
+        ("pdf.by_region", "pdf.region", counted),
         &by_region,
         &all,
     );
     totals(
         &mut pages,
-        ("pdf.by_review", "pdf.review"),
+        ("pdf.by_review", "pdf.review", counted),
         &by_review,
         &all,
     );
@@ -171,6 +291,7 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
         }
         place_row(&mut pages, cells, &widths, false);
     }
+    sites_section(&mut pages, site_histories(at_sites, pdf.incidents), pdf);
 
     let count = pages.count();
     let footer = say(lang, "pdf.summary_footer", &[("at", utc(pdf.generated_at))]);
@@ -179,14 +300,83 @@ pub fn write_summary<R: Row, E: std::fmt::Display>(
     out.write_all(&bytes)
         .map_err(|e| ExportError::Pdf(e.to_string()))?;
     Ok(Written {
-        reports: rows.len() as u64,
+        reports,
         pages: count,
     })
 }
 
+/// Date, event type, abducted / killed, reports, title: catalogue codes and widths.
+const SITE_COLUMNS: [(&str, f32); 5] = [
+    ("pdf.date", 100.0),
+    ("pdf.event_type", 100.0),
+    ("pdf.abducted_killed", 90.0),
+    ("pdf.reports", 45.0),
+    ("pdf.title", CONTENT_WIDTH - 335.0),
+];
+
+/// "Sites": each registry site the selection names, with every incident at it, oldest first.
+fn sites_section(pages: &mut Pages, mut histories: Vec<SiteHistory>, pdf: &SummaryPdf) {
+    if histories.is_empty() {
+        return;
+    }
+    let lang = pdf.lang;
+    let name = |site| {
+        pdf.sites
+            .get(&site)
+            .cloned()
+            .unwrap_or_else(|| say(lang, "pdf.unknown_site", &[]))
+    };
+    histories.sort_by_cached_key(|h| (name(h.site), h.site));
+    pages.y += 10.0;
+    pages.ensure(leading(11.0) + leading(9.0) + 3.0 * (leading(SIZE) + 2.0 * PAD));
+    let title = pages.say("pdf.sites");
+    pages.paragraph(&title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
+    let widths: Vec<f32> = SITE_COLUMNS.iter().map(|c| c.1).collect();
+    let header: Vec<String> = SITE_COLUMNS.iter().map(|c| pages.say(c.0)).collect();
+    for history in &histories {
+        pages.y += 6.0;
+        pages.ensure(leading(9.0) + 2.0 * (leading(SIZE) + 2.0 * PAD));
+        let line = format!(
+            "{} \u{2014} {}",
+            name(history.site),
+            history_line(lang, history)
+        );
+        pages.paragraph(&line, Weight::Bold, 9.0, MARGIN, CONTENT_WIDTH, BLACK);
+        pages.y += 2.0;
+        table_row(pages, &header, &widths, Weight::Bold, true);
+        for incident in &history.incidents {
+            let t = &incident.figures;
+            let figure = |k| {
+                t.figure(k)
+                    .map_or("–".to_string(), |f| figure_text(lang, &f.summary))
+            };
+            let row = [
+                days(t.earliest, t.latest),
+                incident.event_type.map_or_else(
+                    || say(lang, "pdf.not_set", &[]),
+                    |e| acled(lang, "event_types", e.label()),
+                ),
+                format!(
+                    "{} / {}",
+                    figure(FigureKind::Abducted),
+                    figure(FigureKind::Killed)
+                ),
+                t.reports.len().to_string(),
+                incident.title.clone(),
+            ];
+            let cells = cells(&row, &widths, Weight::Regular);
+            if row_height(&cells) > pages.room() {
+                pages.new_page();
+                table_row(pages, &header, &widths, Weight::Bold, true);
+            }
+            place_row(pages, cells, &widths, false);
+        }
+    }
+}
+
 fn totals(
     pages: &mut Pages,
-    (title, what): (&str, &str),
+    (title, what, counted): (&str, &str, &str),
     groups: &BTreeMap<String, Totals>,
     all: &Totals,
 ) {
@@ -196,7 +386,7 @@ fn totals(
     let title = pages.say(title);
     pages.paragraph(&title, Weight::Bold, 11.0, MARGIN, CONTENT_WIDTH, INK);
     pages.y += 2.0;
-    let header = [what, "pdf.reports", "pdf.killed", "pdf.abducted"].map(|c| pages.say(c));
+    let header = [what, counted, "pdf.killed", "pdf.abducted"].map(|c| pages.say(c));
     table_row(pages, &header, &widths, Weight::Bold, true);
     let line = |name: &str, t: &Totals| {
         [

@@ -20,7 +20,7 @@ use chrono::Utc;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use terrain_domain::{Lang, ReviewDecision};
-use terrain_export::{ExportError, Reviewed, SiteNames};
+use terrain_export::{ExportError, Incidents, Reviewed, SiteNames};
 use terrain_protocol::{ExportLang, ExportOptions, SUMMARY_PDF_REPORTS};
 use terrain_server_store::{AuditEvent, Device};
 use tokio::sync::mpsc;
@@ -366,13 +366,28 @@ fn stream(
         };
         let mut rows = Rows::new(pages, None);
         let written = match format {
-            Format::GeoJson => terrain_export::geojson::write(&mut out, &mut rows).map(|_| ()),
+            Format::GeoJson => terrain_export::geojson::write(
+                &mut out,
+                &mut rows,
+                &SiteNames::new(),
+                &Incidents::none(),
+                Default::default(),
+            )
+            .map(|_| ()),
             _ => {
                 let csv = terrain_export::csv::CsvOptions {
                     bom: options.bom.unwrap_or(false),
                     hxl: options.hxl.unwrap_or(true),
+                    per_incident: false,
                 };
-                terrain_export::csv::write(&mut out, &mut rows, &SiteNames::new(), csv).map(|_| ())
+                terrain_export::csv::write(
+                    &mut out,
+                    &mut rows,
+                    &SiteNames::new(),
+                    &Incidents::none(),
+                    csv,
+                )
+                .map(|_| ())
             }
         };
         // No row is still a whole file: the header (an empty collection).
@@ -396,6 +411,9 @@ async fn summary(pages: mpsc::Receiver<Page>, selection: String, lang: Lang) -> 
             selection: &selection,
             generated_at: Utc::now(),
             lang,
+            sites: &SiteNames::new(),
+            incidents: &Incidents::none(),
+            per_incident: false,
         };
         let mut out = Vec::new();
         match terrain_export::pdf::write_summary(&mut out, &mut rows, &pdf) {
