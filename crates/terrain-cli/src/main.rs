@@ -7,6 +7,7 @@
 mod bundle;
 mod conflict;
 mod export;
+mod incident;
 mod input;
 mod output;
 mod photos;
@@ -56,6 +57,9 @@ enum Command {
     /// The registry of sites (plants, mines, roads...) that incidents touch
     #[command(subcommand)]
     Site(site::Command),
+    /// Reports of one incident: similar reports, link, unlink, dismiss, show
+    #[command(subcommand)]
+    Incident(incident::Command),
     /// Revisions queued for sync
     Outbox {
         #[arg(long)]
@@ -183,6 +187,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(report::Command::Photos { id, json }) => photos::photos(&ctx, &id, json),
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Site(cmd) => site::run(&ctx, cmd),
+        Command::Incident(cmd) => incident::run(&ctx, cmd),
         Command::Export(cmd) => export::run(&ctx, cmd),
         Command::Outbox { json } => report::outbox(&ctx, json),
         Command::Conflicts { json } => conflict::list(&ctx, json),
