@@ -11,12 +11,16 @@ use uuid::Uuid;
 pub mod console;
 pub mod console_session;
 pub mod exports;
+pub mod incident;
 pub mod json;
 pub mod receipt;
 pub mod review;
 #[cfg(feature = "schema")]
 pub mod schema;
 
+pub use incident::{
+    IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, Similar, Suggestion,
+};
 pub use receipt::{Receipt, ReceiptBody, RetiredKey, ServerKeys};
 pub use review::{ReviewDecision, ReviewRequest, ReviewState};
 
@@ -52,6 +56,14 @@ pub mod limits {
     pub const PULL_PAGE: usize = 1_000;
     /// Review decisions in one pull page.
     pub const PULL_REVIEWS: usize = 1_000;
+    /// Link operations in one pull page.
+    pub const PULL_LINKS: usize = 1_000;
+    /// Link operations in one POST /v1/incidents/links.
+    pub const LINK_OPS: usize = 100;
+    /// Suggestions GET /v1/reports/{id}/similar gives at most.
+    pub const SUGGESTIONS: usize = 20;
+    /// Reports one incident view reads at most (a larger incident shows its first ones).
+    pub const INCIDENT_REPORTS: usize = 200;
     /// JSON bytes of one pull page, about: a page stops at the revision that would pass them
     /// (one revision always goes, so the feed advances).
     pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
@@ -288,6 +300,15 @@ pub struct PullPage {
     /// `reviews_since` and from older servers (the device then keeps its cursor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviews_next: Option<i64>,
+    /// Link operations (issue 15) on pairs with a report in the reader's regions, stored after
+    /// the request's `links_since`, oldest first (at most [`limits::PULL_LINKS`]). Empty when
+    /// the request had no `links_since` and from older servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<incident::LinkOp>,
+    /// The link feed's cursor for the next pull; absent when the request had no `links_since`
+    /// and from older servers (the device then keeps its cursor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links_next: Option<i64>,
 }
 
 /// GET /v1/pull's query.
@@ -308,6 +329,11 @@ pub struct PullParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(range(min = i64::MIN, max = i64::MAX)))]
     pub reviews_since: Option<i64>,
+    /// The link feed's position to read after (`links_next` of the last page); 0 to start.
+    /// Absent (an older device): the page carries no link operations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = i64::MIN, max = i64::MAX)))]
+    pub links_since: Option<i64>,
 }
 
 /// GET /v1/audit's query (administrators only).

@@ -464,6 +464,54 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        answers: &[json(
+            200,
+            "the reports of the reader's regions this one may be the same incident as, likeliest first, with the reasons (each with its catalogue key); never one already in its incident or dismissed",
+            of::<terrain_protocol::Similar>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/reports/{id}/similar",
+            |m| on(m, api::incidents::similar),
+            "May be the same incident as: suggestions for a report (issue 15)",
+        )
+    },
+    Route {
+        request: Body::Json(of::<terrain_protocol::LinkOps>),
+        answers: &[json(
+            200,
+            "what became of each operation, in order: stored now (and audited) or already stored",
+            of::<terrain_protocol::LinkResults>,
+        )],
+        errors: &[
+            codes::REGION_FORBIDDEN,
+            codes::NOT_FOUND,
+            codes::MALFORMED_JSON,
+            codes::INVALID_FIELD,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/incidents/links",
+            |m| on(m, api::incidents::links),
+            "Link two reports as one incident, unlink them, or dismiss a suggestion: the caller's own operations on reports of their regions, each kept once by id and audited",
+        )
+    },
+    Route {
+        answers: &[json(
+            200,
+            "the incident the report is in: its reports the reader may see, every figure's claims by source with the conservative value, the sources, sites and times",
+            of::<terrain_protocol::IncidentView>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/incidents/{id}",
+            |m| on(m, api::incidents::incident),
+            "One incident: the reports linked with this one and what they say together",
+        )
+    },
+    Route {
         request: Body::Json(of::<ReviewRequest>),
         answers: &[json(
             200,

@@ -314,6 +314,48 @@ impl Client {
         Self::json(self.send(req).await?).await
     }
 
+    /// A page of the feed with the review decisions after `reviews_since` and the link
+    /// operations after `links_since` (servers before issue 15 ignore `links_since` and send
+    /// none, nor a `links_next`).
+    pub async fn pull_with_links(
+        &self,
+        since: i64,
+        reviews_since: i64,
+        links_since: i64,
+        limit: usize,
+    ) -> Result<PullPage, SyncError> {
+        let req = self.request(
+            reqwest::Method::GET,
+            &format!(
+                "/v1/pull?since={since}&limit={limit}&reviews_since={reviews_since}&links_since={links_since}"
+            ),
+        );
+        Self::json(self.send(req).await?).await
+    }
+
+    /// Sends link operations (issue 15); the server answers each one's fate, in order.
+    pub async fn push_links(
+        &self,
+        ops: &[terrain_domain::incident::LinkOp],
+    ) -> Result<terrain_protocol::LinkResults, SyncError> {
+        let req = self.request(reqwest::Method::POST, "/v1/incidents/links");
+        let resp = self
+            .send(Self::json_body(
+                req,
+                &terrain_protocol::LinkOps { ops: ops.to_vec() },
+            ))
+            .await?;
+        let answer: terrain_protocol::LinkResults = Self::json(resp).await?;
+        if answer.results.len() != ops.len() {
+            return Err(SyncError::BadAnswer(format!(
+                "{} results for {} link operations",
+                answer.results.len(),
+                ops.len()
+            )));
+        }
+        Ok(answer)
+    }
+
     /// Uploads an attachment unless the server has it, resuming from what it already holds.
     pub async fn upload_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {
         self.upload(sha256, bytes, false, &mut |_| {}).await

@@ -111,6 +111,9 @@ pub struct Summary {
     pub received: usize,
     pub merged: usize,
     pub conflicts: usize,
+    /// Link operations (issue 15) the server took, and those pulled.
+    pub links_sent: usize,
+    pub links_received: usize,
 }
 
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -138,6 +141,7 @@ pub async fn sync_once(
     on(Event::Queued { count: queued });
     loop {
         send_text(store, client, on, &mut summary).await?;
+        send_links(store, client, &mut summary).await?;
         let merged = summary.merged;
         pull(store, client, author, on, &mut summary).await?;
         // A merge made while pulling is queued: send it now rather than at the next pass.
@@ -286,6 +290,31 @@ async fn acknowledge(
     Ok(())
 }
 
+/// Link operations the server takes at a time.
+const LINK_BATCH: usize = terrain_protocol::limits::LINK_OPS;
+
+/// Sends the queued link operations (issue 15), a batch at a time; each one the server
+/// stored (now or before) leaves the queue.
+async fn send_links(
+    store: &Arc<Store>,
+    client: &Client,
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
+    loop {
+        let ops = blocking(store, |s| s.queued_link_ops(LINK_BATCH)).await?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let answer = client.push_links(&ops).await?;
+        let ids: Vec<uuid::Uuid> = answer.results.iter().map(|r| r.id).collect();
+        summary.links_sent += ids.len();
+        blocking(store, move |s| s.ack_link_ops(&ids)).await?;
+        if ops.len() < LINK_BATCH {
+            return Ok(());
+        }
+    }
+}
+
 /// Pulls pages until the server has nothing newer.
 async fn pull(
     store: &Arc<Store>,
@@ -297,11 +326,18 @@ async fn pull(
     loop {
         let since = blocking(store, |s| s.pull_cursor()).await?;
         let reviews_since = blocking(store, |s| s.reviews_cursor()).await?;
+        let links_since = blocking(store, |s| s.links_cursor()).await?;
         let page = client
-            .pull_with_reviews(since, reviews_since, PULL_PAGE)
+            .pull_with_links(since, reviews_since, links_since, PULL_PAGE)
             .await?;
         let (next, more) = (page.next, page.more);
         let (decisions, reviews_next) = (page.reviews, page.reviews_next);
+        // Link operations (issue 15) on their own cursor, kept with it in one transaction.
+        if let Some(links_next) = page.links_next {
+            let ops = page.links;
+            summary.links_received += ops.len();
+            blocking(store, move |s| s.apply_pulled_link_ops(&ops, links_next)).await?;
+        }
         let revisions: Vec<_> = page
             .revisions
             .into_iter()

@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod console;
 pub mod exports;
 pub mod health;
+pub mod incidents;
 pub mod json;
 pub mod pull;
 pub mod push;

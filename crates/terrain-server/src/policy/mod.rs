@@ -8,6 +8,7 @@ pub mod audit;
 pub mod blobs;
 pub mod bundles;
 pub mod exports;
+pub mod incidents;
 pub mod pull;
 pub mod push;
 pub mod regions;

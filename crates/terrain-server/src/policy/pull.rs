@@ -21,11 +21,21 @@ pub async fn page(state: &AppState, device: &Device, q: PullParams) -> Result<Pu
     if let Some(since) = q.reviews_since {
         let decided = state
             .store
-            .review_feed(since.max(0), limits::PULL_REVIEWS, regions)
+            .review_feed(since.max(0), limits::PULL_REVIEWS, regions.clone())
             .await?;
         page.reviews = decided.items.into_iter().map(|(_, d)| d).collect();
         page.reviews_next = Some(decided.next);
         page.more |= decided.more;
+    }
+    // The link feed (issue 15), on its own cursor: only for devices that ask (`links_since`).
+    if let Some(since) = q.links_since {
+        let links = state
+            .store
+            .link_feed(since.max(0), limits::PULL_LINKS, regions)
+            .await?;
+        page.links = links.items.into_iter().map(|s| s.op).collect();
+        page.links_next = Some(links.next);
+        page.more |= links.more;
     }
     Ok(page)
 }
@@ -63,6 +73,8 @@ async fn revisions(
                     more: true,
                     reviews: Vec::new(),
                     reviews_next: None,
+                    links: Vec::new(),
+                    links_next: None,
                 });
             }
             bytes += size;
@@ -78,6 +90,8 @@ async fn revisions(
         more,
         reviews: Vec::new(),
         reviews_next: None,
+        links: Vec::new(),
+        links_next: None,
     })
 }
 
@@ -91,7 +105,7 @@ mod tests {
         PullParams {
             since,
             limit,
-            reviews_since: None,
+            ..PullParams::default()
         }
     }
 
@@ -143,6 +157,7 @@ mod tests {
             since: 0,
             limit: None,
             reviews_since,
+            ..PullParams::default()
         };
         let old = page(&state, &awa, ask(None)).await.unwrap();
         assert!(
