@@ -34,7 +34,7 @@ pub use reports::{
     ReportView, RevisionInfo, SavedReport, SyncBadge, figures,
 };
 pub use session::{LockState, Session, check_new_passphrase, default_dir};
-pub use sites::SiteView;
+pub use sites::{SiteHistory, SiteIncident, SiteView};
 pub use sync::{PhotoProgress, SYNC_EVERY, SyncPhase, SyncStatus};
 /// The server's signed receipt, as `terrain receipt` reads and prints it.
 pub use terrain_protocol::Receipt;

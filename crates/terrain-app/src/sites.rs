@@ -1,10 +1,14 @@
 //! The site registry and attachments, as the form uses them.
 
 use crate::{App, AppError, ErrorCode, Result};
-use std::collections::HashMap;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use terrain_domain::{Attachment, Site};
+use terrain_domain::incident::IncidentFigures;
+use terrain_domain::{Attachment, EventType, Site};
+use terrain_export::Incidents;
 use terrain_store::Listed;
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// A site and the reports that touch it.
@@ -15,7 +19,84 @@ pub struct SiteView {
     pub short_ids: HashMap<Uuid, String>,
 }
 
+/// A site's history: every incident at it over time ("3 incident(s) since March 2026").
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SiteHistory {
+    pub site: Site,
+    /// The day the first incident began; None when nothing happened there yet.
+    #[ts(type = "string | null")]
+    pub since: Option<chrono::NaiveDate>,
+    /// Oldest first.
+    pub incidents: Vec<SiteIncident>,
+}
+
+/// One incident at a site: its reports (linked ones counted once) summed up.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SiteIncident {
+    /// The incident id (ACLED's event id: the smallest id of its linked reports).
+    #[ts(type = "string")]
+    pub id: Uuid,
+    /// Its first report's event type and title.
+    pub event_type: Option<EventType>,
+    pub title: String,
+    /// Reports, figures over every claim, sources, earliest and latest, sites.
+    pub figures: IncidentFigures,
+}
+
+impl SiteHistory {
+    /// "3 incident(s) since March 2026" ("3 incident(s) depuis mars 2026"); "0 incident(s)"
+    /// before any.
+    pub fn headline(&self, lang: terrain_domain::Lang) -> String {
+        let since = self
+            .since
+            .map_or_else(String::new, |d| terrain_export::pdf::month_year(lang, d));
+        let params = [
+            ("n".to_string(), self.incidents.len().to_string()),
+            ("since".to_string(), since),
+        ]
+        .into_iter()
+        .collect();
+        terrain_domain::messages::text(lang, "site.history.count", &params)
+    }
+}
+
 impl App {
+    /// Every incident at the site a user typed, oldest first: each report naming the site
+    /// with every report linked to it (so an incident's figures count all its sources), one
+    /// entry per incident.
+    pub fn site_history(&self, typed: &str) -> Result<SiteHistory> {
+        let site = self.store.find_site(typed)?;
+        let incidents = Incidents::new(&self.store.link_set()?);
+        let mut ids: BTreeSet<Uuid> = BTreeSet::new();
+        for id in self.store.reports_at_site(site.id)? {
+            ids.extend(incidents.reports(id));
+        }
+        let mut reports = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.store.get(id) {
+                Ok(listed) => reports.push(listed.report),
+                // A pulled link may name a report this device does not hold yet.
+                Err(terrain_store::StoreError::ReportNotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let incidents: Vec<SiteIncident> =
+            terrain_export::incidents::incidents_of(reports, &incidents)
+                .into_iter()
+                .map(|i| SiteIncident {
+                    id: i.id,
+                    event_type: i.event_type,
+                    title: i.title,
+                    figures: i.figures,
+                })
+                .collect();
+        Ok(SiteHistory {
+            since: incidents.first().map(|i| i.figures.earliest.date),
+            site,
+            incidents,
+        })
+    }
+
     /// The site a user typed: its id, its first characters or its name.
     pub fn find_site(&self, typed: &str) -> Result<Site> {
         Ok(self.store.find_site(typed)?)

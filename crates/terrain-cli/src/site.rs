@@ -45,6 +45,12 @@ pub enum Command {
     },
     /// A site and the reports that touch it
     Show { site: String },
+    /// Every incident at a site over time, linked reports counted once
+    History {
+        site: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
@@ -134,6 +140,36 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                     view.short_ids[&l.report.id],
                     l.report.title
                 );
+            }
+            Ok(())
+        }
+        Command::History { site, json } => {
+            let history = ctx.app.site_history(&site)?;
+            if json {
+                return output::print_json(&history);
+            }
+            say!(
+                "{}: {}",
+                history.site.name,
+                history.headline(output::lang())
+            );
+            for i in &history.incidents {
+                let t = &i.figures;
+                let days = if t.latest.date > t.earliest.date {
+                    format!("{} \u{2013} {}", t.earliest.date, t.latest.date)
+                } else {
+                    t.earliest.date.to_string()
+                };
+                say!(
+                    "  {days}  {}  {}  ({} report(s), incident {})",
+                    i.event_type.map_or("", |e| e.label()),
+                    i.title,
+                    t.reports.len(),
+                    short_id(&i.id, &t.reports)
+                );
+                for f in &t.figures {
+                    say!("      {f}");
+                }
             }
             Ok(())
         }

@@ -44,9 +44,8 @@ pub fn site_names(store: &Store) -> Result<SiteNames> {
 
 /// Which reports people linked as one incident, from every link operation the device holds
 /// (its own and those pulled).
-pub fn incidents(_store: &Store) -> Result<Incidents> {
-    // The store keeps no link yet (issue 15: `Store::link_set` comes with its migration 015).
-    Ok(Incidents::none())
+pub fn incidents(store: &Store) -> Result<Incidents> {
+    Ok(Incidents::new(&store.link_set().map_err(store_error)?))
 }
 
 /// The reports `filter` selects, as CSV. Returns the number of rows.
