@@ -12,7 +12,7 @@ use tauri::{AppHandle, Emitter};
 use terrain_app::{
     AbsentPhotos, AppError, AppInfo, BundleRead, BundleWritten, Catalog, ExportRequest,
     ExportResult, FetchedPhotos, Form, Kept, ListPage, ListQuery, LockState, PhotoComing,
-    PhotoPolicy, ReportDetail, SavedReport, Session, SyncStatus,
+    PhotoPolicy, ReportDetail, SavedReport, Session, SiteHistory, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
@@ -115,6 +115,12 @@ pub fn resolve_conflict(
 #[tauri::command(async)]
 pub fn sites(session: Shared) -> Answer<Vec<Site>> {
     session.app()?.sites()
+}
+
+/// Every incident at the site (its id or name) over time, linked reports counted once.
+#[tauri::command(async)]
+pub fn site_history(session: Shared, site: String) -> Answer<SiteHistory> {
+    session.app()?.site_history(&site)
 }
 
 #[tauri::command(async)]

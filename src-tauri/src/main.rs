@@ -46,6 +46,7 @@ fn main() {
             commands::delete_draft,
             commands::resolve_conflict,
             commands::sites,
+            commands::site_history,
             commands::save_site,
             commands::attach_file,
             commands::photo,

@@ -20,6 +20,7 @@ import type { Report } from "../bindings/Report";
 import type { ReportDetail } from "../bindings/ReportDetail";
 import type { SavedReport } from "../bindings/SavedReport";
 import type { Site } from "../bindings/Site";
+import type { SiteHistory } from "../bindings/SiteHistory";
 import type { Suggestion } from "../bindings/Suggestion";
 import type { SyncStatus } from "../bindings/SyncStatus";
 
@@ -47,6 +48,8 @@ export function commands(call: Call) {
     deleteDraft: (id: string) => call<void>("delete_draft", { id }),
     resolveConflict: (id: string, takeTheirs: string[]) => call<SavedReport>("resolve_conflict", { id, takeTheirs }),
     sites: () => call<Site[]>("sites"),
+    /** Every incident at the site (its id or name) over time, linked reports counted once. */
+    siteHistory: (site: string) => call<SiteHistory>("site_history", { site }),
     saveSite: (site: Omit<Site, "id"> & { id?: string }) => call<Site>("save_site", { site }),
     attachFile: (path: string) => call<Attachment>("attach_file", { path }),
     /** The photo's bytes as they are (no JSON array of numbers): the window makes the thumbnail. */
