@@ -11,8 +11,9 @@ use tauri::State;
 use tauri::{AppHandle, Emitter};
 use terrain_app::{
     AbsentPhotos, AppError, AppInfo, BundleRead, BundleWritten, Catalog, ExportRequest,
-    ExportResult, FetchedPhotos, Form, Kept, ListPage, ListQuery, LockState, PhotoComing,
-    PhotoPolicy, ReportDetail, SavedReport, Session, SiteHistory, SyncStatus,
+    ExportResult, FetchedPhotos, Form, IncidentView, Kept, ListPage, ListQuery, LockState,
+    PhotoComing, PhotoPolicy, ReportDetail, SavedReport, Session, SimilarReport, SiteHistory,
+    SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
@@ -110,6 +111,31 @@ pub fn resolve_conflict(
     take_theirs: Vec<String>,
 ) -> Answer<SavedReport> {
     session.app()?.resolve(id, &take_theirs)
+}
+
+#[tauri::command(async)]
+pub fn similar_reports(session: Shared, id: Uuid) -> Answer<Vec<SimilarReport>> {
+    session.app()?.similar(id)
+}
+
+#[tauri::command(async)]
+pub fn incident(session: Shared, id: Uuid) -> Answer<IncidentView> {
+    session.app()?.incident(id)
+}
+
+#[tauri::command(async)]
+pub fn link_reports(session: Shared, id: Uuid, other: Uuid) -> Answer<IncidentView> {
+    session.app()?.link(id, other)
+}
+
+#[tauri::command(async)]
+pub fn unlink_reports(session: Shared, id: Uuid, other: Uuid) -> Answer<IncidentView> {
+    session.app()?.unlink(id, other)
+}
+
+#[tauri::command(async)]
+pub fn dismiss_similar(session: Shared, id: Uuid, other: Uuid) -> Answer<()> {
+    session.app()?.dismiss(id, other)
 }
 
 #[tauri::command(async)]

@@ -10,6 +10,7 @@ import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
 import type { FetchedPhotos } from "../bindings/FetchedPhotos";
 import type { Form } from "../bindings/Form";
+import type { IncidentView } from "../bindings/IncidentView";
 import type { Kept } from "../bindings/Kept";
 import type { ListPage } from "../bindings/ListPage";
 import type { ListQuery } from "../bindings/ListQuery";
@@ -19,6 +20,7 @@ import type { Problem } from "../bindings/Problem";
 import type { Report } from "../bindings/Report";
 import type { ReportDetail } from "../bindings/ReportDetail";
 import type { SavedReport } from "../bindings/SavedReport";
+import type { SimilarReport } from "../bindings/SimilarReport";
 import type { Site } from "../bindings/Site";
 import type { SiteHistory } from "../bindings/SiteHistory";
 import type { Suggestion } from "../bindings/Suggestion";
@@ -47,6 +49,11 @@ export function commands(call: Call) {
     lastForm: () => call<string | null>("last_form"),
     deleteDraft: (id: string) => call<void>("delete_draft", { id }),
     resolveConflict: (id: string, takeTheirs: string[]) => call<SavedReport>("resolve_conflict", { id, takeTheirs }),
+    similarReports: (id: string) => call<SimilarReport[]>("similar_reports", { id }),
+    incident: (id: string) => call<IncidentView>("incident", { id }),
+    linkReports: (id: string, other: string) => call<IncidentView>("link_reports", { id, other }),
+    unlinkReports: (id: string, other: string) => call<IncidentView>("unlink_reports", { id, other }),
+    dismissSimilar: (id: string, other: string) => call<void>("dismiss_similar", { id, other }),
     sites: () => call<Site[]>("sites"),
     /** Every incident at the site (its id or name) over time, linked reports counted once. */
     siteHistory: (site: string) => call<SiteHistory>("site_history", { site }),
