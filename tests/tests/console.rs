@@ -7,8 +7,8 @@
 //! is refused), the audit log, and a reporter refused another region's report and the admin
 //! pages (the 403 page).
 //!
-//! Screenshots of every page go to `target/screenshots/console-*.png` (SQLite run); the ones in
-//! `docs/screenshots/` are copies of them.
+//! Screenshots of every page go to `target/screenshots/console-*.png` (SQLite run), or to
+//! `docs/screenshots/` with `TERRAIN_DOCS_SCREENSHOTS=1`.
 //! Needs `cargo build -p terrain-server` (with `npm run build` in ui/ first, so the binary
 //! embeds the console), `chromium` and `chromium-driver`.
 
@@ -189,7 +189,7 @@ async fn console_flows(db: &str, shots: Option<PathBuf>) {
     .await;
     let url = server.url();
     let s = seed(&url).await;
-    let b = Browser::start().await.with_shots(shots);
+    let b = Browser::start().await.with_shots(shots.clone());
     let started = Instant::now();
 
     // Sign-in: a wrong password is said in words; the right one opens the inbox, newest first.
@@ -347,6 +347,16 @@ async fn console_flows(db: &str, shots: Option<PathBuf>) {
     b.wait_text("#forbidden", "403").await;
     b.goto(&format!("{url}/#/reports/{}", s.mopti)).await;
     b.wait_text("#report-title", "Marché de Bandiagara").await;
+    b.stop().await;
+
+    // The same console in French (the browser's language): the reviewed report's page.
+    let b = Browser::start_in("fr-FR").await.with_shots(shots.clone());
+    b.sign_in(&url, "fanta").await;
+    b.goto(&format!("{url}/#/reports/{}", s.plants)).await;
+    b.wait_text("#report-title", "Three industrial plants attacked")
+        .await;
+    b.wait_text("#report-review", "À compléter").await;
+    b.shot("report-fr").await;
     eprintln!(
         "console flows: {:.1} s in the browser",
         started.elapsed().as_secs_f64()
@@ -356,11 +366,17 @@ async fn console_flows(db: &str, shots: Option<PathBuf>) {
     drop(server);
 }
 
+/// `target/screenshots/`, or the docs' `docs/screenshots/` when `TERRAIN_DOCS_SCREENSHOTS` is
+/// set (how the README's console pictures are made).
 fn shots_dir() -> PathBuf {
-    let dir = built_binary("terrain-server")
-        .parent()
-        .unwrap()
-        .join("../screenshots");
+    let dir = if std::env::var_os("TERRAIN_DOCS_SCREENSHOTS").is_some() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+    } else {
+        built_binary("terrain-server")
+            .parent()
+            .unwrap()
+            .join("../screenshots")
+    };
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
