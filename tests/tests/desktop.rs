@@ -190,6 +190,18 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     );
     ui.shot("view").await;
 
+    // The site's page: every incident at it over time.
+    ui.click("#nav-sites").await;
+    ui.click("#sites .site-open").await;
+    ui.wait_text(
+        "#site-history-headline",
+        "1 incident(s) since November 2026",
+    )
+    .await;
+    ui.wait_text("#site-history", "3–4, sources disagree").await;
+    assert_eq!(ui.count("#site-history .site-incident").await, 1);
+    ui.shot("site").await;
+
     // Found with and without accents, not by unrelated words.
     ui.click("#nav-reports").await;
     ui.search("Bafoulabé", "1 report(s)").await;
