@@ -444,6 +444,30 @@ fn sites_are_registered_and_repeat_attacks_show_together() {
     );
     let at_site = t.json(&["report", "list", "--json", "--site", &site_id]);
     assert_eq!(at_site["reports"].as_array().unwrap().len(), 2);
+
+    // Linked as one incident, the two reports are one entry of the site's history and one row
+    // of the CSV per incident.
+    let history = t.json(&["site", "history", "--json", &site_id]);
+    assert_eq!(history["incidents"].as_array().unwrap().len(), 2);
+    let again_id = again["id"].as_str().unwrap();
+    t.ok(&["incident", "link", again_id, "019a8f3c"]);
+    let history = t.json(&["site", "history", "--json", &site_id]);
+    assert_eq!(history["incidents"].as_array().unwrap().len(), 1);
+    let out = t.ok(&["site", "history", &site_id]);
+    assert!(
+        out.contains("Calcium carbonate, lime and plaster plant: 1 incident(s) since July 2026"),
+        "{out}"
+    );
+    assert!(out.contains("(2 report(s), incident"), "{out}");
+    let csv = t.dir.path().join("incidents.csv");
+    let out = t.ok(&["export", "csv", "--per-incident", "--out", s(&csv)]);
+    assert!(out.contains("Wrote 1 incident(s)"), "{out}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let incident = again_id.min("019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a");
+    assert!(
+        text.contains(&format!("{incident}; ")) || text.contains(&format!("; {incident}")),
+        "{text}"
+    );
 }
 
 #[test]
