@@ -15,6 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use terrain_domain::incident::index::CELL_DEGREES;
 use terrain_domain::incident::similar::DATE_SLACK_DAYS;
 use terrain_domain::incident::{
     Candidate, DuplicateIndex, Fingerprint, Likeness, LinkAction, LinkOp, LinkSet,
@@ -43,6 +44,16 @@ impl From<Candidate> for Suggestion {
 
 fn week(day: i32) -> i32 {
     day.div_euclid(7)
+}
+
+/// The grid cell of the point, as the index files it.
+fn cell(f: &Fingerprint) -> Option<(i64, i64)> {
+    f.point.map(|p| {
+        (
+            (p.latitude / CELL_DEGREES).floor() as i64,
+            (p.longitude / CELL_DEGREES).floor() as i64,
+        )
+    })
 }
 
 fn stamp(at: DateTime<Utc>) -> String {
@@ -93,10 +104,12 @@ pub(crate) fn file(tx: &Transaction, report: &Report) -> rusqlite::Result<()> {
         serde_json::to_string(&f).expect("fingerprints serialise")
     ])?;
     let mut weeks = tx.prepare_cached(
-        "INSERT OR IGNORE INTO fingerprint_weeks (region, week, report_id) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO fingerprint_weeks (region, week, report_id, cercle, cell_y, cell_x)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    let (y, x) = cell(&f).unzip();
     for w in week(f.first_day)..=week(f.last_day) {
-        weeks.execute(params![f.region, w, id])?;
+        weeks.execute(params![f.region, w, id, f.cercle, y, x])?;
     }
     let mut sites = tx.prepare_cached(
         "INSERT OR IGNORE INTO fingerprint_sites (site_id, report_id) VALUES (?1, ?2)",
@@ -153,15 +166,28 @@ fn suggest(
         }
         Ok(())
     };
+    // The index's blocking (index.rs `candidates`), in SQL: with a point, those without one
+    // of its cercle (or naming none) and those in its cell and the eight around; without a
+    // point, every one of its cercle or naming none. Different cercles never match without
+    // two points; points farther than a cell apart never do.
     let mut by_week = conn.prepare_cached(
         "SELECT f.content FROM fingerprint_weeks w JOIN fingerprints f ON f.report_id = w.report_id
-          WHERE w.region = ?1 AND w.week BETWEEN ?2 AND ?3",
+          WHERE w.region = ?1 AND w.week BETWEEN ?2 AND ?3
+            AND CASE WHEN ?5 IS NULL
+                THEN ?4 IS NULL OR w.cercle IS NULL OR w.cercle = ?4
+                ELSE (w.cell_y IS NULL AND (?4 IS NULL OR w.cercle IS NULL OR w.cercle = ?4))
+                  OR (w.cell_y BETWEEN ?5 - 1 AND ?5 + 1 AND w.cell_x BETWEEN ?6 - 1 AND ?6 + 1)
+            END",
     )?;
+    let (y, x) = cell(f).unzip();
     let rows = by_week.query_map(
         params![
             f.region,
             week(f.first_day - DATE_SLACK_DAYS),
-            week(f.last_day + DATE_SLACK_DAYS)
+            week(f.last_day + DATE_SLACK_DAYS),
+            f.cercle,
+            y,
+            x
         ],
         |r| r.get::<_, String>(0),
     )?;

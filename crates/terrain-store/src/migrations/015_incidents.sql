@@ -30,10 +30,15 @@ CREATE TABLE fingerprints (
     last_day  INTEGER NOT NULL,
     content   TEXT NOT NULL
 ) STRICT;
+-- Filed by region and week, with the cercle and the grid cell of the point (a quarter degree;
+-- none without a point), so a check reads only what the index would compare.
 CREATE TABLE fingerprint_weeks (
     region    INTEGER NOT NULL,
     week      INTEGER NOT NULL,
     report_id TEXT NOT NULL,
+    cercle    INTEGER,
+    cell_y    INTEGER,
+    cell_x    INTEGER,
     PRIMARY KEY (region, week, report_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX fingerprint_weeks_by_report ON fingerprint_weeks (report_id);
