@@ -44,12 +44,13 @@ pub struct SiteIncident {
 }
 
 impl SiteHistory {
-    /// "3 incident(s) since March 2026" ("3 incident(s) depuis mars 2026"); "0 incident(s)"
-    /// before any.
+    /// "3 incident(s) since March 2026" ("3 incident(s) depuis mars 2026"); "No incident at
+    /// this site yet." before any.
     pub fn headline(&self, lang: terrain_domain::Lang) -> String {
-        let since = self
-            .since
-            .map_or_else(String::new, |d| terrain_export::pdf::month_year(lang, d));
+        let Some(since) = self.since else {
+            return terrain_domain::messages::text(lang, "site.history.none", &Default::default());
+        };
+        let since = terrain_export::pdf::month_year(lang, since);
         let params = [
             ("n".to_string(), self.incidents.len().to_string()),
             ("since".to_string(), since),

@@ -25,6 +25,9 @@ fn a_sites_history_counts_linked_reports_once_and_the_csv_shares_their_incident_
         }))
         .unwrap();
     let id = site.id.to_string();
+    let empty = app.site_history(&id).unwrap();
+    assert!(empty.incidents.is_empty() && empty.since.is_none());
+    assert_eq!(empty.headline(Lang::En), "No incident at this site yet.");
     // Wamaps' report (3 abducted), the elected official's (4), an attack in March.
     let first = app
         .save(&report(&id, |v| {
