@@ -389,6 +389,47 @@ async fn an_official_records_the_seed_incident_finds_it_syncs_it_and_exports_it(
     ui.click("#nav-settings").await;
     ui.select("#language", "en").await;
 
+    // A reviewer asks a question, then verifies the report on the server: after each of the
+    // app's syncs its page says so, and after an edit on this device, that it changed since.
+    server.user("fanta", Role::Reviewer, &["Kayes"]).await;
+    let http = reqwest::Client::new();
+    let fanta = server.sign_in(&http, "fanta", PASSWORD).await;
+    let head = other.store.get(id).unwrap().head;
+    for (decision, shown) in [
+        (
+            serde_json::json!({ "state": "needs_follow_up", "comment": "How many workers?", "revision": head }),
+            "Question from fanta, ",
+        ),
+        (
+            serde_json::json!({ "state": "verified", "revision": head }),
+            "Verified by fanta, ",
+        ),
+    ] {
+        let answer = http
+            .post(format!("{}/v1/reports/{id}/review", server.url))
+            .bearer_auth(fanta.body["token"].as_str().unwrap())
+            .header("Terrain-Protocol", "1")
+            .json(&decision)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        ui.click("#nav-sync").await;
+        ui.click("#sync-now").await;
+        ui.wait_text("#sync-phase", "Up to date").await;
+        ui.click("#nav-reports").await;
+        ui.click("#reports tbody a.open").await;
+        ui.wait_text("#view-review", shown).await;
+    }
+    ui.click("#edit").await;
+    ui.type_into("#where-place", "East gate of the lime plant")
+        .await;
+    ui.click("#save").await;
+    ui.wait_text("#view-place", "East gate of the lime plant")
+        .await;
+    ui.wait_text("#view-review", "changed since verified").await;
+    ui.click("#nav-settings").await;
+
     // Quick delete, confirmed once: back to a computer without reports.
     ui.click("#wipe-start").await;
     ui.shot("wipe-confirm").await;
