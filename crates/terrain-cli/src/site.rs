@@ -117,6 +117,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                             latitude,
                             longitude,
                         }),
+                        merged_into: None,
                     }
                 }
             };

@@ -95,6 +95,23 @@ pub fn settle(
     merged.map_err(|e| e.to_string())
 }
 
+/// Merges two versions of any JSON object field by field, each field whole, against their
+/// common version: the report's rules for a flat record (sites use it). Disputed fields take
+/// `ours` unless named in `take_theirs`.
+pub fn three_way_fields(
+    base: Option<&Value>,
+    ours: &Value,
+    theirs: &Value,
+    take_theirs: &[String],
+) -> (Value, Vec<Dispute>) {
+    let mut m = Merger {
+        take_theirs,
+        disputes: Vec::new(),
+    };
+    let merged = m.fields(|_| Shape::Whole, "", base, Some(ours), Some(theirs));
+    (merged.unwrap_or(Value::Object(Map::new())), m.disputes)
+}
+
 fn merge(
     base: Option<&Report>,
     ours: &Report,

@@ -6,4 +6,9 @@ export type Site = { id: string, name: string, kind: SiteKind,
 /**
  * Owner or operator ("Ibrahima Diawara").
  */
-operator?: string | null, admin1: string, admin2?: string | null, place?: string | null, coordinates?: Coordinates | null, };
+operator?: string | null, admin1: string, admin2?: string | null, place?: string | null, coordinates?: Coordinates | null, 
+/**
+ * This site is a duplicate of that one (two devices added the same plant): wherever the
+ * registry is read it resolves to it ([`resolve`]). Cleared by editing it again (unmerge).
+ */
+merged_into?: string | null, };

@@ -64,17 +64,29 @@ impl SiteBook for [Site] {
     fn site(&self, id: Uuid) -> Option<&Site> {
         self.iter().find(|s| s.id == id)
     }
+
+    fn canonical(&self, id: Uuid) -> Uuid {
+        crate::site::resolve(id, |id| self.site(id))
+    }
 }
 
 impl SiteBook for HashMap<Uuid, Site> {
     fn site(&self, id: Uuid) -> Option<&Site> {
         self.get(&id)
     }
+
+    fn canonical(&self, id: Uuid) -> Uuid {
+        crate::site::resolve(id, |id| self.get(&id))
+    }
 }
 
 impl SiteBook for BTreeMap<Uuid, Site> {
     fn site(&self, id: Uuid) -> Option<&Site> {
         self.get(&id)
+    }
+
+    fn canonical(&self, id: Uuid) -> Uuid {
+        crate::site::resolve(id, |id| self.get(&id))
     }
 }
 
