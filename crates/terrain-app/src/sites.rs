@@ -123,6 +123,12 @@ impl App {
         Ok(self.store.save_site(site)?)
     }
 
+    /// Marks the site `merged` a duplicate of `into` (ids or names as typed): reports naming
+    /// it then meet reports naming `into`.
+    pub fn merge_site(&self, merged: &str, into: &str) -> Result<Site> {
+        Ok(self.store.merge_site(merged, into)?)
+    }
+
     pub fn sites(&self) -> Result<Vec<Site>> {
         Ok(self.store.sites()?)
     }

@@ -45,6 +45,12 @@ pub enum Command {
     },
     /// A site and the reports that touch it
     Show { site: String },
+    /// Mark a site a duplicate of another (two devices added the same plant)
+    Merge {
+        site: String,
+        #[arg(long)]
+        into: String,
+    },
     /// Every incident at a site over time, linked reports counted once
     History {
         site: String,
@@ -125,11 +131,27 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             say!("Saved site {}  {}", site.id, site.name);
             Ok(())
         }
+        Command::Merge { site, into } => {
+            let merged = ctx.app.merge_site(&site, &into)?;
+            let into = merged
+                .merged_into
+                .map(|id| id.to_string())
+                .unwrap_or_default();
+            say!(
+                "Site {} {} is now merged into {into}",
+                merged.id,
+                merged.name
+            );
+            Ok(())
+        }
         Command::Show { site } => {
             let view = ctx.app.site_view(&site)?;
             let site = &view.site;
             say!("{}  ({}, {})", site.name, site.kind.key(), site.admin1);
             say!("id {}", site.id);
+            if let Some(into) = site.merged_into {
+                say!("Merged into {into}");
+            }
             if let Some(op) = &site.operator {
                 say!("Operator: {op}");
             }

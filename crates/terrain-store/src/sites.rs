@@ -30,6 +30,16 @@ impl Store {
         Ok(site)
     }
 
+    /// Marks the site `merged` (found as [`Store::find_site`] finds it) a duplicate of `into`:
+    /// wherever the registry is read it then resolves to `into` (`terrain_domain::site::resolve`).
+    /// Saving the merged site again without the mark unmerges it.
+    pub fn merge_site(&self, merged: &str, into: &str) -> Result<Site> {
+        let mut site = self.find_site(merged)?;
+        let target = self.find_site(into)?;
+        site.merged_into = Some(target.id);
+        self.save_site(site)
+    }
+
     /// Every site, by name.
     pub fn sites(&self) -> Result<Vec<Site>> {
         let conn = self.reader()?;

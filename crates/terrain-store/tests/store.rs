@@ -593,3 +593,33 @@ fn a_database_from_a_newer_terrain_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_site_merged_into_another_resolves_to_it_and_unmerges_when_saved_without_the_mark() {
+    use terrain_domain::incident::SiteBook;
+    let (_dir, store) = open();
+    let plant = |name: &str| -> Site {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "kind": "plant", "admin1": "Kayes", "admin2": "Bafoulabé"
+        }))
+        .unwrap()
+    };
+    let a = store.save_site(plant("Usine Diawara")).unwrap();
+    let b = store.save_site(plant("Usine de chaux Diawara")).unwrap();
+    let merged = store
+        .merge_site(&b.id.to_string(), "usine diawara")
+        .unwrap();
+    assert_eq!(merged.merged_into, Some(a.id));
+    let book = store.sites().unwrap();
+    assert_eq!(book.as_slice().canonical(b.id), a.id);
+    assert_eq!(book.as_slice().canonical(a.id), a.id);
+    assert!(
+        store
+            .merge_site(&a.id.to_string(), &a.id.to_string())
+            .is_err()
+    );
+    let mut unmerged = store.site(b.id).unwrap().unwrap();
+    unmerged.merged_into = None;
+    store.save_site(unmerged).unwrap();
+    assert_eq!(store.sites().unwrap().as_slice().canonical(b.id), b.id);
+}
