@@ -70,7 +70,8 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 say!("No sites yet: add one with `terrain site add`.");
             }
             let ids: Vec<_> = sites.iter().map(|s| s.id).collect();
-            for s in &sites {
+            // A site merged into another is that one: listed once, under the one kept.
+            for s in sites.iter().filter(|s| s.merged_into.is_none()) {
                 let place = [s.place.as_deref(), s.admin2.as_deref(), Some(&s.admin1)]
                     .into_iter()
                     .flatten()

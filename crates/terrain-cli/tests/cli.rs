@@ -790,3 +790,30 @@ fn new_and_import_attach_files_given_with_attach() {
         [json!(sha)]
     );
 }
+
+#[test]
+fn a_duplicate_site_merged_into_another_is_listed_once_and_shows_where_it_went() {
+    let t = Terrain::new();
+    let add = |name: &str| {
+        let out = t.ok(&[
+            "site", "add", "--name", name, "--kind", "plant", "--region", "Kayes",
+        ]);
+        out.split_whitespace().nth(2).unwrap().to_string()
+    };
+    let kept = add("Usine Diawara");
+    let duplicate = add("Usine de chaux Diawara");
+    let out = t.ok(&["site", "merge", &duplicate, "--into", "usine diawara"]);
+    assert!(out.contains(&format!("merged into {kept}")), "{out}");
+    let list = t.ok(&["site", "list"]);
+    assert!(
+        list.contains("Usine Diawara") && !list.contains("chaux"),
+        "{list}"
+    );
+    let show = t.ok(&["site", "show", &duplicate]);
+    assert!(show.contains(&format!("Merged into {kept}")), "{show}");
+    let err = t.fails(&["site", "merge", &kept, "--into", &kept]);
+    assert!(
+        err.contains("merged_into") || err.contains("itself"),
+        "{err}"
+    );
+}
