@@ -49,7 +49,7 @@ pub(crate) async fn refile(tx: &Tx<'_>, reports: &[Uuid]) -> Result<()> {
 }
 
 /// Inserts or replaces fingerprint rows, in one statement.
-pub async fn insert_rows(tx: &Tx<'_>, rows: &[FingerprintRow]) -> Result<()> {
+pub(crate) async fn insert_rows(tx: &Tx<'_>, rows: &[FingerprintRow]) -> Result<()> {
     let mut c: (
         Vec<Uuid>,
         Vec<i64>,
@@ -109,6 +109,15 @@ fn parse(seq: i64, json: &str) -> Result<StoredLinkOp> {
 }
 
 impl PgStore {
+    /// Files fingerprint rows directly, in one transaction: for loading a benchmark's volume
+    /// without pushing a million revisions (a server files them in the push transaction).
+    pub async fn file_fingerprints(&self, rows: &[FingerprintRow]) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        insert_rows(&tx, rows).await?;
+        tx.commit().await.map_err(backend)
+    }
+
     pub(crate) async fn fingerprint_of(&self, report: Uuid) -> Result<Option<Fingerprint>> {
         let row = self
             .client()

@@ -18,7 +18,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
 mod console;
-pub mod incidents;
+mod incidents;
 mod reviews;
 
 pub struct PgStore {

@@ -64,6 +64,32 @@ pub(crate) fn refile(tx: &Transaction, reports: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Files fingerprint rows directly, in one transaction (see `SqliteStore::file_fingerprints`).
+pub(crate) fn file_rows(c: &mut Connection, rows: &[FingerprintRow]) -> Result<()> {
+    let tx = c.transaction().map_err(backend)?;
+    for row in rows {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO fingerprints (report_id, region, first_week, last_week,
+                                                  cercle, cell_y, cell_x, fp)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                row.report.to_string(),
+                row.region,
+                row.first_week,
+                row.last_week,
+                row.cercle,
+                row.cell.map(|c| c.0),
+                row.cell.map(|c| c.1),
+                row.json
+            ])
+        })
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)
+}
+
 /// Step 11's code: every report stored before it gets its row.
 pub(crate) fn backfill(tx: &Transaction) -> Result<()> {
     let reports: Vec<String> = tx

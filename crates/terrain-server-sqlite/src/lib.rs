@@ -59,6 +59,12 @@ impl SqliteStore {
         })
     }
 
+    /// Files fingerprint rows directly, in one transaction: for loading a benchmark's volume
+    /// without pushing its revisions (a server files them in the push transaction).
+    pub async fn file_fingerprints(&self, rows: Vec<FingerprintRow>) -> Result<()> {
+        self.call(move |c| incidents::file_rows(c, &rows)).await
+    }
+
     async fn call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
