@@ -1,25 +1,38 @@
-//! The console's reading side at volume: `cargo bench -p terrain-server --bench console`.
+//! The console at volume: `cargo bench -p terrain-server --bench console` (or, not to hold
+//! cargo's lock for the whole run, `cargo bench -p terrain-server --bench console --no-run` and
+//! the `target/release/deps/console-*` binary it names).
 //!
-//! Loads N reports into a fresh server database through the engine's own push path (the
-//! trait's `push`, batches of 1,000, so the report index and its search words are written as
-//! a device's push writes them), then times what the console asks, through the server's policy
-//! (`policy::reports`, the handlers' one call; no HTTP): the inbox's first page, a one-word
-//! search, a filtered count, and (for a reporter of one region) their first page. Each is run
-//! 11 times after one warm-up; prints the median and the slowest, in ms.
+//! For each engine, N reports (`TERRAIN_BENCH_CONSOLE=sqlite:100000,postgres:1000000`, the
+//! default) are loaded through the engine's own push path (the trait's `push`, batches of
+//! 1,000, so the report index and its search words are written as a device's push writes them)
+//! and kept for the next run: a SQLite file `sqlite-N.db` in `TERRAIN_BENCH_DIR` (default
+//! `$TMPDIR/terrain-bench-console`), a schema `console_N` of the PostgreSQL database at
+//! `TERRAIN_BENCH_PG` (default `postgres://root@127.0.0.1:5432/terrain_bench_console`, made
+//! if missing; `TERRAIN_BENCH_PG_SCHEMA` names another schema). A dataset already holding N
+//! reports is reused (the output says so), one holding fewer is topped up;
+//! `TERRAIN_BENCH_FRESH=1` starts again from nothing.
 //!
-//! `TERRAIN_BENCH_CONSOLE=sqlite:100000,postgres:1000000` (the default) says which engines and
-//! how many reports; PostgreSQL is the one at `TERRAIN_TEST_PG` (default
-//! `postgres://postgres@127.0.0.1:5432/test`), in a schema of its own dropped afterwards
-//! (`TERRAIN_BENCH_KEEP=1` keeps it and prints its name; `TERRAIN_BENCH_PG_SCHEMA=NAME` measures
-//! a kept one, first topping it up to N reports). Reports are spread over 8 regions,
-//! 2 years, 6 event types, with titles and narratives drawn from French, English and Arabic
-//! words (most words of the list are in most narratives: a one-word search matches nearly
-//! every report, the worst case; titles end with the report's number, a rare word), half of
-//! them with disputed figures.
+//! Then it times what the console asks, through the server's policy (`policy::reports`, the
+//! handlers' one call; no HTTP): the inbox's first page, one-word searches, filtered counts,
+//! and (for a reporter of one region) their first page. Each is run 11 times after one
+//! warm-up; prints the median and the slowest, in ms. Last (unless
+//! `TERRAIN_BENCH_NO_EXPORT=1`), the real server binary (`terrain-server serve`) on the same
+//! dataset answers `GET /v1/exports/reports.csv` over loopback for a tenth of the reports,
+//! then for every report: reports, time to the first byte and to the last, MB, and the server
+//! process's peak resident memory (`VmHWM`) after each, with its anonymous resident memory at
+//! each quarter. Memory is flat when the peak after every report is the peak after a tenth.
 //!
-//! To add a measure (the exports' helper adds the CSV export of everything), add a line to
-//! `measures` below: a name and an async closure over the state and the devices.
+//! Reports are spread over 8 regions, 2 years, 6 event types, with titles and narratives drawn
+//! from French, English and Arabic words (most words of the list are in most narratives: a
+//! one-word search matches nearly every report, the worst case; titles end with the report's
+//! number, a rare word), half of them with disputed figures.
+//!
+//! To add a measure, add a line to `measures` below: a name and an async closure over the
+//! state and the devices.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use terrain_domain::EventType;
@@ -300,6 +313,255 @@ async fn time(state: &terrain_server::AppState, what: &Measure) -> (f64, f64, us
     (ms[ms.len() / 2], ms[ms.len() - 1], rows)
 }
 
+/// Where a run's reports are kept between runs: its store, and the server binary's options
+/// that open the same one.
+struct Dataset {
+    store: Arc<dyn ServerStore>,
+    server_args: Vec<String>,
+    name: String,
+}
+
+/// Runs `psql` on the server of `url`'s `postgres` database (to make the bench's database).
+fn psql(url: &str, sql: &str) {
+    let (server, _) = url
+        .rsplit_once('/')
+        .expect("postgres://user@host:port/database");
+    let status = Command::new("psql")
+        .args([&format!("{server}/postgres"), "-qAtc", sql])
+        .status()
+        .expect("psql (postgresql-client)");
+    assert!(status.success(), "psql {sql}");
+}
+
+/// The dataset of `n` reports on `engine`: a SQLite file in `dir`, or a schema of the
+/// PostgreSQL database at `pg` (made if missing); `fresh` drops an earlier one first.
+async fn dataset(engine: &str, n: usize, dir: &Path, pg: &str, fresh: bool) -> Dataset {
+    let key = dir.join("contact.key");
+    match engine {
+        "sqlite" => {
+            let path = dir.join(format!("sqlite-{n}.db"));
+            if fresh {
+                for end in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{end}", path.display()));
+                }
+            }
+            Dataset {
+                store: Arc::new(terrain_server_sqlite::SqliteStore::open(&path).unwrap()),
+                server_args: vec![
+                    "--db".into(),
+                    format!("sqlite:{}", path.display()),
+                    "--contact-key".into(),
+                    key.display().to_string(),
+                ],
+                name: path.display().to_string(),
+            }
+        }
+        "postgres" => {
+            let schema =
+                std::env::var("TERRAIN_BENCH_PG_SCHEMA").unwrap_or_else(|_| format!("console_{n}"));
+            if fresh {
+                let _ = terrain_server_postgres::drop_schema(pg, &schema).await;
+            }
+            let store = match terrain_server_postgres::PgStore::connect(pg, &schema).await {
+                Ok(store) => store,
+                // The pool's error does not say why: most likely no database yet.
+                Err(_) => {
+                    let db = pg.rsplit_once('/').unwrap().1;
+                    psql(pg, &format!("CREATE DATABASE {db}"));
+                    terrain_server_postgres::PgStore::connect(pg, &schema)
+                        .await
+                        .unwrap()
+                }
+            };
+            Dataset {
+                store: Arc::new(store),
+                server_args: vec![
+                    "--db".into(),
+                    pg.into(),
+                    "--pg-schema".into(),
+                    schema.clone(),
+                    "--contact-key".into(),
+                    key.display().to_string(),
+                ],
+                name: format!("{pg}, schema {schema}"),
+            }
+        }
+        other => panic!("engine {other}: sqlite or postgres"),
+    }
+}
+
+/// The server binary on a dataset; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The real `terrain-server` serving `args`' dataset on a free loopback port, with an
+/// administrator `bench` (made or replaced) signed in: the server and the session's token.
+async fn serve(args: &[String]) -> (Server, String) {
+    let bin = env!("CARGO_BIN_EXE_terrain-server");
+    let mut add = Command::new(bin)
+        .args(args)
+        .args([
+            "user",
+            "add",
+            "bench",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add.wait().unwrap().success(), "terrain-server user add");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server {
+        child: Command::new(bin)
+            .args(args)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if client
+            .get(format!("{}/health", server.url))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let session: serde_json::Value = client
+        .post(format!("{}/v1/sessions", server.url))
+        .header("Terrain-Protocol", "1")
+        .json(&serde_json::json!({"user": "bench", "password": PASSWORD, "device_name": "bench"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().expect("a session").to_string();
+    (server, token)
+}
+
+/// A figure of `/proc/<pid>/status` (`VmHWM:`, `RssAnon:`), MiB.
+fn status_mib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap()
+        / 1024
+}
+
+/// One CSV export (`query` selects, as the console's filter does) read to its end and
+/// checked: reports, first byte, total time, bytes, the server's peak after it and its
+/// anonymous resident memory at each quarter.
+struct Exported {
+    reports: usize,
+    first: Duration,
+    took: Duration,
+    bytes: usize,
+    peak: u64,
+    quarters: Vec<u64>,
+}
+
+async fn export(server: &mut Server, token: &str, query: &str) -> Exported {
+    let pid = server.child.id();
+    let started = Instant::now();
+    let mut resp = reqwest::Client::new()
+        .get(format!("{}/v1/exports/reports.csv{query}", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .header("Accept-Encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let reports: usize = resp.headers()["x-terrain-total"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (mut bytes, mut lines, mut first, mut quarters) = (0, 0, None, Vec::new());
+    while let Some(piece) = resp.chunk().await.unwrap() {
+        first.get_or_insert_with(|| started.elapsed());
+        bytes += piece.len();
+        lines += piece.iter().filter(|b| **b == b'\n').count();
+        if lines * 4 >= (quarters.len() + 1) * reports.max(1) {
+            quarters.push(status_mib(pid, "RssAnon:"));
+        }
+    }
+    let took = started.elapsed();
+    // Header and HXL row, then at least one line per report (narratives may hold more).
+    assert!(lines >= reports + 2, "{lines} lines for {reports} reports");
+    Exported {
+        reports,
+        first: first.unwrap_or_default(),
+        took,
+        bytes,
+        peak: status_mib(pid, "VmHWM:"),
+        quarters,
+    }
+}
+
+/// The CSV export of a tenth of the reports (73 of the 730 days), then of every report, by
+/// one server process: a peak that does not grow from the first to the second is flat memory.
+async fn exports(args: &[String]) {
+    let (mut server, token) = serve(args).await;
+    let before = status_mib(server.child.id(), "VmHWM:");
+    let today = chrono::Utc::now().date_naive();
+    let tenth = format!(
+        "?from={}&to={}",
+        today - chrono::Days::new(73),
+        today - chrono::Days::new(1)
+    );
+    println!(
+        "\nCSV export, the server binary over loopback (server's peak RSS before: {before} MiB)"
+    );
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>8} {:>7} {:>9}   anon RSS at each quarter",
+        "", "reports", "first ms", "total s", "MB", "MB/s", "peak MiB"
+    );
+    for (name, query) in [("a tenth (73 days)", tenth.as_str()), ("everything", "")] {
+        let e = export(&mut server, &token, query).await;
+        let mb = e.bytes as f64 / 1e6;
+        println!(
+            "{name:<26} {:>9} {:>9.0} {:>9.1} {mb:>8.0} {:>7.1} {:>9}   {:?} MiB",
+            e.reports,
+            e.first.as_secs_f64() * 1000.0,
+            e.took.as_secs_f64(),
+            mb / e.took.as_secs_f64(),
+            e.peak,
+            e.quarters,
+        );
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -313,26 +575,17 @@ async fn main() {
             (engine.to_string(), n.parse().expect("a number of reports"))
         })
         .collect();
-    let pg = std::env::var("TERRAIN_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pg = std::env::var("TERRAIN_BENCH_PG")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/terrain_bench_console".into());
+    let dir = std::env::var_os("TERRAIN_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("terrain-bench-console"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fresh = std::env::var_os("TERRAIN_BENCH_FRESH").is_some();
+    let skip_export = std::env::var_os("TERRAIN_BENCH_NO_EXPORT").is_some();
     for (engine, n) in runs {
-        let dir = tempfile::tempdir().unwrap();
-        // A schema kept by an earlier run: measured as it is, topped up to `n`, kept.
-        let kept = std::env::var("TERRAIN_BENCH_PG_SCHEMA").ok();
-        let schema = kept
-            .clone()
-            .unwrap_or_else(|| format!("bench_console_{}", uuid::Uuid::now_v7().simple()));
-        let store: Arc<dyn ServerStore> = match engine.as_str() {
-            "sqlite" => Arc::new(
-                terrain_server_sqlite::SqliteStore::open(&dir.path().join("server.db")).unwrap(),
-            ),
-            "postgres" => Arc::new(
-                terrain_server_postgres::PgStore::connect(&pg, &schema)
-                    .await
-                    .unwrap(),
-            ),
-            other => panic!("engine {other}: sqlite or postgres"),
-        };
+        let data = dataset(&engine, n, &dir, &pg, fresh).await;
+        let store = data.store.clone();
         let admin = device("root", Role::Admin, &[]);
         let all = ReportFilter::default();
         let count = |store: Arc<dyn ServerStore>| {
@@ -346,15 +599,26 @@ async fn main() {
             }
         };
         let had = count(store.clone()).await;
-        eprintln!("{engine}: {had} reports, loading up to {n} through push...");
-        let loaded = load(&*store, had, n).await;
-        let n = count(store.clone()).await;
-        println!(
-            "\n{engine}, {n} reports ({} loaded through push in {:.0} s, {:.0} reports/s)",
-            n - had,
-            loaded.as_secs_f64(),
-            (n - had) as f64 / loaded.as_secs_f64()
-        );
+        if had >= n {
+            println!(
+                "\n{engine}, {had} reports: reused, already held in {}",
+                data.name
+            );
+        } else {
+            eprintln!(
+                "{engine}: {had} reports in {}, loading up to {n} through push...",
+                data.name
+            );
+            let loaded = load(&*store, had, n).await;
+            let now = count(store.clone()).await;
+            println!(
+                "\n{engine}, {now} reports in {} ({} loaded through push in {:.0} s, {:.0} reports/s)",
+                data.name,
+                now - had,
+                loaded.as_secs_f64(),
+                (now - had) as f64 / loaded.as_secs_f64()
+            );
+        }
         println!(
             "{:<42} {:>10} {:>10} {:>8}",
             "", "median ms", "max ms", "rows"
@@ -364,14 +628,10 @@ async fn main() {
             let (median, max, rows) = time(&state, &what).await;
             println!("{name:<42} {median:>10.1} {max:>10.1} {rows:>8}");
         }
-        if engine == "postgres" {
-            if kept.is_some() || std::env::var_os("TERRAIN_BENCH_KEEP").is_some() {
-                println!("(kept schema {schema})");
-            } else {
-                terrain_server_postgres::drop_schema(&pg, &schema)
-                    .await
-                    .unwrap();
-            }
+        drop(state);
+        drop(data.store);
+        if !skip_export {
+            exports(&data.server_args).await;
         }
     }
 }
