@@ -48,18 +48,21 @@ pub(crate) async fn refile(tx: &Tx<'_>, reports: &[Uuid]) -> Result<()> {
     insert_rows(tx, &rows).await
 }
 
+/// A batch of fingerprint rows as the columns `UNNEST` reads.
+type Columns<'a> = (
+    Vec<Uuid>,
+    Vec<i64>,
+    Vec<i32>,
+    Vec<i32>,
+    Vec<Option<i64>>,
+    Vec<Option<i32>>,
+    Vec<Option<i32>>,
+    Vec<&'a str>,
+);
+
 /// Inserts or replaces fingerprint rows, in one statement.
 pub(crate) async fn insert_rows(tx: &Tx<'_>, rows: &[FingerprintRow]) -> Result<()> {
-    let mut c: (
-        Vec<Uuid>,
-        Vec<i64>,
-        Vec<i32>,
-        Vec<i32>,
-        Vec<Option<i64>>,
-        Vec<Option<i32>>,
-        Vec<Option<i32>>,
-        Vec<&str>,
-    ) = Default::default();
+    let mut c: Columns<'_> = Default::default();
     for r in rows {
         c.0.push(r.report);
         c.1.push(r.region);
