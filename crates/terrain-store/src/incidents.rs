@@ -1,4 +1,4 @@
-//! One incident, many reports (migration 015, docs/incidents.md): the link operations this
+//! One incident, many reports (migration 014, docs/incidents.md): the link operations this
 //! device holds and their sync state, each report's fingerprint, and the suggestions
 //! remembered for the list's "possible duplicate" badge.
 //!
@@ -493,7 +493,7 @@ impl Store {
     }
 
     /// Files the fingerprints of reports that have none (a store written before migration
-    /// 015), in one transaction. Returns how many were filed.
+    /// 014), in one transaction. Returns how many were filed.
     pub(crate) fn file_missing_fingerprints(&self) -> Result<usize> {
         let sql = self.sql();
         let mut conn = self.writer();

@@ -141,7 +141,7 @@ impl Store {
             device_id,
             blob_key,
         };
-        // Reports written before fingerprints were filed (migration 015) get theirs once.
+        // Reports written before fingerprints were filed (migration 014) get theirs once.
         store.file_missing_fingerprints()?;
         Ok(store)
     }

@@ -37,8 +37,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("012_receipts", include_str!("migrations/012_receipts.sql")),
     ("013_bundles", include_str!("migrations/013_bundles.sql")),
     (
-        "015_incidents",
-        include_str!("migrations/015_incidents.sql"),
+        "014_incidents",
+        include_str!("migrations/014_incidents.sql"),
     ),
 ];
 

@@ -1,4 +1,4 @@
-//! One incident on the device (migration 015): link operations kept, queued, acknowledged and
+//! One incident on the device (migration 014): link operations kept, queued, acknowledged and
 //! pulled with their cursor; fingerprints filed with each save so a report's suggestions are
 //! known and remembered both ways; answered pairs left out, an unlink brings them back.
 
