@@ -34,6 +34,11 @@ const ENGLISH: &[&str] = &[
 
 /// Codes whose French is rightly the same as the English (words both languages share).
 const SAME_IN_FRENCH: &[&str] = &[
+    // The incident view's and the PDF summary's words that French writes the same.
+    "incident.sources",
+    "incident.title",
+    "pdf.incident_count",
+    "pdf.sites",
     // The console's and the receipt's words that French writes the same.
     "console.audit.action",
     "console.col.date",
