@@ -62,6 +62,18 @@ export type Claim = {
   source: string;
 };
 
+/** What a list of claims amounts to. */
+export type ClaimsSummary = {
+  /** How many claims the figure rests on. */
+  claims: number;
+  /** The most conservative figure: the lowest any source allows. */
+  conservative: number;
+  /** True when the claims do not all state the same figure. */
+  disputed: boolean;
+  max: number;
+  min: number;
+};
+
 /** The signed-in browser: who, with which role and regions, and the token to send as `CSRF_HEADER`. Answered by POST and GET /v1/console/session. */
 export type ConsoleSession = {
   /** This session's CSRF token: send it as `X-CSRF-Token` with every POST, PUT, PATCH and DELETE. */
@@ -147,6 +159,9 @@ export type EventType = "Battles" | "Explosions/Remote violence" | "Violence aga
 /** The language of a PDF's words. */
 export type ExportLang = "en" | "fr";
 
+/** What a figure counts. */
+export type FigureKind = "killed" | "injured" | "abducted" | "missing" | "displaced" | "attackers" | "buildings_burned" | "vehicles_destroyed" | "sites_attacked";
+
 export type GeoPrecision = "place" | "near" | "region";
 
 /** GET /health: `{"status": "ok", "protocol": [1]}`, or (503) the storage does not answer. */
@@ -179,6 +194,93 @@ export type HistoryEntry = {
   verified: boolean;
 };
 
+/** One figure of an incident. */
+export type IncidentFigure = {
+  /** Every claim of every report, in report order then as written. */
+  claims: SourcedClaim[];
+  kind: FigureKind;
+  summary: ClaimsSummary;
+};
+
+/** What the linked reports of one incident say together. */
+export type IncidentFigures = {
+  /** The earliest start and the latest end any report gives. */
+  earliest: Moment;
+  /** One per figure any report gives, in figure order. */
+  figures: IncidentFigure[];
+  latest: Moment;
+  /** The reports, each once, in the order given. */
+  reports: string[];
+  sites: IncidentSite[];
+  sources: IncidentSource[];
+};
+
+/** A site of the incident and what each report says happened to it. */
+export type IncidentSite = {
+  /** (report, damage) for each report naming the site. */
+  named_in: ([string, string | null])[];
+  site_id: string;
+};
+
+/** A source of the incident, met in one report or more (the same name, folded). */
+export type IncidentSource = {
+  /** Each report that cites it, with its key there. */
+  cited_in: [string, string][];
+  kind: SourceKind;
+  name: string;
+  reliability: Reliability;
+};
+
+/** GET /v1/incidents/{id}: the incident the report is in (alone: itself). */
+export type IncidentView = {
+  /** What its reports say together: every figure's claims by source, the conservative value. */
+  figures?: IncidentFigures | null;
+  /** The smallest report id among its reports (as ACLED's event id names one event). */
+  id: string;
+  /** Its reports, sorted. */
+  reports: string[];
+};
+
+/** Two reports that may be one incident: the reasons, and a score to rank suggestions by (higher is likelier; no meaning beyond order). */
+export type Likeness = {
+  reasons: Reason[];
+  score: number;
+};
+
+/** What a person decided about a pair of reports. */
+export type LinkAction = "link" | "unlink" | "dismiss";
+
+/** One decision about one pair of reports, as devices and the server exchange and keep it. */
+export type LinkOp = {
+  action: LinkAction;
+  at: string;
+  /** The user who decided. */
+  by: string;
+  device: string;
+  /** Derived from everything else, so an operation received twice is kept once. */
+  id: string;
+  /** The pair, smaller id first. */
+  reports: string[];
+};
+
+/** POST /v1/incidents/links: at most `crate::limits::LINK_OPS` operations, as devices make them (`terrain_domain::incident::LinkSet::make`). */
+export type LinkOps = {
+  ops: LinkOp[];
+};
+
+export type LinkResult = {
+  id: string;
+  status: LinkStatus;
+};
+
+/** The answer to POST /v1/incidents/links: one result per operation, in order. */
+export type LinkResults = {
+  results: LinkResult[];
+};
+
+/** What became of one operation. */
+export type LinkStatus = "stored" | "already_have";
+
 /** Terrain's own categories for what ACLED's taxonomy does not single out. */
 export type LocalCategory = "economic_sabotage" | "industrial_site_attack" | "mine_attack" | "fuel_convoy_attack" | "fuel_blockade" | "fuel_shortage" | "power_cut" | "road_blockade" | "kidnapping_for_ransom" | "extortion" | "arson" | "threat";
 
@@ -194,6 +296,12 @@ export type Location = {
   geo_precision?: GeoPrecision;
   /** The place as people name it: a village, a road, "near Bafoulabé". */
   place?: string | null;
+};
+
+/** A reported moment: a date, and a time when one was given. */
+export type Moment = {
+  date: string;
+  time?: string | null;
 };
 
 /** POST /v1/admin/users: a new user. Refused (`user_exists`) when the name is taken. */
@@ -214,6 +322,10 @@ export type PasswordReset = {
 
 /** GET /v1/pull?since=N&limit=M */
 export type PullPage = {
+  /** Link operations (issue 15) on pairs with a report in the reader's regions, stored after the request's `links_since`, oldest first (at most `limits::PULL_LINKS`). Empty when the request had no `links_since` and from older servers. */
+  links?: LinkOp[];
+  /** The link feed's cursor for the next pull; absent when the request had no `links_since` and from older servers (the device then keeps its cursor). */
+  links_next?: number | null;
   /** More revisions wait past `next`, or more decisions past `reviews_next`. */
   more: boolean;
   /** The cursor for the next pull. */
@@ -257,6 +369,32 @@ export type PushResult = {
 };
 
 export type PushStatus = "stored" | "already_have" | "conflict" | "rejected";
+
+/** Why two reports may be one incident, in the words the issue asks for. */
+export type Reason = {
+  reason: "same_region";
+} | {
+  reason: "dates_overlap";
+} | {
+  reason: "same_site";
+  site: string;
+} | {
+  km: number;
+  reason: "apart";
+} | {
+  reason: "same_commune";
+} | {
+  reason: "same_place";
+} | {
+  reason: "same_cercle";
+} | {
+  event_type: EventType;
+  reason: "same_event_type";
+} | {
+  reason: "words_alike";
+  shared: number;
+  words: string[];
+};
 
 /** A `ReceiptBody` and the server's Ed25519 signature of its canonical bytes (base64). */
 export type Receipt = {
@@ -466,6 +604,12 @@ export type SignIn = {
   user: string;
 };
 
+/** GET /v1/reports/{id}/similar: likeliest first, at most `crate::limits::SUGGESTIONS`; never a report already in its incident, one whose suggestion was dismissed, or one of a region the reader does not work in. */
+export type Similar = {
+  report: string;
+  suggestions: Suggestion[];
+};
+
 /** A link to a site in the registry (a plant, a mine...), so repeat attacks show up together. */
 export type SiteRef = {
   /** What happened to this site ("kilns and warehouse burned"). */
@@ -489,10 +633,37 @@ export type Source = {
 
 export type SourceKind = "official" | "security" | "journalist" | "witness" | "media" | "ngo" | "other";
 
+/** A source as the incident shows it: never its contact. */
+export type SourceLine = {
+  /** The source's key in its report. */
+  key: string;
+  kind: SourceKind;
+  name: string;
+  reliability: Reliability;
+};
+
+/** One claim of one figure, with the report and the source it came from. */
+export type SourcedClaim = {
+  claim: Claim;
+  report: string;
+  source: SourceLine;
+};
+
 export type Status = "draft" | "final";
 
 /** ACLED's sub-event types; each belongs to exactly one event type. */
 export type SubEventType = "Armed clash" | "Government regains territory" | "Non-state actor overtakes territory" | "Chemical weapon" | "Air/drone strike" | "Suicide bomb" | "Shelling/artillery/missile attack" | "Remote explosive/landmine/IED" | "Grenade" | "Sexual violence" | "Attack" | "Abduction/forced disappearance" | "Peaceful protest" | "Protest with intervention" | "Excessive force against protesters" | "Violent demonstration" | "Mob violence" | "Agreement" | "Arrests" | "Change to group/activity" | "Disrupted weapons use" | "Headquarters or base established" | "Looting/property destruction" | "Non-violent transfer of territory" | "Other";
+
+/** One report a report may be the same incident as. */
+export type Suggestion = {
+  /** Why: the reasons (each with its catalogue key) and a score to rank by. */
+  likeness: Likeness;
+  /** The reasons in English: "same region; dates overlap within their precision; …". */
+  reasons: string;
+  report: string;
+  /** Its title (current head's). */
+  title: string;
+};
 
 /** PUT /v1/admin/users/{name}: the user's role and regions (the password is unchanged). */
 export type UserChange = {
@@ -652,6 +823,8 @@ export interface Queries {
   "GET /v1/pull": {
     /** At most this many revisions; the server gives at most `limits::PULL_PAGE` and at least one. */
     limit?: number;
+    /** The link feed's position to read after (`links_next` of the last page); 0 to start. Absent (an older device): the page carries no link operations. */
+    links_since?: number;
     /** The decision feed's position to read after (`reviews_next` of the last page); 0 to start. Absent (an older device): the page carries no decisions. */
     reviews_since?: number;
     /** The feed position to read after (`next` of the last page); 0 to start. */
