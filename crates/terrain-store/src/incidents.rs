@@ -207,7 +207,11 @@ fn suggest(
     Ok(index.suggest(f, links))
 }
 
-/// Remembers `f`'s suggestions, both ways, in place of those it had.
+/// How many of a report's best suggestions are remembered: a flood of near-identical reports
+/// (a bulk import of one template) would otherwise write a row per pair, O(n²) rows.
+const SUGGESTIONS_KEPT: usize = 20;
+
+/// Remembers `f`'s best suggestions, both ways, in place of those it had.
 fn remember(tx: &Transaction, f: &Fingerprint, links: &LinkSet) -> rusqlite::Result<()> {
     let id = f.report.to_string();
     tx.prepare_cached("DELETE FROM suggestions WHERE report_id = ?1 OR other = ?1")?
@@ -215,7 +219,7 @@ fn remember(tx: &Transaction, f: &Fingerprint, links: &LinkSet) -> rusqlite::Res
     let mut insert = tx.prepare_cached(
         "INSERT OR REPLACE INTO suggestions (report_id, other, score, likeness) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for c in suggest(tx, f, links)? {
+    for c in suggest(tx, f, links)?.into_iter().take(SUGGESTIONS_KEPT) {
         let likeness = serde_json::to_string(&c.likeness).expect("reasons serialise");
         let other = c.report.to_string();
         insert.execute(params![id, other, c.likeness.score, likeness])?;
