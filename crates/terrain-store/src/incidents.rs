@@ -431,16 +431,7 @@ impl Store {
 
     /// Where this device stands in the server's link feed (0 before the first pull).
     pub fn links_cursor(&self) -> Result<i64> {
-        let conn = self.reader()?;
-        let value: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [LINKS_CURSOR],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql())?;
-        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+        self.cursor(LINKS_CURSOR)
     }
 
     /// The fingerprint filed for a report's shown head, if it has one.

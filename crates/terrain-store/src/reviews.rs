@@ -3,7 +3,7 @@
 //! since (its head is not the revision the reviewer read).
 
 use crate::{Result, Store, StoreError};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use serde::Serialize;
 use terrain_domain::{ReviewDecision, ReviewState};
 use uuid::Uuid;
@@ -64,16 +64,7 @@ fn corrupt(what: &str, why: impl ToString) -> StoreError {
 impl Store {
     /// Where this device stands in the server's decision feed (0 before the first pull).
     pub fn reviews_cursor(&self) -> Result<i64> {
-        let conn = self.reader()?;
-        let value: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [REVIEWS_CURSOR],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql())?;
-        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+        self.cursor(REVIEWS_CURSOR)
     }
 
     /// A report's decisions, oldest first, as received.

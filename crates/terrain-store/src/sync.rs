@@ -274,18 +274,20 @@ impl Store {
         Ok(replaced)
     }
 
-    /// Where this device stands in the server's feed (0 before the first pull).
-    pub fn pull_cursor(&self) -> Result<i64> {
+    /// A feed position kept in `meta` under `key` (0 before the first pull): the revision,
+    /// decision and link feeds each keep one.
+    pub(crate) fn cursor(&self, key: &str) -> Result<i64> {
         let conn = self.reader()?;
         let value: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [PULL_CURSOR],
-                |r| r.get(0),
-            )
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(self.sql())?;
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Where this device stands in the server's feed (0 before the first pull).
+    pub fn pull_cursor(&self) -> Result<i64> {
+        self.cursor(PULL_CURSOR)
     }
 
     /// Applies revisions pulled from the server and stores the new cursor, in one transaction.
