@@ -73,3 +73,8 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A row that does not read back as what was written: `what` names it, `why` says how.
+pub(crate) fn corrupt(what: &str, why: impl ToString) -> StoreError {
+    StoreError::Corrupt(what.to_string(), why.to_string())
+}

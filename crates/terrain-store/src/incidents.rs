@@ -9,6 +9,7 @@
 //! report, without holding an index in memory that another process writing the same file would
 //! leave stale.
 
+use crate::error::corrupt;
 use crate::write::parse_uuid;
 use crate::{Result, Store, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -58,10 +59,6 @@ fn cell(f: &Fingerprint) -> Option<(i64, i64)> {
 
 fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
-}
-
-fn corrupt(what: &str, why: impl ToString) -> StoreError {
-    StoreError::Corrupt(what.to_string(), why.to_string())
 }
 
 /// The sites a report names, with the sites they were merged into, from the registry.

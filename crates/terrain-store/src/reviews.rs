@@ -2,7 +2,8 @@
 //! page's transaction, read as a report's latest decision and whether the report changed
 //! since (its head is not the revision the reviewer read).
 
-use crate::{Result, Store, StoreError};
+use crate::error::corrupt;
+use crate::{Result, Store};
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 use terrain_domain::{ReviewDecision, ReviewState};
@@ -55,10 +56,6 @@ pub(crate) fn keep(
         )?;
     }
     Ok(new)
-}
-
-fn corrupt(what: &str, why: impl ToString) -> StoreError {
-    StoreError::Corrupt(what.to_string(), why.to_string())
 }
 
 impl Store {
