@@ -17,6 +17,7 @@ pub mod receipt;
 pub mod review;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod sites;
 
 pub use incident::{
     IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, Similar, Suggestion,
@@ -60,6 +61,10 @@ pub mod limits {
     pub const PULL_LINKS: usize = 1_000;
     /// Link operations in one POST /v1/incidents/links.
     pub const LINK_OPS: usize = 100;
+    /// Site revisions in one pull page.
+    pub const PULL_SITES: usize = 500;
+    /// Site revisions in one POST /v1/sites/revisions.
+    pub const SITE_REVISIONS: usize = 500;
     /// Suggestions GET /v1/reports/{id}/similar gives at most.
     pub const SUGGESTIONS: usize = 20;
     /// Reports one incident view reads at most (a larger incident shows its first ones).
@@ -309,6 +314,16 @@ pub struct PullPage {
     /// and from older servers (the device then keeps its cursor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links_next: Option<i64>,
+    /// Site revisions (issue 15) of sites in the reader's regions, stored after the request's
+    /// `sites_since`, oldest first, parents before children (at most
+    /// [`limits::PULL_SITES`]). Empty when the request had no `sites_since` and from older
+    /// servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<sites::SiteRevision>,
+    /// The site feed's cursor for the next pull; absent when the request had no `sites_since`
+    /// and from older servers (the device then keeps its cursor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sites_next: Option<i64>,
 }
 
 /// GET /v1/pull's query.
@@ -334,6 +349,11 @@ pub struct PullParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(range(min = i64::MIN, max = i64::MAX)))]
     pub links_since: Option<i64>,
+    /// The site feed's position to read after (`sites_next` of the last page); 0 to start.
+    /// Absent (an older device): the page carries no site revisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = i64::MIN, max = i64::MAX)))]
+    pub sites_since: Option<i64>,
 }
 
 /// GET /v1/audit's query (administrators only).

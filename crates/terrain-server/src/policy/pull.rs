@@ -75,6 +75,8 @@ async fn revisions(
                     reviews_next: None,
                     links: Vec::new(),
                     links_next: None,
+                    sites: Vec::new(),
+                    sites_next: None,
                 });
             }
             bytes += size;
@@ -92,6 +94,8 @@ async fn revisions(
         reviews_next: None,
         links: Vec::new(),
         links_next: None,
+        sites: Vec::new(),
+        sites_next: None,
     })
 }
 
