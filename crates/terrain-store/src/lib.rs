@@ -49,6 +49,7 @@ pub use reduce::reduced_jpeg;
 pub use reviews::Review;
 pub use secure::{Kind, kind, wipe};
 pub use settings::PhotoPolicy;
+pub use sites::{SiteConflict, SitesApplied};
 pub use sync::{Account, Applied, Conflict, Pending, PhotoUpload, Token};
 pub use vault::{KEY_FILE, MIN_PASSPHRASE_CHARS, Passphrase};
 pub use write::Saved;
@@ -143,6 +144,8 @@ impl Store {
         };
         // Reports written before fingerprints were filed (migration 014) get theirs once.
         store.file_missing_fingerprints()?;
+        // Sites saved before site revisions (migration 015) get their first one once.
+        store.first_site_revisions()?;
         Ok(store)
     }
 

@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "014_incidents",
         include_str!("migrations/014_incidents.sql"),
     ),
+    (
+        "015_site_revisions",
+        include_str!("migrations/015_site_revisions.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
