@@ -167,4 +167,29 @@ fn main() {
         ms(median),
         ms(p99)
     );
+    flood();
+}
+
+/// 2,000 copies of the seed report saved in one `save_all`, as the fault suite does.
+fn flood() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let seed: Value = serde_json::from_str(SEED).unwrap();
+    let copies: Vec<ValidReport> = (0..2000)
+        .map(|_| {
+            let mut v = seed.clone();
+            v["id"] = json!(uuid::Uuid::now_v7());
+            check(parse_json(&v.to_string()).unwrap(), today()).unwrap()
+        })
+        .collect();
+    let started = Instant::now();
+    let saved = store.save_all(copies, "bench").unwrap();
+    let took = started.elapsed();
+    let last = saved.last().unwrap().revision.report_id;
+    println!(
+        "flood: 2,000 copies of one report saved at once in {:.1} s ({:.2} ms a report); the last has {} suggestions",
+        took.as_secs_f64(),
+        took.as_secs_f64() * 1000.0 / 2000.0,
+        store.remembered_suggestions(last).unwrap().len()
+    );
 }

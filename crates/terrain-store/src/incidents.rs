@@ -147,8 +147,24 @@ fn fingerprint_of(conn: &Connection, report: Uuid) -> rusqlite::Result<Option<Fi
     content.map(|c| parse_fingerprint(&c)).transpose()
 }
 
+/// How many fingerprints one check reads at most from its weeks, and from each of its sites.
+/// Only a flood of reports about one place and fortnight (a bulk import of one template)
+/// reaches it; without the bound every save of such a flood compared with all before it
+/// (O(n²): 2,000 copies of one report took minutes to save).
+const CANDIDATES_READ: i64 = 250;
+
+/// The weeks from `first` to `last`, the one of `day` first, then outwards: a bounded check
+/// reads the nearest weeks first.
+fn weeks_nearest(first: i32, last: i32, day: i32) -> Vec<i32> {
+    let mut weeks: Vec<i32> = (first..=last).collect();
+    weeks.sort_by_key(|w| ((w - week(day)).abs(), *w));
+    weeks
+}
+
 /// What `f` may duplicate, answered pairs left out, likeliest first: the fingerprints of its
-/// region and weeks (dates' slack included) and of its sites, through a small index.
+/// region and weeks and of its sites whose dates overlap its own (dates' slack included),
+/// through a small index; at most [`CANDIDATES_READ`] from its weeks, nearest week first, and
+/// as many from each site.
 fn suggest(
     conn: &Connection,
     f: &Fingerprint,
@@ -156,49 +172,54 @@ fn suggest(
 ) -> rusqlite::Result<Vec<Candidate>> {
     let mut index = DuplicateIndex::new();
     let mut seen = HashSet::new();
-    let mut add = |content: String| -> rusqlite::Result<()> {
-        let other = parse_fingerprint(&content)?;
-        if seen.insert(other.report) {
-            index.insert(other);
+    let mut add = |row: &rusqlite::Row| -> rusqlite::Result<()> {
+        // Parsed once: a report is in several weeks and may name several sites.
+        if seen.insert(row.get::<_, String>(0)?) {
+            index.insert(parse_fingerprint(&row.get::<_, String>(1)?)?);
         }
         Ok(())
     };
+    let (from, to) = (f.first_day - DATE_SLACK_DAYS, f.last_day + DATE_SLACK_DAYS);
     // The index's blocking (index.rs `candidates`), in SQL: with a point, those without one
     // of its cercle (or naming none) and those in its cell and the eight around; without a
     // point, every one of its cercle or naming none. Different cercles never match without
-    // two points; points farther than a cell apart never do.
+    // two points; points farther than a cell apart never do; dates that do not overlap
+    // within the slack never do.
     let mut by_week = conn.prepare_cached(
-        "SELECT f.content FROM fingerprint_weeks w JOIN fingerprints f ON f.report_id = w.report_id
-          WHERE w.region = ?1 AND w.week BETWEEN ?2 AND ?3
-            AND CASE WHEN ?5 IS NULL
-                THEN ?4 IS NULL OR w.cercle IS NULL OR w.cercle = ?4
-                ELSE (w.cell_y IS NULL AND (?4 IS NULL OR w.cercle IS NULL OR w.cercle = ?4))
-                  OR (w.cell_y BETWEEN ?5 - 1 AND ?5 + 1 AND w.cell_x BETWEEN ?6 - 1 AND ?6 + 1)
-            END",
+        "SELECT f.report_id, f.content
+           FROM fingerprint_weeks w JOIN fingerprints f ON f.report_id = w.report_id
+          WHERE w.region = ?1 AND w.week = ?2
+            AND CASE WHEN ?4 IS NULL
+                THEN ?3 IS NULL OR w.cercle IS NULL OR w.cercle = ?3
+                ELSE (w.cell_y IS NULL AND (?3 IS NULL OR w.cercle IS NULL OR w.cercle = ?3))
+                  OR (w.cell_y BETWEEN ?4 - 1 AND ?4 + 1 AND w.cell_x BETWEEN ?5 - 1 AND ?5 + 1)
+            END
+            AND f.last_day >= ?6 AND f.first_day <= ?7
+          LIMIT ?8",
     )?;
     let (y, x) = cell(f).unzip();
-    let rows = by_week.query_map(
-        params![
-            f.region,
-            week(f.first_day - DATE_SLACK_DAYS),
-            week(f.last_day + DATE_SLACK_DAYS),
-            f.cercle,
-            y,
-            x
-        ],
-        |r| r.get::<_, String>(0),
-    )?;
-    for row in rows {
-        add(row?)?;
+    let mut read = 0;
+    for w in weeks_nearest(week(from), week(to), f.first_day) {
+        let left = CANDIDATES_READ - read;
+        let mut rows = by_week.query(params![f.region, w, f.cercle, y, x, from, to, left])?;
+        while let Some(row) = rows.next()? {
+            add(row)?;
+            read += 1;
+        }
+        if read == CANDIDATES_READ {
+            break;
+        }
     }
     let mut by_site = conn.prepare_cached(
-        "SELECT f.content FROM fingerprint_sites s JOIN fingerprints f ON f.report_id = s.report_id
-          WHERE s.site_id = ?1",
+        "SELECT f.report_id, f.content
+           FROM fingerprint_sites s JOIN fingerprints f ON f.report_id = s.report_id
+          WHERE s.site_id = ?1 AND f.last_day >= ?2 AND f.first_day <= ?3
+          LIMIT ?4",
     )?;
     for site in &f.sites {
-        let rows = by_site.query_map([site.to_string()], |r| r.get::<_, String>(0))?;
-        for row in rows {
-            add(row?)?;
+        let mut rows = by_site.query(params![site.to_string(), from, to, CANDIDATES_READ])?;
+        while let Some(row) = rows.next()? {
+            add(row)?;
         }
     }
     Ok(index.suggest(f, links))
@@ -506,5 +527,17 @@ impl Store {
         }
         tx.commit().map_err(&sql)?;
         Ok(missing.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_check_reads_the_reports_own_week_first_then_outwards() {
+        // Day 70 is in week 10; a month-precise report spans weeks 8 to 13.
+        assert_eq!(weeks_nearest(8, 13, 70), vec![10, 9, 11, 8, 12, 13]);
+        assert_eq!(weeks_nearest(10, 10, 70), vec![10]);
     }
 }

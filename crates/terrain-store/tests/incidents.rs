@@ -312,3 +312,27 @@ fn reports_written_before_fingerprints_get_theirs_when_the_store_opens() {
         second
     );
 }
+
+/// A bulk import of one template: every copy is a candidate of every other. The check reads a
+/// bounded number of them (it compared each save with all before it: 2,000 copies took
+/// minutes), yet a flood's reports and a later account of the same attack still find theirs.
+#[test]
+fn a_flood_of_copies_is_checked_within_bounds_and_still_finds_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let copies: Vec<ValidReport> = (0..400)
+        .map(|_| report(|v| v["id"] = json!(Uuid::now_v7())))
+        .collect();
+    let saved = store.save_all(copies, "awa").unwrap();
+    let last = saved.last().unwrap().revision.report_id;
+    assert_eq!(store.remembered_suggestions(last).unwrap().len(), 20);
+    let similar = store.similar(last).unwrap();
+    assert!(
+        (200..400).contains(&similar.len()),
+        "a bounded read, of many: {}",
+        similar.len()
+    );
+    let later = store.save(official(), "ali").unwrap().revision.report_id;
+    assert!(!store.similar(later).unwrap().is_empty());
+    assert!(!store.remembered_suggestions(later).unwrap().is_empty());
+}
