@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterFrom, filterParams, filterQuery, filterSize } from "./filter";
+import { filterFrom, filterParams, filterQuery, filterSize, isoDate } from "./filter";
 import { fileName, readWithProgress, type Progress } from "./download";
 import { queryString } from "./http";
 import { parse } from "./route.svelte";
@@ -17,6 +17,16 @@ describe("the console's filter", () => {
     expect(filterParams(f)).toEqual({ region: "Kayes", review: "none", disputed: true });
     expect(filterFrom(new URLSearchParams(filterQuery(f)))).toEqual(f);
     expect(filterQuery(f, { by: "event_type" })).toContain("by=event_type");
+  });
+  it("takes typed dates in ISO or day first, and nothing else", () => {
+    expect(isoDate(" 2026-11-18 ")).toBe("2026-11-18");
+    expect(isoDate("2026-1-5")).toBe("2026-01-05");
+    expect(isoDate("18/11/2026")).toBe("2026-11-18");
+    expect(isoDate("5.1.2026")).toBe("2026-01-05");
+    expect(isoDate("")).toBe("");
+    for (const bad of ["11/31/2026", "2026-02-30", "2026-13-01", "18 Nov 2026", "2026/11/18", "20261118"]) {
+      expect(isoDate(bad), bad).toBeNull();
+    }
   });
   it("leaves false and empty out of a request's query", () => {
     expect(queryString({ a: "x y", b: "", c: false, d: true, e: undefined, f: 0 })).toBe("?a=x+y&d=true&f=0");

@@ -54,3 +54,22 @@ export function filterQuery(f: Filter, extra: Record<string, string> = {}): stri
 export function filterSize(f: Filter): number {
   return Object.keys(filterParams(f)).length;
 }
+
+/**
+ * A typed date as the filter's ISO form: `2026-11-18` as is, or `18/11/2026` (the devices'
+ * day-first form) turned into it; "" for nothing typed, null for anything else (a wrong day
+ * or month, another order). Date inputs are plain text: a browser's date picker shows its own
+ * locale's order (mm/dd/yyyy in English), which misleads here.
+ */
+export function isoDate(typed: string): string | null {
+  const text = typed.trim();
+  if (!text) return "";
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
+  const dayFirst = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$/.exec(text);
+  const parts = iso ? [iso[1], iso[2], iso[3]] : dayFirst ? [dayFirst[3], dayFirst[2], dayFirst[1]] : null;
+  if (!parts) return null;
+  const [y, mo, d] = parts.map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  return `${String(y).padStart(4, "0")}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
