@@ -450,3 +450,67 @@ async fn paging_holds_while_reports_arrive(
             .is_empty()
     );
 }
+
+/// Searches over more reports than an engine may read in inbox order before turning to its
+/// word index (PostgreSQL walks the newest 5,000): 6,000 reports, a word in every 150th, a
+/// word only in the 100 oldest. Run on an empty store; pushes 6,000 reports (a few seconds).
+pub async fn run_deep(store: &dyn ServerStore) {
+    let mut ids = Vec::new();
+    for start in (0..6_000).step_by(500) {
+        let batch: Vec<Incoming> = (start..start + 500)
+            .map(|i| {
+                let id = Uuid::now_v7();
+                ids.push(id);
+                let mut words = vec!["marché"];
+                if i % 150 == 0 {
+                    words.push("hippopotame");
+                }
+                if i < 100 {
+                    words.push("crue");
+                }
+                let title = format!("Rapport {i}");
+                let narrative = words.join(" ");
+                let draft = Draft {
+                    title: &title,
+                    narrative: &narrative,
+                    ..mopti_attack()
+                };
+                Incoming {
+                    region: "Mopti".into(),
+                    revision: draft.revision(id, "awa", vec![]),
+                    pushed_by: "awa".into(),
+                    pushed_device: "awa's phone".into(),
+                    contacts: Vec::new(),
+                }
+            })
+            .collect();
+        store.push(batch, no_audit()).await.unwrap();
+    }
+    // Newest first, every match, a page of 10 at a time.
+    let pages = |words: &'static str| async move {
+        let mut found = Vec::new();
+        let mut before = None;
+        loop {
+            let selection = Selection::new(&q(words), None).unwrap();
+            let page = PageBounds { before, limit: 10 };
+            let rows = store.list_reports(selection, page).await.unwrap();
+            let Some((seq, _)) = rows.last() else { break };
+            before = Some(*seq);
+            found.extend(rows.iter().map(|(_, r)| r.id));
+        }
+        found
+    };
+    let newest_first = |keep: &dyn Fn(usize) -> bool| -> Vec<Uuid> {
+        (0..ids.len())
+            .rev()
+            .filter(|i| keep(*i))
+            .map(|i| ids[i])
+            .collect()
+    };
+    assert_eq!(pages("hippopotame").await, newest_first(&|i| i % 150 == 0));
+    assert_eq!(pages("crue").await, newest_first(&|i| i < 100));
+    assert_eq!(pages("crue hippo").await, newest_first(&|i| i == 0));
+    assert_eq!(pages("marche").await.len(), 6_000);
+    let first = find(store, q("marché"), None).await;
+    assert_eq!(first[..], newest_first(&|_| true)[..500]);
+}

@@ -172,6 +172,11 @@ type Param = Box<dyn ToSql + Sync + Send>;
 
 /// The selection as SQL conditions over `report_index` and their parameters.
 fn conditions(s: &Selection) -> (String, Vec<Param>) {
+    conditions_with(s, true)
+}
+
+/// The selection's conditions, with or without its words (`search`).
+fn conditions_with(s: &Selection, search: bool) -> (String, Vec<Param>) {
     let mut sql = String::from(" WHERE true");
     let mut values: Vec<Param> = Vec::new();
     let mut add = |cond: &str, v: Option<Param>| {
@@ -222,7 +227,7 @@ fn conditions(s: &Selection) -> (String, Vec<Param>) {
     if let Some(disputed) = s.disputed {
         add("disputed = $", Some(Box::new(disputed)));
     }
-    if let Some(query) = s.tsquery() {
+    if let Some(query) = s.tsquery().filter(|_| search) {
         add(
             "search @@ to_tsquery('simple'::regconfig, public.unaccent($))",
             Some(Box::new(query)),
@@ -238,50 +243,93 @@ fn refs(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-/// Matches under which a search is read through its GIN index rather than in inbox order.
-const FEW_MATCHES: i64 = 1_000;
+/// Reports, newest first, a search reads in inbox order before it turns to its GIN index.
+const WALK_FIRST: i64 = 5_000;
+
+/// The tsquery condition on `search`, its words as parameter `$n`.
+fn matches(n: usize) -> String {
+    format!("search @@ to_tsquery('simple'::regconfig, public.unaccent(${n}))")
+}
 
 pub(crate) async fn list(
     client: &mut deadpool_postgres::Object,
     s: &Selection,
     page: PageBounds,
 ) -> Result<Vec<(i64, ReportRow)>> {
-    let (mut sql, mut values) = conditions(s);
+    let (mut sql, mut values) = conditions_with(s, false);
     if let Some(before) = page.before {
         values.push(Box::new(before));
         sql.push_str(&format!(" AND last_seq < ${}", values.len()));
     }
-    let probe =
-        format!("SELECT count(*) FROM (SELECT 1 FROM report_index{sql} LIMIT {FEW_MATCHES}) m");
-    values.push(Box::new(page.limit as i64));
-    let sql = format!(
-        "SELECT last_seq, row_json FROM report_index{sql} ORDER BY last_seq DESC LIMIT ${}",
-        values.len()
+    let limit = page.limit as i64;
+    let read = |rows: Vec<tokio_postgres::Row>| -> Result<Vec<(i64, ReportRow)>> {
+        rows.iter()
+            .map(|r| Ok((r.get(0), IndexEntry::row(r.get(1))?)))
+            .collect()
+    };
+    let Some(query) = s.tsquery() else {
+        values.push(Box::new(limit));
+        let sql = format!(
+            "SELECT last_seq, row_json FROM report_index{sql} ORDER BY last_seq DESC LIMIT ${}",
+            values.len()
+        );
+        return read(client.query(&sql, &refs(&values)).await.map_err(backend)?);
+    };
+    // The planner cannot tell a common word from a rare one (nor a rare word's prefix from a
+    // common one's), and reading a common word's GIN entries costs every match: hundreds of
+    // milliseconds at a million reports. So a search first walks the newest WALK_FIRST
+    // reports of the rest of the filter in inbox order, testing the words on each: a page
+    // found there is the answer. Otherwise the words are rare there (or the filter holds
+    // fewer reports), and the GIN index gives the few matches to sort.
+    let (walk_sql, scope) = (sql.clone(), values.len());
+    values.push(Box::new(query));
+    let q = values.len();
+    values.push(Box::new(limit));
+    let l = values.len();
+    let walk = format!(
+        "SELECT last_seq, row_json FROM
+           (SELECT last_seq, row_json, search FROM report_index{walk_sql}
+             ORDER BY last_seq DESC LIMIT {WALK_FIRST}) m
+          WHERE {} ORDER BY last_seq DESC LIMIT ${l}",
+        matches(q)
     );
     let tx = client.transaction().await.map_err(backend)?;
-    if s.tsquery().is_some() {
-        // The planner cannot tell a rare word's prefix from a common one's. Counted through the
-        // GIN index (bitmap scans only), few matches are read that way and sorted; many are
-        // found soonest by walking the inbox's order (an index on last_seq, bitmaps off).
-        tx.batch_execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
-            .await
-            .map_err(backend)?;
-        let found: i64 = tx
-            .query_one(&probe, &refs(&values[..values.len() - 1]))
+    tx.batch_execute("SET LOCAL enable_bitmapscan = off")
+        .await
+        .map_err(backend)?;
+    let found = tx.query(&walk, &refs(&values)).await.map_err(backend)?;
+    let walked_all = || async {
+        let walked: i64 = tx
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM report_index{walk_sql}
+                      ORDER BY last_seq DESC LIMIT {WALK_FIRST}) c"
+                ),
+                &refs(&values[..scope]),
+            )
             .await
             .map_err(backend)?
             .get(0);
-        if found >= FEW_MATCHES {
-            tx.batch_execute("SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off")
-                .await
-                .map_err(backend)?;
-        }
-    }
-    let rows = tx.query(&sql, &refs(&values)).await.map_err(backend)?;
+        Result::Ok(walked < WALK_FIRST)
+    };
+    let rows = if found.len() as i64 >= limit || walked_all().await? {
+        found
+    } else {
+        tx.batch_execute(
+            "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off;
+             SET LOCAL enable_seqscan = off",
+        )
+        .await
+        .map_err(backend)?;
+        let gin = format!(
+            "SELECT last_seq, row_json FROM report_index{sql} AND {}
+              ORDER BY last_seq DESC LIMIT ${l}",
+            matches(q)
+        );
+        tx.query(&gin, &refs(&values)).await.map_err(backend)?
+    };
     tx.commit().await.map_err(backend)?;
-    rows.iter()
-        .map(|r| Ok((r.get(0), IndexEntry::row(r.get(1))?)))
-        .collect()
+    read(rows)
 }
 
 pub(crate) async fn count(

@@ -54,3 +54,13 @@ async fn reports_stored_before_the_index_are_found_after_the_upgrade() {
     );
     drop_schema(&url(), &schema).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_reach_past_the_newest_reports_a_walk_reads() {
+    let schema = format!("console_deep_{}", uuid::Uuid::now_v7().simple());
+    let Some(store) = connect(&schema).await else {
+        return;
+    };
+    conformance::console::run_deep(&store).await;
+    drop_schema(&url(), &schema).await.unwrap();
+}

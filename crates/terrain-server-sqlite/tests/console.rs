@@ -48,3 +48,10 @@ async fn reports_stored_before_the_index_are_found_after_the_upgrade() {
         [report]
     );
 }
+
+#[tokio::test]
+async fn searches_reach_past_the_newest_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+    conformance::console::run_deep(&store).await;
+}
