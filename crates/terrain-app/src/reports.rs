@@ -113,6 +113,10 @@ pub struct ReportRow {
     pub updated_at: DateTime<Utc>,
     /// The server's latest review decision, and whether the report changed since.
     pub review: Option<Review>,
+    /// "Possible duplicate": the report may be the same incident as another and no one has
+    /// linked or dismissed that suggestion yet (the report page shows it with the reasons).
+    /// Filled by the list; false elsewhere.
+    pub possible_duplicate: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -238,6 +242,7 @@ pub(crate) fn row(l: &Listed) -> ReportRow {
         figures: figures(r),
         updated_at: l.updated_at,
         review: None,
+        possible_duplicate: false,
     }
 }
 
@@ -276,8 +281,11 @@ impl App {
             },
         )?;
         let mut rows: Vec<ReportRow> = listed.iter().map(row).collect();
+        // The store remembers suggestions when reports are saved or pulled: no check here.
+        let duplicates = self.store.possible_duplicates()?;
         for r in &mut rows {
             r.review = self.store.review(r.id)?;
+            r.possible_duplicate = duplicates.contains(&r.id);
         }
         Ok(ListPage {
             total: self.store.count(&filter)?,

@@ -4,7 +4,7 @@
 //! not suggested again.
 
 use serde_json::{Value, json};
-use terrain_app::App;
+use terrain_app::{App, ListQuery};
 use uuid::Uuid;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
@@ -30,6 +30,45 @@ fn official() -> Value {
     v["where"]["place"] = json!("zone industrielle");
     v["figures"]["abducted"] = json!([{"amount": 4, "source": "elected-official"}]);
     v
+}
+
+/// The reports the list badges "possible duplicate", by id.
+fn badged(app: &App) -> Vec<Uuid> {
+    let page = app.list(&ListQuery::default()).unwrap();
+    let mut ids: Vec<Uuid> = page
+        .rows
+        .iter()
+        .filter(|r| r.possible_duplicate)
+        .map(|r| r.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_list_badges_possible_duplicates_until_the_suggestion_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    app.set_author(Some("awa".into()));
+    let a = app.save(&wamaps()).unwrap().id;
+    assert!(badged(&app).is_empty(), "one report: nothing to badge");
+    // A report of another incident (another region) is never badged.
+    let mut elsewhere = wamaps();
+    elsewhere["id"] = json!(Uuid::now_v7());
+    elsewhere["where"] = json!({"admin1": "Gao"});
+    let other = app.save(&elsewhere).unwrap().id;
+    let b = app.save(&official()).unwrap().id;
+    assert_eq!(app.list(&ListQuery::default()).unwrap().total, 3);
+    assert_eq!(badged(&app), vec![a.min(b), a.max(b)], "both ways");
+    assert!(!badged(&app).contains(&other));
+
+    // Linked: answered, no badge; unlinked: suggested again; dismissed: never again.
+    app.link(b, a).unwrap();
+    assert!(badged(&app).is_empty());
+    app.unlink(b, a).unwrap();
+    assert_eq!(badged(&app), vec![a.min(b), a.max(b)]);
+    app.dismiss(a, b).unwrap();
+    assert!(badged(&app).is_empty());
 }
 
 #[test]

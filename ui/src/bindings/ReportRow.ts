@@ -9,4 +9,10 @@ export type ReportRow = { id: string, title: string, date: string, place: string
 /**
  * The server's latest review decision, and whether the report changed since.
  */
-review: Review | null, };
+review: Review | null, 
+/**
+ * "Possible duplicate": the report may be the same incident as another and no one has
+ * linked or dismissed that suggestion yet (the report page shows it with the reasons).
+ * Filled by the list; false elsewhere.
+ */
+possible_duplicate: boolean, };

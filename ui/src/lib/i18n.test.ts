@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { choiceLabel, errorText, fieldLabel, fieldName, figureName, figureText, i18n, problemLine, problemText, sameInFrench, t } from "./i18n.svelte";
+import { choiceLabel, errorText, fieldLabel, fieldName, figureName, figureText, i18n, message, problemLine, problemText, sameInFrench, t } from "./i18n.svelte";
 
 describe("translations", () => {
   it("fills placeholders in both languages", () => {
@@ -17,6 +17,14 @@ describe("translations", () => {
     i18n.lang = "fr";
     expect(figureText({ min: 3, max: 4, disputed: true })).toBe("3\u20134, les sources divergent");
     expect(figureName("abducted")).toBe("Enlevés");
+  });
+  it("badges a possible duplicate in the list and words the suggestion, in either language", () => {
+    i18n.lang = "en";
+    expect(message("incident.possible_duplicate")).toBe("Possible duplicate");
+    expect(message("incident.reason.apart", { km: "2" })).toBe("2 km apart");
+    i18n.lang = "fr";
+    expect(message("incident.possible_duplicate")).toBe("Doublon possible");
+    expect(message("incident.may_be_same", { title: "Usines attaquées" })).toBe("Peut-être le même incident que Usines attaquées");
   });
   it("names conflicting fields in words", () => {
     i18n.lang = "en";
