@@ -1,11 +1,15 @@
 //! `terrain incident ...`: what a report may be the same incident as, and linking, unlinking
-//! and dismissing (issue 15). Each subcommand is one call to the app, printed.
+//! and dismissing (issue 15). Each subcommand is one call to the app, printed in the run's
+//! language (`--lang`, else the locale), from the catalogue (`messages.json`): the reasons as
+//! the report page words them, each figure as the PDF does.
 
 use crate::terminal::say;
 use crate::{Context, output};
 use anyhow::Result;
 use clap::Subcommand;
-use terrain_app::IncidentView;
+use terrain_app::{IncidentView, SimilarReport};
+use terrain_domain::incident::IncidentFigure;
+use terrain_domain::messages::{self, Params};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -48,16 +52,12 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                 return output::print_json(&found);
             }
             if found.is_empty() {
-                say!("No other report looks like the same incident.");
+                say!("{}", words("cli.incident.none", &[]));
             }
             for s in &found {
-                say!(
-                    "May be the same incident as {}  {}  {}",
-                    s.short_id,
-                    s.report.date,
-                    s.report.title
-                );
-                say!("  {}", s.text);
+                let title = format!("{}  {}  {}", s.short_id, s.report.date, s.report.title);
+                say!("{}", words("incident.may_be_same", &[("title", title)]));
+                say!("  {}", reasons(s));
             }
             Ok(())
         }
@@ -72,7 +72,8 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
         Command::Dismiss { a, b } => {
             let (a, b) = (app.find_id(&a)?, app.find_id(&b)?);
             app.dismiss(a, b)?;
-            say!("Not the same incident: {a} and {b} will not be suggested again.");
+            let (a, b) = (a.to_string(), b.to_string());
+            say!("{}", words("cli.incident.dismissed", &[("a", a), ("b", b)]));
             Ok(())
         }
         Command::Show { report, json } => show(ctx, &app.incident(app.find_id(&report)?)?, json),
@@ -83,10 +84,12 @@ fn show(ctx: &Context, view: &IncidentView, json: bool) -> Result<()> {
     if json {
         return output::print_json(view);
     }
+    let id = view.id.to_string();
     if view.reports.len() < 2 {
-        say!("Linked to no other report (incident {}).", view.id);
+        say!("{}", words("cli.incident.alone", &[("id", id)]));
     } else {
-        say!("Incident {} ({} reports)", view.id, view.reports.len());
+        let n = view.reports.len().to_string();
+        say!("{}", words("cli.incident.head", &[("id", id), ("n", n)]));
     }
     for m in &view.reports {
         say!(
@@ -100,12 +103,23 @@ fn show(ctx: &Context, view: &IncidentView, json: bool) -> Result<()> {
     let Some(f) = &view.figures else {
         return Ok(());
     };
-    for line in &view.figure_lines {
-        say!("{}", line.text);
+    for figure in &f.figures {
+        say!("{}", figure_line(figure));
     }
-    say!("From {} to {}", moment(&f.earliest), moment(&f.latest));
+    let (earliest, latest) = (moment(&f.earliest), moment(&f.latest));
+    say!(
+        "{}",
+        words(
+            "incident.span",
+            &[("earliest", earliest), ("latest", latest)]
+        )
+    );
     for s in &f.sources {
-        say!("Source: {} ({} report(s))", s.name, s.cited_in.len());
+        let (name, n) = (s.name.clone(), s.cited_in.len().to_string());
+        say!(
+            "{}",
+            words("cli.incident.source", &[("name", name), ("n", n)])
+        );
     }
     for s in &f.sites {
         let name = ctx
@@ -113,9 +127,72 @@ fn show(ctx: &Context, view: &IncidentView, json: bool) -> Result<()> {
             .find_site(&s.site_id.to_string())
             .map(|site| site.name)
             .unwrap_or_else(|_| s.site_id.to_string());
-        say!("Site: {name} ({} report(s))", s.named_in.len());
+        let n = s.named_in.len().to_string();
+        say!(
+            "{}",
+            words("cli.incident.site", &[("name", name), ("n", n)])
+        );
     }
     Ok(())
+}
+
+/// The catalogue's `code` in the run's language, its blanks filled.
+fn words(code: &str, params: &[(&str, String)]) -> String {
+    let params: Params = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    messages::text(output::lang(), code, &params)
+}
+
+/// "same region; dates overlap within their precision; …", as the report page words them.
+fn reasons(s: &SimilarReport) -> String {
+    s.reasons
+        .iter()
+        .map(|r| {
+            let code = format!("incident.reason.{}", r.key);
+            messages::text(output::lang(), &code, &r.params)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// "Abducted: 3–4, sources disagree (Wamaps: 3; …)" / "Enlevés : 3–4, les sources divergent
+/// (…)": the figure with every source's claim, each source once per amount it gave.
+fn figure_line(f: &IncidentFigure) -> String {
+    let s = &f.summary;
+    let mut value = if s.min == s.max {
+        s.min.to_string()
+    } else {
+        format!("{}\u{2013}{}", s.min, s.max)
+    };
+    if s.disputed {
+        value.push_str(", ");
+        value.push_str(&words("pdf.disputed", &[]));
+    }
+    let mut said: Vec<String> = Vec::new();
+    for c in &f.claims {
+        let amount = match c.claim.amount.bounds() {
+            (a, b) if a == b => a.to_string(),
+            (a, b) => format!("{a}\u{2013}{b}"),
+        };
+        let line = words(
+            "cli.incident.claim",
+            &[("source", c.source.name.clone()), ("amount", amount)],
+        );
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
+    let name = words(&format!("figure.{}", f.kind.key()), &[]);
+    words(
+        "cli.incident.figure",
+        &[
+            ("figure", name),
+            ("value", value),
+            ("sources", said.join("; ")),
+        ],
+    )
 }
 
 fn moment(m: &terrain_domain::incident::figures::Moment) -> String {

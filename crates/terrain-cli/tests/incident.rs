@@ -87,6 +87,15 @@ fn the_seed_case_is_suggested_linked_shown_unlinked_and_dismissed() {
         "{out}"
     );
     assert!(out.contains("From 2026-11-18 to 2026-11-19"), "{out}");
+    // In French (`--lang fr`, as every command): the catalogue's words.
+    let out = terrain(&data, &["--lang", "fr", "incident", "show", "019a8f3c"]);
+    assert!(out.contains("(2 rapports)"), "{out}");
+    assert!(
+        out.contains("Enlevés : 3–4, les sources divergent (Wamaps"),
+        "{out}"
+    );
+    assert!(out.contains("Du 2026-11-18 au 2026-11-19"), "{out}");
+    assert!(out.contains("Source : Wamaps"), "{out}");
     let shown: Value =
         serde_json::from_str(&terrain(&data, &["incident", "show", "019a8f3c", "--json"])).unwrap();
     assert_eq!(shown["id"], "019a8f3c-5d2e-7a41-b6c3-2f1e0d9c8b7a");
@@ -97,8 +106,17 @@ fn the_seed_case_is_suggested_linked_shown_unlinked_and_dismissed() {
     let out = terrain(&data, &["incident", "unlink", "019ac0de", "019a8f3c"]);
     assert!(out.contains("Linked to no other report"), "{out}");
     assert!(terrain(&data, &["incident", "similar", "019ac0de"]).contains("May be the same"));
+    let out = terrain(&data, &["--lang", "fr", "incident", "similar", "019ac0de"]);
+    assert!(
+        out.contains("Peut-être le même incident que 019a8f3c"),
+        "{out}"
+    );
+    assert!(out.contains("même région"), "{out}");
+    assert!(!out.contains("same region"), "{out}");
 
     let out = terrain(&data, &["incident", "dismiss", "019a8f3c", "019ac0de"]);
     assert!(out.contains("will not be suggested again"), "{out}");
+    let out = terrain(&data, &["--lang", "fr", "incident", "similar", "019a8f3c"]);
+    assert!(out.contains("Aucun autre rapport"), "{out}");
     assert!(terrain(&data, &["incident", "similar", "019a8f3c"]).contains("No other report"));
 }
