@@ -413,6 +413,19 @@ impl Store {
         tx.commit().map_err(&sql)
     }
 
+    /// Records the queued site revisions as `user`'s, the signed-in user the server knows this
+    /// device by (it takes only a user's own site revisions): those made before signing in, or
+    /// merged while pulling under another name. They were never sent, so no one holds them
+    /// otherwise; their ids and hashes do not cover the author. Returns how many changed.
+    pub fn author_queued_site_revisions(&self, user: &str) -> Result<usize> {
+        self.writer()
+            .execute(
+                "UPDATE site_revisions SET author = ?1 WHERE queued = 1 AND author <> ?1",
+                [user],
+            )
+            .map_err(self.sql())
+    }
+
     /// Where this device stands in the server's site feed (0 before the first pull).
     pub fn sites_cursor(&self) -> Result<i64> {
         self.cursor(SITES_CURSOR)

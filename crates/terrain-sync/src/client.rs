@@ -333,6 +333,73 @@ impl Client {
         Self::json(self.send(req).await?).await
     }
 
+    /// [`Client::pull_with_links`] with the site revisions after `sites_since` (servers before
+    /// shared sites ignore `sites_since` and send none, nor a `sites_next`).
+    pub async fn pull_with_sites(
+        &self,
+        since: i64,
+        reviews_since: i64,
+        links_since: i64,
+        sites_since: i64,
+        limit: usize,
+    ) -> Result<PullPage, SyncError> {
+        let req = self.request(
+            reqwest::Method::GET,
+            &format!(
+                "/v1/pull?since={since}&limit={limit}&reviews_since={reviews_since}&links_since={links_since}&sites_since={sites_since}"
+            ),
+        );
+        Self::json(self.send(req).await?).await
+    }
+
+    /// Sends site revisions (issue 15), parents before children; the server answers each
+    /// one's fate, in order.
+    pub async fn push_sites(
+        &self,
+        revisions: &[terrain_domain::SiteRevision],
+    ) -> Result<terrain_protocol::sites::SiteResults, SyncError> {
+        let req = self.request(reqwest::Method::POST, "/v1/sites/revisions");
+        let resp = self
+            .send(Self::json_body(
+                req,
+                &terrain_protocol::sites::SiteRevisions {
+                    revisions: revisions.to_vec(),
+                },
+            ))
+            .await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Err(SyncError::Refused {
+                status: 404,
+                code: "not_found".into(),
+                message: "this server does not share sites".into(),
+            });
+        }
+        let answer: terrain_protocol::sites::SiteResults = Self::json(resp).await?;
+        if answer.results.len() != revisions.len() {
+            return Err(SyncError::BadAnswer(format!(
+                "{} results for {} site revisions",
+                answer.results.len(),
+                revisions.len()
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// Every revision of site `id` and of the sites it was merged into (`GET /v1/sites/{id}`);
+    /// None when the server has no such site (404).
+    pub async fn site_history(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<terrain_protocol::sites::SiteHistory>, SyncError> {
+        let req = self.request(reqwest::Method::GET, &format!("/v1/sites/{id}"));
+        let resp = self.send(req).await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            let _ = resp.bytes().await;
+            return Ok(None);
+        }
+        Self::json(resp).await.map(Some)
+    }
+
     /// Sends link operations (issue 15); the server answers each one's fate, in order.
     pub async fn push_links(
         &self,

@@ -114,6 +114,9 @@ pub struct Summary {
     /// Link operations (issue 15) the server took, and those pulled.
     pub links_sent: usize,
     pub links_received: usize,
+    /// Site revisions (issue 15) the server took, and those pulled or fetched.
+    pub sites_sent: usize,
+    pub sites_received: usize,
 }
 
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -140,10 +143,16 @@ pub async fn sync_once(
     let queued = blocking(store, |s| s.pending_count()).await?;
     on(Event::Queued { count: queued });
     loop {
+        // Sites first: a report names its site, which the server (and the devices pulling the
+        // report) should hold by then.
+        send_sites(store, client, &mut summary).await?;
         send_text(store, client, on, &mut summary).await?;
         send_links(store, client, &mut summary).await?;
         let merged = summary.merged;
         pull(store, client, author, on, &mut summary).await?;
+        fetch_unknown_sites(store, client, author, &mut summary).await?;
+        // A site merge made while pulling or fetching is queued: send it now.
+        send_sites(store, client, &mut summary).await?;
         // A merge made while pulling is queued: send it now rather than at the next pass.
         if summary.merged == merged || blocking(store, |s| s.pending_count()).await? == 0 {
             break;
@@ -315,6 +324,83 @@ async fn send_links(
     }
 }
 
+/// Site revisions the server takes at a time.
+const SITE_BATCH: usize = terrain_protocol::limits::SITE_REVISIONS;
+
+/// Sends the queued site revisions (issue 15), parents before children, a batch at a time;
+/// each one the server stored (now or before) leaves the queue. A server that refuses them
+/// (one before shared sites answers 404) leaves them queued for the next pass without
+/// stopping this one: reports still go.
+async fn send_sites(
+    store: &Arc<Store>,
+    client: &Client,
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
+    // The server takes only the signed-in user's own site revisions.
+    blocking(store, |s| match s.account()? {
+        Some(account) => s.author_queued_site_revisions(&account.user),
+        None => Ok(0),
+    })
+    .await?;
+    loop {
+        let revisions = blocking(store, |s| s.queued_site_revisions(SITE_BATCH)).await?;
+        if revisions.is_empty() {
+            return Ok(());
+        }
+        let answer = match client.push_sites(&revisions).await {
+            Ok(answer) => answer,
+            Err(SyncError::Refused {
+                status,
+                code,
+                message,
+            }) if status != 401 => {
+                tracing::warn!(status, %code, %message, "site revisions not taken; kept for the next pass");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let ids: Vec<Uuid> = answer.results.iter().map(|r| r.id).collect();
+        summary.sites_sent += ids.len();
+        blocking(store, move |s| s.ack_site_revisions(&ids)).await?;
+        if revisions.len() < SITE_BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// Fetches every site the reports held name but the registry lacks (`GET /v1/sites/{id}`),
+/// so a pulled report's site does not dangle. One the server does not have or will not show
+/// (404, 403) is left for the next pass.
+async fn fetch_unknown_sites(
+    store: &Arc<Store>,
+    client: &Client,
+    author: &str,
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
+    let unknown = blocking(store, |s| s.unknown_sites()).await?;
+    for id in unknown {
+        let history = match client.site_history(id).await {
+            Ok(Some(history)) => history,
+            Ok(None) => {
+                tracing::debug!(site = %id, "the server has no such site yet");
+                continue;
+            }
+            Err(SyncError::Refused { status, code, .. }) if status == 403 || status == 404 => {
+                tracing::debug!(site = %id, status, %code, "site not fetched; retried next pass");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let author = author.to_string();
+        let applied = blocking(store, move |s| {
+            s.apply_site_history(&history.revisions, &author)
+        })
+        .await?;
+        summary.sites_received += applied.received;
+    }
+    Ok(())
+}
+
 /// Pulls pages until the server has nothing newer.
 async fn pull(
     store: &Arc<Store>,
@@ -327,10 +413,27 @@ async fn pull(
         let since = blocking(store, |s| s.pull_cursor()).await?;
         let reviews_since = blocking(store, |s| s.reviews_cursor()).await?;
         let links_since = blocking(store, |s| s.links_cursor()).await?;
+        let sites_since = blocking(store, |s| s.sites_cursor()).await?;
         let page = client
-            .pull_with_links(since, reviews_since, links_since, PULL_PAGE)
+            .pull_with_sites(since, reviews_since, links_since, sites_since, PULL_PAGE)
             .await?;
-        let (next, more) = (page.next, page.more);
+        // A full page of sites: more may wait past it.
+        let more_sites = page.sites.len() >= terrain_protocol::limits::PULL_SITES;
+        let (next, more) = (page.next, page.more || more_sites);
+        // Site revisions (issue 15) before the reports naming them, on their own cursor (a
+        // server before shared sites sends no `sites_next`: the cursor stays).
+        if let Some(sites_next) = page.sites_next {
+            let sites = page.sites;
+            let author = author.to_string();
+            let applied = blocking(store, move |s| {
+                s.apply_pulled_sites(&sites, Some(sites_next), &author)
+            })
+            .await?;
+            summary.sites_received += applied.received;
+            for (id, why) in &applied.rejected {
+                tracing::warn!(revision = %id, %why, "site revision refused");
+            }
+        }
         let (decisions, reviews_next) = (page.reviews, page.reviews_next);
         // Link operations (issue 15) on their own cursor, kept with it in one transaction.
         if let Some(links_next) = page.links_next {
