@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 pub mod console;
 pub mod reviews;
+pub mod sites;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
 

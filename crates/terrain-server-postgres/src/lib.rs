@@ -20,6 +20,7 @@ use uuid::Uuid;
 mod console;
 mod incidents;
 mod reviews;
+mod sites;
 
 pub struct PgStore {
     pool: Pool,
@@ -130,6 +131,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 11,
         sql: include_str!("migrations/011_incidents.sql"),
+        canonical_regions: false,
+    },
+    Migration {
+        version: 12,
+        sql: include_str!("migrations/012_sites.sql"),
         canonical_regions: false,
     },
 ];
@@ -1369,6 +1375,27 @@ impl ServerStore for PgStore {
         regions: Option<Vec<String>>,
     ) -> Result<LinkPage> {
         self.links_feed(since, limit, regions).await
+    }
+
+    async fn store_sites(&self, batch: Vec<IncomingSite>, user: &str) -> Result<SitesStored> {
+        self.sites_store(batch, user).await
+    }
+
+    async fn site_revisions_by_id(&self, ids: Vec<Uuid>) -> Result<Vec<StoredSite>> {
+        self.sites_by_id(ids).await
+    }
+
+    async fn site_revisions(&self, site_ids: Vec<Uuid>) -> Result<Vec<StoredSite>> {
+        self.sites_of(site_ids).await
+    }
+
+    async fn site_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<SitePage> {
+        self.sites_feed(since, limit, regions).await
     }
 
     async fn device_by_key(&self, public_key: &str) -> Result<Option<KeyedDevice>> {

@@ -19,6 +19,7 @@ use uuid::Uuid;
 mod console;
 mod incidents;
 mod reviews;
+mod sites;
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -128,6 +129,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("migrations/011_incidents.sql"),
         code: incidents::backfill,
+    },
+    Migration {
+        version: 12,
+        sql: include_str!("migrations/012_sites.sql"),
+        code: |_| Ok(()),
     },
 ];
 
@@ -1295,6 +1301,29 @@ impl ServerStore for SqliteStore {
         regions: Option<Vec<String>>,
     ) -> Result<LinkPage> {
         self.call(move |c| incidents::feed(c, since, limit, regions))
+            .await
+    }
+
+    async fn store_sites(&self, batch: Vec<IncomingSite>, user: &str) -> Result<SitesStored> {
+        let user = user.to_string();
+        self.call(move |c| sites::store(c, batch, &user)).await
+    }
+
+    async fn site_revisions_by_id(&self, ids: Vec<Uuid>) -> Result<Vec<StoredSite>> {
+        self.call(move |c| sites::by_id(c, &ids)).await
+    }
+
+    async fn site_revisions(&self, site_ids: Vec<Uuid>) -> Result<Vec<StoredSite>> {
+        self.call(move |c| sites::of_sites(c, &site_ids)).await
+    }
+
+    async fn site_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<SitePage> {
+        self.call(move |c| sites::feed(c, since, limit, regions))
             .await
     }
 

@@ -16,11 +16,13 @@ pub mod console_http;
 pub mod incidents;
 pub mod index;
 pub mod sealing;
+pub mod sites;
 
 pub use console_http::{AuditSearch, ConsoleSessionRecord, DeviceRecord, device_id};
 pub use incidents::{CandidateQuery, FingerprintRow, IncomingLink, LinkPage, StoredLinkOp};
 pub use index::{IndexEntry, IndexedHead, PageBounds, Selection, StoredRevision};
 pub use sealing::{ContactKey, SealedContact, seal_contacts};
+pub use sites::{IncomingSite, SitePage, SitesStored, StoredSite};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -325,6 +327,8 @@ pub mod actions {
     pub const INCIDENT_UNLINK: &str = "incident_unlink";
     /// A suggestion answered "not the same incident" (detail: the pair, the operation).
     pub const INCIDENT_DISMISS: &str = "incident_dismiss";
+    /// A site revision stored (detail: the site, the revision, its region).
+    pub const SITE_REVISION: &str = "site_revision";
 }
 
 /// One entry of the append-only audit log. Never carries a password or a token.
@@ -588,6 +592,44 @@ pub trait ServerStore: Send + Sync + 'static {
         limit: usize,
         regions: Option<Vec<String>>,
     ) -> Result<LinkPage>;
+
+    // Shared sites (issue 15, [`sites`]).
+    /// Stores site revisions in one transaction, in order, each once by id, the audit event of
+    /// each new one with it; each new one takes the next position of the site feed (positions
+    /// become visible in increasing order, as the revisions' do). A new revision's `device`
+    /// is claimed for `user` as a report revision's is: one already another user's stores
+    /// nothing ([`SitesStored::DeviceOfAnotherUser`]).
+    async fn store_sites(&self, batch: Vec<IncomingSite>, user: &str) -> Result<SitesStored>;
+    /// The stored revisions among `ids`, in feed order (for checking parents).
+    async fn site_revisions_by_id(&self, ids: Vec<Uuid>) -> Result<Vec<StoredSite>>;
+    /// Every stored revision of the sites `sites`, in feed order.
+    async fn site_revisions(&self, sites: Vec<Uuid>) -> Result<Vec<StoredSite>>;
+    /// The site feed after position `since`: revisions of sites in one of `regions` (every one
+    /// for None), oldest first (so parents before children), at most `limit`.
+    async fn site_feed(
+        &self,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<SitePage>;
+    /// Every revision of `site` and of the sites it was merged into (followed at most
+    /// [`sites::HISTORY_HOPS`] merges), in feed order; empty for an unknown site.
+    async fn site_history(&self, site: Uuid) -> Result<Vec<StoredSite>> {
+        let mut known = vec![site];
+        let mut all = self.site_revisions(vec![site]).await?;
+        let mut ask = sites::merged_into(&all, &known);
+        for _ in 0..sites::HISTORY_HOPS {
+            if ask.is_empty() {
+                break;
+            }
+            known.extend(ask.iter().copied());
+            let more = self.site_revisions(ask).await?;
+            ask = sites::merged_into(&more, &known);
+            all.extend(more);
+        }
+        all.sort_by_key(|s| s.seq);
+        Ok(all)
+    }
 }
 
 /// A device found by its bundle key.
