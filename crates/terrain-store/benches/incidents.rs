@@ -9,37 +9,12 @@
 //! and all) on top.
 
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use terrain_domain::{ValidReport, check, gazetteer, parse_json};
 use terrain_store::Store;
 
-const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
-const WORDS: &[&str] = &[
-    "convoy",
-    "plant",
-    "mine",
-    "quarry",
-    "market",
-    "road",
-    "fuel",
-    "tanker",
-    "generator",
-    "school",
-    "clinic",
-    "bridge",
-    "checkpoint",
-    "village",
-    "warehouse",
-    "trucks",
-    "workers",
-    "guards",
-    "cattle",
-    "herders",
-    "wells",
-    "farm",
-    "bus",
-    "teachers",
-];
+mod common;
+use common::{SEED, WORDS, ms, percentiles};
 
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
@@ -90,16 +65,6 @@ fn report(rng: &mut Rng, i: usize) -> ValidReport {
         w[2], w[3]
     ));
     check(parse_json(&v.to_string()).unwrap(), today()).unwrap()
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
-    samples.sort();
-    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.50), at(0.99))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {

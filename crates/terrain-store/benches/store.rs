@@ -11,27 +11,8 @@ use std::time::{Duration, Instant};
 use terrain_domain::{ValidReport, check, gazetteer, parse_json};
 use terrain_store::{Filter, Page, Passphrase, Store};
 
-const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
-const WORDS: &[&str] = &[
-    "convoy",
-    "plant",
-    "mine",
-    "quarry",
-    "market",
-    "road",
-    "fuel",
-    "tanker",
-    "generator",
-    "school",
-    "clinic",
-    "bridge",
-    "checkpoint",
-    "village",
-    "warehouse",
-    "trucks",
-    "workers",
-    "guards",
-];
+mod common;
+use common::{SEED, WORDS, ms, percentiles};
 
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
@@ -52,16 +33,6 @@ fn report(i: usize) -> ValidReport {
         "Armed men attacked the {a} and burned the {b}. Report {i}."
     ));
     check(parse_json(&v.to_string()).unwrap(), today()).unwrap()
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
-    samples.sort();
-    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.50), at(0.99))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn bench_save(store: &Store, n: usize) -> (Duration, Duration) {
