@@ -38,4 +38,9 @@ pub struct ExportOptions {
     /// PDF: the language of its words; else the request's `Accept-Language`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<ExportLang>,
+    /// CSV, GeoJSON, PDF summary: one row (feature, entry) per incident instead of per report:
+    /// reports linked as one incident counted once, with the conservative figure and every
+    /// source (false unless `true`). Every export names each report's `incident_id` either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_incident: Option<bool>,
 }

@@ -513,3 +513,138 @@ async fn exports_on_sqlite() {
 async fn exports_on_postgres() {
     exports_on(Engine::Postgres).await;
 }
+
+/// Column `name` of `row`, by the header.
+fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
+    let at = header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    &row[at]
+}
+
+/// Issue 15's seed case on the server: two officials' reports of the Bafoulabé attack (Wamaps'
+/// 3 abducted, the elected official's 4), linked as one incident, export as one CSV row with
+/// `per_incident=true` (the incident id, the conservative figure 3, both sources) and as one
+/// GeoJSON feature; per report, both rows name the incident; the link decides nothing for a
+/// reader of another region, who exports nothing of it.
+async fn per_incident_on(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("root", Role::Admin, &[]).await;
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("bina", Role::Reporter, &["Gao"]).await;
+    let first = revision(|v| {
+        let sources: Vec<serde_json::Value> = v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["key"] != "elected-official")
+            .cloned()
+            .collect();
+        v["sources"] = json!(sources);
+        v["figures"]["abducted"] = json!([{ "amount": 3, "source": "wamaps" }]);
+    });
+    let second = revision(|v| {
+        v["title"] = json!("Bafoulabé: armed men attack the plants, four workers abducted");
+        v["sources"] = json!([{
+            "key": "elected-official",
+            "name": "An elected official of the Kayes region",
+            "kind": "official",
+            "reliability": "fairly_reliable"
+        }]);
+        v["figures"] = json!({ "abducted": [{ "amount": 4, "source": "elected-official" }] });
+    });
+    let (a, b) = (first.report_id, second.report_id);
+    let incident = a.min(b).to_string();
+    let root = token(&server, "root").await;
+    let got = send(
+        &server,
+        &root,
+        "/v1/push",
+        json!({"revisions": [first, second]}),
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let awa = token(&server, "awa").await;
+    let link = terrain_domain::incident::LinkSet::new()
+        .make(
+            terrain_domain::incident::LinkAction::Link,
+            a,
+            b,
+            "awa",
+            "console",
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let got = send(&server, &awa, "/v1/incidents/links", json!({"ops": [link]})).await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+
+    // Per report (the default): two rows, each naming the incident.
+    let got = get(&server, &awa, "/v1/exports/reports.csv?hxl=false").await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let (header, rows) = csv_rows(&got.body);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for row in &rows {
+        assert_eq!(cell(&header, row, "incident_id"), incident);
+    }
+
+    // One row per incident: the conservative figure 3, the range 3–4, both sources.
+    let got = get(
+        &server,
+        &awa,
+        "/v1/exports/reports.csv?hxl=false&per_incident=true",
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let (header, rows) = csv_rows(&got.body);
+    assert_eq!(rows.len(), 1, "one incident: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(cell(&header, row, "incident_id"), incident);
+    assert_eq!(cell(&header, row, "abducted"), "3");
+    assert_eq!(cell(&header, row, "abducted_min"), "3");
+    assert_eq!(cell(&header, row, "abducted_max"), "4");
+    let sources = cell(&header, row, "source");
+    assert!(
+        sources.contains("Wamaps") && sources.contains("An elected official of the Kayes region"),
+        "{sources}"
+    );
+    let mut reports = [a.to_string(), b.to_string()];
+    reports.sort();
+    assert_eq!(cell(&header, row, "incident_reports"), reports.join("; "));
+
+    // GeoJSON follows the same choice: one feature.
+    let got = get(
+        &server,
+        &awa,
+        "/v1/exports/reports.geojson?per_incident=true",
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let features = got.json()["features"].as_array().unwrap().clone();
+    assert_eq!(features.len(), 1, "{features:?}");
+    assert_eq!(features[0]["properties"]["incident_id"], json!(incident));
+
+    // A reader of another region exports none of it.
+    let bina = token(&server, "bina").await;
+    let got = get(
+        &server,
+        &bina,
+        "/v1/exports/reports.csv?hxl=false&per_incident=true",
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    assert!(csv_rows(&got.body).1.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_incident_on_sqlite() {
+    per_incident_on(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_incident_on_postgres() {
+    per_incident_on(Engine::Postgres).await;
+}

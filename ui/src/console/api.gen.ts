@@ -753,6 +753,8 @@ export interface Queries {
     hxl?: boolean;
     /** PDF: the language of its words; else the request's `Accept-Language`. */
     lang?: ExportLang | null;
+    /** CSV, GeoJSON, PDF summary: one row (feature, entry) per incident instead of per report: reports linked as one incident counted once, with the conservative figure and every source (false unless `true`). Every export names each report's `incident_id` either way. */
+    per_incident?: boolean;
     /** Words to find in the title, narrative, place, sources' names and actors; accents and case do not matter, Arabic vowel marks neither; each word matches as a word's start; a report matches when it has every word. Query syntax is not read: `"`, `*`, `OR` are plain text. */
     q?: string;
     /** Only this region (admin1), as the gazetteer spells it or any case and accents. */
@@ -781,6 +783,8 @@ export interface Queries {
     hxl?: boolean;
     /** PDF: the language of its words; else the request's `Accept-Language`. */
     lang?: ExportLang | null;
+    /** CSV, GeoJSON, PDF summary: one row (feature, entry) per incident instead of per report: reports linked as one incident counted once, with the conservative figure and every source (false unless `true`). Every export names each report's `incident_id` either way. */
+    per_incident?: boolean;
     /** Words to find in the title, narrative, place, sources' names and actors; accents and case do not matter, Arabic vowel marks neither; each word matches as a word's start; a report matches when it has every word. Query syntax is not read: `"`, `*`, `OR` are plain text. */
     q?: string;
     /** Only this region (admin1), as the gazetteer spells it or any case and accents. */
@@ -809,6 +813,8 @@ export interface Queries {
     hxl?: boolean;
     /** PDF: the language of its words; else the request's `Accept-Language`. */
     lang?: ExportLang | null;
+    /** CSV, GeoJSON, PDF summary: one row (feature, entry) per incident instead of per report: reports linked as one incident counted once, with the conservative figure and every source (false unless `true`). Every export names each report's `incident_id` either way. */
+    per_incident?: boolean;
     /** Words to find in the title, narrative, place, sources' names and actors; accents and case do not matter, Arabic vowel marks neither; each word matches as a word's start; a report matches when it has every word. Query syntax is not read: `"`, `*`, `OR` are plain text. */
     q?: string;
     /** Only this region (admin1), as the gazetteer spells it or any case and accents. */
@@ -887,5 +893,7 @@ export interface Queries {
     hxl?: boolean;
     /** PDF: the language of its words; else the request's `Accept-Language`. */
     lang?: ExportLang | null;
+    /** CSV, GeoJSON, PDF summary: one row (feature, entry) per incident instead of per report: reports linked as one incident counted once, with the conservative figure and every source (false unless `true`). Every export names each report's `incident_id` either way. */
+    per_incident?: boolean;
   };
 }

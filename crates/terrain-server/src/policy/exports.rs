@@ -11,6 +11,12 @@
 //! bounded to [`SUMMARY_PDF_REPORTS`] reports. Revisions are read without contacts: no export
 //! carries one. A reader exports only what the inbox shows them: their regions' reports (all
 //! for an administrator).
+//!
+//! Incidents (issue 15): every export names each report's incident (`incident_id`, ACLED's
+//! event id) from the link operations the reader's pull feed would give them, read whole
+//! before the first row (people's decisions: far fewer than reports); with `per_incident`, a
+//! row (a feature, a summary entry) per incident with the conservative figures and every
+//! source, as the device's exports.
 
 use crate::error::{AppError, Result};
 use crate::policy::regions;
@@ -19,9 +25,10 @@ use axum::body::Bytes;
 use chrono::Utc;
 use std::collections::HashMap;
 use std::io::{self, Write};
+use terrain_domain::incident::LinkSet;
 use terrain_domain::{Lang, ReviewDecision};
 use terrain_export::{ExportError, Incidents, Reviewed, SiteNames};
-use terrain_protocol::{ExportLang, ExportOptions, SUMMARY_PDF_REPORTS};
+use terrain_protocol::{ExportLang, ExportOptions, Role, SUMMARY_PDF_REPORTS, limits};
 use terrain_server_store::{AuditEvent, Device};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -139,6 +146,7 @@ pub async fn reports(
         ),
     )
     .await?;
+    let incidents = incidents(state, device).await?;
     let pages = read_pages(state.clone(), device.clone(), filter);
     let file_name = format!(
         "terrain-reports-{}.{}",
@@ -146,8 +154,17 @@ pub async fn reports(
         format.extension()
     );
     let body = match format {
-        Format::Csv | Format::GeoJson => Payload::Stream(stream(format, pages, options)),
-        Format::SummaryPdf => Payload::Whole(summary(pages, selection, lang).await?),
+        Format::Csv | Format::GeoJson => Payload::Stream(stream(format, pages, incidents, options)),
+        Format::SummaryPdf => Payload::Whole(
+            summary(
+                pages,
+                incidents,
+                options.per_incident.unwrap_or(false),
+                selection,
+                lang,
+            )
+            .await?,
+        ),
     };
     Ok(Export {
         media_type: format.media_type(),
@@ -214,6 +231,31 @@ pub async fn report_pdf(
         total: Some(1),
         body: Payload::Whole(bytes),
     })
+}
+
+/// Which reports are linked as one incident: every link operation on a pair with a report in
+/// the reader's regions (all for an administrator), as their pull's link feed gives them.
+async fn incidents(state: &AppState, device: &Device) -> Result<Incidents> {
+    let regions = (device.user.role != Role::Admin).then(|| device.user.regions.clone());
+    let mut links = LinkSet::new();
+    let mut since = 0;
+    loop {
+        let page = state
+            .store
+            .link_feed(since, limits::PULL_LINKS, regions.clone())
+            .await?;
+        for stored in page.items {
+            links
+                .apply(stored.op)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        // A feed that no longer advances has nothing more to give.
+        if !page.more || page.next == since {
+            break;
+        }
+        since = page.next;
+    }
+    Ok(Incidents::new(&links))
 }
 
 /// Every export is in the audit log: who took which reports out.
@@ -356,8 +398,10 @@ impl Write for Pieces {
 fn stream(
     format: Format,
     pages: mpsc::Receiver<Page>,
+    incidents: Incidents,
     options: ExportOptions,
 ) -> mpsc::Receiver<io::Result<Bytes>> {
+    let per_incident = options.per_incident.unwrap_or(false);
     let (tx, rx) = mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
         let mut out = Pieces {
@@ -370,24 +414,18 @@ fn stream(
                 &mut out,
                 &mut rows,
                 &SiteNames::new(),
-                &Incidents::none(),
-                Default::default(),
+                &incidents,
+                terrain_export::geojson::GeoJsonOptions { per_incident },
             )
             .map(|_| ()),
             _ => {
                 let csv = terrain_export::csv::CsvOptions {
                     bom: options.bom.unwrap_or(false),
                     hxl: options.hxl.unwrap_or(true),
-                    per_incident: false,
+                    per_incident,
                 };
-                terrain_export::csv::write(
-                    &mut out,
-                    &mut rows,
-                    &SiteNames::new(),
-                    &Incidents::none(),
-                    csv,
-                )
-                .map(|_| ())
+                terrain_export::csv::write(&mut out, &mut rows, &SiteNames::new(), &incidents, csv)
+                    .map(|_| ())
             }
         };
         // No row is still a whole file: the header (an empty collection).
@@ -404,7 +442,13 @@ fn stream(
 }
 
 /// A PDF summary of the pages, refused past [`SUMMARY_PDF_REPORTS`] reports.
-async fn summary(pages: mpsc::Receiver<Page>, selection: String, lang: Lang) -> Result<Vec<u8>> {
+async fn summary(
+    pages: mpsc::Receiver<Page>,
+    incidents: Incidents,
+    per_incident: bool,
+    selection: String,
+    lang: Lang,
+) -> Result<Vec<u8>> {
     tokio::task::spawn_blocking(move || {
         let mut rows = Rows::new(pages, Some(SUMMARY_PDF_REPORTS));
         let pdf = terrain_export::pdf::SummaryPdf {
@@ -412,8 +456,8 @@ async fn summary(pages: mpsc::Receiver<Page>, selection: String, lang: Lang) -> 
             generated_at: Utc::now(),
             lang,
             sites: &SiteNames::new(),
-            incidents: &Incidents::none(),
-            per_incident: false,
+            incidents: &incidents,
+            per_incident,
         };
         let mut out = Vec::new();
         match terrain_export::pdf::write_summary(&mut out, &mut rows, &pdf) {
