@@ -51,6 +51,10 @@ pub enum AppError {
     InvalidField { field: &'static str, why: String },
     #[error("a user named {0:?} exists already")]
     UserExists(String),
+    /// A site revision following one the server does not hold (and the request does not bring
+    /// earlier): 409, code `invalid_field`; the words name the revision and the parent.
+    #[error("{0}")]
+    UnknownParent(String),
     #[error("{0}")]
     InvalidQuery(String),
     #[error("{count} revisions in one push; at most {}", limits::PUSH_REVISIONS)]
@@ -142,7 +146,7 @@ impl AppError {
             | SessionExpired(_) => StatusCode::UNAUTHORIZED,
             CsrfRefused(_) => StatusCode::FORBIDDEN,
             InvalidField { .. } => StatusCode::BAD_REQUEST,
-            UserExists(_) => StatusCode::CONFLICT,
+            UserExists(_) | UnknownParent(_) => StatusCode::CONFLICT,
             MalformedJson(_)
             | InvalidText { .. }
             | InvalidQuery(_)
@@ -179,7 +183,7 @@ impl AppError {
             TokenRevoked | TokenRetired => codes::TOKEN_REVOKED,
             SessionExpired(_) => codes::SESSION_EXPIRED,
             CsrfRefused(_) => codes::CSRF_REFUSED,
-            InvalidField { .. } => codes::INVALID_FIELD,
+            InvalidField { .. } | UnknownParent(_) => codes::INVALID_FIELD,
             UserExists(_) => codes::USER_EXISTS,
             MalformedJson(_) => codes::MALFORMED_JSON,
             BodyTooLarge(_) => codes::BODY_TOO_LARGE,

@@ -512,6 +512,39 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        request: Body::Json(of::<terrain_protocol::sites::SiteRevisions>),
+        answers: &[json(
+            200,
+            "what became of each site revision, in order: stored now (and audited) or already stored",
+            of::<terrain_protocol::sites::SiteResults>,
+        )],
+        errors: &[
+            codes::REGION_FORBIDDEN,
+            codes::MALFORMED_JSON,
+            codes::INVALID_FIELD,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/sites/revisions",
+            |m| on(m, api::sites::revisions),
+            "Send site revisions (issue 15): the caller's own, of their regions, each following parents the server holds or the request brings earlier; all checked before any is kept, each kept once by id and audited",
+        )
+    },
+    Route {
+        answers: &[json(
+            200,
+            "every revision of the site and of the sites it was merged into, parents before children",
+            of::<terrain_protocol::sites::SiteHistory>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/sites/{id}",
+            |m| on(m, api::sites::history),
+            "One shared site's history, to resolve a site a pulled report names",
+        )
+    },
+    Route {
         request: Body::Json(of::<ReviewRequest>),
         answers: &[json(
             200,

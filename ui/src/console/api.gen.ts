@@ -335,6 +335,10 @@ export type PullPage = {
   /** The decision feed's cursor for the next pull; absent when the request had no `reviews_since` and from older servers (the device then keeps its cursor). */
   reviews_next?: number | null;
   revisions: Pulled[];
+  /** Site revisions (issue 15) of sites in the reader's regions, stored after the request's `sites_since`, oldest first, parents before children (at most `limits::PULL_SITES`). Empty when the request had no `sites_since` and from older servers. */
+  sites?: SiteRevision[];
+  /** The site feed's cursor for the next pull; absent when the request had no `sites_since` and from older servers (the device then keeps its cursor). */
+  sites_next?: number | null;
 };
 
 /** One revision of the feed, at its position. Its sources carry contacts only where the reader may see them (their author, reviewers and administrators of the region). */
@@ -610,12 +614,50 @@ export type Similar = {
   suggestions: Suggestion[];
 };
 
+/** GET /v1/sites/{id}: every revision of the site, parents before children, and of the sites it was merged into (so `merged_into` never dangles). */
+export type SiteHistory = {
+  revisions: SiteRevision[];
+  site: string;
+};
+
 /** A link to a site in the registry (a plant, a mine...), so repeat attacks show up together. */
 export type SiteRef = {
   /** What happened to this site ("kilns and warehouse burned"). */
   damage?: string | null;
   site_id: string;
 };
+
+export type SiteResult = {
+  id: string;
+  status: SiteStatus;
+};
+
+/** The answer to POST /v1/sites/revisions: one result per revision, in order. */
+export type SiteResults = {
+  results: SiteResult[];
+};
+
+/** One saved state of a site: the registry's history, each hashed over its canonical JSON, never changed once written. Two heads of one site are a conflict, merged like a report's. */
+export type SiteRevision = {
+  author: string;
+  content: unknown;
+  /** Hex sha256 of the canonical JSON of `content` (`site_hash`). */
+  content_hash: string;
+  created_at: string;
+  device: string;
+  id: string;
+  /** The revisions this one follows: none for the first, two when it joins a conflict. */
+  parents: string[];
+  site_id: string;
+};
+
+/** POST /v1/sites/revisions: at most `crate::limits::SITE_REVISIONS` revisions, parents before children. */
+export type SiteRevisions = {
+  revisions: SiteRevision[];
+};
+
+/** What became of one site revision. */
+export type SiteStatus = "stored" | "already_have";
 
 /** Where information came from. */
 export type Source = {
@@ -835,6 +877,8 @@ export interface Queries {
     reviews_since?: number;
     /** The feed position to read after (`next` of the last page); 0 to start. */
     since?: number;
+    /** The site feed's position to read after (`sites_next` of the last page); 0 to start. Absent (an older device): the page carries no site revisions. */
+    sites_since?: number;
   };
   "GET /v1/reports": {
     /** Inbox only: the page after this cursor (the previous page's `next`, digits). */

@@ -15,5 +15,6 @@ pub mod reports;
 pub mod reviews;
 pub mod server_keys;
 pub mod sessions;
+pub mod sites;
 
 pub use json::JsonBody;

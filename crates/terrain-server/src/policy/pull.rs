@@ -31,11 +31,21 @@ pub async fn page(state: &AppState, device: &Device, q: PullParams) -> Result<Pu
     if let Some(since) = q.links_since {
         let links = state
             .store
-            .link_feed(since.max(0), limits::PULL_LINKS, regions)
+            .link_feed(since.max(0), limits::PULL_LINKS, regions.clone())
             .await?;
         page.links = links.items.into_iter().map(|s| s.op).collect();
         page.links_next = Some(links.next);
         page.more |= links.more;
+    }
+    // The site feed (issue 15), on its own cursor: only for devices that ask (`sites_since`).
+    if let Some(since) = q.sites_since {
+        let sites = state
+            .store
+            .site_feed(since.max(0), limits::PULL_SITES, regions)
+            .await?;
+        page.sites = sites.items.into_iter().map(|s| s.revision).collect();
+        page.sites_next = Some(sites.next);
+        page.more |= sites.more;
     }
     Ok(page)
 }
