@@ -10,9 +10,11 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use terrain_domain::Lang;
 use terrain_protocol::Role;
 use terrain_server::AppState;
 use terrain_server::keys::ServerKeyring;
+use terrain_server::policy::bundles::Refused;
 use terrain_server_engines::open_store;
 use terrain_server_store::ContactKey;
 use terrain_store::Store;
@@ -265,7 +267,20 @@ async fn a_damaged_misaddressed_or_revoked_bundle_is_refused_and_imports_nothing
     let file = awa.write(stick.path()).files.remove(0);
     let good = std::fs::read(&file).unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(16);
-    let refused = |e: anyhow::Error| format!("{e:#}");
+    // Each refusal has a code of the catalogue, worded in English and French, and its
+    // message; the code is what the console or the app translates.
+    let code = |e: &anyhow::Error| {
+        let said = Refused::of(e).expect("a refusal, not a fault").said();
+        for lang in [Lang::En, Lang::Fr] {
+            assert!(
+                !said.text(lang).contains('{'),
+                "{said:?}: {}",
+                said.text(lang)
+            );
+        }
+        said.code
+    };
+    let refused = |e: anyhow::Error| format!("{} {e:#}", code(&e));
     // One byte flipped, anywhere.
     for _ in 0..10 {
         let mut bad = good.clone();
@@ -273,7 +288,7 @@ async fn a_damaged_misaddressed_or_revoked_bundle_is_refused_and_imports_nothing
         bad[at] ^= 0x20;
         std::fs::write(&file, &bad).unwrap();
         let why = refused(centre.import(&file, back.path()).await.unwrap_err());
-        assert!(!why.is_empty());
+        assert!(why.starts_with("bundle.import."), "{why}");
         assert_eq!(
             centre.count().await,
             0,
@@ -313,13 +328,14 @@ async fn a_damaged_misaddressed_or_revoked_bundle_is_refused_and_imports_nothing
     awa.store.set_server_keys(&known).unwrap();
     let why = refused(centre.import(&stray, back.path()).await.unwrap_err());
     assert!(why.contains("another server"), "{why}");
+    assert!(why.starts_with("bundle.import.other_server "), "{why}");
     assert_eq!(centre.count().await, 0);
     // A device revoked: its bundle, intact, is refused.
     terrain_server::revoke_tokens(&centre.state, "awa", None)
         .await
         .unwrap();
     let why = refused(centre.import(&file, back.path()).await.unwrap_err());
-    assert!(why.contains("revoked"), "{why}");
+    assert!(why.starts_with("bundle.import.revoked "), "{why}");
     assert_eq!(centre.count().await, 0);
     assert_eq!(
         std::fs::read_dir(back.path()).unwrap().count(),
@@ -514,5 +530,218 @@ async fn bundles_and_online_sync_of_the_same_reports_converge_with_no_duplicate(
         )
         .unwrap();
     assert_eq!(listed.len(), 30, "each report once on the other device");
+    centre.stop().await;
+}
+
+/// Format 2: a reviewer's decision made at the centre and a link operation made on another
+/// device reach a device that never goes online after its sign-in, by bundles alone; the link
+/// operation travels to the centre in its maker's bundle, stored as online (audited, in the
+/// link feed) and acknowledged by the reply. Nothing is sent twice once the cursors moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_decisions_and_link_operations_travel_by_bundles() {
+    use terrain_domain::ReviewState;
+    use terrain_domain::incident::LinkAction;
+    use terrain_protocol::review::ReviewRequest;
+    let Some(centre) = Centre::start(Engine::Sqlite).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    let bako = centre.device("bako", "bako's laptop").await;
+    awa.reports(2, 0, 0, 1);
+    // Trip 1: awa's reports reach the centre, and bako through the reply.
+    let trip = || {
+        let stick = folder();
+        let written: Vec<_> = [&awa, &bako]
+            .iter()
+            .map(|d| d.write(stick.path()))
+            .collect();
+        (stick, written)
+    };
+    let (stick1, written) = trip();
+    let back = folder();
+    for (d, w) in [&awa, &bako].iter().zip(&written) {
+        let done = centre.import(&w.files[0], back.path()).await.unwrap();
+        d.read(&done.reply);
+    }
+    drop(stick1);
+    let heads = centre.state.store.pull(0, 10, None).await.unwrap().items;
+    assert_eq!(heads.len(), 2);
+    let (first, second) = (&heads[0].1, &heads[1].1);
+    assert!(bako.store.revision(first.id).unwrap().is_some());
+    // At the centre: a reviewer asks a question about the first report.
+    terrain_server::add_user(
+        &centre.state,
+        "fanta",
+        Role::Reviewer,
+        vec!["Kayes".into()],
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let fanta = terrain_server_store::Device {
+        user: terrain_server_store::User {
+            name: "fanta".into(),
+            role: Role::Reviewer,
+            regions: vec!["Kayes".into()],
+        },
+        name: "console".into(),
+        revoked: false,
+        last_used: chrono::Utc::now(),
+        replaces: false,
+    };
+    let decided = terrain_server::policy::reviews::review(
+        &centre.state,
+        &fanta,
+        first.report_id,
+        ReviewRequest {
+            state: ReviewState::NeedsFollowUp,
+            comment: Some("Which village?".into()),
+            revision: first.id,
+        },
+    )
+    .await
+    .unwrap();
+    // On bako's laptop, offline: the two reports are one incident.
+    let op = bako
+        .store
+        .link_set()
+        .unwrap()
+        .make(
+            LinkAction::Link,
+            first.report_id,
+            second.report_id,
+            "bako",
+            bako.store.device_id(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    bako.store.record_link(&op).unwrap();
+    // Trip 2: bako's bundle carries the operation; awa's brings back the decision and it.
+    let (_stick2, written) = trip();
+    assert_eq!((written[0].links, written[1].links), (0, 1));
+    let back = folder();
+    let from_bako = centre
+        .import(&written[1].files[0], back.path())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            from_bako.links,
+            from_bako.links_already,
+            from_bako.links_refused
+        ),
+        (1, 0, 0)
+    );
+    let feed = centre.state.store.link_feed(0, 10, None).await.unwrap();
+    assert_eq!(
+        feed.items.iter().map(|s| &s.op).collect::<Vec<_>>(),
+        [&op],
+        "stored as an online push stores it"
+    );
+    let from_awa = centre
+        .import(&written[0].files[0], back.path())
+        .await
+        .unwrap();
+    assert_eq!((from_awa.decisions_sent, from_awa.links_sent), (1, 1));
+    assert!(awa.store.reviews(first.report_id).unwrap().is_empty());
+    let read = awa.read(&from_awa.reply);
+    assert_eq!((read.decisions, read.links_received), (1, 1));
+    assert_eq!(
+        awa.store.reviews(first.report_id).unwrap(),
+        std::slice::from_ref(&decided)
+    );
+    let mut pair = vec![first.report_id, second.report_id];
+    pair.sort();
+    assert_eq!(
+        awa.store.link_set().unwrap().incident_of(first.report_id),
+        pair
+    );
+    let read = bako.read(&from_bako.reply);
+    assert_eq!((read.links_acked, read.decisions), (1, 1));
+    assert!(
+        bako.store.queued_link_ops(10).unwrap().is_empty(),
+        "acknowledged by the reply"
+    );
+    assert_eq!(bako.store.reviews(first.report_id).unwrap(), [decided]);
+    // Trip 3: nothing new, nothing sent again (the cursors moved).
+    let (_stick3, written) = trip();
+    assert_eq!(written[1].links, 0);
+    for w in &written {
+        let done = centre.import(&w.files[0], back.path()).await.unwrap();
+        assert_eq!(
+            (done.decisions_sent, done.links_sent, done.pulled),
+            (0, 0, 0)
+        );
+    }
+    centre.stop().await;
+}
+
+/// A device not yet updated writes format-1 bundles: the centre imports them and answers in
+/// format 1 (revisions and receipts, no decisions or link operations), which it reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_format_1_bundle_is_imported_and_answered_in_format_1() {
+    let Some(centre) = Centre::start(Engine::Sqlite).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    awa.reports(3, 0, 0, 1);
+    let keys = terrain_bundle::DeviceKeys::from_secret(&awa.store.bundle_keys().unwrap().unwrap())
+        .unwrap();
+    let sealing = awa
+        .store
+        .server_keys()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.current)
+        .and_then(|k| k.sealing)
+        .unwrap();
+    let recipient = terrain_bundle::parse_recipient(&sealing, "server").unwrap();
+    let (stick, back) = (folder(), folder());
+    let mut w = terrain_bundle::Writer::create_in_format(
+        1,
+        stick.path(),
+        terrain_bundle::Kind::Device,
+        awa.store.device_id(),
+        1,
+        chrono::Utc::now(),
+        terrain_bundle::Cursors {
+            revisions: 0,
+            reviews: Some(0),
+            links: Some(0),
+        },
+        None,
+        &recipient,
+        &keys.signing,
+        terrain_bundle::PART_BYTES,
+    )
+    .unwrap();
+    let op = awa
+        .store
+        .link_set()
+        .unwrap()
+        .make(
+            terrain_domain::incident::LinkAction::Dismiss,
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+            "awa",
+            awa.store.device_id(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    assert!(
+        w.add(&terrain_bundle::Record::Link(op)).is_err(),
+        "format 1 has no link operations"
+    );
+    for rev in awa.store.to_bundle(true).unwrap() {
+        w.add(&terrain_bundle::Record::Revision(rev)).unwrap();
+    }
+    let files = w.finish().unwrap();
+    let done = centre.import(&files[0], back.path()).await.unwrap();
+    assert_eq!(done.stored, 3);
+    let reply = terrain_bundle::Bundle::open(&done.reply[0]).unwrap();
+    assert_eq!(reply.header.format, 1);
+    let read = awa.read(&done.reply);
+    assert_eq!((read.acked, read.decisions, read.links_received), (3, 0, 0));
+    assert_eq!(awa.store.pending_count().unwrap(), 0);
     centre.stop().await;
 }

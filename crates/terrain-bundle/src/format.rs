@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
-use terrain_domain::Revision;
+use terrain_domain::incident::LinkOp;
+use terrain_domain::{ReviewDecision, Revision};
+use terrain_protocol::incident::LinkResult;
 use terrain_protocol::{Pulled, PushResult};
 use uuid::Uuid;
 
@@ -48,6 +50,32 @@ pub struct Opening {
     /// A reply: the bundle it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<Uuid>,
+    /// Format 2. A device bundle: the device's cursor in the server's decision feed (the reply
+    /// sends the decisions after it); a reply: the position its decisions reach. Absent (format
+    /// 1, or a reply to a format-1 bundle): no decision travels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews_cursor: Option<i64>,
+    /// Format 2. The same for the link feed (issue 15's link operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links_cursor: Option<i64>,
+}
+
+/// The cursors a bundle's opening carries: the revision feed's, and (format 2) the decision
+/// and link feeds'. A bare `i64` is the revision cursor alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursors {
+    pub revisions: i64,
+    pub reviews: Option<i64>,
+    pub links: Option<i64>,
+}
+
+impl From<i64> for Cursors {
+    fn from(revisions: i64) -> Cursors {
+        Cursors {
+            revisions,
+            ..Cursors::default()
+        }
+    }
 }
 
 /// One sealed record.
@@ -62,6 +90,23 @@ pub enum Record {
     Result(PushResult),
     /// A reply: a revision of the feed the device did not have, as a pull answers it.
     Pulled(Pulled),
+    /// Format 2, a reply: a review decision of the device's regions after its cursor.
+    Decision(ReviewDecision),
+    /// Format 2. A device bundle: a link operation the device made and the server has not
+    /// stored yet; a reply: one of the link feed after the device's cursor.
+    Link(LinkOp),
+    /// Format 2, a reply: what the server did with one of the device's link operations.
+    LinkResult(LinkResult),
+}
+
+impl Record {
+    /// The first format that holds this record.
+    pub fn since_format(&self) -> u32 {
+        match self {
+            Record::Revision(_) | Record::Blob { .. } | Record::Result(_) | Record::Pulled(_) => 1,
+            Record::Decision(_) | Record::Link(_) | Record::LinkResult(_) => 2,
+        }
+    }
 }
 
 impl PartialEq for Record {
@@ -77,6 +122,9 @@ impl PartialEq for Record {
             ) => sha256 == s && bytes == b,
             (Record::Result(a), Record::Result(b)) => a == b,
             (Record::Pulled(a), Record::Pulled(b)) => json(a) == json(b),
+            (Record::Decision(a), Record::Decision(b)) => a == b,
+            (Record::Link(a), Record::Link(b)) => a == b,
+            (Record::LinkResult(a), Record::LinkResult(b)) => a == b,
             _ => false,
         }
     }
@@ -87,6 +135,9 @@ const REVISION: u8 = 2;
 const BLOB: u8 = 3;
 const RESULT: u8 = 4;
 const PULLED: u8 = 5;
+const DECISION: u8 = 6;
+const LINK: u8 = 7;
+const LINK_RESULT: u8 = 8;
 const END: u8 = 0x7f;
 
 /// The largest JSON record read (a revision is far smaller).
@@ -118,6 +169,9 @@ pub(crate) fn write_record(out: &mut impl Write, record: &Record) -> io::Result<
         Record::Blob { sha256, bytes } => frame(out, BLOB, &[sha256.as_bytes(), bytes]),
         Record::Result(r) => frame(out, RESULT, &[&json(r)]),
         Record::Pulled(p) => frame(out, PULLED, &[&json(p)]),
+        Record::Decision(d) => frame(out, DECISION, &[&json(d)]),
+        Record::Link(l) => frame(out, LINK, &[&json(l)]),
+        Record::LinkResult(r) => frame(out, LINK_RESULT, &[&json(r)]),
     }
 }
 
@@ -133,8 +187,9 @@ pub(crate) enum Frame {
     End(u64),
 }
 
-/// The next frame; Err(why) when the stream is not frames as written.
-pub(crate) fn read_frame(input: &mut impl Read) -> Result<Frame, String> {
+/// The next frame of a bundle of `format`; Err(why) when the stream is not frames as written
+/// (a record kind its format does not have is one).
+pub(crate) fn read_frame(input: &mut impl Read, format: u32) -> Result<Frame, String> {
     let mut head = [0u8; 9];
     input
         .read_exact(&mut head)
@@ -174,6 +229,15 @@ pub(crate) fn read_frame(input: &mut impl Read) -> Result<Frame, String> {
         )),
         PULLED => Frame::Record(Record::Pulled(
             serde_json::from_slice(&body).map_err(|_| parse("pulled"))?,
+        )),
+        DECISION if format >= 2 => Frame::Record(Record::Decision(
+            serde_json::from_slice(&body).map_err(|_| parse("review decision"))?,
+        )),
+        LINK if format >= 2 => Frame::Record(Record::Link(
+            serde_json::from_slice(&body).map_err(|_| parse("link operation"))?,
+        )),
+        LINK_RESULT if format >= 2 => Frame::Record(Record::LinkResult(
+            serde_json::from_slice(&body).map_err(|_| parse("link result"))?,
         )),
         END if len == 8 => Frame::End(u64::from_le_bytes(
             body.try_into().expect("8 bytes checked"),

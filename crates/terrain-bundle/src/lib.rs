@@ -21,7 +21,7 @@ mod keys;
 mod read;
 mod write;
 
-pub use format::{Header, Kind, Opening, Record};
+pub use format::{Cursors, Header, Kind, Opening, Record};
 pub use keys::{DeviceKeys, key_id, parse_recipient, parse_verifying_key, public_key_text};
 pub use read::{Bundle, Contents};
 pub use write::{Writer, bundle_name};
@@ -29,9 +29,11 @@ pub use write::{Writer, bundle_name};
 pub use age::x25519::{Identity as SealingIdentity, Recipient as SealingRecipient};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 
-/// The format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
-/// A bundle's first bytes.
+/// The format this build writes (it reads this one and every older one). Format 2 adds the
+/// review decisions and link operations (records 6-8, the opening's feed cursors).
+pub const FORMAT_VERSION: u32 = 2;
+/// A bundle's first bytes, the same in every format (its "1" is this line's own version): a
+/// reader of an older format reaches the header's `format` and refuses it by name.
 pub const MAGIC: &[u8] = b"TERRAIN-BUNDLE 1\n";
 /// The files' extension.
 pub const EXTENSION: &str = "tbundle";

@@ -317,10 +317,11 @@ impl Bundle {
                 })?;
             let mut input =
                 zstd::stream::read::Decoder::new(stream).map_err(|e| damaged(e.to_string()))?;
-            let opening = match format::read_frame(&mut input).map_err(&damaged)? {
-                Frame::Opening(o) => o,
-                _ => return Err(damaged("it does not start with its opening".into())),
-            };
+            let opening =
+                match format::read_frame(&mut input, self.header.format).map_err(&damaged)? {
+                    Frame::Opening(o) => o,
+                    _ => return Err(damaged("it does not start with its opening".into())),
+                };
             if opening.bundle_id != self.header.bundle_id
                 || opening.kind != self.header.kind
                 || opening.device != self.header.device
@@ -331,7 +332,7 @@ impl Bundle {
             }
             let mut records = Vec::new();
             loop {
-                match format::read_frame(&mut input).map_err(&damaged)? {
+                match format::read_frame(&mut input, self.header.format).map_err(&damaged)? {
                     Frame::Record(r) => records.push(r),
                     Frame::End(n) if n == records.len() as u64 => break,
                     Frame::End(n) => {

@@ -3,7 +3,7 @@
 //! temporary files, never a file named like a bundle that holds part of one; a set renamed half
 //! way is refused by readers as incomplete.
 
-use crate::format::{self, Header, Opening, Record, TRAILER_MAGIC};
+use crate::format::{self, Cursors, Header, Opening, Record, TRAILER_MAGIC};
 use crate::{BundleError, EXTENSION, FORMAT_VERSION, MAGIC, Result, io, key_id};
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
@@ -122,8 +122,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts a bundle in `dir` (the plain header and the opening), sealed to `recipient`,
-    /// signed by `signing`; parts of at most `part_bytes` (normally [`crate::PART_BYTES`]).
+    /// Starts a bundle of the current format in `dir` (the plain header and the opening, with
+    /// `cursors`), sealed to `recipient`, signed by `signing`; parts of at most `part_bytes`
+    /// (normally [`crate::PART_BYTES`]).
     #[allow(clippy::too_many_arguments)]
     pub fn create(
         dir: &Path,
@@ -131,14 +132,52 @@ impl Writer {
         device: &str,
         sequence: u64,
         created: chrono::DateTime<chrono::Utc>,
-        opening_cursor: i64,
+        cursors: impl Into<Cursors>,
         answers: Option<uuid::Uuid>,
         recipient: &age::x25519::Recipient,
         signing: &SigningKey,
         part_bytes: u64,
     ) -> Result<Writer> {
+        Writer::create_in_format(
+            FORMAT_VERSION,
+            dir,
+            kind,
+            device,
+            sequence,
+            created,
+            cursors,
+            answers,
+            recipient,
+            signing,
+            part_bytes,
+        )
+    }
+
+    /// [`Writer::create`] in an older `format` (from 1): the server answers a device's bundle
+    /// in that bundle's format, so a device not yet updated reads its reply. A format-1
+    /// bundle carries the revision cursor only, and refuses format-2 records.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_in_format(
+        format: u32,
+        dir: &Path,
+        kind: crate::Kind,
+        device: &str,
+        sequence: u64,
+        created: chrono::DateTime<chrono::Utc>,
+        cursors: impl Into<Cursors>,
+        answers: Option<uuid::Uuid>,
+        recipient: &age::x25519::Recipient,
+        signing: &SigningKey,
+        part_bytes: u64,
+    ) -> Result<Writer> {
+        if !(1..=FORMAT_VERSION).contains(&format) {
+            return Err(BundleError::Key(format!(
+                "cannot write a bundle of format {format}: this program writes formats 1 to {FORMAT_VERSION}"
+            )));
+        }
+        let cursors = cursors.into();
         let header = Header {
-            format: FORMAT_VERSION,
+            format,
             kind,
             bundle_id: uuid::Uuid::now_v7(),
             device: device.to_string(),
@@ -174,8 +213,10 @@ impl Writer {
             bundle_id: header.bundle_id,
             kind,
             device: device.to_string(),
-            cursor: opening_cursor,
+            cursor: cursors.revisions,
             answers,
+            reviews_cursor: cursors.reviews.filter(|_| format >= 2),
+            links_cursor: cursors.links.filter(|_| format >= 2),
         };
         format::write_opening(&mut sealed, &opening).map_err(&fail)?;
         Ok(Writer {
@@ -191,8 +232,14 @@ impl Writer {
         &self.header
     }
 
-    /// Adds one record.
+    /// Adds one record (refused when the bundle's format has no such record).
     pub fn add(&mut self, record: &Record) -> Result<()> {
+        if record.since_format() > self.header.format {
+            return Err(BundleError::Key(format!(
+                "a bundle of format {} cannot carry review decisions or link operations",
+                self.header.format
+            )));
+        }
         let sealed = self.sealed.as_mut().expect("not finished");
         format::write_record(sealed, record).map_err(io(Path::new(&self.header.device)))?;
         self.records += 1;

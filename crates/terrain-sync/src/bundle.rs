@@ -3,13 +3,15 @@
 //! server's reply, carried back, acknowledges (with receipts) and brings the region's reports.
 //!
 //! Writing a bundle changes no outbox row: only the reply's acknowledgements do, exactly as an
-//! online push's would. Reading a reply applies pulled revisions like a pull (merges,
-//! conflicts) and never moves the cursor back.
+//! online push's would. A bundle carries the device's queued link operations too (issue 15),
+//! and its cursors in the decision and link feeds. Reading a reply applies pulled revisions,
+//! review decisions and link operations like a pull (merges, conflicts) and never moves a
+//! cursor back.
 
 use crate::SyncError;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use terrain_bundle::{Bundle, BundleError, DeviceKeys, Kind, Record, Writer};
+use terrain_bundle::{Bundle, BundleError, Cursors, DeviceKeys, Kind, Record, Writer};
 use terrain_protocol::PushStatus;
 use terrain_store::Store;
 
@@ -22,6 +24,9 @@ pub struct Written {
     /// Reports those revisions are of.
     pub reports: usize,
     pub photos: usize,
+    /// Link operations made here that the server has not stored yet (all of them: they are
+    /// small, and stored once by id).
+    pub links: usize,
     /// Bytes in all its files.
     pub bytes: u64,
 }
@@ -42,6 +47,12 @@ pub struct ReplyRead {
     pub conflicts: usize,
     /// The device's pull cursor after.
     pub cursor: i64,
+    /// Review decisions new to this device.
+    pub decisions: usize,
+    /// Link operations of this device the server holds (out of the queue), and link
+    /// operations received.
+    pub links_acked: usize,
+    pub links_received: usize,
 }
 
 fn key_error(why: &str) -> SyncError {
@@ -92,14 +103,20 @@ pub fn write_bundle(
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
         });
     }
+    let links = store.queued_link_ops(usize::MAX)?;
     let sequence = store.next_bundle_sequence()?;
+    let cursors = Cursors {
+        revisions: store.pull_cursor()?,
+        reviews: Some(store.reviews_cursor()?),
+        links: Some(store.links_cursor()?),
+    };
     let mut writer = Writer::create(
         dir,
         Kind::Device,
         store.device_id(),
         sequence,
         chrono::Utc::now(),
-        store.pull_cursor()?,
+        cursors,
         None,
         &recipient,
         &keys.signing,
@@ -123,6 +140,11 @@ pub fn write_bundle(
         }
         writer.add(&Record::Revision(rev.clone()))?;
     }
+    // After the revisions: the server stores them first, so an operation on a report this
+    // bundle brings finds it.
+    for op in &links {
+        writer.add(&Record::Link(op.clone()))?;
+    }
     let bundle_id = writer.header().bundle_id;
     let files = writer.finish()?;
     let ids: Vec<_> = revisions.iter().map(|r| r.id).collect();
@@ -141,6 +163,7 @@ pub fn write_bundle(
         revisions: revisions.len(),
         reports,
         photos: photos.len(),
+        links: links.len(),
         bytes,
     })
 }
@@ -171,10 +194,14 @@ pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead,
     let contents = bundle.unseal(&signer, &[&keys.sealing])?;
     let mut results = Vec::new();
     let mut pulled = Vec::new();
+    let (mut decisions, mut link_ops, mut link_acks) = (Vec::new(), Vec::new(), Vec::new());
     for record in contents.records {
         match record {
             Record::Result(r) => results.push(r),
             Record::Pulled(p) => pulled.push((p.seq, p.revision)),
+            Record::Decision(d) => decisions.push(d),
+            Record::Link(op) => link_ops.push(op),
+            Record::LinkResult(r) => link_acks.push(r.id),
             Record::Revision(_) | Record::Blob { .. } => {
                 return Err(key_error(&format!(
                     "{file}: a reply holding a device's records: refused"
@@ -207,9 +234,23 @@ pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead,
     read.acked = acks.len();
     store.acknowledge_with_receipts(&acks, &kept)?;
     store.photos_delivered_by_bundle()?;
-    // Never back: a reply older than what an online pull brought leaves the cursor where it is.
+    // Link operations the server stored leave the queue; then the link feed, as a pull keeps
+    // it (a reply to a format-1 bundle carries none, and no cursor).
+    store.ack_link_ops(&link_acks)?;
+    read.links_acked = link_acks.len();
+    if let Some(reached) = contents.opening.links_cursor {
+        read.links_received = link_ops.len();
+        let cursor = store.links_cursor()?.max(reached);
+        store.apply_pulled_link_ops(&link_ops, cursor)?;
+    }
+    // Never back: a reply older than what an online pull brought leaves each cursor where it is.
     let cursor = store.pull_cursor()?.max(contents.opening.cursor);
-    let applied = store.apply_pulled(pulled, cursor, author)?;
+    let reviews_cursor = match contents.opening.reviews_cursor {
+        Some(reached) => Some(store.reviews_cursor()?.max(reached)),
+        None => None,
+    };
+    let applied = store.apply_pulled_page(pulled, cursor, &decisions, reviews_cursor, author)?;
+    read.decisions = applied.reviews;
     read.received = applied.received;
     read.merged = applied.merged.len();
     read.conflicts = applied.conflicts.len();

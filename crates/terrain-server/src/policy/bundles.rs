@@ -7,16 +7,123 @@
 //! ([`crate::policy::push::push`]: the same screening, region rules, audit events, receipts),
 //! so importing twice, or after the same reports came online, changes nothing. The reply holds
 //! the push's results (with receipts) and the device's regions' feed after the cursor the
-//! bundle carried, sealed to the device's recipient and signed by the server's key.
+//! bundle carried, sealed to the device's recipient and signed by the server's key. From
+//! format 2 a bundle carries the device's link operations too (stored as
+//! POST /v1/incidents/links stores them, [`crate::policy::incidents::record`]) and its reply
+//! the review decisions and link operations of the device's regions after its cursors, the
+//! feeds a pull gives; a reply is written in the format of the bundle it answers.
+//!
+//! A refused bundle is a [`Refused`]: a stable code (`bundle.import.*`, worded in English and
+//! French in the message catalogue) for the console or the app, and a plain message.
 
 use crate::AppState;
-use crate::policy::{pull, push};
+use crate::policy::{incidents, pull, push};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, Utc};
 use std::path::{Path, PathBuf};
-use terrain_bundle::{Bundle, Contents, Kind, Record, Writer};
+use terrain_bundle::{Bundle, BundleError, Contents, Cursors, Kind, Record, Writer};
+use terrain_domain::Message;
+use terrain_domain::incident::LinkOp;
+use terrain_protocol::incident::{LinkOps, LinkResult};
 use terrain_protocol::{PullParams, PushStatus, limits};
 use terrain_server_store::{BlobState, Device, Finished};
+
+/// Why the centre refused a bundle; nothing of it was stored. [`Refused::said`] gives the
+/// catalogue's code and its parameters; the message (Display) is the English the CLI prints.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The bundle itself: not one, cut, changed, sealed to another server...
+    #[error("{0}")]
+    Bundle(#[from] BundleError),
+    #[error(
+        "{file}: a reply bundle, written by a server for a device: read it on the device with `terrain bundle read`"
+    )]
+    AReply { file: String },
+    #[error(
+        "{file}: signed by a device key this server does not know: the device ({device}) must sign in to this server once, online, before its bundles are accepted"
+    )]
+    UnknownDevice { file: String, device: String },
+    #[error(
+        "{file}: written by the device \"{device}\" of {user}, which is revoked: its bundles are refused"
+    )]
+    Revoked {
+        file: String,
+        device: String,
+        user: String,
+    },
+    /// Records only a server writes, in a device's bundle.
+    #[error("{file}: a device's bundle holding a reply's records: refused")]
+    ReplyRecords { file: String },
+}
+
+impl Refused {
+    /// The catalogue's words for it (`bundle.import.*`), for the console and the app.
+    pub fn said(&self) -> Message {
+        use BundleError as B;
+        let file = |f: &str| ("file", f.to_string());
+        match self {
+            Refused::Bundle(e) => match e {
+                B::NotABundle { file: f } => Message::new("bundle.import.not_bundle", [file(f)]),
+                B::NewerFormat { file: f, found } => Message::new(
+                    "bundle.import.newer",
+                    [
+                        file(f),
+                        ("found", found.to_string()),
+                        ("reads", terrain_bundle::FORMAT_VERSION.to_string()),
+                    ],
+                ),
+                B::Incomplete {
+                    file: f,
+                    count,
+                    missing,
+                } => Message::new(
+                    "bundle.import.incomplete",
+                    [
+                        file(f),
+                        ("count", count.to_string()),
+                        ("missing", missing.clone()),
+                    ],
+                ),
+                B::Truncated { file: f } => Message::new("bundle.import.truncated", [file(f)]),
+                B::BadSignature { file: f, .. } | B::Damaged { file: f, .. } => {
+                    Message::new("bundle.import.tampered", [file(f)])
+                }
+                B::WrongRecipient { file: f, .. } => {
+                    Message::new("bundle.import.other_server", [file(f)])
+                }
+                B::NotAReply { file: f }
+                | B::OtherDevice { file: f, .. }
+                | B::UnknownSigner { file: f } => Message::new("bundle.import.tampered", [file(f)]),
+                B::Io { file: f, source } => Message::new(
+                    "bundle.import.io",
+                    [file(f), ("detail", source.to_string())],
+                ),
+                B::Key(why) | B::SignInFirst(why) => {
+                    Message::new("bundle.error.refused", [("detail", why.clone())])
+                }
+            },
+            Refused::AReply { file: f } => Message::new("bundle.import.a_reply", [file(f)]),
+            Refused::UnknownDevice { file: f, device } => Message::new(
+                "bundle.import.unknown_device",
+                [file(f), ("device", device.clone())],
+            ),
+            Refused::Revoked {
+                file: f,
+                device,
+                user,
+            } => Message::new(
+                "bundle.import.revoked",
+                [file(f), ("device", device.clone()), ("user", user.clone())],
+            ),
+            Refused::ReplyRecords { file: f } => Message::new("bundle.import.tampered", [file(f)]),
+        }
+    }
+
+    /// The refusal `import`'s error is, if it is one (not a fault of the server's own store).
+    pub fn of(e: &anyhow::Error) -> Option<&Refused> {
+        e.downcast_ref()
+    }
+}
 
 /// What importing one bundle did.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +142,14 @@ pub struct Imported {
     pub reply: Vec<PathBuf>,
     /// Revisions the reply carries to the device.
     pub pulled: usize,
+    /// The device's link operations stored now, already held, refused (by the same rules as
+    /// online: the reports must be of the device's regions).
+    pub links: usize,
+    pub links_already: usize,
+    pub links_refused: usize,
+    /// Review decisions and link operations the reply carries to the device.
+    pub decisions_sent: usize,
+    pub links_sent: usize,
 }
 
 /// Checks the bundle at `path` whole, then stores it; writes the reply in `reply_to` if given.
@@ -50,19 +165,20 @@ pub async fn import(
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || Bundle::open(&path))
             .await
-            .expect("no panic")?
+            .expect("no panic")
+            .map_err(Refused::from)?
     };
     if opened.header.kind != Kind::Device {
-        bail!(
-            "{file}: a reply bundle, written by a server for a device: read it on the device with `terrain bundle read`"
-        );
+        return Err(Refused::AReply { file }.into());
     }
-    let signer = terrain_bundle::parse_verifying_key(&opened.header.signer, "signer")?;
+    let signer = terrain_bundle::parse_verifying_key(&opened.header.signer, "signer")
+        .map_err(Refused::from)?;
     let Some(keyed) = state.store.device_by_key(&opened.header.signer).await? else {
-        bail!(
-            "{file}: signed by a device key this server does not know: the device ({}) must sign in to this server once, online, before its bundles are accepted",
-            opened.header.device
-        );
+        return Err(Refused::UnknownDevice {
+            file,
+            device: opened.header.device.clone(),
+        }
+        .into());
     };
     let device = keyed.device;
     if device.revoked {
@@ -74,11 +190,12 @@ pub async fn import(
                 format!("{file}: the device is revoked"),
             )
             .await?;
-        bail!(
-            "{file}: written by the device \"{}\" of {}, which is revoked: its bundles are refused",
-            device.name,
-            device.user.name
-        );
+        return Err(Refused::Revoked {
+            file,
+            device: device.name.clone(),
+            user: device.user.name.clone(),
+        }
+        .into());
     }
     let contents: Contents = {
         let keys = state.server_keys.clone();
@@ -87,7 +204,8 @@ pub async fn import(
             opened.unseal(&signer, &identities)
         })
         .await
-        .expect("no panic")?
+        .expect("no panic")
+        .map_err(Refused::from)?
     };
     let mut done = Imported {
         file: file.clone(),
@@ -98,6 +216,15 @@ pub async fn import(
     // Photos first: a revision stored names photos the server then holds whole.
     let owner = format!("{}/bundle-{}", device.user.name, uuid::Uuid::now_v7());
     let mut revisions = Vec::new();
+    let mut links = Vec::new();
+    if contents.records.iter().any(|r| {
+        matches!(
+            r,
+            Record::Result(_) | Record::Pulled(_) | Record::Decision(_) | Record::LinkResult(_)
+        )
+    }) {
+        return Err(Refused::ReplyRecords { file }.into());
+    }
     for record in contents.records {
         match record {
             Record::Blob { sha256, bytes } => {
@@ -106,8 +233,9 @@ pub async fn import(
                 }
             }
             Record::Revision(r) => revisions.push(r),
-            Record::Result(_) | Record::Pulled(_) => {
-                bail!("{file}: a device's bundle holding a reply's records: refused")
+            Record::Link(op) => links.push(op),
+            Record::Result(_) | Record::Pulled(_) | Record::Decision(_) | Record::LinkResult(_) => {
+                unreachable!("refused above")
             }
         }
     }
@@ -116,6 +244,8 @@ pub async fn import(
         let answer = push::push(state, &device, chunk.to_vec(), today).await?;
         results.extend(answer.results);
     }
+    // The link operations after the revisions: they may name reports this bundle brought.
+    let link_results = record_links(state, &device, links, &mut done).await?;
     for r in &results {
         match r.status {
             PushStatus::Stored => done.stored += 1,
@@ -130,7 +260,7 @@ pub async fn import(
             Some(&device.name),
             crate::actions::BUNDLE_IMPORT,
             format!(
-                "bundle {} (sequence {}): {} revisions ({} stored, {} already held, {} conflicts, {} refused), {} photos stored",
+                "bundle {} (sequence {}): {} revisions ({} stored, {} already held, {} conflicts, {} refused), {} photos stored, {} link operations ({} stored, {} already held, {} refused)",
                 contents.header.bundle_id,
                 contents.header.sequence,
                 results.len(),
@@ -138,45 +268,70 @@ pub async fn import(
                 done.already,
                 done.conflicts,
                 done.refused,
-                done.photos
+                done.photos,
+                done.links + done.links_already + done.links_refused,
+                done.links,
+                done.links_already,
+                done.links_refused,
             ),
         )
         .await?;
     if let Some(dir) = reply_to {
         let recipient = terrain_bundle::parse_recipient(&keyed.recipient, "device recipient")?;
-        let mut since = contents.opening.cursor;
-        let mut pulled = Vec::new();
+        // The feeds a pull gives, each after the bundle's own cursor (a format-1 bundle has
+        // none for decisions and links: its reply carries none, as a pull to an older device).
+        let opening = &contents.opening;
+        let mut at = Cursors {
+            revisions: opening.cursor,
+            reviews: opening.reviews_cursor,
+            links: opening.links_cursor,
+        };
+        let (mut pulled, mut decisions, mut link_feed) = (Vec::new(), Vec::new(), Vec::new());
         loop {
             let page = pull::page(
                 state,
                 &device,
                 PullParams {
-                    since,
+                    since: at.revisions,
+                    reviews_since: at.reviews,
+                    links_since: at.links,
                     ..PullParams::default()
                 },
             )
             .await?;
             pulled.extend(page.revisions);
-            let advanced = page.next != since;
-            since = page.next;
+            decisions.extend(page.reviews);
+            link_feed.extend(page.links);
+            let next = Cursors {
+                revisions: page.next,
+                reviews: at.reviews.and(page.reviews_next),
+                links: at.links.and(page.links_next),
+            };
+            let advanced = next != at;
+            at = next;
             if !page.more || !advanced {
                 break;
             }
         }
         done.pulled = pulled.len();
+        done.decisions_sent = decisions.len();
+        done.links_sent = link_feed.len();
         let (dir, keys, header) = (
             dir.to_path_buf(),
             state.server_keys.clone(),
             contents.header,
         );
+        // Answered in the bundle's format: a device not yet updated reads its reply.
+        let format = header.format.min(terrain_bundle::FORMAT_VERSION);
         done.reply = tokio::task::spawn_blocking(move || {
-            let mut w = Writer::create(
+            let mut w = Writer::create_in_format(
+                format,
                 &dir,
                 Kind::Reply,
                 &header.device,
                 header.sequence,
                 Utc::now(),
-                since,
+                at,
                 Some(header.bundle_id),
                 &recipient,
                 keys.signing(),
@@ -188,6 +343,15 @@ pub async fn import(
             for p in pulled {
                 w.add(&Record::Pulled(p))?;
             }
+            for r in link_results {
+                w.add(&Record::LinkResult(r))?;
+            }
+            for d in decisions {
+                w.add(&Record::Decision(d))?;
+            }
+            for op in link_feed {
+                w.add(&Record::Link(op))?;
+            }
             w.finish()
         })
         .await
@@ -195,6 +359,61 @@ pub async fn import(
         .with_context(|| "cannot write the reply bundle".to_string())?;
     }
     Ok(done)
+}
+
+/// Stores a bundle's link operations as POST /v1/incidents/links would, a batch at a time; a
+/// batch the policy refuses (an operation on a report outside the device's regions...) is
+/// tried one operation at a time, so the others are stored and the refused one stays in the
+/// device's queue (it has no result in the reply). Returns the results of those stored.
+async fn record_links(
+    state: &AppState,
+    device: &Device,
+    ops: Vec<LinkOp>,
+    done: &mut Imported,
+) -> Result<Vec<LinkResult>> {
+    use terrain_protocol::incident::LinkStatus;
+    let mut results = Vec::with_capacity(ops.len());
+    for chunk in ops.chunks(limits::LINK_OPS) {
+        let stored = match incidents::record(
+            state,
+            device,
+            LinkOps {
+                ops: chunk.to_vec(),
+            },
+        )
+        .await
+        {
+            Ok(answer) => answer.results,
+            Err(e) if e.status().is_server_error() => return Err(e.into()),
+            Err(_) => {
+                let mut one_by_one = Vec::new();
+                for op in chunk {
+                    match incidents::record(
+                        state,
+                        device,
+                        LinkOps {
+                            ops: vec![op.clone()],
+                        },
+                    )
+                    .await
+                    {
+                        Ok(answer) => one_by_one.extend(answer.results),
+                        Err(e) if e.status().is_server_error() => return Err(e.into()),
+                        Err(_) => done.links_refused += 1,
+                    }
+                }
+                one_by_one
+            }
+        };
+        for r in &stored {
+            match r.status {
+                LinkStatus::Stored => done.links += 1,
+                LinkStatus::AlreadyHave => done.links_already += 1,
+            }
+        }
+        results.extend(stored);
+    }
+    Ok(results)
 }
 
 /// Stores one photo of a bundle as a finished upload of its own (`owner` is this import's);
