@@ -59,6 +59,18 @@ fn mine() -> ValidReport {
     })
 }
 
+/// A new store in its own folder (kept while the folder lives).
+fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+/// Saves `report` as `author`: its id.
+fn saved(store: &Store, report: ValidReport, author: &str) -> Uuid {
+    store.save(report, author).unwrap().revision.report_id
+}
+
 fn t(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000 + s, 0).unwrap()
 }
@@ -69,8 +81,7 @@ fn op(set: &LinkSet, action: LinkAction, a: Uuid, b: Uuid, device: &str, at: i64
 
 #[test]
 fn a_decision_is_kept_queued_acknowledged_and_pulled_ones_move_the_cursor() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (dir, store) = fresh();
     let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     assert_eq!(store.link_set().unwrap(), LinkSet::new());
     assert_eq!(store.links_cursor().unwrap(), 0);
@@ -134,8 +145,7 @@ fn a_decision_is_kept_queued_acknowledged_and_pulled_ones_move_the_cursor() {
 
 #[test]
 fn an_operation_that_does_not_check_is_refused_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (_dir, store) = fresh();
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut forged = op(&LinkSet::new(), LinkAction::Link, a, b, "d1", 0);
     forged.action = LinkAction::Dismiss;
@@ -149,14 +159,9 @@ fn an_operation_that_does_not_check_is_refused_and_changes_nothing() {
 
 #[test]
 fn saving_files_a_fingerprint_and_remembers_suggestions_until_answered() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let seed = store
-        .save(report(|_| {}), "awa")
-        .unwrap()
-        .revision
-        .report_id;
-    let mine = store.save(mine(), "awa").unwrap().revision.report_id;
+    let (_dir, store) = fresh();
+    let seed = saved(&store, report(|_| {}), "awa");
+    let mine = saved(&store, mine(), "awa");
     assert!(store.fingerprint(seed).unwrap().is_some());
     assert!(
         store.similar(seed).unwrap().is_empty(),
@@ -164,7 +169,7 @@ fn saving_files_a_fingerprint_and_remembers_suggestions_until_answered() {
     );
     assert!(store.possible_duplicates().unwrap().is_empty());
 
-    let second = store.save(official(), "bakary").unwrap().revision.report_id;
+    let second = saved(&store, official(), "bakary");
     let found = store.similar(second).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].report, seed);
@@ -251,24 +256,15 @@ fn saving_files_a_fingerprint_and_remembers_suggestions_until_answered() {
 
 #[test]
 fn a_pulled_answer_forgets_the_suggestion_and_a_deleted_draft_leaves_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let seed = store
-        .save(report(|_| {}), "awa")
-        .unwrap()
-        .revision
-        .report_id;
-    let draft = store
-        .save(official_as(Uuid::now_v7(), "draft"), "awa")
-        .unwrap()
-        .revision
-        .report_id;
+    let (_dir, store) = fresh();
+    let seed = saved(&store, report(|_| {}), "awa");
+    let draft = saved(&store, official_as(Uuid::now_v7(), "draft"), "awa");
     assert_eq!(store.remembered_suggestions(seed).unwrap().len(), 1);
     store.delete_draft(draft).unwrap();
     assert!(store.remembered_suggestions(seed).unwrap().is_empty());
     assert!(store.fingerprint(draft).unwrap().is_none());
 
-    let second = store.save(official(), "awa").unwrap().revision.report_id;
+    let second = saved(&store, official(), "awa");
     assert_eq!(store.remembered_suggestions(seed).unwrap().len(), 1);
     let theirs = LinkSet::new()
         .make(
@@ -287,14 +283,9 @@ fn a_pulled_answer_forgets_the_suggestion_and_a_deleted_draft_leaves_none() {
 
 #[test]
 fn reports_written_before_fingerprints_get_theirs_when_the_store_opens() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let seed = store
-        .save(report(|_| {}), "awa")
-        .unwrap()
-        .revision
-        .report_id;
-    let second = store.save(official(), "awa").unwrap().revision.report_id;
+    let (dir, store) = fresh();
+    let seed = saved(&store, report(|_| {}), "awa");
+    let second = saved(&store, official(), "awa");
     drop(store);
     // As a store migrated to 015 holds them: no fingerprints, no suggestions.
     let conn = rusqlite::Connection::open(dir.path().join(terrain_store::DB_FILE)).unwrap();
@@ -318,13 +309,12 @@ fn reports_written_before_fingerprints_get_theirs_when_the_store_opens() {
 /// minutes), yet a flood's reports and a later account of the same attack still find theirs.
 #[test]
 fn a_flood_of_copies_is_checked_within_bounds_and_still_finds_duplicates() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let (_dir, store) = fresh();
     let copies: Vec<ValidReport> = (0..400)
         .map(|_| report(|v| v["id"] = json!(Uuid::now_v7())))
         .collect();
-    let saved = store.save_all(copies, "awa").unwrap();
-    let last = saved.last().unwrap().revision.report_id;
+    let flood = store.save_all(copies, "awa").unwrap();
+    let last = flood.last().unwrap().revision.report_id;
     assert_eq!(store.remembered_suggestions(last).unwrap().len(), 20);
     let similar = store.similar(last).unwrap();
     assert!(
@@ -332,7 +322,7 @@ fn a_flood_of_copies_is_checked_within_bounds_and_still_finds_duplicates() {
         "a bounded read, of many: {}",
         similar.len()
     );
-    let later = store.save(official(), "ali").unwrap().revision.report_id;
+    let later = saved(&store, official(), "ali");
     assert!(!store.similar(later).unwrap().is_empty());
     assert!(!store.remembered_suggestions(later).unwrap().is_empty());
 }
