@@ -1,26 +1,14 @@
 //! Exports read back by independent parsers: Python's csv module, the libhxl package, and
 //! serde_json for GeoJSON.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use terrain_domain::{Revision, check, parse_json};
 use terrain_export::csv::{CsvOptions, columns, columns_doc};
 use terrain_export::{ExportError, Incidents, SiteNames, write_atomically};
 
-const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
-const CONVOY: &str = include_str!("../../../docs/examples/fuel-convoy-attack.json");
-
-fn revision(json: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Revision {
-    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
-    edit(&mut v);
-    let r = check(
-        parse_json(&v.to_string()).unwrap(),
-        chrono::Local::now().date_naive(),
-    )
-    .unwrap();
-    Revision::new(r, vec![], "awa", "laptop", chrono::Utc::now())
-}
+mod common;
+use common::{CONVOY, SEED, python_rows, revision};
 
 fn revisions() -> Vec<Revision> {
     vec![
@@ -43,26 +31,6 @@ fn export_csv(dir: &Path, revs: Vec<Revision>, options: CsvOptions) -> std::path
     .unwrap();
     assert_eq!(rows, 2);
     path
-}
-
-/// Rows as Python's csv module reads them: a list of {column: value}.
-fn python_rows(path: &Path, skip_hxl: bool) -> Vec<HashMap<String, String>> {
-    let script = format!(
-        "import csv, json, sys\nrows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig', newline='')))\n{}print(json.dumps(rows))",
-        if skip_hxl { "rows = rows[1:]\n" } else { "" }
-    );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

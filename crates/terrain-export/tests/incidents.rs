@@ -4,11 +4,10 @@
 //! back by independent parsers: Python's csv module and libhxl, serde_json, pdftotext.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use terrain_domain::incident::{LinkAction, LinkSet};
-use terrain_domain::{Lang, Revision, check, parse_json};
+use terrain_domain::{Lang, Revision};
 use terrain_export::csv::CsvOptions;
 use terrain_export::geojson::GeoJsonOptions;
 use terrain_export::incidents::{by_incident, site_histories};
@@ -16,19 +15,8 @@ use terrain_export::pdf::{SummaryPdf, history_line, write_summary};
 use terrain_export::{Incidents, SiteNames, write_atomically};
 use uuid::Uuid;
 
-const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");
-const CONVOY: &str = include_str!("../../../docs/examples/fuel-convoy-attack.json");
-
-fn revision(json: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Revision {
-    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
-    edit(&mut v);
-    let r = check(
-        parse_json(&v.to_string()).unwrap(),
-        chrono::Local::now().date_naive(),
-    )
-    .unwrap();
-    Revision::new(r, vec![], "awa", "laptop", chrono::Utc::now())
-}
+mod common;
+use common::{CONVOY, SEED, python_rows, revision};
 
 fn plant() -> Uuid {
     Uuid::parse_str("019a8f3c-0000-7000-8000-00000000a11c").unwrap()
@@ -94,22 +82,6 @@ impl Case {
     }
 }
 
-/// Rows as Python's csv module reads them (the HXL row skipped).
-fn python_rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let script = "import csv, json, sys\nrows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig', newline='')))[1:]\nprint(json.dumps(rows))";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn csv(dir: &Path, case: &Case, per_incident: bool) -> (u64, std::path::PathBuf) {
     let path = dir.join(format!("incidents-{per_incident}.csv"));
     let mut rows = case.rows().into_iter().map(Ok::<_, String>);
@@ -136,7 +108,7 @@ fn linked_reports_share_an_incident_id_and_a_lone_report_has_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let (written, path) = csv(dir.path(), &case, false);
     assert_eq!(written, 3);
-    let rows = python_rows(&path);
+    let rows = python_rows(&path, true);
     let id = |r: &Revision| r.report_id.to_string();
     let incident = id(&case.first).min(id(&case.second));
     assert_eq!(rows[0]["event_id_cnty"], id(&case.first));
@@ -163,7 +135,7 @@ fn one_row_per_incident_gives_the_conservative_figure_and_every_source() {
     let dir = tempfile::tempdir().unwrap();
     let (written, path) = csv(dir.path(), &case, true);
     assert_eq!(written, 2, "two incidents from three reports");
-    let rows = python_rows(&path);
+    let rows = python_rows(&path, true);
     let bafoulabe = rows
         .iter()
         .find(|r| r["incident_reports"].contains(';'))
