@@ -148,8 +148,8 @@ impl PushRules for Load {
 }
 
 /// `n` reports through the engine's push path, 1,000 a batch (made on a blocking thread
-/// while the previous batch is stored).
-async fn load(store: &dyn ServerStore, from: usize, n: usize) -> Duration {
+/// while the previous batch is stored); `every` runs after each 100,000.
+async fn load(store: &dyn ServerStore, from: usize, n: usize, every: &dyn Fn()) -> Duration {
     let started = Instant::now();
     let today = chrono::Utc::now().date_naive();
     let make = move |from: usize, to: usize| {
@@ -183,6 +183,7 @@ async fn load(store: &dyn ServerStore, from: usize, n: usize) -> Duration {
         store.push(batch, Box::new(Load)).await.unwrap();
         done = end;
         if done.is_multiple_of(100_000) {
+            every();
             eprintln!("  {done} loaded, {:.0} s", started.elapsed().as_secs_f64());
         }
     }
@@ -333,10 +334,10 @@ fn psql(url: &str, sql: &str) {
     assert!(status.success(), "psql {sql}");
 }
 
-/// Fresh planner statistics for the PostgreSQL dataset's tables, before measuring. The
-/// statistics are autovacuum's job, but a test machine may run with it off: without them
-/// the planner takes a thousand reports' ids for a quarter of the table and joins heads to
-/// revisions by reading both whole (seconds per thousand reports pushed or exported).
+/// Fresh planner statistics for the PostgreSQL dataset's tables, while loading and before
+/// measuring. The statistics are autovacuum's job, but a test machine may run with it off:
+/// without them the planner takes a thousand reports' ids for a quarter of the table and joins
+/// heads to revisions by reading both whole (seconds per thousand reports pushed or exported).
 fn analyze(pg: &str, name: &str) {
     let schema = name.rsplit_once("schema ").expect("a schema").1;
     let status = Command::new("psql")
@@ -626,7 +627,13 @@ async fn main() {
                 "{engine}: {had} reports in {}, loading up to {n} through push...",
                 data.name
             );
-            let loaded = load(&*store, had, n).await;
+            // PostgreSQL's statistics kept fresh as the tables grow (autovacuum may be off).
+            let every = || {
+                if engine == "postgres" {
+                    analyze(&pg, &data.name);
+                }
+            };
+            let loaded = load(&*store, had, n, &every).await;
             let now = count(store.clone()).await;
             println!(
                 "\n{engine}, {now} reports in {} ({} loaded through push in {:.0} s, {:.0} reports/s)",
