@@ -367,6 +367,12 @@ impl Store {
         }
         let parents = heads.iter().map(|h| h.id).collect();
         let rev = SiteRevision::new(site.clone(), parents, author, &self.device_id, now);
+        // Revisions the server refused go again with this one (it follows them).
+        tx.prepare_cached(
+            "UPDATE site_revisions SET refused = NULL WHERE site_id = ?1 AND refused IS NOT NULL",
+        )
+        .and_then(|mut s| s.execute([site.id.to_string()]))
+        .map_err(&sql)?;
         insert_site_rev(&tx, &rev, true, &at).map_err(&sql)?;
         set_only_head(&tx, site.id, rev.id).map_err(&sql)?;
         show_site(&tx, &site, &at)?;
@@ -390,7 +396,9 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         site_revs(
             &conn,
-            &format!("{SITE_REV_SELECT} WHERE queued = 1 ORDER BY rowid LIMIT ?1"),
+            &format!(
+                "{SITE_REV_SELECT} WHERE queued = 1 AND refused IS NULL ORDER BY rowid LIMIT ?1"
+            ),
             [limit],
         )
     }
@@ -411,6 +419,37 @@ impl Store {
             }
         }
         tx.commit().map_err(&sql)
+    }
+
+    /// Keeps a site revision the server refused with its reason, out of the queue (a batch
+    /// with it would be refused whole) until the site is saved again. The reasons kept.
+    pub fn refuse_site_revision(&self, id: Uuid, reason: &str) -> Result<()> {
+        self.writer()
+            .execute(
+                "UPDATE site_revisions SET refused = ?2 WHERE id = ?1 AND queued = 1",
+                params![id.to_string(), reason],
+            )
+            .map(|_| ())
+            .map_err(self.sql())
+    }
+
+    /// The site revisions the server refused, with its reasons.
+    pub fn refused_site_revisions(&self) -> Result<Vec<(SiteRevision, String)>> {
+        let conn = self.reader()?;
+        let reasons: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT id, refused FROM site_revisions WHERE refused IS NOT NULL ORDER BY rowid",
+            )
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(self.sql())?;
+        reasons
+            .into_iter()
+            .map(|(id, why)| {
+                let rev = load_site_rev(&conn, parse_uuid(&id)?)?
+                    .ok_or_else(|| corrupt(&id, "refused revision not held"))?;
+                Ok((rev, why))
+            })
+            .collect()
     }
 
     /// Records the queued site revisions as `user`'s, the signed-in user the server knows this

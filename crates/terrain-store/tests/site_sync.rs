@@ -393,3 +393,32 @@ fn sites_saved_before_the_migration_get_a_first_revision_queued() {
     let revs = store.queued_site_revisions(10).unwrap();
     assert_eq!(revs[1].parents, [revs[0].id]);
 }
+
+#[test]
+fn a_refused_revision_leaves_the_queue_with_its_reason_until_the_site_is_saved_again() {
+    let a = device();
+    let site = a.store.save_site_as(plant(), "awa").unwrap();
+    let other = a.store.save_site_as(plant(), "awa").unwrap();
+    let first = a.store.queued_site_revisions(10).unwrap()[0].id;
+    a.store
+        .refuse_site_revision(first, "region_forbidden: Kayes")
+        .unwrap();
+    let queued = a.store.queued_site_revisions(10).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].site_id, other.id);
+    let refused = a.store.refused_site_revisions().unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].0.id, first);
+    assert_eq!(refused[0].1, "region_forbidden: Kayes");
+    let mut edited = site.clone();
+    edited.place = Some("Route de Mahina".into());
+    a.store.save_site_as(edited, "awa").unwrap();
+    let queued = a.store.queued_site_revisions(10).unwrap();
+    assert_eq!(
+        queued.len(),
+        3,
+        "the refused one goes again, before its child"
+    );
+    assert_eq!(queued[0].id, first);
+    assert!(a.store.refused_site_revisions().unwrap().is_empty());
+}

@@ -349,13 +349,17 @@ async fn send_sites(
         }
         let answer = match client.push_sites(&revisions).await {
             Ok(answer) => answer,
-            Err(SyncError::Refused {
-                status,
-                code,
-                message,
-            }) if status != 401 => {
-                tracing::warn!(status, %code, %message, "site revisions not taken; kept for the next pass");
+            // A server before shared sites: they wait for the next pass.
+            Err(SyncError::Refused { status: 404, .. }) => {
+                tracing::debug!("the server does not share sites yet; kept for the next pass");
                 return Ok(());
+            }
+            // The server checks a batch whole: one by one, so a revision it will not take (a
+            // site of a region this user does not work in) is set aside with its reason and
+            // the others go.
+            Err(SyncError::Refused { status, .. }) if status != 401 && status < 500 => {
+                send_sites_one_by_one(store, client, revisions, summary).await?;
+                continue;
             }
             Err(e) => return Err(e),
         };
@@ -366,6 +370,35 @@ async fn send_sites(
             return Ok(());
         }
     }
+}
+
+/// Sends `revisions` one at a time; each the server refuses is kept aside with its reason.
+async fn send_sites_one_by_one(
+    store: &Arc<Store>,
+    client: &Client,
+    revisions: Vec<terrain_domain::SiteRevision>,
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
+    for rev in revisions {
+        let id = rev.id;
+        match client.push_sites(std::slice::from_ref(&rev)).await {
+            Ok(_) => {
+                summary.sites_sent += 1;
+                blocking(store, move |s| s.ack_site_revisions(&[id])).await?;
+            }
+            Err(SyncError::Refused {
+                status,
+                code,
+                message,
+            }) if status != 401 && status < 500 => {
+                tracing::warn!(revision = %id, status, %code, %message, "site revision refused");
+                let why = format!("{code}: {message}");
+                blocking(store, move |s| s.refuse_site_revision(id, &why)).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Fetches every site the reports held name but the registry lacks (`GET /v1/sites/{id}`),

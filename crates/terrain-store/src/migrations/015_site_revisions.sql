@@ -17,10 +17,11 @@ CREATE TABLE site_revisions (
     content_hash TEXT NOT NULL,
     content      TEXT NOT NULL,   -- JSON of the site
     queued       INTEGER NOT NULL DEFAULT 0,
+    refused      TEXT,            -- the server's reason: out of the queue until saved again
     received_at  TEXT NOT NULL
 ) STRICT;
 CREATE INDEX site_revisions_by_site ON site_revisions (site_id);
-CREATE INDEX site_revisions_queued ON site_revisions (queued) WHERE queued = 1;
+CREATE INDEX site_revisions_queued ON site_revisions (queued) WHERE queued = 1 AND refused IS NULL;
 
 CREATE TABLE site_heads (
     site_id TEXT NOT NULL,
