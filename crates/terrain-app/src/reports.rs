@@ -282,7 +282,8 @@ impl App {
         )?;
         let mut rows: Vec<ReportRow> = listed.iter().map(row).collect();
         // The store remembers suggestions when reports are saved or pulled: no check here.
-        let duplicates = self.store.possible_duplicates()?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let duplicates = self.store.possible_duplicates(&ids)?;
         for r in &mut rows {
             r.review = self.store.review(r.id)?;
             r.possible_duplicate = duplicates.contains(&r.id);

@@ -495,14 +495,24 @@ impl Store {
             .collect()
     }
 
-    /// The reports with a suggestion no one has answered yet (the list's "possible duplicate").
-    pub fn possible_duplicates(&self) -> Result<BTreeSet<Uuid>> {
+    /// Those of `among` with a suggestion no one has answered yet (the list's "possible
+    /// duplicate"): a key lookup for each, so a list page costs the same in any store.
+    pub fn possible_duplicates(&self, among: &[Uuid]) -> Result<BTreeSet<Uuid>> {
         let conn = self.reader()?;
-        let rows: Vec<String> = conn
-            .prepare_cached("SELECT DISTINCT report_id FROM suggestions")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(self.sql())?;
-        rows.iter().map(|r| parse_uuid(r)).collect()
+        let sql = self.sql();
+        let mut has = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM suggestions WHERE report_id = ?1)")
+            .map_err(&sql)?;
+        let mut found = BTreeSet::new();
+        for id in among {
+            if has
+                .query_row([id.to_string()], |r| r.get::<_, bool>(0))
+                .map_err(&sql)?
+            {
+                found.insert(*id);
+            }
+        }
+        Ok(found)
     }
 
     /// Files the fingerprints of reports that have none (a store written before migration
