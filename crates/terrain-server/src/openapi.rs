@@ -78,12 +78,16 @@ const BODY_ERRORS: &[&str] = &[
     codes::UNSUPPORTED_MEDIA_TYPE,
 ];
 
-/// The schema of a path's `{name}` segment.
-fn path_parameter(name: &str) -> (Value, &'static str) {
+/// The schema of `path`'s `{name}` segment.
+fn path_parameter(path: &str, name: &str) -> (Value, &'static str) {
     match name {
         "sha256" => (
             json!({ "type": "string", "pattern": SHA256 }),
             "the attachment's SHA-256, 64 lower-case hex digits",
+        ),
+        "id" if path.starts_with("/v1/sites/") => (
+            json!({ "type": "string", "format": "uuid" }),
+            "the site's id",
         ),
         "id" => (
             json!({ "type": "string", "format": "uuid" }),
@@ -169,7 +173,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| {
-                let (schema, description) = path_parameter(name);
+                let (schema, description) = path_parameter(route.path, name);
                 json!({ "name": name, "in": "path", "required": true,
                         "description": description, "schema": schema })
             }),
