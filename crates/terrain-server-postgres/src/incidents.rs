@@ -11,7 +11,6 @@ use terrain_server_store::incidents::fingerprint_of_heads;
 use terrain_server_store::{
     CandidateQuery, FingerprintRow, IncomingLink, LinkPage, Result, StoredLinkOp,
 };
-use tokio_postgres::IsolationLevel;
 use uuid::Uuid;
 
 type Tx<'a> = deadpool_postgres::Transaction<'a>;
@@ -206,31 +205,20 @@ impl PgStore {
         limit: usize,
         regions: Option<Vec<String>>,
     ) -> Result<LinkPage> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(backend)?;
-        let rows = tx
-            .query(
+        let rows = self
+            .feed_rows(
                 "SELECT seq, op FROM link_ops
-                  WHERE seq > $1 AND ($2::text[] IS NULL OR regions && $2)
-                  ORDER BY seq LIMIT $3",
-                &[&since, &regions, &(limit as i64 + 1)],
+              WHERE seq > $1 AND ($2::text[] IS NULL OR regions && $2)
+              ORDER BY seq LIMIT $3",
+                since,
+                limit,
+                regions,
             )
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        let more = rows.len() > limit;
+            .await?;
         let items = rows
             .iter()
-            .take(limit)
             .map(|r| parse(r.get(0), r.get(1)))
             .collect::<Result<Vec<_>>>()?;
-        let next = items.last().map_or(since.max(0), |s| s.seq);
-        Ok(LinkPage { items, next, more })
+        Ok(LinkPage::of(items, since, limit, |s| s.seq))
     }
 }

@@ -342,6 +342,31 @@ impl PgStore {
     async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(backend)
     }
+
+    /// The rows of one page of a feed: `sql` reads the positions after `$1` of the regions `$2`
+    /// (none: every region), in order, at most `$3`: here `limit + 1`, for [`FeedPage::of`].
+    async fn feed_rows(
+        &self,
+        sql: &str,
+        since: i64,
+        limit: usize,
+        regions: Option<Vec<String>>,
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(backend)?;
+        let rows = tx
+            .query(sql, &[&since, &regions, &(limit as i64 + 1)])
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(rows)
+    }
 }
 
 #[async_trait]

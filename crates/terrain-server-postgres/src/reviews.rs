@@ -6,7 +6,7 @@ use crate::{PgStore, backend, insert_audit};
 use chrono::{DateTime, Utc};
 use terrain_domain::{ReviewDecision, ReviewState};
 use terrain_server_store::{AuditEvent, Result, ReviewPage};
-use tokio_postgres::{IsolationLevel, Row};
+use tokio_postgres::Row;
 use uuid::Uuid;
 
 const COLUMNS: &str = "seq, id, report_id, revision, state, comment, by_user, at";
@@ -109,36 +109,22 @@ impl PgStore {
         limit: usize,
         regions: Option<Vec<String>>,
     ) -> Result<ReviewPage> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(backend)?;
-        let rows = tx
-            .query(
+        let rows = self
+            .feed_rows(
                 &format!(
                     "SELECT {COLUMNS} FROM reviews
-                      WHERE seq > $1 AND ($2::text[] IS NULL OR EXISTS (
-                            SELECT 1 FROM revisions r WHERE r.report_id = reviews.report_id
-                               AND r.region = ANY($2)))
-                      ORDER BY seq LIMIT $3"
+                  WHERE seq > $1 AND ($2::text[] IS NULL OR EXISTS (
+                        SELECT 1 FROM revisions r WHERE r.report_id = reviews.report_id
+                           AND r.region = ANY($2)))
+                  ORDER BY seq LIMIT $3"
                 ),
-                &[&since, &regions, &(limit as i64 + 1)],
+                since,
+                limit,
+                regions,
             )
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        let more = rows.len() > limit;
-        let items = rows
-            .iter()
-            .take(limit)
-            .map(read)
-            .collect::<Result<Vec<_>>>()?;
-        let next = items.last().map_or(since.max(0), |(seq, _)| *seq);
-        Ok(ReviewPage { items, next, more })
+            .await?;
+        let items = rows.iter().map(read).collect::<Result<Vec<_>>>()?;
+        Ok(ReviewPage::of(items, since, limit, |(seq, _)| *seq))
     }
 
     pub(crate) async fn revision_report(&self, rev: Uuid) -> Result<Option<Uuid>> {

@@ -6,7 +6,6 @@
 use crate::{PgStore, backend, insert_audit};
 use terrain_domain::{Site, SiteRevision};
 use terrain_server_store::{IncomingSite, Result, SitePage, SitesStored, StoredSite};
-use tokio_postgres::IsolationLevel;
 use uuid::Uuid;
 
 /// The columns read back, in this order.
@@ -147,33 +146,19 @@ impl PgStore {
         limit: usize,
         regions: Option<Vec<String>>,
     ) -> Result<SitePage> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(backend)?;
-        let rows = tx
-            .query(
+        let rows = self
+            .feed_rows(
                 &format!(
                     "SELECT {COLUMNS} FROM site_revisions
-                      WHERE seq > $1 AND ($2::text[] IS NULL OR region = ANY($2))
-                      ORDER BY seq LIMIT $3"
+                  WHERE seq > $1 AND ($2::text[] IS NULL OR region = ANY($2))
+                  ORDER BY seq LIMIT $3"
                 ),
-                &[&since, &regions, &(limit as i64 + 1)],
+                since,
+                limit,
+                regions,
             )
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        let more = rows.len() > limit;
-        let items = rows
-            .iter()
-            .take(limit)
-            .map(parse)
-            .collect::<Result<Vec<_>>>()?;
-        let next = items.last().map_or(since.max(0), |s| s.seq);
-        Ok(SitePage { items, next, more })
+            .await?;
+        let items = rows.iter().map(parse).collect::<Result<Vec<_>>>()?;
+        Ok(SitePage::of(items, since, limit, |s| s.seq))
     }
 }

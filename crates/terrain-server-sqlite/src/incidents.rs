@@ -222,12 +222,9 @@ pub(crate) fn feed(
             .collect()
         })
         .map_err(backend)?;
-    let mut items = rows
+    let items = rows
         .iter()
         .map(|(seq, j)| parse(*seq, j))
         .collect::<Result<Vec<_>>>()?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next = items.last().map_or(since.max(0), |s| s.seq);
-    Ok(LinkPage { items, next, more })
+    Ok(LinkPage::of(items, since, limit, |s| s.seq))
 }

@@ -146,11 +146,8 @@ pub(crate) fn feed(
                    AND r.region IN (SELECT value FROM json_each(?2))))
           ORDER BY seq LIMIT ?3"
     );
-    let mut items = query(c, &sql, params![since, regions, limit as i64 + 1])?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next = items.last().map_or(since.max(0), |(seq, _)| *seq);
-    Ok(ReviewPage { items, next, more })
+    let items = query(c, &sql, params![since, regions, limit as i64 + 1])?;
+    Ok(ReviewPage::of(items, since, limit, |(seq, _)| *seq))
 }
 
 pub(crate) fn report_of(c: &Connection, rev: Uuid) -> Result<Option<Uuid>> {

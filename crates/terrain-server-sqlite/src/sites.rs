@@ -178,7 +178,7 @@ pub(crate) fn feed(
         .map(|r| serde_json::to_string(&r))
         .transpose()
         .map_err(backend)?;
-    let mut items = query(
+    let items = query(
         c,
         &format!(
             "SELECT {COLUMNS} FROM site_revisions
@@ -187,8 +187,5 @@ pub(crate) fn feed(
         ),
         params![since, regions, limit as i64 + 1],
     )?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next = items.last().map_or(since.max(0), |s| s.seq);
-    Ok(SitePage { items, next, more })
+    Ok(SitePage::of(items, since, limit, |s| s.seq))
 }

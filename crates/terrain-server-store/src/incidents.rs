@@ -111,14 +111,8 @@ pub struct StoredLinkOp {
     pub op: LinkOp,
 }
 
-/// A page of the link feed: operations at their positions, the cursor for the next page (the
-/// last position given, or `since`), and whether more wait past it.
-#[derive(Debug, Clone)]
-pub struct LinkPage {
-    pub items: Vec<StoredLinkOp>,
-    pub next: i64,
-    pub more: bool,
-}
+/// A page of the link feed.
+pub type LinkPage = crate::FeedPage<StoredLinkOp>;
 
 /// A link operation to store, with the regions of its reports' heads and its audit event.
 #[derive(Debug, Clone)]

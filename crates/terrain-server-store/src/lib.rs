@@ -213,14 +213,29 @@ pub struct Page {
     pub more: bool,
 }
 
-/// A page of the decision feed: decisions at their positions, the cursor for the next page
-/// (the last position given, or the feed's end), and whether more wait past it.
+/// A page of one of the feeds a pull reads after its own cursor (decisions, link operations,
+/// site revisions): items at their positions, the cursor for the next page (the last position
+/// given, or `since`), and whether more wait past it.
 #[derive(Debug, Clone)]
-pub struct ReviewPage {
-    pub items: Vec<(i64, ReviewDecision)>,
+pub struct FeedPage<T> {
+    pub items: Vec<T>,
     pub next: i64,
     pub more: bool,
 }
+
+impl<T> FeedPage<T> {
+    /// The page of `items` read after `since` with a limit of `limit + 1`: the extra one only
+    /// says that more wait.
+    pub fn of(mut items: Vec<T>, since: i64, limit: usize, position: impl Fn(&T) -> i64) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = items.last().map_or(since.max(0), position);
+        FeedPage { items, next, more }
+    }
+}
+
+/// A page of the decision feed: each decision at its position.
+pub type ReviewPage = FeedPage<(i64, ReviewDecision)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlobState {

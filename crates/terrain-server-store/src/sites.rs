@@ -46,14 +46,8 @@ pub enum SitesStored {
     DeviceOfAnotherUser { device: String },
 }
 
-/// A page of the site feed: revisions at their positions, the cursor for the next page (the
-/// last position given, or `since`), and whether more wait past it.
-#[derive(Debug, Clone)]
-pub struct SitePage {
-    pub items: Vec<StoredSite>,
-    pub next: i64,
-    pub more: bool,
-}
+/// A page of the site feed.
+pub type SitePage = crate::FeedPage<StoredSite>;
 
 /// The sites `revisions` were merged into that are not among `known`: where a site's history
 /// goes on.
