@@ -402,20 +402,7 @@ impl Store {
 
     /// The server stored these operations: they leave the queue (kept, as every operation).
     pub fn ack_link_ops(&self, ids: &[Uuid]) -> Result<()> {
-        let sql = self.sql();
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        {
-            let mut stmt = tx
-                .prepare_cached("UPDATE link_ops SET queued = 0 WHERE id = ?1")
-                .map_err(&sql)?;
-            for id in ids {
-                stmt.execute([id.to_string()]).map_err(&sql)?;
-            }
-        }
-        tx.commit().map_err(&sql)
+        self.unqueue("link_ops", ids)
     }
 
     /// Keeps operations pulled from the server's link feed (each once, by id; one that does

@@ -405,20 +405,7 @@ impl Store {
 
     /// The server stored these site revisions: they leave the queue (kept, as every revision).
     pub fn ack_site_revisions(&self, ids: &[Uuid]) -> Result<()> {
-        let sql = self.sql();
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        {
-            let mut stmt = tx
-                .prepare_cached("UPDATE site_revisions SET queued = 0 WHERE id = ?1")
-                .map_err(&sql)?;
-            for id in ids {
-                stmt.execute([id.to_string()]).map_err(&sql)?;
-            }
-        }
-        tx.commit().map_err(&sql)
+        self.unqueue("site_revisions", ids)
     }
 
     /// Keeps a site revision the server refused with its reason, out of the queue (a batch

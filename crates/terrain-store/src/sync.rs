@@ -285,6 +285,25 @@ impl Store {
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
+    /// The server stored these records of `table` (`link_ops`, `site_revisions`): they leave
+    /// the queue, kept, in one transaction.
+    pub(crate) fn unqueue(&self, table: &'static str, ids: &[Uuid]) -> Result<()> {
+        let sql = self.sql();
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(&format!("UPDATE {table} SET queued = 0 WHERE id = ?1"))
+                .map_err(&sql)?;
+            for id in ids {
+                stmt.execute([id.to_string()]).map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)
+    }
+
     /// Where this device stands in the server's feed (0 before the first pull).
     pub fn pull_cursor(&self) -> Result<i64> {
         self.cursor(PULL_CURSOR)
