@@ -150,6 +150,13 @@ pub struct Imported {
     /// Review decisions and link operations the reply carries to the device.
     pub decisions_sent: usize,
     pub links_sent: usize,
+    /// Format 3: the device's site revisions stored now, already held, stored as a conflict,
+    /// refused; and the site revisions the reply carries to the device.
+    pub sites: usize,
+    pub sites_already: usize,
+    pub sites_conflicts: usize,
+    pub sites_refused: usize,
+    pub sites_sent: usize,
 }
 
 /// Checks the bundle at `path` whole, then stores it; writes the reply in `reply_to` if given.
