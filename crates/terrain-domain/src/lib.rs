@@ -39,7 +39,7 @@ pub use report::{
 };
 pub use review::{ReviewDecision, ReviewState};
 pub use revision::{Revision, canonical_json, canonical_report_json, content_hash, sha256_hex};
-pub use site::{Site, SiteKind, SiteMerge, SiteRevision, merge_sites, site_hash};
+pub use site::{Site, SiteKind, SiteMerge, SiteRevision, merge_sites, settle_sites, site_hash};
 pub use taxonomy::{EventType, LocalCategory, SubEventType};
 pub use validate::{
     Problem, Problems, REQUIRED, ValidReport, check, check_transition, limits, parse_json, sizes,

@@ -17,21 +17,31 @@ const SITE_MERGE_NAMESPACE: Uuid = Uuid::from_u128(0x3b8e_51d0_7c2f_4a96_b1e4_0d
 /// at once) stops there.
 pub const MERGE_HOPS: usize = 16;
 
+/// The schema (the `schema` feature: the wire contract's `SiteRevision.content`) carries the
+/// bounds [`Site::check`] applies that a schema can say: the text fields' lengths. Which
+/// regions and cercles exist, and that coordinates are on Earth, stay the check's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     #[serde(default = "Uuid::now_v7")]
+    #[cfg_attr(feature = "schema", schemars(transform = crate::report::no_default))]
     pub id: Uuid,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = limits::SHORT_TEXT_CHARS)))]
     pub name: String,
     pub kind: SiteKind,
     /// Owner or operator ("Ibrahima Diawara").
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(length(max = limits::SHORT_TEXT_CHARS)))]
     pub operator: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = limits::SHORT_TEXT_CHARS)))]
     pub admin1: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(length(max = limits::SHORT_TEXT_CHARS)))]
     pub admin2: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(length(max = limits::SHORT_TEXT_CHARS)))]
     pub place: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Coordinates>,
@@ -43,6 +53,7 @@ pub struct Site {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
     Plant,
@@ -212,7 +223,6 @@ pub struct SiteRevision {
     pub created_at: DateTime<Utc>,
     /// Hex sha256 of the canonical JSON of `content` ([`site_hash`]).
     pub content_hash: String,
-    #[cfg_attr(feature = "schema", schemars(with = "serde_json::Value"))]
     pub content: Site,
 }
 
@@ -346,6 +356,34 @@ pub fn merge_sites(base: Option<&Site>, ours: &Site, theirs: &Site) -> SiteMerge
     }
 }
 
+/// Joins two versions of a site as a person chose: like [`merge_sites`], each disputed field
+/// from `ours` unless named in `take_theirs` (the report's `settle`, for sites). A named field
+/// the versions do not dispute is refused by name, as is a result that does not check.
+pub fn settle_sites(
+    base: Option<&Site>,
+    ours: &Site,
+    theirs: &Site,
+    take_theirs: &[String],
+) -> Result<Site, String> {
+    let value = |s: &Site| serde_json::to_value(s).expect("sites serialise");
+    let (merged, disputes) = three_way_fields(
+        base.map(value).as_ref(),
+        &value(ours),
+        &value(theirs),
+        take_theirs,
+    );
+    if let Some(path) = take_theirs
+        .iter()
+        .find(|p| !disputes.iter().any(|d| &d.path == *p))
+    {
+        return Err(format!(
+            "{path}: the versions do not disagree on this field"
+        ));
+    }
+    let site: Site = serde_json::from_value(merged).map_err(|e| e.to_string())?;
+    site.check().map_err(|p| p.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,6 +460,28 @@ mod tests {
         };
         assert_eq!(disputes.len(), 1);
         assert_eq!(disputes[0].path, "operator");
+    }
+
+    #[test]
+    fn a_settled_site_takes_each_disputed_field_from_the_side_chosen_and_keeps_the_rest() {
+        let base = plant();
+        let mut ours = base.clone();
+        ours.operator = Some("Diawara et fils".into());
+        ours.place = Some("Route de Mahina".into());
+        let mut theirs = base.clone();
+        theirs.operator = Some("Diawara SARL".into());
+        theirs.name = "Usine de chaux Diawara".into();
+        let kept = settle_sites(Some(&base), &ours, &theirs, &[]).unwrap();
+        assert_eq!(kept.operator, ours.operator);
+        assert_eq!(kept.place, ours.place, "one side's edit kept");
+        assert_eq!(kept.name, theirs.name, "the other side's edit kept");
+        let taken = settle_sites(Some(&base), &ours, &theirs, &["operator".into()]).unwrap();
+        assert_eq!(taken.operator, theirs.operator);
+        let refused = settle_sites(Some(&base), &ours, &theirs, &["place".into()]);
+        assert_eq!(
+            refused.unwrap_err(),
+            "place: the versions do not disagree on this field"
+        );
     }
 
     fn edit(site: &Site, which: u8, n: u8) -> Site {

@@ -23,6 +23,10 @@ pub enum StoreError {
     Conflicted(uuid::Uuid),
     #[error("no site matches \"{0}\"")]
     SiteNotFound(String),
+    /// The site's versions changed while a person chose between them (a sync pass brought
+    /// another, or another window settled it): the choice was made on what is no longer there.
+    #[error("site {0} changed while its conflict was being settled: look at its versions again")]
+    SiteMoved(uuid::Uuid),
     #[error(
         "the database {path} was written by a newer Terrain (schema {found}; this one knows {known}): update Terrain"
     )]

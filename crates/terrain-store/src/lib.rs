@@ -32,6 +32,7 @@ pub mod schema;
 mod search;
 mod secure;
 mod settings;
+mod site_conflicts;
 mod sites;
 mod sync;
 mod vault;

@@ -107,7 +107,7 @@ impl Store {
 /// The site feed's cursor in `meta`.
 const SITES_CURSOR: &str = "sites_cursor";
 
-fn stamp(at: DateTime<Utc>) -> String {
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
@@ -204,7 +204,7 @@ fn load_site_rev(conn: &Connection, id: Uuid) -> Result<Option<SiteRevision>> {
 }
 
 /// Keeps a revision once, by id; true when it was new.
-fn insert_site_rev(
+pub(crate) fn insert_site_rev(
     tx: &Transaction,
     rev: &SiteRevision,
     queued: bool,
@@ -232,7 +232,7 @@ fn insert_site_rev(
 }
 
 /// The site's heads, by revision id, so every device merges them the same way.
-fn site_heads(conn: &Connection, site: Uuid) -> Result<Vec<SiteRevision>> {
+pub(crate) fn site_heads(conn: &Connection, site: Uuid) -> Result<Vec<SiteRevision>> {
     site_revs(
         conn,
         &format!(
@@ -243,7 +243,7 @@ fn site_heads(conn: &Connection, site: Uuid) -> Result<Vec<SiteRevision>> {
     )
 }
 
-fn set_only_head(tx: &Transaction, site: Uuid, rev: Uuid) -> rusqlite::Result<()> {
+pub(crate) fn set_only_head(tx: &Transaction, site: Uuid, rev: Uuid) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM site_heads WHERE site_id = ?1")?
         .execute([site.to_string()])?;
     tx.prepare_cached("INSERT INTO site_heads (site_id, rev_id) VALUES (?1, ?2)")?
@@ -292,7 +292,7 @@ fn site_common_ancestor(conn: &Connection, a: Uuid, b: Uuid) -> Result<Option<Si
 /// Writes `site` as the registry's current view of it, and files again the fingerprints of the
 /// reports it may change (those naming it, or naming a site merged into it): a site's point
 /// and merges are part of a report's fingerprint.
-fn show_site(tx: &Transaction, site: &Site, now: &str) -> Result<()> {
+pub(crate) fn show_site(tx: &Transaction, site: &Site, now: &str) -> Result<()> {
     let sql = |e: rusqlite::Error| corrupt(&site.id.to_string(), e);
     tx.prepare_cached(
         "INSERT INTO sites (id, name, kind, admin1, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -339,7 +339,7 @@ fn shown(heads: &[SiteRevision]) -> Option<&SiteRevision> {
 
 impl Store {
     /// The author of site revisions saved without one: the signed-in user, else this device.
-    fn site_author(&self) -> Result<String> {
+    pub(crate) fn site_author(&self) -> Result<String> {
         Ok(match self.account()? {
             Some(a) => a.user,
             None => self.device_id.clone(),
