@@ -12,8 +12,8 @@ use tauri::{AppHandle, Emitter};
 use terrain_app::{
     AbsentPhotos, AppError, AppInfo, BundleRead, BundleWritten, Catalog, ExportRequest,
     ExportResult, FetchedPhotos, Form, IncidentView, Kept, ListPage, ListQuery, LockState,
-    PhotoComing, PhotoPolicy, ReportDetail, SavedReport, Session, SimilarReport, SiteHistory,
-    SyncStatus,
+    PhotoComing, PhotoPolicy, ReportDetail, SavedReport, Session, SimilarReport,
+    SiteConflictView, SiteHistory, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};
@@ -152,6 +152,22 @@ pub fn site_history(session: Shared, site: String) -> Answer<SiteHistory> {
 #[tauri::command(async)]
 pub fn save_site(session: Shared, site: SiteJson) -> Answer<Site> {
     session.app()?.save_site(&site)
+}
+
+/// Every site whose versions disagree, with what they dispute.
+#[tauri::command(async)]
+pub fn site_conflicts(session: Shared) -> Answer<Vec<SiteConflictView>> {
+    session.app()?.site_conflicts()
+}
+
+/// Ends a site's conflict: each disputed field from this device's version, except those listed.
+#[tauri::command(async)]
+pub fn resolve_site_conflict(
+    session: Shared,
+    site: Uuid,
+    take_theirs: Vec<String>,
+) -> Answer<Site> {
+    session.app()?.resolve_site(site, &take_theirs)
 }
 
 #[tauri::command(async)]

@@ -53,6 +53,8 @@ fn main() {
             commands::sites,
             commands::site_history,
             commands::save_site,
+            commands::site_conflicts,
+            commands::resolve_site_conflict,
             commands::attach_file,
             commands::photo,
             commands::absent_photos,

@@ -31,6 +31,7 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::SimilarReport::export_all(&cfg)?;
     crate::IncidentView::export_all(&cfg)?;
     crate::SiteHistory::export_all(&cfg)?;
+    crate::SiteConflictView::export_all(&cfg)?;
     terrain_domain::gazetteer::Suggestion::export_all(&cfg)?;
     terrain_domain::Site::export_all(&cfg)?;
     terrain_domain::Attachment::export_all(&cfg)?;

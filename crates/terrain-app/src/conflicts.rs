@@ -137,7 +137,7 @@ fn sides<'a>(c: &'a Conflict, device: &str) -> Result<(&'a Revision, &'a Revisio
 
 /// The disputed paths to take from the server. A named field that matches no dispute is passed
 /// on, so that `settle` refuses it by name; a dispute left without a side is refused here.
-fn choose(
+pub(crate) fn choose(
     disputed: &[Dispute],
     all: Option<Side>,
     fields: &[(String, Side)],

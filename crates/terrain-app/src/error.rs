@@ -77,6 +77,8 @@ impl From<terrain_store::StoreError> for AppError {
                 AppError::new(ErrorCode::NotFound, e.to_string())
             }
             E::NotADraft(_) => AppError::new(ErrorCode::Refused, e.to_string()),
+            E::SiteMoved(site) => AppError::new(ErrorCode::Refused, e.to_string())
+                .saying(Message::new("site.conflict.moved", [("site", site)])),
             E::WrongPassphrase => AppError::new(ErrorCode::WrongPassphrase, e.to_string()),
             E::WeakPassphrase(_) | E::InvalidLink(_) => {
                 AppError::new(ErrorCode::Invalid, e.to_string())

@@ -17,6 +17,7 @@ mod photos;
 mod receipts;
 mod reports;
 mod session;
+mod site_conflicts;
 mod sites;
 mod sync;
 
@@ -34,6 +35,7 @@ pub use reports::{
     ReportView, RevisionInfo, SavedReport, SyncBadge, figures,
 };
 pub use session::{LockState, Session, check_new_passphrase, default_dir};
+pub use site_conflicts::{SiteConflictView, SiteVersion};
 pub use sites::{SiteHistory, SiteIncident, SiteView};
 pub use sync::{PhotoProgress, SYNC_EVERY, SyncPhase, SyncStatus};
 /// The server's signed receipt, as `terrain receipt` reads and prints it.

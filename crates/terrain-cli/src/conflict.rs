@@ -74,7 +74,9 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
             .collect::<Vec<_>>();
         return output::print_json(&listed);
     }
-    if conflicts.is_empty() {
+    // Shared sites conflict too: listed after the reports, settled with `terrain site resolve`.
+    let sites = ctx.app.site_conflicts()?;
+    if conflicts.is_empty() && sites.is_empty() {
         say!("No conflicts.");
     }
     let device = ctx.app.info()?.device_id;
@@ -100,6 +102,9 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
                 h.created_at.to_rfc3339()
             );
         }
+    }
+    for site in &sites {
+        crate::site_conflict::print_conflict(site);
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod prompt;
 mod receipt;
 mod report;
 mod site;
+mod site_conflict;
 mod sync;
 mod terminal;
 mod unlock;

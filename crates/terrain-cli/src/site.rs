@@ -51,6 +51,20 @@ pub enum Command {
         #[arg(long)]
         into: String,
     },
+    /// Sites whose versions from different devices disagree
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a site's conflict field by field: each disputed field from the version you
+    /// choose, every other edit of both versions kept
+    Resolve {
+        site: String,
+        /// `FIELD=ours|theirs` for one disputed field (repeatable), or `ours|theirs` for every
+        /// disputed field not named (`local`, `server` are other names for them)
+        #[arg(long = "take", value_name = "FIELD=ours|theirs", required = true, value_parser = crate::site_conflict::parse_take)]
+        takes: Vec<(Option<String>, terrain_app::Side)>,
+    },
     /// Every incident at a site over time, linked reports counted once
     History {
         site: String,
@@ -145,6 +159,8 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
             );
             Ok(())
         }
+        Command::Conflicts { json } => crate::site_conflict::list(ctx, json),
+        Command::Resolve { site, takes } => crate::site_conflict::resolve(ctx, &site, &takes),
         Command::Show { site } => {
             let view = ctx.app.site_view(&site)?;
             let site = &view.site;

@@ -22,6 +22,7 @@ import type { ReportDetail } from "../bindings/ReportDetail";
 import type { SavedReport } from "../bindings/SavedReport";
 import type { SimilarReport } from "../bindings/SimilarReport";
 import type { Site } from "../bindings/Site";
+import type { SiteConflictView } from "../bindings/SiteConflictView";
 import type { SiteHistory } from "../bindings/SiteHistory";
 import type { Suggestion } from "../bindings/Suggestion";
 import type { SyncStatus } from "../bindings/SyncStatus";
@@ -58,6 +59,10 @@ export function commands(call: Call) {
     /** Every incident at the site (its id or name) over time, linked reports counted once. */
     siteHistory: (site: string) => call<SiteHistory>("site_history", { site }),
     saveSite: (site: Omit<Site, "id"> & { id?: string }) => call<Site>("save_site", { site }),
+    /** Every site whose versions disagree, with what they dispute. */
+    siteConflicts: () => call<SiteConflictView[]>("site_conflicts"),
+    /** Ends a site's conflict: each disputed field from this device's version, except those listed. */
+    resolveSiteConflict: (site: string, takeTheirs: string[]) => call<Site>("resolve_site_conflict", { site, takeTheirs }),
     attachFile: (path: string) => call<Attachment>("attach_file", { path }),
     /** The photo's bytes as they are (no JSON array of numbers): the window makes the thumbnail. */
     photo: (sha256: string) => call<ArrayBuffer>("photo", { sha256 }),
