@@ -3,12 +3,15 @@
 //! Sikasso one; two devices edit the same site offline, sync and converge (a clean merge made
 //! the same on both), or keep the same conflict visible on both until one saves it again; a
 //! report pulled on a device that lacks its site fetches the site (`GET /v1/sites/{id}`)
-//! instead of leaving it dangling.
+//! instead of leaving it dangling. A site's history leaves out the revisions of a site it was
+//! merged into that the reader may not read (another region's), and gives them to a reader of
+//! both.
 
 use reqwest::Method;
 use serde_json::json;
-use terrain_domain::Site;
+use terrain_domain::{Site, SiteRevision};
 use terrain_protocol::Role;
+use terrain_protocol::sites::SiteHistory;
 use terrain_tests::harness::{Engine, Server};
 use terrain_tests::seed_edited;
 
@@ -148,4 +151,97 @@ async fn shared_sites_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_sites_on_postgres() {
     shared_sites(Engine::Postgres).await;
+}
+
+/// POST /v1/sites/revisions with `token`: the status.
+async fn send_sites(server: &Server, token: &str, revisions: &[SiteRevision]) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/v1/sites/revisions", server.url))
+        .bearer_auth(token)
+        .header("Terrain-Protocol", "1")
+        .json(&json!({ "revisions": revisions }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn history(server: &Server, token: &str, site: uuid::Uuid) -> (u16, Vec<SiteRevision>) {
+    let (status, body) = server
+        .call(Method::GET, &format!("/v1/sites/{site}"), token)
+        .await;
+    let revisions = serde_json::from_value::<SiteHistory>(body)
+        .map(|h| h.revisions)
+        .unwrap_or_default();
+    (status, revisions)
+}
+
+/// Least privilege for a history across regions: Awa's Kayes site merged into a Gao site gives
+/// her its own revisions only; a reader of both regions gets the Gao site's too; a Gao reader
+/// still gets 403 for the Kayes site and the Gao site's history alone.
+async fn merged_into_another_region(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("oumar", Role::Reporter, &["Gao"]).await;
+    server
+        .user("binta", Role::Reviewer, &["Kayes", "Gao"])
+        .await;
+    let (awa, oumar, binta) = (
+        server.device("awa").await,
+        server.device("oumar").await,
+        server.device("binta").await,
+    );
+    let revision = |site: &Site, parents, user: &str| {
+        SiteRevision::new(
+            site.clone().check().unwrap(),
+            parents,
+            user,
+            &format!("{user}-tablet"),
+            chrono::Utc::now(),
+        )
+    };
+    let mut depot = plant("Dépôt de Gao");
+    depot.admin1 = "Gao".into();
+    depot.admin2 = None;
+    let in_gao = revision(&depot, vec![], "oumar");
+    assert_eq!(
+        send_sites(&server, &oumar.token(), &[in_gao.clone()]).await,
+        200
+    );
+    let mut kayes = plant("Diawara lime plant");
+    let first = revision(&kayes, vec![], "awa");
+    kayes.merged_into = Some(depot.id);
+    let merged = revision(&kayes, vec![first.id], "awa");
+    let sent = [first.clone(), merged.clone()];
+    assert_eq!(send_sites(&server, &awa.token(), &sent).await, 200);
+
+    let (status, got) = history(&server, &awa.token(), kayes.id).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        got,
+        [first.clone(), merged.clone()],
+        "the Gao site left out"
+    );
+    let (status, got) = history(&server, &binta.token(), kayes.id).await;
+    assert_eq!(status, 200);
+    assert_eq!(got.len(), 3, "a reader of both regions gets both sites");
+    assert!(got.contains(&in_gao));
+    let (status, _) = history(&server, &oumar.token(), kayes.id).await;
+    assert_eq!(status, 403);
+    let (status, got) = history(&server, &oumar.token(), depot.id).await;
+    assert_eq!((status, got), (200, vec![in_gao]));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_into_another_region_on_sqlite() {
+    merged_into_another_region(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_into_another_region_on_postgres() {
+    merged_into_another_region(Engine::Postgres).await;
 }

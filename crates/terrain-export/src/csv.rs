@@ -138,6 +138,14 @@ fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
     Cow::Owned(items.collect::<Vec<_>>().join("; "))
 }
 
+/// The sites' names, "; " between them.
+fn site_names<'a>(names: &SiteNames, sites: impl Iterator<Item = Uuid>) -> Cow<'a, str> {
+    let named: Vec<String> = sites
+        .map(|id| names.get(&id).unwrap_or_else(|| "(unknown site)".into()))
+        .collect();
+    Cow::Owned(named.join("; "))
+}
+
 /// Every column, in order.
 pub fn columns() -> Vec<Column> {
     let mut cols = vec![
@@ -387,20 +395,12 @@ pub fn columns() -> Vec<Column> {
             "#x_sites",
             "Registry sites touched, by name, separated by \"; \".",
             |c| {
-                joined(c.report().sites.iter().map(|s| {
-                    c.sites
-                        .get(&s.site_id)
-                        .map_or("(unknown site)", String::as_str)
-                }))
+                site_names(c.sites, c.report().sites.iter().map(|s| s.site_id))
             },
         )
         .per_incident("Every site any of its reports touches, each once.", |c| {
             together(c).map_or(text(""), |t| {
-                joined(t.sites.iter().map(|s| {
-                    c.sites
-                        .get(&s.site_id)
-                        .map_or("(unknown site)", String::as_str)
-                }))
+                site_names(c.sites, t.sites.iter().map(|s| s.site_id))
             })
         }),
         fixed("damage", "#x_damage", "Damage, in words.", |c| {

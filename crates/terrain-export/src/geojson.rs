@@ -184,7 +184,7 @@ fn incident_feature(
             "figures": figures,
             "sources": together.sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
             "sites": together.sites.iter().map(|s| {
-                sites.get(&s.site_id).map_or("(unknown site)", String::as_str)
+                sites.get(&s.site_id).unwrap_or_else(|| "(unknown site)".into())
             }).collect::<Vec<_>>(),
         }
     }))

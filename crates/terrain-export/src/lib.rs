@@ -14,17 +14,17 @@ mod from_store;
 pub mod geojson;
 pub mod incidents;
 pub mod pdf;
+mod site_names;
 
 pub use file::write_atomically;
 pub use from_store::{
     attachment, csv_file, geojson_file, incidents, report_pdf_file, site_names, summary_pdf_file,
 };
 pub use incidents::Incidents;
+pub use site_names::SiteNames;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use terrain_domain::{ReviewDecision, Revision};
-use uuid::Uuid;
 
 /// One report as the writers take it: the revision exported and the report's latest review
 /// decision, if any. The device (its store) and the server (its listing) feed both the same way.
@@ -86,6 +86,3 @@ pub enum ExportError {
 }
 
 pub type Result<T, E = ExportError> = std::result::Result<T, E>;
-
-/// Names of the registry's sites, so exports can say "Diawara lime plant" rather than an id.
-pub type SiteNames = HashMap<Uuid, String>;

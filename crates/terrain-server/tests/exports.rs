@@ -648,3 +648,129 @@ async fn per_incident_on_sqlite() {
 async fn per_incident_on_postgres() {
     per_incident_on(Engine::Postgres).await;
 }
+
+/// A site revision of `site` by `user` (their device `tablet`), following `parents`.
+fn site_revision(
+    site: &terrain_domain::Site,
+    parents: Vec<uuid::Uuid>,
+    user: &str,
+) -> terrain_domain::SiteRevision {
+    terrain_domain::SiteRevision::new(
+        site.clone().check().unwrap(),
+        parents,
+        user,
+        &format!("{user}-tablet"),
+        chrono::Utc::now(),
+    )
+}
+
+/// `text` with its runs of white space made one space (pdftotext breaks lines where the PDF
+/// wraps them).
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Exports name the sites a report names as the server's registry names them now: the newest
+/// name of a renamed site, the kept site's name for one merged into it, and, for a site of a
+/// region the reader does not work in, no name ("(unknown site)"), which an administrator gets.
+/// CSV, GeoJSON (per incident), the PDF summary and one report's PDF, read back.
+async fn site_names_on(engine: Engine) {
+    let Some(server) = Server::start(engine).await else {
+        return;
+    };
+    server.user("root", Role::Admin, &[]).await;
+    server.user("awa", Role::Reporter, &["Kayes"]).await;
+    server.user("bina", Role::Reporter, &["Gao"]).await;
+    let (awa, bina, root) = (
+        token(&server, "awa").await,
+        token(&server, "bina").await,
+        token(&server, "root").await,
+    );
+    const PLANT: &str = include_str!("../../../docs/examples/sites/diawara-plant.json");
+    let plant: terrain_domain::Site = serde_json::from_str(PLANT).unwrap();
+    let first = site_revision(&plant, vec![], "awa");
+    let mut renamed = plant.clone();
+    renamed.name = "Usine de chaux Diawara".into();
+    let renamed = site_revision(&renamed, vec![first.id], "awa");
+    // The same plant added again on another device, then merged into the first.
+    let mut twin: terrain_domain::Site = serde_json::from_str(PLANT).unwrap();
+    twin.name = "Usine Diawara (doublon)".into();
+    let twin_first = site_revision(&twin, vec![], "awa");
+    twin.merged_into = Some(plant.id);
+    let twin_merged = site_revision(&twin, vec![twin_first.id], "awa");
+    let body = json!({"revisions": [first, renamed, twin_first, twin_merged]});
+    let got = send(&server, &awa, "/v1/sites/revisions", body).await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let mut depot: terrain_domain::Site = serde_json::from_str(PLANT).unwrap();
+    depot.name = "Dépôt de carburant de Gao".into();
+    depot.admin1 = "Gao".into();
+    depot.admin2 = None;
+    let body = json!({"revisions": [site_revision(&depot, vec![], "bina")]});
+    let got = send(&server, &bina, "/v1/sites/revisions", body).await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+
+    let report = revision(|v| {
+        v["sites"] = json!([
+            { "site_id": plant.id },
+            { "site_id": twin.id, "damage": "hangar brûlé" },
+            { "site_id": depot.id },
+        ]);
+    });
+    let id = report.report_id;
+    let got = send(&server, &root, "/v1/push", json!({"revisions": [report]})).await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+
+    let now = "Usine de chaux Diawara";
+    let got = get(&server, &awa, "/v1/exports/reports.csv?hxl=false").await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let (header, rows) = csv_rows(&got.body);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        cell(&header, &rows[0], "sites"),
+        format!("{now}; {now}; (unknown site)")
+    );
+    let got = get(&server, &root, "/v1/exports/reports.csv?hxl=false").await;
+    let (header, rows) = csv_rows(&got.body);
+    assert_eq!(
+        cell(&header, &rows[0], "sites"),
+        format!("{now}; {now}; Dépôt de carburant de Gao"),
+        "an administrator reads every region's sites"
+    );
+
+    let got = get(
+        &server,
+        &awa,
+        "/v1/exports/reports.geojson?per_incident=true",
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let features = got.json()["features"].as_array().unwrap().clone();
+    assert_eq!(
+        features[0]["properties"]["sites"],
+        json!([now, now, "(unknown site)"]),
+        "the merged site named as the site kept: {features:?}"
+    );
+
+    let got = get(&server, &awa, "/v1/exports/reports.pdf?lang=en").await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let text = words(&tool("pdftotext", &["-enc", "UTF-8"], &got.body));
+    assert!(text.contains(now), "{text}");
+    assert!(!text.contains("doublon") && !text.contains("Gao"), "{text}");
+
+    let got = get(&server, &awa, &format!("/v1/reports/{id}/pdf")).await;
+    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    let text = words(&tool("pdftotext", &["-enc", "UTF-8"], &got.body));
+    assert!(text.contains(&format!("{now}: hangar brûlé")), "{text}");
+    assert!(!text.contains("Dépôt"), "{text}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_names_on_sqlite() {
+    site_names_on(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_names_on_postgres() {
+    site_names_on(Engine::Postgres).await;
+}

@@ -362,7 +362,7 @@ fn who(pages: &mut Pages, r: &Report, sites: &SiteNames) {
     }
     let unknown = pages.say("pdf.site_unknown");
     for s in &r.sites {
-        let name = sites.get(&s.site_id).unwrap_or(&unknown);
+        let name = sites.get(&s.site_id).unwrap_or_else(|| unknown.clone());
         let damage = s
             .damage
             .as_deref()

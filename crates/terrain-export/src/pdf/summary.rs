@@ -323,7 +323,6 @@ fn sites_section(pages: &mut Pages, mut histories: Vec<SiteHistory>, pdf: &Summa
     let name = |site| {
         pdf.sites
             .get(&site)
-            .cloned()
             .unwrap_or_else(|| say(lang, "pdf.unknown_site", &[]))
     };
     histories.sort_by_cached_key(|h| (name(h.site), h.site));

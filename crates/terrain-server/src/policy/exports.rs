@@ -16,15 +16,18 @@
 //! event id) from the link operations the reader's pull feed would give them, read whole
 //! before the first row (people's decisions: far fewer than reports); with `per_incident`, a
 //! row (a feature, a summary entry) per incident with the conservative figures and every
-//! source, as the device's exports.
+//! source, as the device's exports. Sites are named as the registry names them now (a merged
+//! one by the site it was merged into), of the reader's regions only: the reader of the pages
+//! asks for the sites each page names, once per export, before handing the page on.
 
 use crate::error::{AppError, Result};
-use crate::policy::regions;
+use crate::policy::{self, regions};
 use crate::{AppState, actions};
 use axum::body::Bytes;
 use chrono::Utc;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
+use std::sync::Arc;
 use terrain_domain::incident::LinkSet;
 use terrain_domain::{Lang, ReviewDecision};
 use terrain_export::{ExportError, Incidents, Reviewed, SiteNames};
@@ -147,17 +150,21 @@ pub async fn reports(
     )
     .await?;
     let incidents = incidents(state, device).await?;
-    let pages = read_pages(state.clone(), device.clone(), filter);
+    let sites = Arc::new(SiteNames::new());
+    let pages = read_pages(state.clone(), device.clone(), filter, sites.clone());
     let file_name = format!(
         "terrain-reports-{}.{}",
         Utc::now().format("%Y-%m-%d"),
         format.extension()
     );
     let body = match format {
-        Format::Csv | Format::GeoJson => Payload::Stream(stream(format, pages, incidents, options)),
+        Format::Csv | Format::GeoJson => {
+            Payload::Stream(stream(format, pages, sites, incidents, options))
+        }
         Format::SummaryPdf => Payload::Whole(
             summary(
                 pages,
+                sites,
                 incidents,
                 options.per_incident.unwrap_or(false),
                 selection,
@@ -191,6 +198,11 @@ pub async fn report_pdf(
         .ok_or_else(|| AppError::NotFound(format!("no report {report} on this server")))?;
     let head_count = state.store.heads(report).await?;
     let review = listing::review_of(state, report).await?;
+    let named = revision.content.sites.iter().map(|s| s.site_id).collect();
+    let sites: SiteNames = policy::sites::names(state, device, named)
+        .await?
+        .into_iter()
+        .collect();
     // The photos it names, as the server holds them; a photo not yet uploaded is said so.
     let mut photos: HashMap<String, Option<Vec<u8>>> = HashMap::new();
     for a in &revision.content.attachments {
@@ -207,7 +219,7 @@ pub async fn report_pdf(
         };
         let pdf = terrain_export::pdf::ReportPdf {
             revision: &revision,
-            sites: &SiteNames::new(),
+            sites: &sites,
             heads: head_count,
             review: review.as_ref(),
             attachment: &attachment,
@@ -284,13 +296,27 @@ fn too_many(n: Option<u64>) -> AppError {
 type Page = std::result::Result<Vec<Reviewed>, String>;
 
 /// Reads the selection a page at a time into a channel of two pages, until the last page or
-/// until nobody reads any more.
-fn read_pages(state: AppState, device: Device, filter: Filter) -> mpsc::Receiver<Page> {
+/// until nobody reads any more. The names of the sites a page names are added to `sites`
+/// before the page is sent, so the writer knows them by the time it meets them; each site is
+/// asked for once per export.
+fn read_pages(
+    state: AppState,
+    device: Device,
+    filter: Filter,
+    sites: Arc<SiteNames>,
+) -> mpsc::Receiver<Page> {
     let (tx, rx) = mpsc::channel::<Page>(2);
     tokio::spawn(async move {
         let mut after = None;
+        let mut asked = HashSet::new();
         loop {
-            match listing::page(&state, &device, &filter, after.take(), PAGE).await {
+            let page = match listing::page(&state, &device, &filter, after.take(), PAGE).await {
+                Ok((rows, next)) => learn_sites(&state, &device, &rows, &mut asked, &sites)
+                    .await
+                    .map(|()| (rows, next)),
+                Err(e) => Err(e),
+            };
+            match page {
                 Ok((rows, next)) => {
                     if tx.send(Ok(rows)).await.is_err() {
                         return;
@@ -309,6 +335,26 @@ fn read_pages(state: AppState, device: Device, filter: Filter) -> mpsc::Receiver
         }
     });
     rx
+}
+
+/// Adds to `sites` the names of the sites `rows` name that were not `asked` for before.
+async fn learn_sites(
+    state: &AppState,
+    device: &Device,
+    rows: &[Reviewed],
+    asked: &mut HashSet<Uuid>,
+    sites: &SiteNames,
+) -> Result<()> {
+    let mut new: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|r| r.revision.content.sites.iter().map(|s| s.site_id))
+        .filter(|id| asked.insert(*id))
+        .collect();
+    new.sort();
+    for (id, name) in policy::sites::names(state, device, new).await? {
+        sites.insert(id, name);
+    }
+    Ok(())
 }
 
 /// The rows of the pages, one at a time, for a writer on a blocking thread.
@@ -398,6 +444,7 @@ impl Write for Pieces {
 fn stream(
     format: Format,
     pages: mpsc::Receiver<Page>,
+    sites: Arc<SiteNames>,
     incidents: Incidents,
     options: ExportOptions,
 ) -> mpsc::Receiver<io::Result<Bytes>> {
@@ -413,7 +460,7 @@ fn stream(
             Format::GeoJson => terrain_export::geojson::write(
                 &mut out,
                 &mut rows,
-                &SiteNames::new(),
+                &sites,
                 &incidents,
                 terrain_export::geojson::GeoJsonOptions { per_incident },
             )
@@ -424,8 +471,7 @@ fn stream(
                     hxl: options.hxl.unwrap_or(true),
                     per_incident,
                 };
-                terrain_export::csv::write(&mut out, &mut rows, &SiteNames::new(), &incidents, csv)
-                    .map(|_| ())
+                terrain_export::csv::write(&mut out, &mut rows, &sites, &incidents, csv).map(|_| ())
             }
         };
         // No row is still a whole file: the header (an empty collection).
@@ -444,6 +490,7 @@ fn stream(
 /// A PDF summary of the pages, refused past [`SUMMARY_PDF_REPORTS`] reports.
 async fn summary(
     pages: mpsc::Receiver<Page>,
+    sites: Arc<SiteNames>,
     incidents: Incidents,
     per_incident: bool,
     selection: String,
@@ -455,7 +502,7 @@ async fn summary(
             selection: &selection,
             generated_at: Utc::now(),
             lang,
-            sites: &SiteNames::new(),
+            sites: &sites,
             incidents: &incidents,
             per_incident,
         };

@@ -13,10 +13,13 @@ use crate::error::{AppError, Result};
 use crate::policy::regions;
 use crate::{AppState, actions};
 use chrono::Utc;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use terrain_domain::Site;
 use terrain_protocol::limits;
 use terrain_protocol::sites::{SiteHistory, SiteResult, SiteResults, SiteRevisions, SiteStatus};
-use terrain_server_store::{AuditEvent, Device, IncomingSite, SitesStored, canonical_region};
+use terrain_server_store::{
+    AuditEvent, Device, IncomingSite, SitesStored, StoredSite, canonical_region, sites,
+};
 use uuid::Uuid;
 
 fn invalid(at: usize, why: impl std::fmt::Display) -> AppError {
@@ -150,27 +153,104 @@ pub async fn record(state: &AppState, device: &Device, body: SiteRevisions) -> R
 
 /// GET /v1/sites/{id}: every revision of the site and of the sites it was merged into, parents
 /// before children. 404 for a site the server does not hold; 403 when none of the site's own
-/// revisions is of a region the reader works in.
+/// revisions is of a region the reader works in. A site it was merged into is checked the same
+/// way and left out when the reader may not read it (least privilege: their own site's
+/// history still answers; its `merged_into` then names a site they cannot fetch, as a report
+/// may name one).
 pub async fn history(state: &AppState, device: &Device, site: Uuid) -> Result<SiteHistory> {
     let revisions = state.store.site_history(site).await?;
-    let own: Vec<&str> = revisions
-        .iter()
-        .filter(|s| s.revision.site_id == site)
-        .map(|s| s.region.as_str())
-        .collect();
-    let Some(first) = own.first() else {
+    let Some(first) = revisions.iter().find(|s| s.revision.site_id == site) else {
         return Err(AppError::NotFound(format!("no site {site} on this server")));
     };
-    if !own.iter().any(|region| regions::may_use(device, region)) {
+    let readable = readable_sites(device, &revisions);
+    if !readable.contains(&site) {
         return Err(AppError::RegionForbidden {
             user: device.user.name.clone(),
-            region: first.to_string(),
+            region: first.region.clone(),
         });
     }
     Ok(SiteHistory {
         site,
-        revisions: revisions.into_iter().map(|s| s.revision).collect(),
+        revisions: revisions
+            .into_iter()
+            .filter(|s| readable.contains(&s.revision.site_id))
+            .map(|s| s.revision)
+            .collect(),
     })
+}
+
+/// The names exports give the sites `ids`: each site's current name, or the name of the site
+/// it was merged into (merges followed as a history follows them), of the sites the reader may
+/// read only (any other is left out: the export says "(unknown site)"). Reads these sites
+/// and those they were merged into, nothing else of the registry.
+pub async fn names(
+    state: &AppState,
+    device: &Device,
+    ids: Vec<Uuid>,
+) -> Result<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut known = ids.clone();
+    let mut revisions = state.store.site_revisions(ids.clone()).await?;
+    let mut ask = sites::merged_into(&revisions, &known);
+    for _ in 0..sites::HISTORY_HOPS {
+        if ask.is_empty() {
+            break;
+        }
+        known.extend(ask.iter().copied());
+        let more = state.store.site_revisions(ask).await?;
+        ask = sites::merged_into(&more, &known);
+        revisions.extend(more);
+    }
+    let readable = readable_sites(device, &revisions);
+    let book: HashMap<Uuid, Site> = current(&revisions)
+        .into_iter()
+        .filter(|(id, _)| readable.contains(id))
+        .collect();
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| {
+            let own = book.get(&id)?;
+            let now = terrain_domain::site::resolve(id, |s| book.get(&s));
+            let name = book.get(&now).map_or(&own.name, |s| &s.name);
+            Some((id, name.clone()))
+        })
+        .collect())
+}
+
+/// Each site's current state: its head (a revision no other follows) received last. Heads in
+/// conflict are the devices' to settle; until then the server shows the newest, as a report's
+/// fingerprint does.
+fn current(revisions: &[StoredSite]) -> HashMap<Uuid, Site> {
+    let followed: HashSet<Uuid> = revisions
+        .iter()
+        .flat_map(|s| s.revision.parents.iter().copied())
+        .collect();
+    let mut heads: HashMap<Uuid, &StoredSite> = HashMap::new();
+    for s in revisions
+        .iter()
+        .filter(|s| !followed.contains(&s.revision.id))
+    {
+        let newest = heads.entry(s.revision.site_id).or_insert(s);
+        if s.seq > newest.seq {
+            *newest = s;
+        }
+    }
+    heads
+        .into_iter()
+        .map(|(id, s)| (id, s.revision.content.clone()))
+        .collect()
+}
+
+/// The sites among `revisions` the reader may read: those with a revision of one of their
+/// regions (every one for an administrator).
+fn readable_sites(device: &Device, revisions: &[StoredSite]) -> HashSet<Uuid> {
+    revisions
+        .iter()
+        .filter(|s| regions::may_use(device, &s.region))
+        .map(|s| s.revision.site_id)
+        .collect()
 }
 
 #[cfg(test)]
