@@ -10,6 +10,7 @@ use terrain_server_store::*;
 use uuid::Uuid;
 
 pub mod console;
+pub mod duplicates;
 pub mod reviews;
 pub mod sites;
 

@@ -1,5 +1,6 @@
-//! Incidents on PostgreSQL (schema step 11): fingerprint rows kept in the push transaction,
-//! the duplicate check's candidate query, and the append-only link operations with their feed.
+//! Incidents on PostgreSQL (schema steps 11 and 13): fingerprint rows and the sites they name
+//! kept in the push transaction, the duplicate check's bounded candidate queries, and the
+//! append-only link operations with their feed.
 //! What a row holds is decided in `terrain_server_store::incidents`; this is SQL. Writers of
 //! link operations lock their table, so feed positions commit in the order handed out.
 
@@ -7,7 +8,7 @@ use crate::{PgStore, backend, insert_audit};
 use std::collections::HashMap;
 use terrain_domain::Revision;
 use terrain_domain::incident::{Fingerprint, LinkOp};
-use terrain_server_store::incidents::fingerprint_of_heads;
+use terrain_server_store::incidents::{CANDIDATES_READ, fingerprint_of_heads};
 use terrain_server_store::{
     CandidateQuery, FingerprintRow, IncomingLink, LinkPage, Result, StoredLinkOp,
 };
@@ -18,10 +19,18 @@ type Tx<'a> = deadpool_postgres::Transaction<'a>;
 /// Reports refiled per statement at the schema step.
 const BACKFILL_CHUNK: usize = 1_000;
 
-/// Rewrites the fingerprint rows of `reports` from their current heads, in two statements.
+/// Rewrites the fingerprint rows of `reports` from their current heads, and the sites they
+/// name, in four statements.
 pub(crate) async fn refile(tx: &Tx<'_>, reports: &[Uuid]) -> Result<()> {
+    let rows = rows_of(tx, reports).await?;
+    insert_rows(tx, &rows).await?;
+    file_sites(tx, &rows).await
+}
+
+/// The fingerprint rows of `reports`' current heads.
+async fn rows_of(tx: &Tx<'_>, reports: &[Uuid]) -> Result<Vec<FingerprintRow>> {
     if reports.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut heads: HashMap<Uuid, Vec<(i64, Revision)>> = HashMap::new();
     for row in tx
@@ -39,12 +48,37 @@ pub(crate) async fn refile(tx: &Tx<'_>, reports: &[Uuid]) -> Result<()> {
             .or_default()
             .push((row.get(1), revision));
     }
-    let rows: Vec<FingerprintRow> = heads
+    Ok(heads
         .values()
         .filter_map(|h| fingerprint_of_heads(h))
         .map(|f| FingerprintRow::of(&f))
-        .collect();
-    insert_rows(tx, &rows).await
+        .collect())
+}
+
+/// Rewrites the sites `rows` name (schema step 13), in two statements.
+async fn file_sites(tx: &Tx<'_>, rows: &[FingerprintRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let reports: Vec<Uuid> = rows.iter().map(|r| r.report).collect();
+    tx.execute(
+        "DELETE FROM fingerprint_sites WHERE report_id = ANY($1)",
+        &[&reports],
+    )
+    .await
+    .map_err(backend)?;
+    let (sites, of): (Vec<Uuid>, Vec<Uuid>) = rows
+        .iter()
+        .flat_map(|r| r.sites.iter().map(|s| (*s, r.report)))
+        .unzip();
+    tx.execute(
+        "INSERT INTO fingerprint_sites (site_id, report_id)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING",
+        &[&sites, &of],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
 }
 
 /// A batch of fingerprint rows as the columns `UNNEST` reads.
@@ -97,8 +131,9 @@ pub(crate) async fn backfill(tx: &Tx<'_>) -> Result<()> {
         .iter()
         .map(|r| r.get(0))
         .collect();
+    // The sites' rows come with step 13 (its table, filled from these rows).
     for chunk in reports.chunks(BACKFILL_CHUNK) {
-        refile(tx, chunk).await?;
+        insert_rows(tx, &rows_of(tx, chunk).await?).await?;
     }
     Ok(())
 }
@@ -117,6 +152,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         insert_rows(&tx, rows).await?;
+        file_sites(&tx, rows).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -133,26 +169,50 @@ impl PgStore {
         row.map(|r| FingerprintRow::parse(r.get(0))).transpose()
     }
 
+    /// The rows `q` finds: at most [`CANDIDATES_READ`] by region and weeks, nearest week
+    /// first, then as many naming each of its sites; each once.
     pub(crate) async fn candidates(&self, q: &CandidateQuery) -> Result<Vec<Fingerprint>> {
         let (y, x) = q.cell.unzip();
-        let rows = self
-            .client()
-            .await?
+        let bound = CANDIDATES_READ as i64;
+        let client = self.client().await?;
+        let mut rows = client
             .query(
-                "SELECT fp FROM fingerprints
+                "SELECT report_id, fp FROM fingerprints
                   WHERE region = $1 AND first_week <= $3 AND last_week >= $2 AND report_id <> $4
                     AND ($5::bigint IS NULL OR cercle IS NULL OR cercle = $5 OR
                          ($6::int IS NOT NULL AND cell_y IS NOT NULL))
                     AND ($6::int IS NULL OR cell_y IS NULL OR
-                         (cell_y BETWEEN $6 - 1 AND $6 + 1 AND cell_x BETWEEN $7 - 1 AND $7 + 1))",
+                         (cell_y BETWEEN $6 - 1 AND $6 + 1 AND cell_x BETWEEN $7 - 1 AND $7 + 1))
+                  ORDER BY CASE WHEN first_week > $8 THEN first_week - $8
+                                WHEN last_week < $8 THEN $8 - last_week ELSE 0 END, report_id
+                  LIMIT $9",
                 &[
-                    &q.region, &q.week_lo, &q.week_hi, &q.report, &q.cercle, &y, &x,
+                    &q.region, &q.week_lo, &q.week_hi, &q.report, &q.cercle, &y, &x, &q.week,
+                    &bound,
                 ],
             )
             .await
             .map_err(backend)?;
+        for site in &q.sites {
+            rows.extend(
+                client
+                    .query(
+                        "SELECT f.report_id, f.fp
+                           FROM fingerprint_sites s JOIN fingerprints f ON f.report_id = s.report_id
+                          WHERE s.site_id = $1 AND f.region = $2 AND f.first_week <= $4
+                            AND f.last_week >= $3 AND f.report_id <> $5
+                          LIMIT $6",
+                        &[site, &q.region, &q.week_lo, &q.week_hi, &q.report, &bound],
+                    )
+                    .await
+                    .map_err(backend)?,
+            );
+        }
+        // Parsed once: a report may be found by its weeks and by each site it shares.
+        let mut seen = std::collections::HashSet::new();
         rows.iter()
-            .map(|r| FingerprintRow::parse(r.get(0)))
+            .filter(|r| seen.insert(r.get::<_, Uuid>(0)))
+            .map(|r| FingerprintRow::parse(r.get(1)))
             .collect()
     }
 

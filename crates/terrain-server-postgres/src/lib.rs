@@ -138,6 +138,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/012_sites.sql"),
         canonical_regions: false,
     },
+    Migration {
+        version: 13,
+        sql: include_str!("migrations/013_fingerprint_sites.sql"),
+        canonical_regions: false,
+    },
 ];
 
 /// The schema version this build brings a database to (the last migration's).

@@ -1,19 +1,25 @@
-//! Incidents on SQLite (schema step 11): fingerprint rows kept in the push transaction, the
-//! duplicate check's candidate query, and the append-only link operations with their feed.
+//! Incidents on SQLite (schema steps 11 and 13): fingerprint rows and the sites they name kept
+//! in the push transaction, the duplicate check's bounded candidate queries, and the
+//! append-only link operations with their feed.
 //! What a row holds is decided in `terrain_server_store::incidents`; this is SQL.
 
 use crate::{backend, insert_audit};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use terrain_domain::Revision;
 use terrain_domain::incident::{Fingerprint, LinkOp};
-use terrain_server_store::incidents::fingerprint_of_heads;
+use terrain_server_store::incidents::{CANDIDATES_READ, fingerprint_of_heads};
 use terrain_server_store::{
     CandidateQuery, FingerprintRow, IncomingLink, LinkPage, Result, StoredLinkOp,
 };
 use uuid::Uuid;
 
-/// Rewrites the fingerprint rows of `reports` from their current heads.
+/// Rewrites the fingerprint rows of `reports` from their current heads, and the sites they
+/// name.
 pub(crate) fn refile(tx: &Transaction, reports: &[String]) -> Result<()> {
+    refile_rows(tx, reports, true)
+}
+
+fn refile_rows(tx: &Transaction, reports: &[String], with_sites: bool) -> Result<()> {
     for report in reports {
         let heads: Vec<(i64, String)> = tx
             .prepare_cached(
@@ -60,6 +66,24 @@ pub(crate) fn refile(tx: &Transaction, reports: &[String]) -> Result<()> {
             ])
         })
         .map_err(backend)?;
+        if with_sites {
+            file_sites(tx, report, &row.sites)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the sites a report's fingerprint names (schema step 13).
+fn file_sites(tx: &Transaction, report: &str, sites: &[Uuid]) -> Result<()> {
+    tx.prepare_cached("DELETE FROM fingerprint_sites WHERE report_id = ?1")
+        .and_then(|mut s| s.execute([report]))
+        .map_err(backend)?;
+    for site in sites {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO fingerprint_sites (site_id, report_id) VALUES (?1, ?2)",
+        )
+        .and_then(|mut s| s.execute(params![site.to_string(), report]))
+        .map_err(backend)?;
     }
     Ok(())
 }
@@ -86,6 +110,7 @@ pub(crate) fn file_rows(c: &mut Connection, rows: &[FingerprintRow]) -> Result<(
             ])
         })
         .map_err(backend)?;
+        file_sites(&tx, &row.report.to_string(), &row.sites)?;
     }
     tx.commit().map_err(backend)
 }
@@ -96,7 +121,8 @@ pub(crate) fn backfill(tx: &Transaction) -> Result<()> {
         .prepare("SELECT DISTINCT report_id FROM heads")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(backend)?;
-    refile(tx, &reports)
+    // The sites' rows come with step 13 (its table, filled from these rows).
+    refile_rows(tx, &reports, false)
 }
 
 pub(crate) fn fingerprint(c: &Connection, report: Uuid) -> Result<Option<Fingerprint>> {
@@ -107,16 +133,22 @@ pub(crate) fn fingerprint(c: &Connection, report: Uuid) -> Result<Option<Fingerp
     json.map(|j| FingerprintRow::parse(&j)).transpose()
 }
 
+/// The rows `q` finds: at most [`CANDIDATES_READ`] by region and weeks, nearest week first,
+/// then as many naming each of its sites; each once.
 pub(crate) fn candidates(c: &Connection, q: &CandidateQuery) -> Result<Vec<Fingerprint>> {
     let (y, x) = q.cell.unzip();
-    let rows: Vec<String> = c
+    let bound = CANDIDATES_READ as i64;
+    let mut rows: Vec<(String, String)> = c
         .prepare_cached(
-            "SELECT fp FROM fingerprints
+            "SELECT report_id, fp FROM fingerprints
               WHERE region = ?1 AND first_week <= ?3 AND last_week >= ?2 AND report_id <> ?4
                 AND (?5 IS NULL OR cercle IS NULL OR cercle = ?5 OR
                      (?6 IS NOT NULL AND cell_y IS NOT NULL))
                 AND (?6 IS NULL OR cell_y IS NULL OR
-                     (cell_y BETWEEN ?6 - 1 AND ?6 + 1 AND cell_x BETWEEN ?7 - 1 AND ?7 + 1))",
+                     (cell_y BETWEEN ?6 - 1 AND ?6 + 1 AND cell_x BETWEEN ?7 - 1 AND ?7 + 1))
+              ORDER BY CASE WHEN first_week > ?8 THEN first_week - ?8
+                            WHEN last_week < ?8 THEN ?8 - last_week ELSE 0 END, report_id
+              LIMIT ?9",
         )
         .and_then(|mut s| {
             s.query_map(
@@ -127,14 +159,47 @@ pub(crate) fn candidates(c: &Connection, q: &CandidateQuery) -> Result<Vec<Finge
                     q.report.to_string(),
                     q.cercle,
                     y,
-                    x
+                    x,
+                    q.week,
+                    bound
                 ],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?
             .collect()
         })
         .map_err(backend)?;
-    rows.iter().map(|j| FingerprintRow::parse(j)).collect()
+    for site in &q.sites {
+        let more: Vec<(String, String)> = c
+            .prepare_cached(
+                "SELECT f.report_id, f.fp
+                   FROM fingerprint_sites s JOIN fingerprints f ON f.report_id = s.report_id
+                  WHERE s.site_id = ?1 AND f.region = ?2 AND f.first_week <= ?4
+                    AND f.last_week >= ?3 AND f.report_id <> ?5
+                  LIMIT ?6",
+            )
+            .and_then(|mut s| {
+                s.query_map(
+                    params![
+                        site.to_string(),
+                        q.region,
+                        q.week_lo,
+                        q.week_hi,
+                        q.report.to_string(),
+                        bound
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+                .collect()
+            })
+            .map_err(backend)?;
+        rows.extend(more);
+    }
+    // Parsed once: a report may be found by its weeks and by each site it shares.
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter(|(report, _)| seen.insert(report.as_str()))
+        .map(|(_, j)| FingerprintRow::parse(j))
+        .collect()
 }
 
 pub(crate) fn record(c: &mut Connection, ops: Vec<IncomingLink>) -> Result<Vec<bool>> {

@@ -135,6 +135,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/012_sites.sql"),
         code: |_| Ok(()),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("migrations/013_fingerprint_sites.sql"),
+        code: |_| Ok(()),
+    },
 ];
 
 /// The schema version this build brings a database to (the last migration's).

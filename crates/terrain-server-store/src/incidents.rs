@@ -6,8 +6,10 @@
 //! A report's **fingerprint row** is written in the push transaction from its current head (the
 //! last received when a conflict left several), so it is never older than what was pushed.
 //! It carries the blocking key of `terrain_domain::incident::index` as columns (region, weeks,
-//! cercle, grid cell) and the fingerprint itself: a check reads only the rows the in-memory
-//! index would have compared ([`CandidateQuery`]), then runs the domain's `compare` on them.
+//! cercle, grid cell; the sites it names in rows of their own, schema step 13) and the
+//! fingerprint itself: a check reads only the rows the in-memory index would have compared
+//! ([`CandidateQuery`]), at most [`CANDIDATES_READ`] of its weeks and as many of each of its
+//! sites as the device reads, then runs the domain's `compare` on them.
 //! Nothing is held in a server process, so several processes sharing one database never
 //! answer from a stale copy.
 
@@ -43,6 +45,8 @@ pub struct FingerprintRow {
     pub cercle: Option<i64>,
     /// The grid cell (row, column) of its point; None without a point.
     pub cell: Option<(i32, i32)>,
+    /// The sites it names (a row each, schema step 13).
+    pub sites: Vec<Uuid>,
     pub json: String,
 }
 
@@ -55,6 +59,7 @@ impl FingerprintRow {
             last_week: week(f.last_day),
             cercle: f.cercle.map(i64::from),
             cell: f.point.map(|p| cell(p.latitude, p.longitude)),
+            sites: f.sites.clone(),
             json: serde_json::to_string(f).expect("a fingerprint serialises"),
         }
     }
@@ -66,17 +71,26 @@ impl FingerprintRow {
 }
 
 /// The fingerprint a report's heads give: its last received head's, read without a site book
-/// (the server keeps no site registry yet: a report's point is its own).
+/// (a report's point is its own; its sites are named by id).
 pub fn fingerprint_of_heads(heads: &[(i64, Revision)]) -> Option<Fingerprint> {
     let (_, head) = heads.iter().max_by_key(|(seq, _)| *seq)?;
     let sites: BTreeMap<Uuid, Site> = BTreeMap::new();
     Some(Fingerprint::of(&head.content, &sites))
 }
 
-/// The rows worth comparing with a fingerprint: exactly those the domain's `DuplicateIndex`
-/// would compare (same region, weeks within the date slack; with a point, rows without a
-/// point of its cercle or none and rows in the nine cells around it; without, rows of its
-/// cercle or none). An engine turns it into one indexed query.
+/// How many rows one check reads at most from its weeks, and from each of its sites: the
+/// device's bound (terrain-store's `CANDIDATES_READ`). Only a flood of reports about one place
+/// and fortnight (a bulk import of one template) reaches it; without it every check in such a
+/// flood compared with all before it, so checking the flood grew as its square.
+pub const CANDIDATES_READ: usize = 250;
+
+/// The rows worth comparing with a fingerprint: those the domain's `DuplicateIndex` would
+/// compare (same region, weeks within the date slack; with a point, rows without a point of
+/// its cercle or none and rows in the nine cells around it; without, rows of its cercle or
+/// none; and rows naming one of its sites), bounded as the device bounds them: at most
+/// [`CANDIDATES_READ`] by weeks, the weeks nearest its first day first, and as many naming
+/// each of its sites (same region, overlapping weeks). Below the bound, the same answer as
+/// the index. An engine turns it into indexed queries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateQuery {
     pub report: Uuid,
@@ -84,6 +98,10 @@ pub struct CandidateQuery {
     /// Weeks `lo..=hi`: a row matches when its weeks overlap them.
     pub week_lo: i32,
     pub week_hi: i32,
+    /// The week of its first day: rows nearest it are read first.
+    pub week: i32,
+    /// Rows naming one of these sites match as well (at most [`CANDIDATES_READ`] each).
+    pub sites: Vec<Uuid>,
     /// Only rows of this cercle or none (None: any cercle).
     pub cercle: Option<i64>,
     /// With a point: rows' cells within one of this one (rows without a point still match).
@@ -97,6 +115,8 @@ impl CandidateQuery {
             region: i64::from(f.region),
             week_lo: week(f.first_day - DATE_SLACK_DAYS),
             week_hi: week(f.last_day + DATE_SLACK_DAYS),
+            week: week(f.first_day),
+            sites: f.sites.clone(),
             cercle: f.cercle.map(i64::from),
             cell: f.point.map(|p| cell(p.latitude, p.longitude)),
         }

@@ -584,8 +584,9 @@ pub trait ServerStore: Send + Sync + 'static {
         &self,
         report: Uuid,
     ) -> Result<Option<terrain_domain::incident::Fingerprint>>;
-    /// The fingerprints `query` finds, other than its own report's, in no particular order:
-    /// those the domain's index would compare.
+    /// The fingerprints `query` finds, other than its own report's, each once, in no
+    /// particular order: those the domain's index would compare, at most
+    /// [`incidents::CANDIDATES_READ`] of its weeks (nearest first) and as many of each site.
     async fn fingerprint_candidates(
         &self,
         query: CandidateQuery,
