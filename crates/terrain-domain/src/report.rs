@@ -18,7 +18,7 @@ fn current_schema() -> u32 {
 
 /// An absent id is a new one each time: no single default to state in a schema.
 #[cfg(feature = "schema")]
-fn no_default(schema: &mut schemars::Schema) {
+pub(crate) fn no_default(schema: &mut schemars::Schema) {
     schema.remove("default");
 }
 

@@ -17,9 +17,9 @@ const SITE_MERGE_NAMESPACE: Uuid = Uuid::from_u128(0x3b8e_51d0_7c2f_4a96_b1e4_0d
 /// at once) stops there.
 pub const MERGE_HOPS: usize = 16;
 
-/// The schema (the `schema` feature: the wire contract's `SiteRevision.content`) carries the
-/// bounds [`Site::check`] applies that a schema can say: the text fields' lengths. Which
-/// regions and cercles exist, and that coordinates are on Earth, stay the check's.
+// The schema (the `schema` feature: the wire contract's `SiteRevision.content`) carries the
+// bounds `Site::check` applies that a schema can say: the text fields' lengths. Which regions
+// and cercles exist, and that coordinates are on Earth, stay the check's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
