@@ -1,8 +1,11 @@
 //! Incidents over the wire (issue 15): `GET /v1/reports/{id}/similar` answers a report's
 //! suggestions ([`Similar`]), `POST /v1/incidents/links` takes link operations ([`LinkOps`])
 //! and answers each one's fate ([`LinkResults`]), `GET /v1/incidents/{id}` answers the
-//! incident a report is in ([`IncidentView`]); the pull feed carries link operations
-//! ([`crate::PullPage::links`]) after their own cursor ([`crate::PullParams::links_since`]).
+//! incident a report is in ([`IncidentView`]); `POST /v1/incidents/decisions` takes one
+//! decision on a pair ([`PairDecision`]) that the server makes into an operation (the
+//! console's way: a browser has no stamp to order its operations by); the pull feed carries
+//! link operations ([`crate::PullPage::links`]) after their own cursor
+//! ([`crate::PullParams::links_since`]).
 //! The operations, reasons and figures are the domain's types, shared with the device store.
 
 use serde::{Deserialize, Serialize};
@@ -78,4 +81,16 @@ pub struct IncidentView {
     pub reports: Vec<Uuid>,
     /// What its reports say together: every figure's claims by source, the conservative value.
     pub figures: Option<IncidentFigures>,
+}
+
+/// POST /v1/incidents/decisions: link, unlink or dismiss one pair as the signed-in user; the
+/// server makes the operation (stamped after every operation it holds on the pair, so it wins)
+/// and keeps it as `POST /v1/incidents/links` would, answering it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairDecision {
+    /// The two reports, in any order.
+    pub reports: [Uuid; 2],
+    pub action: LinkAction,
 }

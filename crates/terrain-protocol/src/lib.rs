@@ -20,7 +20,7 @@ pub mod schema;
 pub mod sites;
 
 pub use incident::{
-    IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, Similar, Suggestion,
+    IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, PairDecision, Similar, Suggestion,
 };
 pub use receipt::{Receipt, ReceiptBody, RetiredKey, ServerKeys};
 pub use review::{ReviewDecision, ReviewRequest, ReviewState};
@@ -69,6 +69,9 @@ pub mod limits {
     pub const SUGGESTIONS: usize = 20;
     /// Reports one incident view reads at most (a larger incident shows its first ones).
     pub const INCIDENT_REPORTS: usize = 200;
+    /// Reports naming a site (and the sites merged into it) GET /v1/sites/{id}/incidents reads
+    /// at most, before adding the reports linked to them.
+    pub const SITE_REPORTS: usize = 1_000;
     /// JSON bytes of one pull page, about: a page stops at the revision that would pass them
     /// (one revision always goes, so the feed advances).
     pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 pub mod console;
 pub mod duplicates;
 pub mod reviews;
+pub mod site_reports;
 pub mod sites;
 
 const SEED: &str = include_str!("../../../docs/examples/bafoulabe-plants-attack.json");

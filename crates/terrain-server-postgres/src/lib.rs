@@ -20,6 +20,7 @@ use uuid::Uuid;
 mod console;
 mod incidents;
 mod reviews;
+mod site_reports;
 mod sites;
 
 pub struct PgStore {
@@ -143,6 +144,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/013_fingerprint_sites.sql"),
         canonical_regions: false,
     },
+    Migration {
+        version: 14,
+        sql: include_str!("migrations/014_site_reports.sql"),
+        canonical_regions: false,
+    },
 ];
 
 /// The schema version this build brings a database to (the last migration's).
@@ -182,6 +188,9 @@ async fn migrate(tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
         }
         if step.version == 11 {
             incidents::backfill(tx).await?;
+        }
+        if step.version == 14 {
+            site_reports::backfill(tx).await?;
         }
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
@@ -713,6 +722,7 @@ impl ServerStore for PgStore {
                 .collect();
             console::reindex(&tx, &touched).await?;
             incidents::refile(&tx, &touched).await?;
+            site_reports::refile(&tx, &touched).await?;
         }
         insert_audit(&tx, &rules.events(&outcomes)).await?;
         tx.commit().await.map_err(backend)?;
@@ -1417,6 +1427,14 @@ impl ServerStore for PgStore {
 
     async fn site_revisions(&self, site_ids: Vec<Uuid>) -> Result<Vec<StoredSite>> {
         self.sites_of(site_ids).await
+    }
+
+    async fn sites_merged_into(&self, site_ids: Vec<Uuid>) -> Result<Vec<Uuid>> {
+        self.merged_into(site_ids).await
+    }
+
+    async fn reports_at_sites(&self, site_ids: Vec<Uuid>, limit: usize) -> Result<Vec<Uuid>> {
+        self.reports_at(site_ids, limit).await
     }
 
     async fn site_feed(

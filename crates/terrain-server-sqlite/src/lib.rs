@@ -19,6 +19,7 @@ use uuid::Uuid;
 mod console;
 mod incidents;
 mod reviews;
+mod site_reports;
 mod sites;
 
 pub struct SqliteStore {
@@ -139,6 +140,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("migrations/013_fingerprint_sites.sql"),
         code: |_| Ok(()),
+    },
+    Migration {
+        version: 14,
+        sql: include_str!("migrations/014_site_reports.sql"),
+        code: site_reports::backfill,
     },
 ];
 
@@ -568,6 +574,7 @@ impl ServerStore for SqliteStore {
             }
             console::reindex(&tx, &touched)?;
             incidents::refile(&tx, &touched)?;
+            site_reports::refile(&tx, &touched)?;
             for event in rules.events(&outcomes) {
                 insert_audit(&tx, &event)?;
             }
@@ -1320,6 +1327,16 @@ impl ServerStore for SqliteStore {
 
     async fn site_revisions(&self, site_ids: Vec<Uuid>) -> Result<Vec<StoredSite>> {
         self.call(move |c| sites::of_sites(c, &site_ids)).await
+    }
+
+    async fn sites_merged_into(&self, site_ids: Vec<Uuid>) -> Result<Vec<Uuid>> {
+        self.call(move |c| site_reports::merged_into(c, &site_ids))
+            .await
+    }
+
+    async fn reports_at_sites(&self, site_ids: Vec<Uuid>, limit: usize) -> Result<Vec<Uuid>> {
+        self.call(move |c| site_reports::reports_at(c, &site_ids, limit))
+            .await
     }
 
     async fn site_feed(

@@ -620,6 +620,12 @@ pub trait ServerStore: Send + Sync + 'static {
     async fn site_revisions_by_id(&self, ids: Vec<Uuid>) -> Result<Vec<StoredSite>>;
     /// Every stored revision of the sites `sites`, in feed order.
     async fn site_revisions(&self, sites: Vec<Uuid>) -> Result<Vec<StoredSite>>;
+    /// The sites with a revision saying it was merged into one of `sites` (schema step 14's
+    /// index), sorted; whether that revision is still the site's head is the caller's to judge.
+    async fn sites_merged_into(&self, sites: Vec<Uuid>) -> Result<Vec<Uuid>>;
+    /// The reports whose heads name one of `sites` (schema step 14's `report_sites`, kept in
+    /// the push transaction), sorted, at most `limit`.
+    async fn reports_at_sites(&self, sites: Vec<Uuid>, limit: usize) -> Result<Vec<Uuid>>;
     /// The site feed after position `since`: revisions of sites in one of `regions` (every one
     /// for None), oldest first (so parents before children), at most `limit`.
     async fn site_feed(

@@ -4,8 +4,8 @@
 //! this module only names what an engine stores and reads back, so both engines answer the
 //! same.
 
-use terrain_domain::SiteRevision;
 use terrain_domain::site::MERGE_HOPS;
+use terrain_domain::{Revision, SiteRevision};
 use uuid::Uuid;
 
 /// A site revision to store: checked by the server, with its region (canonical), the user who
@@ -64,3 +64,15 @@ pub fn merged_into(revisions: &[StoredSite], known: &[Uuid]) -> Vec<Uuid> {
 
 /// How many merges a history follows (the domain's resolver's bound).
 pub const HISTORY_HOPS: usize = MERGE_HOPS;
+
+/// The sites a report's heads name (schema step 14's `report_sites` rows), sorted, each once:
+/// every head's, so a report in conflict is found at the sites of both versions.
+pub fn sites_named<'a>(heads: impl IntoIterator<Item = &'a Revision>) -> Vec<Uuid> {
+    let mut sites: Vec<Uuid> = heads
+        .into_iter()
+        .flat_map(|h| h.content.sites.iter().map(|s| s.site_id))
+        .collect();
+    sites.sort();
+    sites.dedup();
+    sites
+}

@@ -512,6 +512,26 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        request: Body::Json(of::<terrain_protocol::PairDecision>),
+        answers: &[json(
+            200,
+            "the operation the server made of the decision (by the caller, stamped after every operation it holds on the pair), kept and audited",
+            of::<terrain_protocol::incident::LinkOp>,
+        )],
+        errors: &[
+            codes::REGION_FORBIDDEN,
+            codes::NOT_FOUND,
+            codes::MALFORMED_JSON,
+            codes::INVALID_FIELD,
+        ],
+        ..route(
+            Verb::Post,
+            "/v1/incidents/decisions",
+            |m| on(m, api::incidents::decide),
+            "Link, unlink or dismiss one pair of reports of the caller's regions, the server making the operation (the console's way: a browser cannot stamp operations after those the server holds)",
+        )
+    },
+    Route {
         request: Body::Json(of::<terrain_protocol::sites::SiteRevisions>),
         answers: &[json(
             200,
@@ -563,6 +583,20 @@ pub const ROUTES: &[Route] = &[
             "/v1/reports/{id}/review",
             |m| on(m, api::reviews::review),
             "Review a report: verified, needs follow-up (a question) or rejected (a reason), on one of its revisions (reviewers and administrators of its regions)",
+        )
+    },
+    Route {
+        answers: &[json(
+            200,
+            "the site as it is now (and the site its merges lead to), and every incident at it or at a site merged into it, oldest first, of the reports the reader may see; linked reports make one incident",
+            of::<terrain_protocol::sites::SiteIncidents>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/sites/{id}/incidents",
+            |m| on(m, api::sites::incidents),
+            "A site's page (issue 15): every incident at the site over time, as '3 incident(s) since March 2026' counts them",
         )
     },
     Route {

@@ -314,6 +314,13 @@ export type NewUser = {
   role: Role;
 };
 
+/** POST /v1/incidents/decisions: link, unlink or dismiss one pair as the signed-in user; the server makes the operation (stamped after every operation it holds on the pair, so it wins) and keeps it as `POST /v1/incidents/links` would, answering it. */
+export type PairDecision = {
+  action: LinkAction;
+  /** The two reports, in any order. */
+  reports: string[];
+};
+
 /** POST /v1/admin/users/{name}/password: a new password, set by an administrator. */
 export type PasswordReset = {
   /** At least `crate::limits::PASSWORD_MIN_CHARS` characters. */
@@ -614,11 +621,52 @@ export type Similar = {
   suggestions: Suggestion[];
 };
 
+export type Site = {
+  admin1: string;
+  admin2?: string | null;
+  coordinates?: Coordinates | null;
+  id?: string;
+  kind: SiteKind;
+  /** This site is a duplicate of that one (two devices added the same plant): wherever the registry is read it resolves to it (`resolve`). Cleared by editing it again (unmerge). */
+  merged_into?: string | null;
+  name: string;
+  /** Owner or operator ("Ibrahima Diawara"). */
+  operator?: string | null;
+  place?: string | null;
+};
+
 /** GET /v1/sites/{id}: every revision of the site, parents before children, and of the sites it was merged into (so `merged_into` never dangles). */
 export type SiteHistory = {
   revisions: SiteRevision[];
   site: string;
 };
+
+/** One incident at a site: its reports (linked ones counted once) summed up. */
+export type SiteIncident = {
+  /** Its first report's event type and title. */
+  event_type?: EventType | null;
+  /** Its reports the reader may see, figures over every claim, sources, earliest and latest moments, sites. */
+  figures: IncidentFigures;
+  /** The incident id (ACLED's event id: the smallest id of its linked reports). */
+  id: string;
+  title: string;
+};
+
+/** GET /v1/sites/{id}/incidents: a site as it is now and every incident at it over time, of the reports the reader may see ("3 incident(s) since March 2026"). */
+export type SiteIncidents = {
+  /** Oldest first; linked reports make one incident. */
+  incidents: SiteIncident[];
+  /** The site it was merged into, at the end of its merges, when the reader may read it: the incidents are then that site's. */
+  merged_into?: Site | null;
+  /** The day the first incident began; None when none is known yet. */
+  since?: string | null;
+  /** The site asked for, as it is now (its newest head). */
+  site: Site;
+  /** The sites whose reports count: the one the incidents are of and those merged into it. */
+  sites: string[];
+};
+
+export type SiteKind = "plant" | "mine" | "quarry" | "convoy" | "road" | "market" | "fuel_depot" | "power_station" | "other";
 
 /** A link to a site in the registry (a plant, a mine...), so repeat attacks show up together. */
 export type SiteRef = {
@@ -640,7 +688,7 @@ export type SiteResults = {
 /** One saved state of a site: the registry's history, each hashed over its canonical JSON, never changed once written. Two heads of one site are a conflict, merged like a report's. */
 export type SiteRevision = {
   author: string;
-  content: unknown;
+  content: Site;
   /** Hex sha256 of the canonical JSON of `content` (`site_hash`). */
   content_hash: string;
   created_at: string;

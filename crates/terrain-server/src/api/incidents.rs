@@ -1,5 +1,6 @@
 //! Incidents (issue 15): `GET /v1/reports/{id}/similar`, `POST /v1/incidents/links`,
-//! `GET /v1/incidents/{id}`; the rules are [`crate::policy::incidents`]'s.
+//! `GET /v1/incidents/{id}`, `POST /v1/incidents/decisions`; the rules are
+//! [`crate::policy::incidents`]'s.
 
 use crate::AppState;
 use crate::api::JsonBody;
@@ -8,7 +9,8 @@ use crate::error::Result;
 use crate::policy::incidents;
 use axum::Json;
 use axum::extract::{Path, State};
-use terrain_protocol::{IncidentView, LinkOps, LinkResults, Similar};
+use terrain_domain::incident::LinkOp;
+use terrain_protocol::{IncidentView, LinkOps, LinkResults, PairDecision, Similar};
 use uuid::Uuid;
 
 /// The reports a report may be the same incident as ([`incidents::similar`]).
@@ -36,4 +38,13 @@ pub async fn incident(
     Path(report): Path<Uuid>,
 ) -> Result<Json<IncidentView>> {
     Ok(Json(incidents::incident(&state, &device, report).await?))
+}
+
+/// One decision on a pair, made into an operation by the server ([`incidents::decide`]).
+pub async fn decide(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    JsonBody(body): JsonBody<PairDecision>,
+) -> Result<Json<LinkOp>> {
+    Ok(Json(incidents::decide(&state, &device, body).await?))
 }

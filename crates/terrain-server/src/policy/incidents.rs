@@ -14,7 +14,8 @@ use chrono::Utc;
 use std::collections::BTreeSet;
 use terrain_domain::incident::{Candidate, Fingerprint, LinkAction, LinkOp, LinkSet, compare};
 use terrain_protocol::{
-    IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, Similar, Suggestion, limits,
+    IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, PairDecision, Similar, Suggestion,
+    limits,
 };
 use terrain_server_store::{AuditEvent, CandidateQuery, Device, IncomingLink};
 use uuid::Uuid;
@@ -46,7 +47,7 @@ pub async fn check(state: &AppState, f: &Fingerprint) -> Result<Vec<Candidate>> 
 
 /// The operations on every pair touching the incident of `reports`, found link by link (at
 /// most [`limits::INCIDENT_REPORTS`] reports deep).
-async fn links_around(state: &AppState, reports: &[Uuid]) -> Result<LinkSet> {
+pub(crate) async fn links_around(state: &AppState, reports: &[Uuid]) -> Result<LinkSet> {
     let mut set = LinkSet::new();
     let mut asked: BTreeSet<Uuid> = BTreeSet::new();
     let mut ask: Vec<Uuid> = reports.to_vec();
@@ -68,7 +69,11 @@ async fn links_around(state: &AppState, reports: &[Uuid]) -> Result<LinkSet> {
 }
 
 /// May the reader see every head of `report`? (no error: for filtering lists)
-async fn visible(state: &AppState, device: &Device, reports: Vec<Uuid>) -> Result<BTreeSet<Uuid>> {
+pub(crate) async fn visible(
+    state: &AppState,
+    device: &Device,
+    reports: Vec<Uuid>,
+) -> Result<BTreeSet<Uuid>> {
     let heads = state.store.head_regions(reports.clone()).await?;
     Ok(reports
         .into_iter()
@@ -204,6 +209,36 @@ pub async fn record(state: &AppState, device: &Device, body: LinkOps) -> Result<
             })
             .collect(),
     })
+}
+
+/// POST /v1/incidents/decisions: the caller's decision on a pair, made into an operation
+/// stamped after every operation held on the pair (the domain's `LinkSet::make`), then kept
+/// as [`record`] keeps one (same checks, audited).
+pub async fn decide(state: &AppState, device: &Device, body: PairDecision) -> Result<LinkOp> {
+    let [a, b] = body.reports;
+    let held = links_around(state, &[a, b]).await?;
+    let op = held
+        .make(
+            body.action,
+            a,
+            b,
+            &device.user.name,
+            &device.name,
+            Utc::now(),
+        )
+        .map_err(|e| AppError::InvalidField {
+            field: "reports",
+            why: e.to_string(),
+        })?;
+    record(
+        state,
+        device,
+        LinkOps {
+            ops: vec![op.clone()],
+        },
+    )
+    .await?;
+    Ok(op)
 }
 
 /// GET /v1/incidents/{id}: the incident `report` is in (its reports the reader may see)

@@ -15,6 +15,7 @@ pub mod regions;
 pub mod reports;
 pub mod reviews;
 pub mod sign_in;
+pub mod site_incidents;
 pub mod sites;
 
 #[cfg(test)]
