@@ -709,6 +709,7 @@ async fn a_format_1_bundle_is_imported_and_answered_in_format_1() {
             revisions: 0,
             reviews: Some(0),
             links: Some(0),
+            sites: Some(0),
         },
         None,
         &recipient,
@@ -745,4 +746,373 @@ async fn a_format_1_bundle_is_imported_and_answered_in_format_1() {
     assert_eq!((read.acked, read.decisions, read.links_received), (3, 0, 0));
     assert_eq!(awa.store.pending_count().unwrap(), 0);
     centre.stop().await;
+}
+
+fn plant(name: &str) -> terrain_domain::Site {
+    let mut site: terrain_domain::Site =
+        serde_json::from_str(include_str!("../../docs/examples/sites/diawara-plant.json")).unwrap();
+    site.name = name.into();
+    site
+}
+
+/// The audit events of site revisions kept on the server.
+async fn site_events(centre: &Centre) -> usize {
+    let query = terrain_server_store::AuditQuery {
+        since: None,
+        user: None,
+        limit: 10_000,
+    };
+    centre
+        .state
+        .store
+        .audit(&query)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == terrain_server_store::actions::SITE_REVISION)
+        .count()
+}
+
+/// Format 3 (issue 15 by USB): a site added on awa's device travels in her bundle, before the
+/// report naming it, to the server (stored and audited as online, once however often the
+/// bundle is imported) and by bako's reply bundle to his device, which never goes online
+/// after its sign-in. Two devices editing the site offline merge as online (different fields)
+/// or keep the same conflict (one field). Every count the app and CLI show is asserted; no
+/// cursor goes back.
+async fn sites_travel_by_bundles(engine: Engine) {
+    let Some(centre) = Centre::start(engine).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    let bako = centre.device("bako", "bako's laptop").await;
+    // Bako's first bundle, written before anything: its site cursor is 0.
+    let early_stick = folder();
+    let early = bako.write(early_stick.path());
+    assert_eq!((early.sites, early.revisions), (0, 0));
+
+    let site = awa.store.save_site(plant("Diawara lime plant")).unwrap();
+    let report = terrain_tests::seed_edited(|v| v["sites"] = json!([{ "site_id": site.id }]));
+    let report_id = report.id;
+    awa.store.save(report, "awa").unwrap();
+    let (stick, back) = (folder(), folder());
+    let w = awa.write(stick.path());
+    assert_eq!((w.sites, w.revisions, w.reports, w.links), (1, 1, 1, 0));
+    // The site comes before the report naming it.
+    let bundle = terrain_bundle::Bundle::open(&w.files[0]).unwrap();
+    let signer = terrain_bundle::parse_verifying_key(&bundle.header.signer, "signer").unwrap();
+    let contents = bundle
+        .unseal(&signer, &centre.state.server_keys.sealing_identities())
+        .unwrap();
+    assert_eq!(contents.header.format, 3);
+    assert!(matches!(
+        contents.records.as_slice(),
+        [
+            terrain_bundle::Record::Site(_),
+            terrain_bundle::Record::Revision(_)
+        ]
+    ));
+    let done = centre.import(&w.files[0], back.path()).await.unwrap();
+    assert_eq!(
+        (
+            done.sites,
+            done.sites_already,
+            done.sites_conflicts,
+            done.sites_refused
+        ),
+        (1, 0, 0, 0),
+        "{done:?}"
+    );
+    assert_eq!((done.stored, done.refused), (1, 0));
+    assert_eq!(
+        done.sites_sent, 1,
+        "the site feed brings back awa's own revision"
+    );
+    assert_eq!(site_events(&centre).await, 1, "audited as online");
+    let held = centre
+        .state
+        .store
+        .site_revisions(vec![site.id])
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].revision.content, site);
+    assert_eq!(
+        terrain_bundle::Bundle::open(&done.reply[0])
+            .unwrap()
+            .header
+            .format,
+        3
+    );
+    // Imported again: nothing new, nothing audited twice.
+    let back_again = folder();
+    let again = centre.import(&w.files[0], back_again.path()).await.unwrap();
+    assert_eq!((again.sites, again.sites_already), (0, 1));
+    assert_eq!((again.stored, again.already), (0, 1));
+    assert_eq!(site_events(&centre).await, 1);
+    // Awa reads her reply: the site leaves her queue, her cursor moves.
+    let read = awa.read(&done.reply);
+    assert_eq!(
+        (read.acked, read.sites_acked, read.sites_received),
+        (1, 1, 0)
+    );
+    assert!(awa.store.queued_site_revisions(10).unwrap().is_empty());
+    let awa_cursor = awa.store.sites_cursor().unwrap();
+    assert!(awa_cursor > 0);
+    assert_eq!(read.sites_cursor, awa_cursor);
+    awa.read(&again.reply);
+    assert_eq!(awa.store.sites_cursor().unwrap(), awa_cursor);
+
+    // Bako's early bundle reaches the centre now: its reply brings the site and the report.
+    let back = folder();
+    let done = centre.import(&early.files[0], back.path()).await.unwrap();
+    assert_eq!((done.pulled, done.sites_sent, done.sites), (1, 1, 0));
+    let read = bako.read(&done.reply);
+    assert_eq!(
+        (read.received, read.sites_received, read.sites_acked),
+        (1, 1, 0)
+    );
+    assert_eq!(bako.store.site(site.id).unwrap(), Some(site.clone()));
+    assert_eq!(bako.store.reports_at_site(site.id).unwrap(), [report_id]);
+    assert!(bako.store.unknown_sites().unwrap().is_empty());
+    let bako_cursor = bako.store.sites_cursor().unwrap();
+    assert!(bako_cursor > 0);
+    let early_reply = done.reply.clone();
+
+    // A trip of the stick for both devices: each bundle imported, then each reply read.
+    let trip = |order: [&Device; 2]| {
+        let stick = folder();
+        let written: Vec<_> = order.iter().map(|d| d.write(stick.path())).collect();
+        (stick, written)
+    };
+
+    // Different fields edited offline on both: they merge as online.
+    let mut on_awa = site.clone();
+    on_awa.operator = Some("Diawara et fils".into());
+    awa.store.save_site(on_awa).unwrap();
+    let mut on_bako = site.clone();
+    on_bako.place = Some("Route de Mahina".into());
+    bako.store.save_site(on_bako).unwrap();
+    let (_s1, written) = trip([&awa, &bako]);
+    assert_eq!((written[0].sites, written[1].sites), (1, 1));
+    let back = folder();
+    let from_awa = centre
+        .import(&written[0].files[0], back.path())
+        .await
+        .unwrap();
+    let from_bako = centre
+        .import(&written[1].files[0], back.path())
+        .await
+        .unwrap();
+    assert_eq!((from_awa.sites, from_awa.sites_conflicts), (1, 0));
+    assert_eq!(
+        (from_bako.sites, from_bako.sites_conflicts),
+        (0, 1),
+        "bako's edit leaves the site with two versions on the server"
+    );
+    assert_eq!(from_bako.sites_sent, 2, "awa's edit and bako's own");
+    let read = bako.read(&from_bako.reply);
+    assert_eq!((read.sites_acked, read.sites_received), (1, 1));
+    assert_eq!((read.sites_merged, read.sites_conflicts), (1, 0));
+    let read = awa.read(&from_awa.reply);
+    assert_eq!((read.sites_acked, read.sites_received), (1, 0));
+    // Trip 2: bako's merge reaches the centre and awa.
+    let (_s2, written) = trip([&bako, &awa]);
+    assert_eq!((written[0].sites, written[1].sites), (1, 0), "the merge");
+    let back = folder();
+    let from_bako = centre
+        .import(&written[0].files[0], back.path())
+        .await
+        .unwrap();
+    assert_eq!((from_bako.sites, from_bako.sites_conflicts), (1, 0));
+    let from_awa = centre
+        .import(&written[1].files[0], back.path())
+        .await
+        .unwrap();
+    bako.read(&from_bako.reply);
+    let read = awa.read(&from_awa.reply);
+    assert_eq!(read.sites_received, 2, "bako's edit and his merge");
+    assert_eq!(read.sites_conflicts, 0);
+    let (a, b) = (
+        awa.store.site(site.id).unwrap().unwrap(),
+        bako.store.site(site.id).unwrap().unwrap(),
+    );
+    assert_eq!(a, b);
+    assert_eq!(a.operator.as_deref(), Some("Diawara et fils"));
+    assert_eq!(a.place.as_deref(), Some("Route de Mahina"));
+    for d in [&awa, &bako] {
+        assert!(d.store.site_conflicts().unwrap().is_empty());
+        assert!(d.store.queued_site_revisions(10).unwrap().is_empty());
+    }
+    assert_eq!(
+        awa.store.site_revisions(site.id).unwrap().len(),
+        4,
+        "first, two edits, one merge"
+    );
+
+    // The same field edited differently: the same conflict on both, until someone decides.
+    let mut on_awa = a.clone();
+    on_awa.operator = Some("Diawara SARL".into());
+    awa.store.save_site(on_awa).unwrap();
+    let mut on_bako = a.clone();
+    on_bako.operator = Some("Ibrahima Diawara".into());
+    bako.store.save_site(on_bako).unwrap();
+    let (_s3, written) = trip([&awa, &bako]);
+    let back = folder();
+    let from_awa = centre
+        .import(&written[0].files[0], back.path())
+        .await
+        .unwrap();
+    let from_bako = centre
+        .import(&written[1].files[0], back.path())
+        .await
+        .unwrap();
+    assert_eq!(from_bako.sites_conflicts, 1);
+    awa.read(&from_awa.reply);
+    let read = bako.read(&from_bako.reply);
+    assert_eq!((read.sites_merged, read.sites_conflicts), (0, 1));
+    let (_s4, written) = trip([&awa, &bako]);
+    assert_eq!(
+        (written[0].sites, written[1].sites),
+        (0, 0),
+        "nothing to merge"
+    );
+    let back = folder();
+    let from_awa = centre
+        .import(&written[0].files[0], back.path())
+        .await
+        .unwrap();
+    assert_eq!(from_awa.sites_sent, 1, "bako's version");
+    let read = awa.read(&from_awa.reply);
+    assert_eq!(read.sites_conflicts, 1);
+    for d in [&awa, &bako] {
+        let conflicts = d.store.site_conflicts().unwrap();
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(conflicts[0].fields, ["operator"]);
+    }
+    assert_eq!(
+        awa.store.site(site.id).unwrap(),
+        bako.store.site(site.id).unwrap()
+    );
+
+    // An old reply read late never moves a site cursor back.
+    let cursor = bako.store.sites_cursor().unwrap();
+    assert!(cursor > bako_cursor);
+    let read = bako.read(&early_reply);
+    assert_eq!((read.sites_received, read.received), (0, 0));
+    assert_eq!(bako.store.sites_cursor().unwrap(), cursor);
+    assert_eq!(bako.store.site_conflicts().unwrap().len(), 1, "still to decide");
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_travel_by_bundles_on_sqlite() {
+    sites_travel_by_bundles(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_travel_by_bundles_on_postgres() {
+    sites_travel_by_bundles(Engine::Postgres).await;
+}
+
+/// A device not yet updated writes format-2 bundles: the centre imports its reports and link
+/// operations and answers in format 2, with no site cursor and no site revision, though the
+/// region has sites; the device reads it, its site cursor and queue untouched.
+async fn a_format_2_bundle_is_answered_in_format_2(engine: Engine) {
+    let Some(centre) = Centre::start(engine).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    let bako = centre.device("bako", "bako's laptop").await;
+    // The region has a site at the centre, by bako's format-3 bundle.
+    bako.store.save_site(plant("Diawara lime plant")).unwrap();
+    let (first_stick, first_back) = (folder(), folder());
+    let w = bako.write(first_stick.path());
+    let done = centre.import(&w.files[0], first_back.path()).await.unwrap();
+    assert_eq!(done.sites, 1);
+    // Awa's device writes format 2: reports, and a site of her own it cannot carry.
+    awa.reports(2, 0, 0, 3);
+    let own = awa.store.save_site(plant("Mahina quarry")).unwrap();
+    let keys = terrain_bundle::DeviceKeys::from_secret(&awa.store.bundle_keys().unwrap().unwrap())
+        .unwrap();
+    let sealing = awa
+        .store
+        .server_keys()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.current)
+        .and_then(|k| k.sealing)
+        .unwrap();
+    let recipient = terrain_bundle::parse_recipient(&sealing, "server").unwrap();
+    let (stick, back) = (folder(), folder());
+    let mut w = terrain_bundle::Writer::create_in_format(
+        2,
+        stick.path(),
+        terrain_bundle::Kind::Device,
+        awa.store.device_id(),
+        1,
+        chrono::Utc::now(),
+        terrain_bundle::Cursors {
+            revisions: 0,
+            reviews: Some(0),
+            links: Some(0),
+            sites: Some(0),
+        },
+        None,
+        &recipient,
+        &keys.signing,
+        terrain_bundle::PART_BYTES,
+    )
+    .unwrap();
+    let queued = awa.store.queued_site_revisions(10).unwrap();
+    assert_eq!(queued.len(), 1);
+    let refused = w
+        .add(&terrain_bundle::Record::Site(queued[0].clone()))
+        .unwrap_err();
+    assert!(refused.to_string().contains("cannot carry site revisions"));
+    for rev in awa.store.to_bundle(true).unwrap() {
+        w.add(&terrain_bundle::Record::Revision(rev)).unwrap();
+    }
+    let files = w.finish().unwrap();
+    let done = centre.import(&files[0], back.path()).await.unwrap();
+    assert_eq!((done.stored, done.refused), (2, 0));
+    assert_eq!((done.sites, done.sites_already, done.sites_sent), (0, 0, 0));
+    let reply = terrain_bundle::Bundle::open(&done.reply[0]).unwrap();
+    assert_eq!(reply.header.format, 2);
+    let read = awa.read(&done.reply);
+    assert_eq!((read.acked, read.receipts), (2, 2));
+    assert_eq!((read.sites_acked, read.sites_received), (0, 0));
+    assert_eq!(
+        awa.store.sites_cursor().unwrap(),
+        0,
+        "no site feed in format 2"
+    );
+    assert_eq!(
+        awa.store.queued_site_revisions(10).unwrap(),
+        [awa.store.site_revisions(own.id).unwrap()[0].clone()],
+        "her site waits for a bundle that can carry it"
+    );
+    assert_eq!(
+        awa.store.sites().unwrap().len(),
+        1,
+        "bako's site did not come"
+    );
+    // Updated, her next bundle (format 3) carries it and brings bako's.
+    let w = awa.write(stick.path());
+    assert_eq!(w.sites, 1);
+    let done = centre.import(&w.files[0], back.path()).await.unwrap();
+    assert_eq!((done.sites, done.sites_sent), (1, 2));
+    let read = awa.read(&done.reply);
+    assert_eq!((read.sites_acked, read.sites_received), (1, 1));
+    assert_eq!(awa.store.sites().unwrap().len(), 2);
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_format_2_bundle_is_answered_in_format_2_on_sqlite() {
+    a_format_2_bundle_is_answered_in_format_2(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_format_2_bundle_is_answered_in_format_2_on_postgres() {
+    a_format_2_bundle_is_answered_in_format_2(Engine::Postgres).await;
 }

@@ -22,6 +22,11 @@ pub struct BundleWritten {
     pub reports: usize,
     #[ts(type = "number")]
     pub photos: usize,
+    /// Link operations and site revisions made here the server has not stored yet.
+    #[ts(type = "number")]
+    pub links: usize,
+    #[ts(type = "number")]
+    pub sites: usize,
     #[ts(type = "number")]
     pub bytes: u64,
 }
@@ -46,6 +51,24 @@ pub struct BundleRead {
     pub merged: usize,
     #[ts(type = "number")]
     pub conflicts: usize,
+    /// Review decisions received.
+    #[ts(type = "number")]
+    pub decisions: usize,
+    /// Link operations the server stored (out of the queue), and link operations received.
+    #[ts(type = "number")]
+    pub links_acked: usize,
+    #[ts(type = "number")]
+    pub links_received: usize,
+    /// Site revisions the server stored (out of the queue); site revisions received, sites
+    /// whose versions merged, sites left in conflict.
+    #[ts(type = "number")]
+    pub sites_acked: usize,
+    #[ts(type = "number")]
+    pub sites_received: usize,
+    #[ts(type = "number")]
+    pub sites_merged: usize,
+    #[ts(type = "number")]
+    pub sites_conflicts: usize,
 }
 
 impl App {
@@ -68,12 +91,15 @@ impl App {
             revisions: written.revisions,
             reports: written.reports,
             photos: written.photos,
+            links: written.links,
+            sites: written.sites,
             bytes: written.bytes,
         })
     }
 
     /// Reads the server's reply bundle `file` (any part of it): acknowledgements, receipts,
-    /// and other devices' reports, applied as a sync would.
+    /// and other devices' reports, review decisions, link operations and sites, applied as a
+    /// sync would.
     pub async fn read_reply_bundle(&self, file: &Path) -> Result<BundleRead> {
         let store = Arc::clone(&self.store);
         let author = self.author()?;
@@ -91,6 +117,13 @@ impl App {
             received: read.received,
             merged: read.merged,
             conflicts: read.conflicts,
+            decisions: read.decisions,
+            links_acked: read.links_acked,
+            links_received: read.links_received,
+            sites_acked: read.sites_acked,
+            sites_received: read.sites_received,
+            sites_merged: read.sites_merged,
+            sites_conflicts: read.sites_conflicts,
         })
     }
 }

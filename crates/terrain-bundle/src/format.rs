@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
 use terrain_domain::incident::LinkOp;
-use terrain_domain::{ReviewDecision, Revision};
+use terrain_domain::{ReviewDecision, Revision, SiteRevision};
 use terrain_protocol::incident::LinkResult;
+use terrain_protocol::sites::SiteResult;
 use terrain_protocol::{Pulled, PushResult};
 use uuid::Uuid;
 
@@ -58,15 +59,20 @@ pub struct Opening {
     /// Format 2. The same for the link feed (issue 15's link operations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links_cursor: Option<i64>,
+    /// Format 3. The same for the site feed (issue 15's shared sites). Absent (format 1 or 2,
+    /// or a reply to one): no site revision travels back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sites_cursor: Option<i64>,
 }
 
-/// The cursors a bundle's opening carries: the revision feed's, and (format 2) the decision
-/// and link feeds'. A bare `i64` is the revision cursor alone.
+/// The cursors a bundle's opening carries: the revision feed's, (format 2) the decision and
+/// link feeds', and (format 3) the site feed's. A bare `i64` is the revision cursor alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Cursors {
     pub revisions: i64,
     pub reviews: Option<i64>,
     pub links: Option<i64>,
+    pub sites: Option<i64>,
 }
 
 impl From<i64> for Cursors {
@@ -97,6 +103,12 @@ pub enum Record {
     Link(LinkOp),
     /// Format 2, a reply: what the server did with one of the device's link operations.
     LinkResult(LinkResult),
+    /// Format 3. A device bundle: a site revision made here the server has not stored yet
+    /// (they come before the revisions of reports naming the site); a reply: one of the site
+    /// feed after the device's cursor.
+    Site(SiteRevision),
+    /// Format 3, a reply: what the server did with one of the device's site revisions.
+    SiteResult(SiteResult),
 }
 
 impl Record {
@@ -105,6 +117,7 @@ impl Record {
         match self {
             Record::Revision(_) | Record::Blob { .. } | Record::Result(_) | Record::Pulled(_) => 1,
             Record::Decision(_) | Record::Link(_) | Record::LinkResult(_) => 2,
+            Record::Site(_) | Record::SiteResult(_) => 3,
         }
     }
 }
@@ -125,6 +138,8 @@ impl PartialEq for Record {
             (Record::Decision(a), Record::Decision(b)) => a == b,
             (Record::Link(a), Record::Link(b)) => a == b,
             (Record::LinkResult(a), Record::LinkResult(b)) => a == b,
+            (Record::Site(a), Record::Site(b)) => a == b,
+            (Record::SiteResult(a), Record::SiteResult(b)) => a == b,
             _ => false,
         }
     }
@@ -138,6 +153,8 @@ const PULLED: u8 = 5;
 const DECISION: u8 = 6;
 const LINK: u8 = 7;
 const LINK_RESULT: u8 = 8;
+const SITE: u8 = 9;
+const SITE_RESULT: u8 = 10;
 const END: u8 = 0x7f;
 
 /// The largest JSON record read (a revision is far smaller).
@@ -172,6 +189,8 @@ pub(crate) fn write_record(out: &mut impl Write, record: &Record) -> io::Result<
         Record::Decision(d) => frame(out, DECISION, &[&json(d)]),
         Record::Link(l) => frame(out, LINK, &[&json(l)]),
         Record::LinkResult(r) => frame(out, LINK_RESULT, &[&json(r)]),
+        Record::Site(r) => frame(out, SITE, &[&json(r)]),
+        Record::SiteResult(r) => frame(out, SITE_RESULT, &[&json(r)]),
     }
 }
 
@@ -238,6 +257,12 @@ pub(crate) fn read_frame(input: &mut impl Read, format: u32) -> Result<Frame, St
         )),
         LINK_RESULT if format >= 2 => Frame::Record(Record::LinkResult(
             serde_json::from_slice(&body).map_err(|_| parse("link result"))?,
+        )),
+        SITE if format >= 3 => Frame::Record(Record::Site(
+            serde_json::from_slice(&body).map_err(|_| parse("site revision"))?,
+        )),
+        SITE_RESULT if format >= 3 => Frame::Record(Record::SiteResult(
+            serde_json::from_slice(&body).map_err(|_| parse("site result"))?,
         )),
         END if len == 8 => Frame::End(u64::from_le_bytes(
             body.try_into().expect("8 bytes checked"),

@@ -30,8 +30,9 @@ pub use age::x25519::{Identity as SealingIdentity, Recipient as SealingRecipient
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 
 /// The format this build writes (it reads this one and every older one). Format 2 adds the
-/// review decisions and link operations (records 6-8, the opening's feed cursors).
-pub const FORMAT_VERSION: u32 = 2;
+/// review decisions and link operations (records 6-8, the opening's feed cursors); format 3
+/// the shared sites (records 9-10, the opening's site cursor).
+pub const FORMAT_VERSION: u32 = 3;
 /// A bundle's first bytes, the same in every format (its "1" is this line's own version): a
 /// reader of an older format reaches the header's `format` and refuses it by name.
 pub const MAGIC: &[u8] = b"TERRAIN-BUNDLE 1\n";

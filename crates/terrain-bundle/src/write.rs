@@ -155,7 +155,8 @@ impl Writer {
 
     /// [`Writer::create`] in an older `format` (from 1): the server answers a device's bundle
     /// in that bundle's format, so a device not yet updated reads its reply. A format-1
-    /// bundle carries the revision cursor only, and refuses format-2 records.
+    /// bundle carries the revision cursor only, and refuses format-2 records; a format-2 one
+    /// has no site cursor, and refuses format-3 records.
     #[allow(clippy::too_many_arguments)]
     pub fn create_in_format(
         format: u32,
@@ -217,6 +218,7 @@ impl Writer {
             answers,
             reviews_cursor: cursors.reviews.filter(|_| format >= 2),
             links_cursor: cursors.links.filter(|_| format >= 2),
+            sites_cursor: cursors.sites.filter(|_| format >= 3),
         };
         format::write_opening(&mut sealed, &opening).map_err(&fail)?;
         Ok(Writer {
@@ -235,8 +237,12 @@ impl Writer {
     /// Adds one record (refused when the bundle's format has no such record).
     pub fn add(&mut self, record: &Record) -> Result<()> {
         if record.since_format() > self.header.format {
+            let what = match record.since_format() {
+                2 => "review decisions or link operations",
+                _ => "site revisions",
+            };
             return Err(BundleError::Key(format!(
-                "a bundle of format {} cannot carry review decisions or link operations",
+                "a bundle of format {} cannot carry {what}",
                 self.header.format
             )));
         }

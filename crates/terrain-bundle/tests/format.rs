@@ -248,3 +248,114 @@ fn device_keys_keep_and_read_back() {
     let err = parse_recipient("age1nope", "device_recipient").unwrap_err();
     assert!(err.to_string().starts_with("device_recipient:"), "{err}");
 }
+
+const PLANT: &str = include_str!("../../../docs/examples/sites/diawara-plant.json");
+
+fn site_revision(name: &str) -> terrain_domain::SiteRevision {
+    let mut site: terrain_domain::Site = serde_json::from_str(PLANT).unwrap();
+    site.name = name.into();
+    let site = site.check().unwrap();
+    terrain_domain::SiteRevision::new(site, vec![], "awa", "device-1", Utc::now())
+}
+
+/// Writes a bundle of `format` with every feed cursor given, and `records`.
+fn write_format(f: &Fixture, format: u32, kind: Kind, records: &[Record]) -> Result<Vec<PathBuf>> {
+    let cursors = Cursors {
+        revisions: 42,
+        reviews: Some(7),
+        links: Some(8),
+        sites: Some(9),
+    };
+    let mut w = Writer::create_in_format(
+        format,
+        f.dir.path(),
+        kind,
+        "device-1",
+        4,
+        Utc::now(),
+        cursors,
+        None,
+        &f.server.to_public(),
+        &f.device.signing,
+        PART_BYTES,
+    )?;
+    for r in records {
+        w.add(r)?;
+    }
+    w.finish()
+}
+
+#[test]
+fn format_3_carries_site_revisions_their_results_and_the_site_cursor() {
+    assert_eq!(FORMAT_VERSION, 3);
+    let f = fixture(1, 0);
+    let site = site_revision("Centrale de Diawara");
+    let result = terrain_protocol::sites::SiteResult {
+        id: site.id,
+        status: terrain_protocol::sites::SiteStatus::Stored,
+    };
+    // Sites first, as a device writes them: before the reports naming them.
+    let mut records = vec![
+        Record::Site(site.clone()),
+        Record::SiteResult(result.clone()),
+    ];
+    records.extend(f.records.clone());
+    let files = write_format(&f, 3, Kind::Device, &records).unwrap();
+    let contents = unseal(&f, &files[0]).unwrap();
+    assert_eq!(contents.header.format, 3);
+    assert_eq!(contents.opening.sites_cursor, Some(9));
+    assert_eq!(contents.opening.links_cursor, Some(8));
+    assert_eq!(contents.records, records);
+    match &contents.records[0] {
+        Record::Site(read) => {
+            assert_eq!(read.content.name, "Centrale de Diawara");
+            assert_eq!(read.content_hash, site.content_hash);
+            assert!(read.check().is_ok(), "a site revision reads back whole");
+        }
+        other => panic!("the first record is {other:?}"),
+    }
+    assert_eq!(Record::Site(site).since_format(), 3);
+    assert_eq!(Record::SiteResult(result).since_format(), 3);
+}
+
+#[test]
+fn a_format_2_bundle_has_no_site_cursor_and_refuses_site_records() {
+    let f = fixture(2, 0);
+    let err = write_format(&f, 2, Kind::Reply, &[Record::Site(site_revision("X"))])
+        .expect_err("a format-2 bundle took a site revision");
+    assert!(
+        err.to_string().contains("cannot carry site revisions"),
+        "{err}"
+    );
+    // Nothing half written is left named like a bundle.
+    assert!(std::fs::read_dir(f.dir.path()).unwrap().all(|e| {
+        !e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tbundle")
+    }));
+    // Its other records and cursors travel as format 2 has them; the site cursor stays out.
+    let files = write_format(&f, 2, Kind::Reply, &f.records).unwrap();
+    let contents = unseal(&f, &files[0]).unwrap();
+    assert_eq!(contents.header.format, 2);
+    assert_eq!(contents.opening.sites_cursor, None);
+    assert_eq!(contents.opening.reviews_cursor, Some(7));
+    assert_eq!(contents.records, f.records);
+    // Format 1: the revision cursor alone.
+    let files = write_format(&f, 1, Kind::Reply, &f.records).unwrap();
+    let contents = unseal(&f, &files[0]).unwrap();
+    assert_eq!(contents.header.format, 1);
+    assert_eq!(contents.opening.cursor, 42);
+    assert_eq!(
+        (
+            contents.opening.reviews_cursor,
+            contents.opening.links_cursor,
+            contents.opening.sites_cursor
+        ),
+        (None, None, None)
+    );
+    assert!(
+        write_format(&f, 4, Kind::Reply, &[]).is_err(),
+        "format 4 does not exist yet"
+    );
+}

@@ -46,9 +46,12 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                     );
                 }
                 say!(
-                    "{} reports and {} photos written ({} bytes) to:",
+                    "{} revisions of {} reports, {} photos, {} link operations and {} site revisions written ({} bytes) to:",
                     written.revisions,
+                    written.reports,
                     written.photos,
+                    written.links,
+                    written.sites,
                     written.bytes
                 );
                 for f in &written.files {
@@ -77,6 +80,16 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<()> {
                     read.received,
                     read.merged,
                     read.conflicts
+                );
+                say!(
+                    "{} review decisions received. Link operations: {} received by the server, {} from other devices. Sites: {} revisions received by the server, {} from other devices ({} sites merged, {} in conflict).",
+                    read.decisions,
+                    read.links_acked,
+                    read.links_received,
+                    read.sites_acked,
+                    read.sites_received,
+                    read.sites_merged,
+                    read.sites_conflicts
                 );
             }
         }

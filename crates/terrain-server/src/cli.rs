@@ -67,6 +67,10 @@ enum Command {
         /// ends 12 hours after sign-in in any case
         #[arg(long, env = "TERRAIN_SERVER_CONSOLE_IDLE_MINUTES", default_value_t = limits::CONSOLE_IDLE_MINUTES, value_parser = clap::value_parser!(i64).range(1..=24 * 60))]
         console_idle_minutes: i64,
+        /// The largest bundle the console's upload takes, all its parts together, in MiB
+        /// (received into bundle-uploads/ in the data folder; larger ones go by `bundle import`)
+        #[arg(long, env = "TERRAIN_SERVER_BUNDLE_UPLOAD_MAX_MIB", default_value_t = limits::BUNDLE_UPLOAD_BYTES / (1024 * 1024), value_parser = clap::value_parser!(u64).range(1..=1024 * 1024))]
+        bundle_upload_max_mib: u64,
     },
     /// Users
     #[command(subcommand)]
@@ -249,6 +253,10 @@ pub async fn main(
     let contact_key = terrain_server_store::ContactKey::load_or_create(&key_path)?;
     let store = open_store(&db, &config.pg_schema, &contact_key).await?;
     let state = AppState::new(store, contact_key).with_server_keys(server_keys);
+    // The console's bundle uploads and replies live in the data folder, beside the keys.
+    state
+        .bundle_uploads
+        .set_folder(keys_path.parent().unwrap_or(std::path::Path::new(".")));
     let default = Command::Serve {
         listen: "127.0.0.1:8080".parse()?,
         tls_cert: None,
@@ -263,6 +271,7 @@ pub async fn main(
         upload_expiry_hours: limits::UPLOAD_EXPIRY_HOURS,
         token_idle_days: limits::TOKEN_IDLE_DAYS,
         console_idle_minutes: limits::CONSOLE_IDLE_MINUTES,
+        bundle_upload_max_mib: limits::BUNDLE_UPLOAD_BYTES / (1024 * 1024),
     };
     let engine = db.split(':').next().unwrap_or("").to_string();
     let command = config.command.unwrap_or(default);
@@ -275,6 +284,15 @@ pub async fn main(
             state.clone(),
             chrono::Duration::hours(*upload_expiry_hours as i64),
         );
+    }
+    if let Command::Serve {
+        bundle_upload_max_mib,
+        ..
+    } = &command
+    {
+        state
+            .bundle_uploads
+            .set_max_bytes(bundle_upload_max_mib * 1024 * 1024);
     }
     if let Command::Serve {
         token_idle_days, ..
@@ -386,7 +404,7 @@ pub async fn main(
                 {
                     Ok(done) => {
                         println!(
-                            "{}: from {} ({}): {} revisions stored, {} already here, {} conflicts, {} refused; {} photos stored",
+                            "{}: from {} ({}): {} revisions stored, {} already here, {} conflicts, {} refused; {} photos stored; {} link operations stored, {} already here, {} refused; {} site revisions stored, {} already here, {} conflicts, {} refused",
                             done.file,
                             done.device,
                             done.user,
@@ -394,12 +412,22 @@ pub async fn main(
                             done.already,
                             done.conflicts,
                             done.refused,
-                            done.photos
+                            done.photos,
+                            done.links,
+                            done.links_already,
+                            done.links_refused,
+                            done.sites,
+                            done.sites_already,
+                            done.sites_conflicts,
+                            done.sites_refused
                         );
                         for reply in &done.reply {
                             println!(
-                                "  reply ({} reports for the device): {}",
+                                "  reply ({} reports, {} review decisions, {} link operations, {} site revisions for the device): {}",
                                 done.pulled,
+                                done.decisions_sent,
+                                done.links_sent,
+                                done.sites_sent,
                                 reply.display()
                             );
                         }

@@ -6,7 +6,9 @@
 //! online push's would. A bundle carries the device's queued link operations too (issue 15),
 //! and its cursors in the decision and link feeds. Reading a reply applies pulled revisions,
 //! review decisions and link operations like a pull (merges, conflicts) and never moves a
-//! cursor back.
+//! cursor back. From format 3 a bundle carries the device's queued site revisions too (before
+//! the reports naming them) and its cursor in the site feed; the reply acknowledges them and
+//! brings the region's site revisions, applied like a pull's (merged, or left in conflict).
 
 use crate::SyncError;
 use std::collections::HashSet;
@@ -27,6 +29,8 @@ pub struct Written {
     /// Link operations made here that the server has not stored yet (all of them: they are
     /// small, and stored once by id).
     pub links: usize,
+    /// Site revisions made here that the server has not stored yet (all of them, as links).
+    pub sites: usize,
     /// Bytes in all its files.
     pub bytes: u64,
 }
@@ -53,6 +57,14 @@ pub struct ReplyRead {
     /// operations received.
     pub links_acked: usize,
     pub links_received: usize,
+    /// Site revisions of this device the server holds (out of the queue); site revisions
+    /// new to this device; sites whose versions merged on their own, or stay in conflict.
+    pub sites_acked: usize,
+    pub sites_received: usize,
+    pub sites_merged: usize,
+    pub sites_conflicts: usize,
+    /// The device's site feed cursor after.
+    pub sites_cursor: i64,
 }
 
 fn key_error(why: &str) -> SyncError {
@@ -104,11 +116,17 @@ pub fn write_bundle(
         });
     }
     let links = store.queued_link_ops(usize::MAX)?;
+    // The server takes only the signed-in user's own site revisions, as online.
+    if let Some(account) = store.account()? {
+        store.author_queued_site_revisions(&account.user)?;
+    }
+    let sites = store.queued_site_revisions(usize::MAX)?;
     let sequence = store.next_bundle_sequence()?;
     let cursors = Cursors {
         revisions: store.pull_cursor()?,
         reviews: Some(store.reviews_cursor()?),
         links: Some(store.links_cursor()?),
+        sites: Some(store.sites_cursor()?),
     };
     let mut writer = Writer::create(
         dir,
@@ -122,6 +140,11 @@ pub fn write_bundle(
         &keys.signing,
         part_bytes,
     )?;
+    // Sites first, parents before children: a report names its site, which the server then
+    // holds when it stores the report.
+    for rev in &sites {
+        writer.add(&Record::Site(rev.clone()))?;
+    }
     let mut photos: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
     for rev in &revisions {
@@ -164,6 +187,7 @@ pub fn write_bundle(
         reports,
         photos: photos.len(),
         links: links.len(),
+        sites: sites.len(),
         bytes,
     })
 }
@@ -195,6 +219,7 @@ pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead,
     let mut results = Vec::new();
     let mut pulled = Vec::new();
     let (mut decisions, mut link_ops, mut link_acks) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut sites, mut site_acks) = (Vec::new(), Vec::new());
     for record in contents.records {
         match record {
             Record::Result(r) => results.push(r),
@@ -202,6 +227,8 @@ pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead,
             Record::Decision(d) => decisions.push(d),
             Record::Link(op) => link_ops.push(op),
             Record::LinkResult(r) => link_acks.push(r.id),
+            Record::Site(rev) => sites.push(rev),
+            Record::SiteResult(r) => site_acks.push(r.id),
             Record::Revision(_) | Record::Blob { .. } => {
                 return Err(key_error(&format!(
                     "{file}: a reply holding a device's records: refused"
@@ -243,6 +270,21 @@ pub fn read_reply(store: &Store, path: &Path, author: &str) -> Result<ReplyRead,
         let cursor = store.links_cursor()?.max(reached);
         store.apply_pulled_link_ops(&link_ops, cursor)?;
     }
+    // Site revisions the server stored leave the queue; then the site feed, before the reports
+    // naming its sites, as a pull applies it (a reply to a format-1 or 2 bundle has none).
+    store.ack_site_revisions(&site_acks)?;
+    read.sites_acked = site_acks.len();
+    if let Some(reached) = contents.opening.sites_cursor {
+        let cursor = store.sites_cursor()?.max(reached);
+        let applied = store.apply_pulled_sites(&sites, Some(cursor), author)?;
+        read.sites_received = applied.received;
+        read.sites_merged = applied.merged.len();
+        read.sites_conflicts = applied.conflicts.len();
+        for (id, why) in &applied.rejected {
+            tracing::warn!(revision = %id, %why, "site revision refused");
+        }
+    }
+    read.sites_cursor = store.sites_cursor()?;
     // Never back: a reply older than what an online pull brought leaves each cursor where it is.
     let cursor = store.pull_cursor()?.max(contents.opening.cursor);
     let reviews_cursor = match contents.opening.reviews_cursor {

@@ -15,4 +15,17 @@ receipts: number, receipts_flagged: number,
 /**
  * Reports from other devices received, merged, left in conflict.
  */
-received: number, merged: number, conflicts: number, };
+received: number, merged: number, conflicts: number, 
+/**
+ * Review decisions received.
+ */
+decisions: number, 
+/**
+ * Link operations the server stored (out of the queue), and link operations received.
+ */
+links_acked: number, links_received: number, 
+/**
+ * Site revisions the server stored (out of the queue); site revisions received, sites
+ * whose versions merged, sites left in conflict.
+ */
+sites_acked: number, sites_received: number, sites_merged: number, sites_conflicts: number, };

@@ -11,4 +11,8 @@ files: Array<string>, revisions: number,
 /**
  * Reports those revisions are of.
  */
-reports: number, photos: number, bytes: number, };
+reports: number, photos: number, 
+/**
+ * Link operations and site revisions made here the server has not stored yet.
+ */
+links: number, sites: number, bytes: number, };

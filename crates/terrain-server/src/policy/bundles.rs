@@ -11,20 +11,26 @@
 //! format 2 a bundle carries the device's link operations too (stored as
 //! POST /v1/incidents/links stores them, [`crate::policy::incidents::record`]) and its reply
 //! the review decisions and link operations of the device's regions after its cursors, the
-//! feeds a pull gives; a reply is written in the format of the bundle it answers.
+//! feeds a pull gives; a reply is written in the format of the bundle it answers. From format
+//! 3 a bundle carries the device's site revisions (stored first, as POST /v1/sites/revisions
+//! stores them, [`crate::policy::sites::record`]) and its reply their results and the site
+//! feed after the bundle's site cursor.
 //!
 //! A refused bundle is a [`Refused`]: a stable code (`bundle.import.*`, worded in English and
 //! French in the message catalogue) for the console or the app, and a plain message.
 
 use crate::AppState;
-use crate::policy::{incidents, pull, push};
+use crate::policy::{incidents, pull, push, sites};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, Utc};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use terrain_bundle::{Bundle, BundleError, Contents, Cursors, Kind, Record, Writer};
 use terrain_domain::Message;
+use terrain_domain::SiteRevision;
 use terrain_domain::incident::LinkOp;
 use terrain_protocol::incident::{LinkOps, LinkResult};
+use terrain_protocol::sites::{SiteResult, SiteRevisions, SiteStatus};
 use terrain_protocol::{PullParams, PushStatus, limits};
 use terrain_server_store::{BlobState, Device, Finished};
 
@@ -150,8 +156,10 @@ pub struct Imported {
     /// Review decisions and link operations the reply carries to the device.
     pub decisions_sent: usize,
     pub links_sent: usize,
-    /// Format 3: the device's site revisions stored now, already held, stored as a conflict,
-    /// refused; and the site revisions the reply carries to the device.
+    /// Format 3: the device's site revisions stored now, already held, stored as a conflict
+    /// (stored, and its site now has two versions: the devices merge them or show the
+    /// conflict), refused (by the same rules as online; they stay in the device's queue); and
+    /// the site revisions the reply carries to the device.
     pub sites: usize,
     pub sites_already: usize,
     pub sites_conflicts: usize,
@@ -224,10 +232,15 @@ pub async fn import(
     let owner = format!("{}/bundle-{}", device.user.name, uuid::Uuid::now_v7());
     let mut revisions = Vec::new();
     let mut links = Vec::new();
+    let mut site_revisions = Vec::new();
     if contents.records.iter().any(|r| {
         matches!(
             r,
-            Record::Result(_) | Record::Pulled(_) | Record::Decision(_) | Record::LinkResult(_)
+            Record::Result(_)
+                | Record::Pulled(_)
+                | Record::Decision(_)
+                | Record::LinkResult(_)
+                | Record::SiteResult(_)
         )
     }) {
         return Err(Refused::ReplyRecords { file }.into());
@@ -241,11 +254,16 @@ pub async fn import(
             }
             Record::Revision(r) => revisions.push(r),
             Record::Link(op) => links.push(op),
-            Record::Result(_) | Record::Pulled(_) | Record::Decision(_) | Record::LinkResult(_) => {
-                unreachable!("refused above")
-            }
+            Record::Site(rev) => site_revisions.push(rev),
+            Record::Result(_)
+            | Record::Pulled(_)
+            | Record::Decision(_)
+            | Record::LinkResult(_)
+            | Record::SiteResult(_) => unreachable!("refused above"),
         }
     }
+    // Sites before the revisions: a report names its site.
+    let site_results = record_sites(state, &device, site_revisions, &mut done).await?;
     let mut results = Vec::with_capacity(revisions.len());
     for chunk in revisions.chunks(limits::PUSH_REVISIONS) {
         let answer = push::push(state, &device, chunk.to_vec(), today).await?;
@@ -267,7 +285,7 @@ pub async fn import(
             Some(&device.name),
             crate::actions::BUNDLE_IMPORT,
             format!(
-                "bundle {} (sequence {}): {} revisions ({} stored, {} already held, {} conflicts, {} refused), {} photos stored, {} link operations ({} stored, {} already held, {} refused)",
+                "bundle {} (sequence {}): {} revisions ({} stored, {} already held, {} conflicts, {} refused), {} photos stored, {} link operations ({} stored, {} already held, {} refused), {} site revisions ({} stored, {} already held, {} conflicts, {} refused)",
                 contents.header.bundle_id,
                 contents.header.sequence,
                 results.len(),
@@ -280,20 +298,28 @@ pub async fn import(
                 done.links,
                 done.links_already,
                 done.links_refused,
+                done.sites + done.sites_already + done.sites_conflicts + done.sites_refused,
+                done.sites,
+                done.sites_already,
+                done.sites_conflicts,
+                done.sites_refused,
             ),
         )
         .await?;
     if let Some(dir) = reply_to {
         let recipient = terrain_bundle::parse_recipient(&keyed.recipient, "device recipient")?;
         // The feeds a pull gives, each after the bundle's own cursor (a format-1 bundle has
-        // none for decisions and links: its reply carries none, as a pull to an older device).
+        // none for decisions and links, a format-2 one none for sites: its reply carries none,
+        // as a pull to an older device).
         let opening = &contents.opening;
         let mut at = Cursors {
             revisions: opening.cursor,
             reviews: opening.reviews_cursor,
             links: opening.links_cursor,
+            sites: opening.sites_cursor,
         };
         let (mut pulled, mut decisions, mut link_feed) = (Vec::new(), Vec::new(), Vec::new());
+        let mut site_feed = Vec::new();
         loop {
             let page = pull::page(
                 state,
@@ -302,6 +328,7 @@ pub async fn import(
                     since: at.revisions,
                     reviews_since: at.reviews,
                     links_since: at.links,
+                    sites_since: at.sites,
                     ..PullParams::default()
                 },
             )
@@ -309,10 +336,12 @@ pub async fn import(
             pulled.extend(page.revisions);
             decisions.extend(page.reviews);
             link_feed.extend(page.links);
+            site_feed.extend(page.sites);
             let next = Cursors {
                 revisions: page.next,
                 reviews: at.reviews.and(page.reviews_next),
                 links: at.links.and(page.links_next),
+                sites: at.sites.and(page.sites_next),
             };
             let advanced = next != at;
             at = next;
@@ -323,6 +352,7 @@ pub async fn import(
         done.pulled = pulled.len();
         done.decisions_sent = decisions.len();
         done.links_sent = link_feed.len();
+        done.sites_sent = site_feed.len();
         let (dir, keys, header) = (
             dir.to_path_buf(),
             state.server_keys.clone(),
@@ -344,6 +374,13 @@ pub async fn import(
                 keys.signing(),
                 terrain_bundle::PART_BYTES,
             )?;
+            // Sites before the reports naming them, as a pull gives them.
+            for r in site_results {
+                w.add(&Record::SiteResult(r))?;
+            }
+            for rev in site_feed {
+                w.add(&Record::Site(rev))?;
+            }
             for r in results {
                 w.add(&Record::Result(r))?;
             }
@@ -420,6 +457,70 @@ async fn record_links(
         }
         results.extend(stored);
     }
+    Ok(results)
+}
+
+/// Stores a bundle's site revisions as POST /v1/sites/revisions would (the same checks, audit
+/// events, kept once by id), a batch at a time; a batch refused whole is tried one revision at
+/// a time, so the others are stored and the refused one stays in the device's queue (it has no
+/// result in the reply). Counts each in `done`; returns the results of those stored.
+async fn record_sites(
+    state: &AppState,
+    device: &Device,
+    revisions: Vec<SiteRevision>,
+    done: &mut Imported,
+) -> Result<Vec<SiteResult>> {
+    let mut results = Vec::with_capacity(revisions.len());
+    for chunk in revisions.chunks(limits::SITE_REVISIONS) {
+        let body = |revisions: Vec<SiteRevision>| SiteRevisions { revisions };
+        match sites::record(state, device, body(chunk.to_vec())).await {
+            Ok(answer) => results.extend(answer.results),
+            Err(e) if e.status().is_server_error() => return Err(e.into()),
+            Err(_) => {
+                for rev in chunk {
+                    match sites::record(state, device, body(vec![rev.clone()])).await {
+                        Ok(answer) => results.extend(answer.results),
+                        Err(e) if e.status().is_server_error() => return Err(e.into()),
+                        Err(_) => done.sites_refused += 1,
+                    }
+                }
+            }
+        }
+    }
+    // Stored now and leaving its site with two versions (heads): stored as a conflict.
+    let new: HashSet<_> = results
+        .iter()
+        .filter(|r| r.status == SiteStatus::Stored)
+        .map(|r| r.id)
+        .collect();
+    let touched: BTreeSet<_> = revisions
+        .iter()
+        .filter(|r| new.contains(&r.id))
+        .map(|r| r.site_id)
+        .collect();
+    let held = state
+        .store
+        .site_revisions(touched.into_iter().collect())
+        .await?;
+    let followed: HashSet<_> = held
+        .iter()
+        .flat_map(|s| s.revision.parents.iter().copied())
+        .collect();
+    let mut heads = std::collections::HashMap::<uuid::Uuid, usize>::new();
+    for s in held.iter().filter(|s| !followed.contains(&s.revision.id)) {
+        *heads.entry(s.revision.site_id).or_default() += 1;
+    }
+    for rev in revisions.iter().filter(|r| new.contains(&r.id)) {
+        if !followed.contains(&rev.id) && heads.get(&rev.site_id).copied().unwrap_or(0) > 1 {
+            done.sites_conflicts += 1;
+        } else {
+            done.sites += 1;
+        }
+    }
+    done.sites_already += results
+        .iter()
+        .filter(|r| r.status == SiteStatus::AlreadyHave)
+        .count();
     Ok(results)
 }
 
