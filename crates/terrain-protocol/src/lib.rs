@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use terrain_domain::Revision;
 use uuid::Uuid;
 
+pub mod bundles;
 pub mod console;
 pub mod console_session;
 pub mod exports;
@@ -22,6 +23,7 @@ pub mod sites;
 pub use incident::{
     IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, PairDecision, Similar, Suggestion,
 };
+pub use bundles::{BundleImported, BundleUpload, ReplyFile};
 pub use receipt::{Receipt, ReceiptBody, RetiredKey, ServerKeys};
 pub use review::{ReviewDecision, ReviewRequest, ReviewState};
 
@@ -92,6 +94,12 @@ pub mod limits {
     /// Hours an upload in progress may go without a piece before the server deletes it
     /// (`terrain-server serve --upload-expiry-hours`).
     pub const UPLOAD_EXPIRY_HOURS: u64 = 7 * 24;
+    /// A bundle uploaded in the console (all its parts): one part's size, FAT32's limit
+    /// (`serve --bundle-upload-max-mib` changes it). Larger ones go by `terrain-server bundle
+    /// import`.
+    pub const BUNDLE_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+    /// Days the console's reply bundles are kept for download.
+    pub const BUNDLE_REPLY_DAYS: i64 = 7;
     // The edge (terrain-server's `edge`): what one client may cost before any handler runs.
     /// A sign-in's body: a name, a password and a device name.
     pub const SIGN_IN_BODY_BYTES: usize = 64 * 1024;
@@ -507,6 +515,22 @@ pub mod codes {
     pub const USER_EXISTS: &str = "user_exists";
     /// 400: a field of the body holds a value the endpoint refuses (the message names it).
     pub const INVALID_FIELD: &str = "invalid_field";
+    /// 422: a USB bundle refused whole, nothing of it stored. The code is the message
+    /// catalogue's (`bundle.import.*`, English and French), the words in the request's
+    /// language.
+    pub const BUNDLE_REFUSALS: &[&str] = &[
+        "bundle.import.not_bundle",
+        "bundle.import.newer",
+        "bundle.import.incomplete",
+        "bundle.import.truncated",
+        "bundle.import.tampered",
+        "bundle.import.other_server",
+        "bundle.import.a_reply",
+        "bundle.import.unknown_device",
+        "bundle.import.revoked",
+        "bundle.import.io",
+        "bundle.error.refused",
+    ];
 }
 
 #[cfg(test)]

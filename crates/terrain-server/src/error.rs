@@ -97,6 +97,10 @@ pub enum AppError {
     PieceCut { at: u64 },
     #[error("the bytes received do not have the sha256 they are named by; upload again from 0")]
     BlobHashMismatch,
+    /// A USB bundle refused whole: the catalogue's code (`codes::BUNDLE_REFUSALS`) and its
+    /// words, already in the request's language.
+    #[error("{message}")]
+    BundleRefused { code: &'static str, message: String },
     // The server's own limits and failures.
     #[error("{message}")]
     TooManyConnections { message: String },
@@ -165,7 +169,7 @@ impl AppError {
             NotFound(_) => StatusCode::NOT_FOUND,
             RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             OffsetMismatch { .. } => StatusCode::CONFLICT,
-            BlobHashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            BlobHashMismatch | BundleRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Busy(_) | Storage(_) | Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -203,6 +207,7 @@ impl AppError {
             OffsetMismatch { .. } => codes::OFFSET_MISMATCH,
             TooManyPieces { .. } => codes::TOO_MANY_PIECES,
             BlobHashMismatch => codes::BLOB_HASH_MISMATCH,
+            BundleRefused { code, .. } => code,
             TooManyConnections { .. } => codes::TOO_MANY_CONNECTIONS,
             RequestTimeout(_) => codes::REQUEST_TIMEOUT,
             Busy(_) | Storage(_) | Internal(_) => codes::UNAVAILABLE,

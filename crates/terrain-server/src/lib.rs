@@ -71,6 +71,8 @@ pub struct AppState {
     pub console: Arc<console::Settings>,
     /// The server's identity keys: receipts are signed with them, bundles sealed to them.
     pub server_keys: Arc<keys::ServerKeyring>,
+    /// The console's bundle uploads: their folder and size limit.
+    pub bundle_uploads: Arc<policy::bundle_uploads::Settings>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             uploads: Arc::default(),
             console: Arc::default(),
             server_keys: Arc::new(keys::ServerKeyring::generate()),
+            bundle_uploads: Arc::default(),
             token_idle_secs: Arc::new(std::sync::atomic::AtomicI64::new(
                 limits::TOKEN_IDLE_DAYS * 24 * 3600,
             )),
@@ -252,6 +255,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
         .merge(sessions)
         .merge(blobs)
+        .merge(routes::of_group(Group::Bundles))
         .layer(middleware::from_fn(require_protocol));
     let app = routes::of_group(Group::Open)
         .merge(api)

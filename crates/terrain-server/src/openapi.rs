@@ -101,6 +101,10 @@ fn path_parameter(path: &str, name: &str) -> (Value, &'static str) {
             json!({ "type": "string", "pattern": "^[0-9a-f]{32}$" }),
             "the device's id, as the user's device list gives it",
         ),
+        "name" => (
+            json!({ "type": "string", "pattern": "^terrain-reply-[A-Za-z0-9_.-]+\\.tbundle$" }),
+            "the reply file's name, as the upload's answer gives it",
+        ),
         _ => unreachable!("path parameter {name} has no schema: add it here"),
     }
 }

@@ -24,6 +24,9 @@ pub enum Group {
     Api,
     /// Attachments: pieces up to [`limits::BLOB_CHUNK_BYTES`].
     Blobs,
+    /// The console's bundle upload: a body streamed to a file, bounded by the handler
+    /// (`serve --bundle-upload-max-mib`), never decompressed (a bundle is compressed already).
+    Bundles,
 }
 
 /// The HTTP methods the API uses.
@@ -192,6 +195,23 @@ const fn export_answer(description: &'static str, media: &'static str) -> Answer
         headers: &[EXPORT_TOTAL, CONTENT_DISPOSITION],
     }
 }
+
+/// The bundle upload's refusals: the catalogue's `bundle.import.*` codes, and its own.
+const BUNDLE_UPLOAD_ERRORS: &[&str] = &[
+    codes::FORBIDDEN,
+    codes::INVALID_QUERY,
+    codes::BODY_TOO_LARGE,
+    "bundle.import.not_bundle",
+    "bundle.import.newer",
+    "bundle.import.truncated",
+    "bundle.import.tampered",
+    "bundle.import.other_server",
+    "bundle.import.a_reply",
+    "bundle.import.unknown_device",
+    "bundle.import.revoked",
+    "bundle.import.io",
+    "bundle.error.refused",
+];
 
 pub const ROUTES: &[Route] = &[
     Route {
@@ -819,6 +839,39 @@ pub const ROUTES: &[Route] = &[
             "/v1/admin/devices/{device}/revoke",
             |m| on(m, api::console::revoke),
             "Revoke one device token (administrators): its next request, a sync, is refused token_revoked; audited",
+        )
+    },
+    // The console's bundle upload (issue 16).
+    Route {
+        group: Group::Bundles,
+        request: Body::Bytes,
+        query: Some(inline::<terrain_protocol::BundleUpload>),
+        answers: &[json(
+            200,
+            "what was imported, and the reply bundle's files to download and carry back to the device",
+            of::<terrain_protocol::BundleImported>,
+        )],
+        errors: BUNDLE_UPLOAD_ERRORS,
+        ..route(
+            Verb::Post,
+            "/v1/admin/bundles",
+            |m| on(m, api::bundles::upload),
+            "Import a device's USB bundle (administrators): the body is the bundle file, or a split bundle's parts one after the other; checked whole, stored as the device's push would be (importing twice changes nothing), a refusal stores nothing; audited",
+        )
+    },
+    Route {
+        answers: &[Answer {
+            status: 200,
+            description: "the reply bundle's file",
+            body: Body::File("application/octet-stream"),
+            headers: &[CONTENT_DISPOSITION],
+        }],
+        errors: &[codes::FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/admin/bundles/replies/{name}",
+            |m| on(m, api::bundles::reply),
+            "A reply bundle an upload wrote (administrators), kept 7 days",
         )
     },
 ];

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod bundles;
 pub mod console;
 pub mod exports;
 pub mod health;

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod audit;
 pub mod blobs;
+pub mod bundle_uploads;
 pub mod bundles;
 pub mod exports;
 pub mod incidents;
