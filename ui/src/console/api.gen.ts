@@ -50,6 +50,38 @@ export type AuditPage = {
   next?: number | null;
 };
 
+/** What importing one bundle did: the server's `Imported`, as the console shows it. */
+export type BundleImported = {
+  already: number;
+  conflicts: number;
+  decisions_sent: number;
+  device: string;
+  /** The file's name, as sent. */
+  file: string;
+  /** The device's link operations: stored now, already held, refused. */
+  links: number;
+  links_already: number;
+  links_refused: number;
+  links_sent: number;
+  /** Photos stored now (those already held are not counted). */
+  photos: number;
+  /** What the reply carries to the device: reports, review decisions, link operations and site revisions it does not have yet (besides the receipts of what it sent). */
+  pulled: number;
+  refused: number;
+  /** The reply's files, in order (more than one when it was split), to carry back to the device and read in the app's Sync screen (or `terrain bundle read`). */
+  replies: ReplyFile[];
+  /** The device's site revisions: stored now, already held, stored as a conflict, refused. */
+  sites: number;
+  sites_already: number;
+  sites_conflicts: number;
+  sites_refused: number;
+  sites_sent: number;
+  /** The device's revisions: stored now, already held, stored as a conflict, refused. */
+  stored: number;
+  /** Whose device wrote it. */
+  user: string;
+};
+
 /** One source's statement of a figure. */
 export type Claim = {
   amount: Amount;
@@ -432,6 +464,13 @@ export type ReceiptBody = {
 
 /** How far the source has proved reliable (the Admiralty scale's A–F, in words). */
 export type Reliability = "reliable" | "usually_reliable" | "fairly_reliable" | "not_usually_reliable" | "unreliable" | "unknown";
+
+/** One file of a reply bundle the server wrote, kept for download a while. */
+export type ReplyFile = {
+  bytes: number;
+  /** Its name: `GET /v1/admin/bundles/replies/{name}` gives it. */
+  name: string;
+};
 
 /** One incident. */
 export type Report = {
@@ -987,5 +1026,9 @@ export interface Queries {
     lang?: ExportLang | null;
     /** CSV, GeoJSON, PDF summary: one row (feature, entry) per incident instead of per report: reports linked as one incident counted once, with the conservative figure and every source (false unless `true`). Every export names each report's `incident_id` either way. */
     per_incident?: boolean;
+  };
+  "POST /v1/admin/bundles": {
+    /** The file's name, e.g. `terrain-awa_s_tablet-20261129T050000Z-000003.tbundle`. */
+    name?: string;
   };
 }

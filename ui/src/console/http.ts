@@ -21,6 +21,11 @@ export function setCsrf(token: string) {
   state.csrf = token;
 }
 
+/** The session's CSRF token, for requests made without `send` (an upload with progress). */
+export function csrf(): string {
+  return state.csrf;
+}
+
 /** Called on any 401 but the sign-in's own: the console goes back to sign-in. */
 export function onUnauthorized(listener: Listener) {
   state.onUnauthorized = listener;
