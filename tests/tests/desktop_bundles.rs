@@ -103,8 +103,11 @@ async fn reports_travel_by_usb_bundle_and_the_reply_empties_the_outbox_with_vali
     std::fs::create_dir_all(&stick).unwrap();
     ui.type_into("#bundle-dir", stick.to_str().unwrap()).await;
     ui.click("#bundle-write").await;
-    ui.wait_text("#bundle-done", "2 report(s), 0 photo(s)")
-        .await;
+    ui.wait_text(
+        "#bundle-done",
+        "2 report(s), 0 photo(s), 0 link operation(s), 0 site change(s)",
+    )
+    .await;
     let written = bundles_in(&stick);
     assert_eq!(written.len(), 1, "one bundle file: {written:?}");
     assert!(
@@ -139,6 +142,15 @@ async fn reports_travel_by_usb_bundle_and_the_reply_empties_the_outbox_with_vali
         String::from_utf8_lossy(&import.stdout),
         String::from_utf8_lossy(&import.stderr)
     );
+    let said = String::from_utf8_lossy(&import.stdout);
+    assert!(
+        said.contains("2 revisions stored")
+            && said.contains("0 site revisions stored, 0 already here, 0 conflicts, 0 refused")
+            && said.contains(
+                "2 reports, 0 review decisions, 0 link operations, 0 site revisions for the device"
+            ),
+        "the import says what it stored and what the reply carries:\n{said}"
+    );
     let replies = bundles_in(&back);
     assert_eq!(replies.len(), 1, "one reply: {replies:?}");
     let reply = &replies[0];
@@ -169,6 +181,15 @@ async fn reports_travel_by_usb_bundle_and_the_reply_empties_the_outbox_with_vali
         "2 received by the server, 2 receipt(s) kept, 0 refused",
     )
     .await;
+    // Every count of what came: reports, decisions, link operations, sites.
+    let done = ui.text("#bundle-done").await;
+    for words in [
+        "0 conflict(s); 0 review decision(s) received.",
+        "Link operations: 0 received by the server, 0 from other devices.",
+        "Sites: 0 change(s) received by the server, 0 from other devices, 0 site(s) merged, 0 in conflict.",
+    ] {
+        assert!(done.contains(words), "{words:?} not in {done:?}");
+    }
     ui.wait_text("#sync-panel-queued", "0").await;
     ui.wait_gone("#bundle-error").await;
     // The bundle card and what the reply did, in view for the picture.
