@@ -46,7 +46,7 @@ async fn a_site_conflict_is_settled_field_by_field_in_the_window_and_reaches_the
             .await
             .unwrap();
         app.sync_once(&|_| {}).await.unwrap();
-        assert_eq!(app.sites().unwrap(), [site.clone()]);
+        assert_eq!(app.sites().unwrap(), std::slice::from_ref(&site));
         let mut on_awa = site.clone();
         on_awa.operator = Some("Diawara et fils".into());
         on_awa.name = "Diawara lime plant".into();
