@@ -1000,7 +1000,11 @@ async fn sites_travel_by_bundles(engine: Engine) {
     let read = bako.read(&early_reply);
     assert_eq!((read.sites_received, read.received), (0, 0));
     assert_eq!(bako.store.sites_cursor().unwrap(), cursor);
-    assert_eq!(bako.store.site_conflicts().unwrap().len(), 1, "still to decide");
+    assert_eq!(
+        bako.store.site_conflicts().unwrap().len(),
+        1,
+        "still to decide"
+    );
     centre.stop().await;
 }
 
@@ -1115,4 +1119,47 @@ async fn a_format_2_bundle_is_answered_in_format_2_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_format_2_bundle_is_answered_in_format_2_on_postgres() {
     a_format_2_bundle_is_answered_in_format_2(Engine::Postgres).await;
+}
+
+/// A site revision the server refuses (a site of a region the user does not work in) is
+/// counted refused, gets no result, and stays queued on the device; the bundle's other site
+/// revisions and reports are stored, as a sync sends them one by one.
+async fn a_refused_site_revision_stays_queued(engine: Engine) {
+    let Some(centre) = Centre::start(engine).await else {
+        return;
+    };
+    let awa = centre.device("awa", "awa's tablet").await;
+    let mut far = plant("Gao cement works");
+    far.admin1 = "Gao".into();
+    far.admin2 = None;
+    let far = awa.store.save_site(far.check().unwrap()).unwrap();
+    let near = awa.store.save_site(plant("Diawara lime plant")).unwrap();
+    awa.reports(1, 0, 0, 9);
+    let (stick, back) = (folder(), folder());
+    let w = awa.write(stick.path());
+    assert_eq!((w.sites, w.revisions), (2, 1));
+    let done = centre.import(&w.files[0], back.path()).await.unwrap();
+    assert_eq!(
+        (done.sites, done.sites_refused, done.stored),
+        (1, 1, 1),
+        "{done:?}"
+    );
+    assert_eq!(site_events(&centre).await, 1);
+    let read = awa.read(&done.reply);
+    assert_eq!((read.acked, read.sites_acked), (1, 1));
+    let queued = awa.store.queued_site_revisions(10).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].site_id, far.id, "the refused one waits");
+    assert!(awa.store.site(near.id).unwrap().is_some());
+    centre.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_site_revision_stays_queued_on_sqlite() {
+    a_refused_site_revision_stays_queued(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_site_revision_stays_queued_on_postgres() {
+    a_refused_site_revision_stays_queued(Engine::Postgres).await;
 }
