@@ -24,6 +24,39 @@ pub fn seed_edited(edit: impl FnOnce(&mut Value)) -> ValidReport {
     .expect("the seed, edited, is valid")
 }
 
+/// Issue 15's seed case, the first official's report of the Bafoulabé attack: Wamaps' 3
+/// abducted, with the security and owner sources; `edit` changes its JSON first.
+pub fn first_official_report(edit: impl FnOnce(&mut Value)) -> ValidReport {
+    seed_edited(|v| {
+        let sources: Vec<Value> = v["sources"]
+            .as_array()
+            .expect("the seed has sources")
+            .iter()
+            .filter(|s| s["key"] != "elected-official")
+            .cloned()
+            .collect();
+        v["sources"] = json!(sources);
+        v["figures"]["abducted"] = json!([{ "amount": 3, "source": "wamaps" }]);
+        edit(v);
+    })
+}
+
+/// The second official's report of the same attack, in their own words: only the elected
+/// official's 4 abducted; `edit` changes its JSON first.
+pub fn second_official_report(edit: impl FnOnce(&mut Value)) -> ValidReport {
+    seed_edited(|v| {
+        v["title"] = json!("Bafoulabé: armed men attack the plants, four workers abducted");
+        v["sources"] = json!([{
+            "key": "elected-official",
+            "name": "An elected official of the Kayes region",
+            "kind": "official",
+            "reliability": "fairly_reliable"
+        }]);
+        v["figures"] = json!({ "abducted": [{ "amount": 4, "source": "elected-official" }] });
+        edit(v);
+    })
+}
+
 /// A report whose title and narrative differ from every other's, as real ones do (identical
 /// copies would compress far better than real traffic).
 pub fn varied_report() -> terrain_domain::ValidReport {

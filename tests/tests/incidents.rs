@@ -14,37 +14,8 @@ use terrain_domain::FigureKind;
 use terrain_domain::incident::{LinkAction, LinkOp, LinkSet};
 use terrain_protocol::{IncidentView, Role, Similar};
 use terrain_tests::harness::{Engine, Server};
-use terrain_tests::seed_edited;
+use terrain_tests::{first_official_report, second_official_report};
 use uuid::Uuid;
-
-/// The first official's report: Wamaps' 3 abducted, and the security and owner sources.
-fn first_report() -> terrain_domain::ValidReport {
-    seed_edited(|v| {
-        let sources: Vec<Value> = v["sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["key"] != "elected-official")
-            .cloned()
-            .collect();
-        v["sources"] = json!(sources);
-        v["figures"]["abducted"] = json!([{ "amount": 3, "source": "wamaps" }]);
-    })
-}
-
-/// The second official's, in their own words: only the elected official's 4 abducted.
-fn second_report() -> terrain_domain::ValidReport {
-    seed_edited(|v| {
-        v["title"] = json!("Bafoulabé: armed men attack the plants, four workers abducted");
-        v["sources"] = json!([{
-            "key": "elected-official",
-            "name": "An elected official of the Kayes region",
-            "kind": "official",
-            "reliability": "fairly_reliable"
-        }]);
-        v["figures"] = json!({ "abducted": [{ "amount": 4, "source": "elected-official" }] });
-    })
-}
 
 async fn post_links(server: &Server, token: &str, ops: &[LinkOp]) -> (u16, Value) {
     let resp = reqwest::Client::new()
@@ -93,7 +64,10 @@ async fn the_seed_case(engine: Engine) {
     let sidi = server.device("sidi").await;
     let root = server.device("root").await;
 
-    let (first, second) = (first_report(), second_report());
+    let (first, second) = (
+        first_official_report(|_| {}),
+        second_official_report(|_| {}),
+    );
     let (a, b) = (first.id, second.id);
     moussa.store.save(first, "moussa").unwrap();
     moussa.sync().await.unwrap();

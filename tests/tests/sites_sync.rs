@@ -208,7 +208,7 @@ async fn merged_into_another_region(engine: Engine) {
     depot.admin2 = None;
     let in_gao = revision(&depot, vec![], "oumar");
     assert_eq!(
-        send_sites(&server, &oumar.token(), &[in_gao.clone()]).await,
+        send_sites(&server, &oumar.token(), std::slice::from_ref(&in_gao)).await,
         200
     );
     let mut kayes = plant("Diawara lime plant");
