@@ -5,7 +5,8 @@
 //! `POST /v1/incidents/decisions`, as the console does it), the page counts two incidents since
 //! March 2026, the linked reports once, with both sources; the merged entry's page shows the
 //! plant's; a report of Gao naming the plant counts for an administrator only; an official of
-//! Sikasso gets 403; an unknown site 404; unlinking makes three incidents again.
+//! Sikasso gets 403; an unknown site 404; unlinking makes three incidents again, and "not the
+//! same" drops the suggestion both ways.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -220,6 +221,29 @@ async fn a_sites_page(engine: Engine) {
     decide(&server, &reviewer, a, b, "unlink").await;
     let unlinked = page(&server, &reviewer, site.id).await;
     assert_eq!(reports(&unlinked), reports(&before));
+    // "Not the same": the suggestion is gone for both reports, and the dismissal audited.
+    let suggested = |token: String, of: Uuid, other: Uuid| {
+        let server = &server;
+        async move {
+            let (status, body) = server
+                .call(Method::GET, &format!("/v1/reports/{of}/similar"), &token)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body["suggestions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["report"] == json!(other))
+        }
+    };
+    assert!(suggested(reviewer.clone(), b, a).await);
+    decide(&server, &reviewer, a, b, "dismiss").await;
+    assert!(!suggested(reviewer.clone(), b, a).await);
+    assert!(!suggested(awa.token(), a, b).await);
+    let (_, events) = server
+        .audit(&root.token(), "?action=incident_dismiss")
+        .await;
+    assert_eq!(events["events"].as_array().map_or(0, Vec::len), 1);
     server.stop().await;
 }
 
