@@ -74,19 +74,22 @@ pub(crate) async fn backfill(tx: &Tx<'_>) -> Result<()> {
 impl PgStore {
     pub(crate) async fn reports_at(&self, sites: Vec<Uuid>, limit: usize) -> Result<Vec<Uuid>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(self
+        // The newest ids when there are more (ids are time-ordered): a busy site keeps its latest.
+        let mut found: Vec<Uuid> = self
             .client()
             .await?
             .query(
                 "SELECT DISTINCT report_id FROM report_sites WHERE site_id = ANY($1)
-                  ORDER BY report_id LIMIT $2",
+                  ORDER BY report_id DESC LIMIT $2",
                 &[&sites, &limit],
             )
             .await
             .map_err(backend)?
             .iter()
             .map(|r| r.get(0))
-            .collect())
+            .collect();
+        found.reverse();
+        Ok(found)
     }
 
     pub(crate) async fn merged_into(&self, sites: Vec<Uuid>) -> Result<Vec<Uuid>> {

@@ -54,14 +54,17 @@ fn ids(c: &Connection, sql: &str, sites: &[Uuid], limit: i64) -> Result<Vec<Uuid
 }
 
 pub(crate) fn reports_at(c: &Connection, sites: &[Uuid], limit: usize) -> Result<Vec<Uuid>> {
-    ids(
+    // The newest ids when there are more (ids are time-ordered): a busy site keeps its latest.
+    let mut found = ids(
         c,
         "SELECT DISTINCT report_id FROM report_sites
           WHERE site_id IN (SELECT value FROM json_each(?1))
-          ORDER BY report_id LIMIT ?2",
+          ORDER BY report_id DESC LIMIT ?2",
         sites,
         i64::try_from(limit).unwrap_or(i64::MAX),
-    )
+    )?;
+    found.reverse();
+    Ok(found)
 }
 
 pub(crate) fn merged_into(c: &Connection, sites: &[Uuid]) -> Result<Vec<Uuid>> {

@@ -624,7 +624,7 @@ pub trait ServerStore: Send + Sync + 'static {
     /// index), sorted; whether that revision is still the site's head is the caller's to judge.
     async fn sites_merged_into(&self, sites: Vec<Uuid>) -> Result<Vec<Uuid>>;
     /// The reports whose heads name one of `sites` (schema step 14's `report_sites`, kept in
-    /// the push transaction), sorted, at most `limit`.
+    /// the push transaction), sorted, at most `limit`: the newest ids when there are more.
     async fn reports_at_sites(&self, sites: Vec<Uuid>, limit: usize) -> Result<Vec<Uuid>>;
     /// The site feed after position `since`: revisions of sites in one of `regions` (every one
     /// for None), oldest first (so parents before children), at most `limit`.
