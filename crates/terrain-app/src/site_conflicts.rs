@@ -44,25 +44,15 @@ impl App {
     /// Every site whose versions conflict, with what they dispute. A site with more than two
     /// versions is listed without disputes: it is settled by saving it whole.
     pub fn site_conflicts(&self) -> Result<Vec<SiteConflictView>> {
-        let mut out = Vec::new();
-        for conflict in self.store.site_conflicts()? {
-            if let Ok(view) = self.site_conflict_view(&conflict) {
-                out.push(view);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The conflict of the site `id`, if its versions disagree.
-    pub fn site_conflict(&self, id: Uuid) -> Result<Option<SiteConflictView>> {
-        match self.store.site_conflict(id)? {
-            Some(c) => self.site_conflict_view(&c).map(Some),
-            None => Ok(None),
-        }
+        self.store
+            .site_conflicts()?
+            .iter()
+            .map(|c| self.site_conflict_view(c))
+            .collect()
     }
 
     fn site_conflict_view(&self, c: &SiteConflict) -> Result<SiteConflictView> {
-        let (ours, theirs) = sides(c, self.store.device_id())?;
+        let (ours, theirs) = sides(c, self.store.device_id());
         let device = self.store.device_id();
         let version = |r: &SiteRevision| SiteVersion {
             revision: r.id,
@@ -77,7 +67,12 @@ impl App {
                 .store
                 .site(c.site_id)?
                 .map_or_else(|| ours.content.name.clone(), |s| s.name),
-            disputes: site_disputes(c, ours, theirs),
+            // More than two versions: no field-by-field choice (see `sides`).
+            disputes: if c.heads.len() == 2 {
+                site_disputes(c, ours, theirs)
+            } else {
+                Vec::new()
+            },
             ours: ours.content.clone(),
             ours_version: version(ours),
             theirs: theirs.content.clone(),
@@ -102,7 +97,17 @@ impl App {
                 format!("site {} has no conflict to settle", site.name),
             ));
         };
-        let (ours, theirs) = sides(&conflict, self.store.device_id())?;
+        if conflict.heads.len() != 2 {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "site {} has {} versions; save the site whole to settle them",
+                    site.name,
+                    conflict.heads.len()
+                ),
+            ));
+        }
+        let (ours, theirs) = sides(&conflict, self.store.device_id());
         let base = conflict.base.as_ref().map(|b| &b.content);
         let take_theirs = choose(&site_disputes(&conflict, ours, theirs), all, fields)?;
         let settled = settle_sites(base, &ours.content, &theirs.content, &take_theirs)
@@ -126,24 +131,22 @@ impl App {
     }
 }
 
-/// This device's version and the server's, of a conflict between two (by revision id when
-/// neither or both are this device's); more versions are settled by saving the site whole.
-fn sides<'a>(c: &'a SiteConflict, device: &str) -> Result<(&'a SiteRevision, &'a SiteRevision)> {
-    let [a, b] = c.heads.as_slice() else {
-        return Err(AppError::new(
-            ErrorCode::Invalid,
-            format!(
-                "site {} has {} versions; save the site whole to settle them",
-                c.site_id,
-                c.heads.len()
-            ),
-        ));
-    };
-    Ok(if b.device == device && a.device != device {
-        (b, a)
-    } else {
-        (a, b)
-    })
+/// This device's version and another, of a conflict (by revision id when neither or several
+/// are this device's): the other is the latest of the rest. With more than two versions the
+/// view shows these two without disputes: such a site is settled by saving it whole.
+fn sides<'a>(c: &'a SiteConflict, device: &str) -> (&'a SiteRevision, &'a SiteRevision) {
+    let ours = c
+        .heads
+        .iter()
+        .find(|h| h.device == device)
+        .unwrap_or(&c.heads[0]);
+    let theirs = c
+        .heads
+        .iter()
+        .filter(|h| h.id != ours.id)
+        .max_by_key(|h| (h.created_at, h.id))
+        .expect("a conflict has two versions or more");
+    (ours, theirs)
 }
 
 /// What the two versions dispute, `ours` being this device's.
