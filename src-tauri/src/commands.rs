@@ -12,8 +12,8 @@ use tauri::{AppHandle, Emitter};
 use terrain_app::{
     AbsentPhotos, AppError, AppInfo, BundleRead, BundleWritten, Catalog, ExportRequest,
     ExportResult, FetchedPhotos, Form, IncidentView, Kept, ListPage, ListQuery, LockState,
-    PhotoComing, PhotoPolicy, ReportDetail, SavedReport, Session, SimilarReport,
-    SiteConflictView, SiteHistory, SyncStatus,
+    PhotoComing, PhotoPolicy, ReportDetail, SavedReport, Session, SimilarReport, SiteConflictView,
+    SiteHistory, SyncStatus,
 };
 use terrain_domain::gazetteer::Suggestion;
 use terrain_domain::{Attachment, Problem, Report, Site};

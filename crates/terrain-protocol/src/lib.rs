@@ -20,10 +20,10 @@ pub mod review;
 pub mod schema;
 pub mod sites;
 
+pub use bundles::{BundleImported, BundleUpload, ReplyFile};
 pub use incident::{
     IncidentView, LinkOps, LinkResult, LinkResults, LinkStatus, PairDecision, Similar, Suggestion,
 };
-pub use bundles::{BundleImported, BundleUpload, ReplyFile};
 pub use receipt::{Receipt, ReceiptBody, RetiredKey, ServerKeys};
 pub use review::{ReviewDecision, ReviewRequest, ReviewState};
 
