@@ -3,9 +3,7 @@
 //! Which field comes from which side is the domain's (`terrain_domain::settle_sites`) and the
 //! app's; the store only refuses a choice made on heads that are no longer the site's.
 
-use crate::sites::{insert_site_rev, set_only_head, show_site, site_heads, stamp};
-use crate::{Result, SiteConflict, Store, StoreError};
-use chrono::Utc;
+use crate::{Result, SiteConflict, Store};
 use terrain_domain::{Site, SiteRevision};
 use uuid::Uuid;
 
@@ -34,32 +32,8 @@ impl Store {
         author: &str,
     ) -> Result<SiteRevision> {
         let site = site.check()?;
-        let now = Utc::now();
-        let at = stamp(now);
-        let sql = self.sql();
-        let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        let mut now_heads: Vec<Uuid> = site_heads(&tx, site.id)?.iter().map(|h| h.id).collect();
-        let mut chosen = heads.to_vec();
-        now_heads.sort();
-        chosen.sort();
-        chosen.dedup();
-        if chosen.len() < 2 || now_heads != chosen {
-            return Err(StoreError::SiteMoved(site.id));
-        }
-        let rev = SiteRevision::new(site.clone(), chosen, author, &self.device_id, now);
-        // Versions the server refused go again with this one (it follows them), as a save does.
-        tx.prepare_cached(
-            "UPDATE site_revisions SET refused = NULL WHERE site_id = ?1 AND refused IS NOT NULL",
-        )
-        .and_then(|mut s| s.execute([site.id.to_string()]))
-        .map_err(&sql)?;
-        insert_site_rev(&tx, &rev, true, &at).map_err(&sql)?;
-        set_only_head(&tx, site.id, rev.id).map_err(&sql)?;
-        show_site(&tx, &site, &at)?;
-        tx.commit().map_err(&sql)?;
-        Ok(rev)
+        Ok(self
+            .write_site_rev(site, author, Some(heads))?
+            .expect("a settled conflict always writes a revision"))
     }
 }

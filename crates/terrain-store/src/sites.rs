@@ -107,7 +107,7 @@ impl Store {
 /// The site feed's cursor in `meta`.
 const SITES_CURSOR: &str = "sites_cursor";
 
-pub(crate) fn stamp(at: DateTime<Utc>) -> String {
+fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
@@ -204,7 +204,7 @@ fn load_site_rev(conn: &Connection, id: Uuid) -> Result<Option<SiteRevision>> {
 }
 
 /// Keeps a revision once, by id; true when it was new.
-pub(crate) fn insert_site_rev(
+fn insert_site_rev(
     tx: &Transaction,
     rev: &SiteRevision,
     queued: bool,
@@ -232,7 +232,7 @@ pub(crate) fn insert_site_rev(
 }
 
 /// The site's heads, by revision id, so every device merges them the same way.
-pub(crate) fn site_heads(conn: &Connection, site: Uuid) -> Result<Vec<SiteRevision>> {
+fn site_heads(conn: &Connection, site: Uuid) -> Result<Vec<SiteRevision>> {
     site_revs(
         conn,
         &format!(
@@ -243,7 +243,7 @@ pub(crate) fn site_heads(conn: &Connection, site: Uuid) -> Result<Vec<SiteRevisi
     )
 }
 
-pub(crate) fn set_only_head(tx: &Transaction, site: Uuid, rev: Uuid) -> rusqlite::Result<()> {
+fn set_only_head(tx: &Transaction, site: Uuid, rev: Uuid) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM site_heads WHERE site_id = ?1")?
         .execute([site.to_string()])?;
     tx.prepare_cached("INSERT INTO site_heads (site_id, rev_id) VALUES (?1, ?2)")?
@@ -292,7 +292,7 @@ fn site_common_ancestor(conn: &Connection, a: Uuid, b: Uuid) -> Result<Option<Si
 /// Writes `site` as the registry's current view of it, and files again the fingerprints of the
 /// reports it may change (those naming it, or naming a site merged into it): a site's point
 /// and merges are part of a report's fingerprint.
-pub(crate) fn show_site(tx: &Transaction, site: &Site, now: &str) -> Result<()> {
+fn show_site(tx: &Transaction, site: &Site, now: &str) -> Result<()> {
     let sql = |e: rusqlite::Error| corrupt(&site.id.to_string(), e);
     tx.prepare_cached(
         "INSERT INTO sites (id, name, kind, admin1, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -352,6 +352,21 @@ impl Store {
     /// in one transaction. Saving what the site already is writes nothing.
     pub fn save_site_as(&self, site: Site, author: &str) -> Result<Site> {
         let site = site.check()?;
+        self.write_site_rev(site.clone(), author, None)?;
+        Ok(site)
+    }
+
+    /// Writes `site` (checked) as a new revision following the site's heads, as `author`, in
+    /// one transaction: queued for the server, shown, the fingerprints of the reports naming
+    /// it filed again. With `expected`, refused ([`StoreError::SiteMoved`]) unless the heads
+    /// are exactly those (two or more: a conflict being settled); without, saving what the
+    /// site already is writes nothing (None).
+    pub(crate) fn write_site_rev(
+        &self,
+        site: Site,
+        author: &str,
+        expected: Option<&[Uuid]>,
+    ) -> Result<Option<SiteRevision>> {
         let now = Utc::now();
         let at = stamp(now);
         let sql = self.sql();
@@ -360,12 +375,25 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&sql)?;
         let heads = site_heads(&tx, site.id)?;
-        if let [only] = heads.as_slice()
-            && only.content == site
-        {
-            return Ok(site);
+        let mut parents: Vec<Uuid> = heads.iter().map(|h| h.id).collect();
+        match expected {
+            Some(expected) => {
+                let mut chosen = expected.to_vec();
+                parents.sort();
+                chosen.sort();
+                chosen.dedup();
+                if chosen.len() < 2 || parents != chosen {
+                    return Err(StoreError::SiteMoved(site.id));
+                }
+            }
+            None => {
+                if let [only] = heads.as_slice()
+                    && only.content == site
+                {
+                    return Ok(None);
+                }
+            }
         }
-        let parents = heads.iter().map(|h| h.id).collect();
         let rev = SiteRevision::new(site.clone(), parents, author, &self.device_id, now);
         // Revisions the server refused go again with this one (it follows them).
         tx.prepare_cached(
@@ -377,7 +405,7 @@ impl Store {
         set_only_head(&tx, site.id, rev.id).map_err(&sql)?;
         show_site(&tx, &site, &at)?;
         tx.commit().map_err(&sql)?;
-        Ok(site)
+        Ok(Some(rev))
     }
 
     /// Marks the site `merged` (found as [`Store::find_site`] finds it) a duplicate of `into`,
