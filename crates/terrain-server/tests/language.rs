@@ -67,10 +67,23 @@ async fn axums_own_rejections_are_translated_too() {
 fn every_error_code_has_its_french_words() {
     let codes = include_str!("../../terrain-protocol/src/lib.rs");
     let block = &codes[codes.find("pub mod codes").unwrap()..];
-    for line in block.lines().filter(|l| l.contains("pub const")) {
+    // One code a line (`pub const X: &str = "code";`); lists of codes are checked below.
+    for line in block
+        .lines()
+        .filter(|l| l.contains("pub const") && l.contains(": &str"))
+    {
         let code = line.split('"').nth(1).unwrap();
         let key = format!("server.{code}");
         let fr = terrain_domain::messages::template(terrain_domain::Lang::Fr, &key);
         assert!(fr.is_some(), "{key} is not in messages.json");
+    }
+    // A refused bundle answers with the catalogue's own key as its code.
+    for key in terrain_protocol::codes::BUNDLE_REFUSALS {
+        let fr = terrain_domain::messages::template(terrain_domain::Lang::Fr, key);
+        let en = terrain_domain::messages::template(terrain_domain::Lang::En, key);
+        assert!(
+            fr.is_some() && fr != en,
+            "{key}: no French words of its own"
+        );
     }
 }
