@@ -518,20 +518,6 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
-        answers: &[json(
-            200,
-            "the incident the report is in: its reports the reader may see, every figure's claims by source with the conservative value, the sources, sites and times",
-            of::<terrain_protocol::IncidentView>,
-        )],
-        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
-        ..route(
-            Verb::Get,
-            "/v1/incidents/{id}",
-            |m| on(m, api::incidents::incident),
-            "One incident: the reports linked with this one and what they say together",
-        )
-    },
-    Route {
         request: Body::Json(of::<terrain_protocol::PairDecision>),
         answers: &[json(
             200,
@@ -549,6 +535,20 @@ pub const ROUTES: &[Route] = &[
             "/v1/incidents/decisions",
             |m| on(m, api::incidents::decide),
             "Link, unlink or dismiss one pair of reports of the caller's regions, the server making the operation (the console's way: a browser cannot stamp operations after those the server holds)",
+        )
+    },
+    Route {
+        answers: &[json(
+            200,
+            "the incident the report is in: its reports the reader may see, every figure's claims by source with the conservative value, the sources, sites and times",
+            of::<terrain_protocol::IncidentView>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/incidents/{id}",
+            |m| on(m, api::incidents::incident),
+            "One incident: the reports linked with this one and what they say together",
         )
     },
     Route {
@@ -585,6 +585,20 @@ pub const ROUTES: &[Route] = &[
         )
     },
     Route {
+        answers: &[json(
+            200,
+            "the site as it is now (and the site its merges lead to), and every incident at it or at a site merged into it, oldest first, of the reports the reader may see; linked reports make one incident",
+            of::<terrain_protocol::sites::SiteIncidents>,
+        )],
+        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
+        ..route(
+            Verb::Get,
+            "/v1/sites/{id}/incidents",
+            |m| on(m, api::sites::incidents),
+            "A site's page (issue 15): every incident at the site over time, as '3 incident(s) since March 2026' counts them",
+        )
+    },
+    Route {
         request: Body::Json(of::<ReviewRequest>),
         answers: &[json(
             200,
@@ -603,20 +617,6 @@ pub const ROUTES: &[Route] = &[
             "/v1/reports/{id}/review",
             |m| on(m, api::reviews::review),
             "Review a report: verified, needs follow-up (a question) or rejected (a reason), on one of its revisions (reviewers and administrators of its regions)",
-        )
-    },
-    Route {
-        answers: &[json(
-            200,
-            "the site as it is now (and the site its merges lead to), and every incident at it or at a site merged into it, oldest first, of the reports the reader may see; linked reports make one incident",
-            of::<terrain_protocol::sites::SiteIncidents>,
-        )],
-        errors: &[codes::REGION_FORBIDDEN, codes::NOT_FOUND],
-        ..route(
-            Verb::Get,
-            "/v1/sites/{id}/incidents",
-            |m| on(m, api::sites::incidents),
-            "A site's page (issue 15): every incident at the site over time, as '3 incident(s) since March 2026' counts them",
         )
     },
     Route {
