@@ -349,3 +349,29 @@ pub fn built_binary(name: &str) -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     target.join("debug").join(name)
 }
+
+/// awa's tablet, signed in to `url` once, with `n` reports, the first with a 60 kB photo of
+/// random bytes (they do not compress: a bundle of it is larger than one small part).
+pub async fn awas_tablet(url: &str, n: usize) -> (tempfile::TempDir, Arc<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    terrain_sync::login(&store, url, "awa", PASSWORD, "awa's tablet")
+        .await
+        .unwrap();
+    let today = chrono::Local::now().date_naive();
+    let photo: Vec<u8> = (0..60_000).map(|_| rand::random::<u8>()).collect();
+    let sha = store.put_attachment(&photo).unwrap();
+    let mut batch = Vec::new();
+    for i in 0..n {
+        let mut report = crate::varied_report().into_inner();
+        if i == 0 {
+            let mut v = serde_json::to_value(&report).unwrap();
+            v["attachments"] = serde_json::json!([{"sha256": sha, "media_type": "image/jpeg",
+                "size": photo.len(), "file_name": "photo.jpg"}]);
+            report = serde_json::from_value(v).unwrap();
+        }
+        batch.push(terrain_domain::check(report, today).unwrap());
+    }
+    store.save_all(batch, "tester").unwrap();
+    (dir, store)
+}

@@ -4,14 +4,12 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use terrain_protocol::Role;
 use terrain_server::AppState;
 use terrain_server::keys::ServerKeyring;
 use terrain_server_engines::open_store;
 use terrain_server_store::ContactKey;
-use terrain_store::Store;
-use terrain_tests::harness::{Engine, PASSWORD, pg_url, revision_count};
+use terrain_tests::harness::{Engine, PASSWORD, awas_tablet, pg_url, revision_count};
 
 struct Centre {
     url: String,
@@ -153,32 +151,6 @@ fn url_escape(text: &str) -> String {
         .collect()
 }
 
-/// A device of awa, signed in once online, with `n` reports, the first with a photo.
-async fn device(centre: &Centre, n: usize) -> (tempfile::TempDir, Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    terrain_sync::login(&store, &centre.url, "awa", PASSWORD, "awa's tablet")
-        .await
-        .unwrap();
-    let today = chrono::Local::now().date_naive();
-    // Random bytes: they do not compress, so the bundle is larger than a part.
-    let photo: Vec<u8> = (0..60_000).map(|_| rand::random::<u8>()).collect();
-    let sha = store.put_attachment(&photo).unwrap();
-    let mut batch = Vec::new();
-    for i in 0..n {
-        let mut report = terrain_tests::varied_report().into_inner();
-        if i == 0 {
-            let mut v = serde_json::to_value(&report).unwrap();
-            v["attachments"] = json!([{"sha256": sha, "media_type": "image/jpeg",
-                "size": photo.len(), "file_name": "photo.jpg"}]);
-            report = serde_json::from_value(v).unwrap();
-        }
-        batch.push(terrain_domain::check(report, today).unwrap());
-    }
-    store.save_all(batch, "tester").unwrap();
-    (dir, store)
-}
-
 /// The parts' bytes, one after the other: the body the console sends.
 fn concatenated(files: &[PathBuf]) -> Vec<u8> {
     files
@@ -200,7 +172,7 @@ async fn upload_over_http(engine: Engine) {
         centre.token("rita").await,
         centre.token("awa").await,
     );
-    let (_dev_dir, store) = device(&centre, 3).await;
+    let (_dev_dir, store) = awas_tablet(&centre.url, 3).await;
     let stick = tempfile::tempdir().unwrap();
     // Parts of 20 kB: the 60 kB photo splits the bundle in several files.
     let written = terrain_sync::write_bundle(&store, stick.path(), false, 20_000).unwrap();

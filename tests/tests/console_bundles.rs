@@ -9,12 +9,9 @@
 //! with `TERRAIN_DOCS_SCREENSHOTS=1` (SQLite run). Needs `npm run build` in ui/, then
 //! `cargo build -p terrain-server`, `chromium` and `chromium-driver`.
 
-use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use terrain_store::Store;
 use terrain_tests::browser::{Browser, ConsoleServer, browser_missing};
-use terrain_tests::harness::{Engine, PASSWORD, built_binary};
+use terrain_tests::harness::{Engine, awas_tablet, built_binary};
 
 /// `target/screenshots/`, or `docs/screenshots/` when `TERRAIN_DOCS_SCREENSHOTS` is set.
 fn shots_dir() -> PathBuf {
@@ -28,32 +25,6 @@ fn shots_dir() -> PathBuf {
     };
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// awa's tablet, signed in to `url` once, with `n` reports, the first with a photo.
-async fn device(url: &str, n: usize) -> (tempfile::TempDir, Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    terrain_sync::login(&store, url, "awa", PASSWORD, "awa's tablet")
-        .await
-        .unwrap();
-    let today = chrono::Local::now().date_naive();
-    // Random bytes do not compress: the bundle is larger than one part.
-    let photo: Vec<u8> = (0..60_000).map(|_| rand::random::<u8>()).collect();
-    let sha = store.put_attachment(&photo).unwrap();
-    let mut batch = Vec::new();
-    for i in 0..n {
-        let mut report = terrain_tests::varied_report().into_inner();
-        if i == 0 {
-            let mut v = serde_json::to_value(&report).unwrap();
-            v["attachments"] = json!([{"sha256": sha, "media_type": "image/jpeg",
-                "size": photo.len(), "file_name": "photo.jpg"}]);
-            report = serde_json::from_value(v).unwrap();
-        }
-        batch.push(terrain_domain::check(report, today).unwrap());
-    }
-    store.save_all(batch, "tester").unwrap();
-    (dir, store)
 }
 
 /// Chooses `files` in the page's file input (WebDriver: their paths, one a line).
@@ -73,7 +44,7 @@ async fn bundles_page(engine: Engine) {
         return;
     };
     let url = server.url();
-    let (_device_dir, store) = device(&url, 2).await;
+    let (_device_dir, store) = awas_tablet(&url, 2).await;
     let stick = tempfile::tempdir().unwrap();
     let written = terrain_sync::write_bundle(&store, stick.path(), false, 20_000).unwrap();
     assert!(written.files.len() > 1, "{:?}", written.files);
